@@ -1,0 +1,13 @@
+/**
+ * @file genc.h
+ * @brief genc: Gen-style programmable probabilistic inference in C.
+ *
+ * Include this one header; it pulls in every public layer header.
+ */
+#ifndef GENC_H
+#define GENC_H
+
+#include "genc/base.h"
+#include "genc/array.h"
+
+#endif

@@ -1,0 +1,425 @@
+/**
+ * @file array.h
+ * @brief Layer 0: n-d arrays with an implicit particle axis, ops, scopes and
+ * reverse-mode autodiff.
+ *
+ * An array has a dtype, a *logical* shape of up to GENC_MAX_DIMS dimensions and
+ * a particle count: 0 means *shared* (one value for every particle), N > 0
+ * means *batched* over N particles. The particle axis is not part of the
+ * logical shape; every op broadcasts shared against batched with NumPy rules on
+ * the logical shape, and axes passed to ops are logical axes (negative counts
+ * from the end). Two batched operands must have the same N.
+ *
+ * Ownership: every array made while a scope is open belongs to that scope and
+ * dies at genc_scope_end() unless kept (genc_scope_end_keep()) or retained
+ * (genc_array_retain(), released with genc_array_release()). Arrays made with
+ * no scope open belong to the context and die with it.
+ *
+ * Errors: ops return NULL and record a message in the context (see base.h).
+ * A NULL input makes an op return NULL without a new message.
+ *
+ * Names: math ops are named after the math (genc_add, genc_exp) because model
+ * code reads as math; everything else reads genc_<noun>_<verb>.
+ */
+#ifndef GENC_ARRAY_H
+#define GENC_ARRAY_H
+
+#include <stdbool.h>
+#include "genc/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct genc_array genc_array;
+
+/* ------------------------------------------------------------------ */
+/* Creation and inspection                                             */
+/* ------------------------------------------------------------------ */
+
+/** A 0-d f64 array holding @p v. */
+genc_array *genc_scalar(genc_ctx *ctx, double v);
+/** A 0-d array of dtype @p dt holding @p v (converted). */
+genc_array *genc_scalar_of(genc_ctx *ctx, double v, genc_dtype dt);
+/**
+ * A 0-d f64 array flagged *weak*: in a binary op its dtype yields to the other
+ * operand's floating dtype (as Python scalars do in NumPy), so `x * 2.0` keeps
+ * an f32 x in f32. This is what the _Generic wrappers use for C numbers.
+ */
+genc_array *genc_scalar_weak(genc_ctx *ctx, double v);
+
+/**
+ * An array of shape @p shape (ndim dims) copied from the host buffer @p data,
+ * whose element type must match @p dt (double, float, int32_t, bool).
+ * With @p n > 0 the buffer holds n particles one after the other (the particle
+ * axis is the slowest); n == 0 makes a shared array.
+ */
+genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                            int64_t n, const void *data);
+/** Shorthand: shared 1-d f64 array of length @p len copied from @p data. */
+genc_array *genc_array_vec(genc_ctx *ctx, int64_t len, const double *data);
+/** Shared f64 array of shape [rows, cols] copied from row-major @p data. */
+genc_array *genc_array_mat(genc_ctx *ctx, int64_t rows, int64_t cols, const double *data);
+/** Array filled with @p v (batched over @p n particles if n > 0). */
+genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                            int64_t n, double v);
+/** genc_array_full with v = 0. */
+genc_array *genc_array_zeros(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                             int64_t n);
+/** genc_array_full with v = 1. */
+genc_array *genc_array_ones(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                            int64_t n);
+/** Zeros with the dtype, shape and particle count of @p like. */
+genc_array *genc_array_zeros_like(genc_ctx *ctx, const genc_array *like);
+/** 1-d array start, start+step, ... < stop. */
+genc_array *genc_array_arange(genc_ctx *ctx, genc_dtype dt, double start, double stop,
+                              double step);
+/** 1-d array of @p num points from @p start to @p stop, both included. */
+genc_array *genc_array_linspace(genc_ctx *ctx, genc_dtype dt, double start, double stop,
+                                int64_t num);
+/** Identity matrix [n, n]. */
+genc_array *genc_array_eye(genc_ctx *ctx, genc_dtype dt, int64_t n);
+
+/** Element type. */
+genc_dtype genc_array_dtype(const genc_array *a);
+/** Number of logical dimensions. */
+int genc_array_ndim(const genc_array *a);
+/** Logical shape (ndim entries, valid while @p a lives). */
+const int64_t *genc_array_shape(const genc_array *a);
+/** Size of logical dimension @p axis (negative counts from the end). */
+int64_t genc_array_dim(const genc_array *a, int axis);
+/** Number of logical elements (product of the shape; 1 for 0-d). */
+int64_t genc_array_size(const genc_array *a);
+/** Particle count: 0 for shared arrays. */
+int64_t genc_array_particles(const genc_array *a);
+/** True if batched over particles. */
+bool genc_array_batched(const genc_array *a);
+
+/**
+ * The value of a shared array with exactly one element, as a double. A batched
+ * array is an error (which particle?): use genc_particle_get() or copy-out.
+ */
+genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out);
+/**
+ * Copy all elements, converted to double, into @p out, which holds
+ * max(n,1) * size entries (particle-major).
+ */
+genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out, int64_t cap);
+/** Copy all elements in their own dtype (raw bytes) into @p out of @p bytes. */
+genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, size_t bytes);
+
+/** Print an array to a string buffer (NumPy-like); returns chars needed. */
+int genc_array_format(genc_ctx *ctx, const genc_array *a, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+/* ------------------------------------------------------------------ */
+
+/** Open a scope; returns its mark for genc_scope_end(). */
+int64_t genc_scope_begin(genc_ctx *ctx);
+/** Close the scope opened at @p mark: every array made since dies. */
+void genc_scope_end(genc_ctx *ctx, int64_t mark);
+/**
+ * Close the scope at @p mark, but move the @p nkeep arrays in @p keep to the
+ * enclosing scope (or the context, if none).
+ */
+void genc_scope_end_keep(genc_ctx *ctx, int64_t mark, genc_array *const *keep, int nkeep);
+/** Take a reference: the array outlives its scope until genc_array_release(). */
+genc_array *genc_array_retain(genc_array *a);
+/** Drop a reference taken by genc_array_retain(). NULL is a no-op. */
+void genc_array_release(genc_array *a);
+
+/* ------------------------------------------------------------------ */
+/* Elementwise ops                                                     */
+/* ------------------------------------------------------------------ */
+
+/** Unary op codes (genc_unary() and the backend use them). */
+typedef enum genc_unary_op {
+  GENC_NEG, GENC_ABS, GENC_SIGN, GENC_EXP, GENC_EXPM1, GENC_LOG, GENC_LOG1P, GENC_SQRT,
+  GENC_SQUARE, GENC_SIN, GENC_COS, GENC_TAN, GENC_TANH, GENC_SIGMOID, GENC_LOG_SIGMOID,
+  GENC_SOFTPLUS, GENC_ERF, GENC_ERFC, GENC_ERFINV, GENC_LGAMMA, GENC_DIGAMMA,
+  GENC_TRIGAMMA, GENC_FLOOR, GENC_CEIL, GENC_ROUND, GENC_ISFINITE, GENC_NOT,
+  GENC_RECIPROCAL, GENC_UNARY_COUNT
+} genc_unary_op;
+
+/** Binary op codes. */
+typedef enum genc_binary_op {
+  GENC_ADD, GENC_SUB, GENC_MUL, GENC_DIV, GENC_POW, GENC_MAXIMUM, GENC_MINIMUM, GENC_ATAN2,
+  GENC_EQ, GENC_NE, GENC_LT, GENC_LE, GENC_GT, GENC_GE, GENC_AND, GENC_OR, GENC_BINARY_COUNT
+} genc_binary_op;
+
+/** Apply unary op @p op elementwise (integer inputs of float ops become f64). */
+genc_array *genc_unary(genc_ctx *ctx, genc_unary_op op, genc_array *x);
+/** Apply binary op @p op with broadcasting and type promotion. */
+genc_array *genc_binary(genc_ctx *ctx, genc_binary_op op, genc_array *a, genc_array *b);
+
+genc_array *genc_neg(genc_ctx *ctx, genc_array *x);          /**< -x */
+genc_array *genc_abs(genc_ctx *ctx, genc_array *x);          /**< |x| */
+genc_array *genc_sign(genc_ctx *ctx, genc_array *x);         /**< -1, 0 or 1 */
+genc_array *genc_exp(genc_ctx *ctx, genc_array *x);          /**< e^x */
+genc_array *genc_expm1(genc_ctx *ctx, genc_array *x);        /**< e^x - 1 */
+genc_array *genc_log(genc_ctx *ctx, genc_array *x);          /**< natural log */
+genc_array *genc_log1p(genc_ctx *ctx, genc_array *x);        /**< log(1 + x) */
+genc_array *genc_sqrt(genc_ctx *ctx, genc_array *x);         /**< square root */
+genc_array *genc_square(genc_ctx *ctx, genc_array *x);       /**< x^2 */
+genc_array *genc_sin(genc_ctx *ctx, genc_array *x);          /**< sine */
+genc_array *genc_cos(genc_ctx *ctx, genc_array *x);          /**< cosine */
+genc_array *genc_tan(genc_ctx *ctx, genc_array *x);          /**< tangent */
+genc_array *genc_tanh(genc_ctx *ctx, genc_array *x);         /**< hyperbolic tangent */
+genc_array *genc_sigmoid(genc_ctx *ctx, genc_array *x);      /**< 1 / (1 + e^-x) */
+genc_array *genc_log_sigmoid(genc_ctx *ctx, genc_array *x);  /**< log sigmoid(x), stable */
+genc_array *genc_softplus(genc_ctx *ctx, genc_array *x);     /**< log(1 + e^x), stable */
+genc_array *genc_erf(genc_ctx *ctx, genc_array *x);          /**< error function */
+genc_array *genc_erfc(genc_ctx *ctx, genc_array *x);         /**< 1 - erf(x), accurate in tails */
+genc_array *genc_erfinv(genc_ctx *ctx, genc_array *x);       /**< inverse of erf on (-1, 1) */
+genc_array *genc_lgamma(genc_ctx *ctx, genc_array *x);       /**< log |Gamma(x)| */
+genc_array *genc_digamma(genc_ctx *ctx, genc_array *x);      /**< d/dx lgamma */
+genc_array *genc_trigamma(genc_ctx *ctx, genc_array *x);     /**< d/dx digamma */
+genc_array *genc_floor(genc_ctx *ctx, genc_array *x);        /**< round down (zero gradient) */
+genc_array *genc_ceil(genc_ctx *ctx, genc_array *x);         /**< round up (zero gradient) */
+genc_array *genc_round(genc_ctx *ctx, genc_array *x);        /**< round half away from zero */
+genc_array *genc_isfinite(genc_ctx *ctx, genc_array *x);     /**< bool: not inf, not NaN */
+genc_array *genc_logical_not(genc_ctx *ctx, genc_array *x);  /**< bool: !x */
+genc_array *genc_reciprocal(genc_ctx *ctx, genc_array *x);   /**< 1 / x */
+
+genc_array *genc_add(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a + b */
+genc_array *genc_sub(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a - b */
+genc_array *genc_mul(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a * b */
+genc_array *genc_div(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a / b */
+genc_array *genc_pow(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a ^ b */
+genc_array *genc_maximum(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< max(a, b) */
+genc_array *genc_minimum(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< min(a, b) */
+genc_array *genc_atan2(genc_ctx *ctx, genc_array *a, genc_array *b);    /**< atan2(a, b) */
+genc_array *genc_eq(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a == b */
+genc_array *genc_ne(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a != b */
+genc_array *genc_lt(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a < b */
+genc_array *genc_le(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a <= b */
+genc_array *genc_gt(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a > b */
+genc_array *genc_ge(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a >= b */
+genc_array *genc_logical_and(genc_ctx *ctx, genc_array *a, genc_array *b); /**< bool a && b */
+genc_array *genc_logical_or(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< bool a || b */
+
+/** Elementwise select: cond ? a : b, all three broadcast together. */
+genc_array *genc_where(genc_ctx *ctx, genc_array *cond, genc_array *a, genc_array *b);
+/** Convert to dtype @p dt (gradient flows between float types). */
+genc_array *genc_astype(genc_ctx *ctx, genc_array *x, genc_dtype dt);
+/** Identity whose gradient is zero. */
+genc_array *genc_stop_gradient(genc_ctx *ctx, genc_array *x);
+
+/* ------------------------------------------------------------------ */
+/* Reductions and scans (over logical axes)                            */
+/* ------------------------------------------------------------------ */
+
+/** Reduction op codes. */
+typedef enum genc_reduce_op {
+  GENC_RSUM, GENC_RPROD, GENC_RMAX, GENC_RMIN, GENC_RLOGSUMEXP, GENC_RARGMAX, GENC_RARGMIN
+} genc_reduce_op;
+
+/**
+ * Reduce over @p naxes logical axes listed in @p axes (naxes == 0: all axes).
+ * @p keepdims keeps reduced axes as size 1. A batched input stays batched: the
+ * particle axis is never reduced here (see genc_particle_reduce()).
+ */
+genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int naxes,
+                        const int *axes, bool keepdims);
+genc_array *genc_sum(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
+genc_array *genc_mean(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
+genc_array *genc_prod(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
+genc_array *genc_max(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
+genc_array *genc_min(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
+genc_array *genc_logsumexp(genc_ctx *ctx, genc_array *x, int naxes, const int *axes,
+                           bool keepdims);
+/** Index (i32) of the maximum along one axis. */
+genc_array *genc_argmax(genc_ctx *ctx, genc_array *x, int axis, bool keepdims);
+/** Index (i32) of the minimum along one axis. */
+genc_array *genc_argmin(genc_ctx *ctx, genc_array *x, int axis, bool keepdims);
+/** Sum over every logical element: a 0-d array (batched stays batched). */
+genc_array *genc_sum_all(genc_ctx *ctx, genc_array *x);
+
+/** Cumulative sum along @p axis. */
+genc_array *genc_cumsum(genc_ctx *ctx, genc_array *x, int axis);
+/** Cumulative log-sum-exp along @p axis (stable). */
+genc_array *genc_cumlogsumexp(genc_ctx *ctx, genc_array *x, int axis);
+/**
+ * For each value in @p v, the index (i32) at which it would be inserted into the
+ * sorted last axis of @p sorted to keep it sorted (side "right" if @p right).
+ * Leading dims of @p sorted broadcast against those of @p v.
+ */
+genc_array *genc_searchsorted(genc_ctx *ctx, genc_array *sorted, genc_array *v, bool right);
+
+/* ------------------------------------------------------------------ */
+/* Shape and indexing                                                  */
+/* ------------------------------------------------------------------ */
+
+/** Same elements, new logical shape (one entry may be -1). */
+genc_array *genc_reshape(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape);
+/** Reverse the axes. */
+genc_array *genc_transpose(genc_ctx *ctx, genc_array *x);
+/** Permute logical axes: output axis i is input axis perm[i]. */
+genc_array *genc_permute(genc_ctx *ctx, genc_array *x, int ndim, const int *perm);
+/** Broadcast to a logical shape (NumPy rules). */
+genc_array *genc_broadcast_to(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape);
+/** Insert a size-1 axis at @p axis. */
+genc_array *genc_expand_dims(genc_ctx *ctx, genc_array *x, int axis);
+/** Remove size-1 axis @p axis (or all size-1 axes if axis == GENC_ALL_AXES). */
+genc_array *genc_squeeze(genc_ctx *ctx, genc_array *x, int axis);
+#define GENC_ALL_AXES 0x7fffffff
+/** Basic slice along one axis: start:stop:step (step > 0, clamped like Python). */
+genc_array *genc_slice(genc_ctx *ctx, genc_array *x, int axis, int64_t start, int64_t stop,
+                       int64_t step);
+/**
+ * Gather along @p axis with integer @p idx: out shape is x.shape[:axis] +
+ * idx.shape + x.shape[axis+1:]. @p idx may be batched (per-particle indices).
+ */
+genc_array *genc_take(genc_ctx *ctx, genc_array *x, genc_array *idx, int axis);
+/**
+ * Gather along the last axis, index broadcast against x's leading axes:
+ * out[..., j] = x[..., idx[..., j]] (take_along_axis).
+ */
+genc_array *genc_take_along(genc_ctx *ctx, genc_array *x, genc_array *idx, int axis);
+/** out = x; out[idx[i], ...] += upd[i, ...] along @p axis (duplicates accumulate). */
+genc_array *genc_scatter_add(genc_ctx *ctx, genc_array *x, genc_array *idx, genc_array *upd,
+                             int axis);
+/** Join @p n arrays along an existing axis. */
+genc_array *genc_concat(genc_ctx *ctx, int n, genc_array *const *xs, int axis);
+/** Join @p n same-shape arrays along a new axis. */
+genc_array *genc_stack(genc_ctx *ctx, int n, genc_array *const *xs, int axis);
+/** One-hot encode integers into a new last axis of length @p depth (f64). */
+genc_array *genc_one_hot(genc_ctx *ctx, genc_array *idx, int64_t depth);
+
+/* ------------------------------------------------------------------ */
+/* Linear algebra (last two axes are the matrix; leading axes batch)   */
+/* ------------------------------------------------------------------ */
+
+/** Matrix product with NumPy matmul semantics (1-d operands promoted). */
+genc_array *genc_matmul(genc_ctx *ctx, genc_array *a, genc_array *b);
+/** Lower Cholesky factor L with L L^T = a; not positive definite is GENC_ERR_LINALG. */
+genc_array *genc_cholesky(genc_ctx *ctx, genc_array *a);
+/** Solve op(L) X = B for triangular L (lower if @p lower), op = transpose if @p trans. */
+genc_array *genc_triangular_solve(genc_ctx *ctx, genc_array *l, genc_array *b, bool lower,
+                                  bool trans);
+/** log |det a| of a square matrix (through LU). */
+genc_array *genc_logdet(genc_ctx *ctx, genc_array *a);
+/** Matrix inverse. */
+genc_array *genc_inv(genc_ctx *ctx, genc_array *a);
+
+/* ------------------------------------------------------------------ */
+/* The particle axis                                                   */
+/* ------------------------------------------------------------------ */
+
+/** Replicate a shared array over @p n particles (batched copy). */
+genc_array *genc_particle_broadcast(genc_ctx *ctx, genc_array *x, int64_t n);
+/** Particle @p i of a batched array, as a shared array (shared input: itself). */
+genc_array *genc_particle_get(genc_ctx *ctx, genc_array *x, int64_t i);
+/**
+ * Reorder particles: out particle i = x particle idx[i]. @p idx is a 1-d shared
+ * i32 array of length M; the result has M particles (resampling).
+ */
+genc_array *genc_particle_take(genc_ctx *ctx, genc_array *x, genc_array *idx);
+/** Reduce over the particle axis (sum, max, logsumexp, ...): a shared array. */
+genc_array *genc_particle_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x);
+/** Stack @p n shared arrays of equal shape as the particles of one batched array. */
+genc_array *genc_particle_stack(genc_ctx *ctx, int n, genc_array *const *xs);
+/**
+ * Reinterpret: the batched array's particle axis becomes logical axis 0
+ * (a shared array of shape [N, ...]); the inverse is genc_particle_from_axis.
+ */
+genc_array *genc_particle_to_axis(genc_ctx *ctx, genc_array *x);
+/** Turn logical axis 0 of @p x (shared) into the particle axis. */
+genc_array *genc_particle_from_axis(genc_ctx *ctx, genc_array *x);
+
+/* ------------------------------------------------------------------ */
+/* Autodiff                                                            */
+/* ------------------------------------------------------------------ */
+
+/** A function of arrays, as autodiff sees it. Returns NULL on error. */
+typedef genc_array *(*genc_fn)(genc_ctx *ctx, genc_array *const *args, void *user);
+
+/**
+ * Reverse mode: out = f(args), and for every i with bit i of @p wrt set,
+ * grads[i] = d<cot, out>/d args[i] (same shape and particle count as args[i];
+ * a shared argument of a batched function gets the sum over particles).
+ * @p cot NULL means ones (so a batched scalar output gives per-particle
+ * gradients). Entries of @p grads for arguments not in @p wrt are set to NULL.
+ */
+genc_status genc_vjp(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args, void *user,
+                     uint32_t wrt, genc_array *cot, genc_array **out, genc_array **grads);
+/** genc_vjp with cot = ones; f must return a 0-d (possibly batched) array. */
+genc_status genc_value_and_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args,
+                                void *user, uint32_t wrt, genc_array **value,
+                                genc_array **grads);
+
+/*
+ * The tape, for layers that differentiate code they do not wrap in a genc_fn
+ * (the GFI's choice and parameter gradients). Between genc_tape_begin and
+ * genc_tape_end, every op whose inputs depend on a watched array is recorded.
+ */
+/** Start recording. Tapes do not nest: a second begin is GENC_ERR_ARG. */
+genc_status genc_tape_begin(genc_ctx *ctx);
+/** Make @p x a leaf to differentiate against; returns a new tracked array. */
+genc_array *genc_tape_watch(genc_ctx *ctx, genc_array *x);
+/**
+ * Backpropagate @p cot (NULL: ones) from @p out to the @p n watched leaves in
+ * @p leaves; grads[i] is NULL-free (zeros where there is no dependence).
+ */
+genc_status genc_tape_backward(genc_ctx *ctx, genc_array *out, genc_array *cot, int n,
+                               genc_array *const *leaves, genc_array **grads);
+/** Stop recording and forget the tape (arrays stay alive per their scopes). */
+void genc_tape_end(genc_ctx *ctx);
+/** True while a tape records. */
+bool genc_tape_active(const genc_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* C numbers where arrays are expected                                 */
+/* ------------------------------------------------------------------ */
+
+/** Identity, for the _Generic dispatch below. */
+static inline genc_array *genc__as_array_id(genc_ctx *ctx, genc_array *a) {
+  (void)ctx;
+  return a;
+}
+static inline genc_array *genc__as_array_d(genc_ctx *ctx, double v) {
+  return genc_scalar_weak(ctx, v);
+}
+static inline genc_array *genc__as_array_i(genc_ctx *ctx, long long v) {
+  return genc_scalar_weak(ctx, (double)v);
+}
+
+#ifndef __cplusplus
+/**
+ * GENC_A(ctx, x): x as an array; a C double/float/int becomes a weak 0-d array.
+ * The binary ops below are wrapped so that model code may write
+ * `genc_mul(ctx, x, 2.0)`.
+ */
+#define GENC_A(ctx, x)                                                                         \
+  _Generic((x),                                                                               \
+      genc_array *: genc__as_array_id,                                                         \
+      const genc_array *: genc__as_array_id,                                                   \
+      double: genc__as_array_d,                                                                \
+      float: genc__as_array_d,                                                                 \
+      int: genc__as_array_i,                                                                   \
+      long: genc__as_array_i,                                                                  \
+      long long: genc__as_array_i)((ctx), (x))
+
+#define genc_add(ctx, a, b) genc_add((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_sub(ctx, a, b) genc_sub((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_mul(ctx, a, b) genc_mul((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_div(ctx, a, b) genc_div((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_pow(ctx, a, b) genc_pow((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_maximum(ctx, a, b) genc_maximum((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_minimum(ctx, a, b) genc_minimum((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_atan2(ctx, a, b) genc_atan2((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_eq(ctx, a, b) genc_eq((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_ne(ctx, a, b) genc_ne((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_lt(ctx, a, b) genc_lt((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_le(ctx, a, b) genc_le((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_gt(ctx, a, b) genc_gt((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_ge(ctx, a, b) genc_ge((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#define genc_where(ctx, c, a, b)                                                               \
+  genc_where((ctx), GENC_A((ctx), (c)), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif

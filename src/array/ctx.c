@@ -1,0 +1,105 @@
+/* Contexts and errors. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "array/internal.h"
+
+static _Thread_local char create_err[512];
+
+const char *genc_ctx_create_error(void) { return create_err; }
+
+genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status) {
+  genc_ctx_opts o = opts ? *opts : (genc_ctx_opts){0};
+  const genc_backend *bk = NULL;
+  genc_status st = GENC_OK;
+  create_err[0] = 0;
+  if (o.device == GENC_CPU) {
+    bk = &genc_backend_cpu;
+  } else if (o.device == GENC_CUDA) {
+    bk = genc_backend_cuda_get();
+    if (!bk) {
+      snprintf(create_err, sizeof create_err,
+               "genc_ctx_create: this build of genc has no CUDA backend (nvcc was not found "
+               "when it was configured)");
+      st = GENC_ERR_BACKEND;
+    }
+  } else {
+    snprintf(create_err, sizeof create_err, "genc_ctx_create: unknown device %d", (int)o.device);
+    st = GENC_ERR_ARG;
+  }
+  genc_ctx *ctx = NULL;
+  if (st == GENC_OK) {
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+      snprintf(create_err, sizeof create_err, "genc_ctx_create: out of memory");
+      st = GENC_ERR_NOMEM;
+    }
+  }
+  if (ctx) {
+    ctx->bk = bk;
+    ctx->bst = bk->create(o.device_index, create_err, sizeof create_err);
+    if (!ctx->bst) {
+      free(ctx);
+      ctx = NULL;
+      st = GENC_ERR_BACKEND;
+    }
+  }
+  if (status) *status = st;
+  return ctx;
+}
+
+void genc_ctx_destroy(genc_ctx *ctx) {
+  if (!ctx) return;
+  genc_tape_end(ctx);
+  genc_scope_end(ctx, 0);
+  free(ctx->reg);
+  for (genc_array *a = ctx->free_arrays; a;) {
+    genc_array *nx = a->next_free;
+    free(a);
+    a = nx;
+  }
+  ctx->bk->destroy(ctx->bst);
+  free(ctx);
+}
+
+genc_device genc_ctx_device(const genc_ctx *ctx) { return ctx->bk->device; }
+genc_status genc_ctx_status(const genc_ctx *ctx) { return ctx->status; }
+const char *genc_ctx_error(const genc_ctx *ctx) { return ctx->msg; }
+
+void genc_ctx_clear_error(genc_ctx *ctx) {
+  ctx->status = GENC_OK;
+  ctx->msg[0] = 0;
+}
+
+genc_status genc_ctx_fail(genc_ctx *ctx, genc_status st, const char *fmt, ...) {
+  if (!ctx) return st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+  va_end(ap);
+  ctx->status = st;
+  return st;
+}
+
+int64_t genc_ctx_live_bytes(const genc_ctx *ctx) { return ctx->live_bytes; }
+int64_t genc_ctx_live_arrays(const genc_ctx *ctx) { return ctx->live_arrays; }
+
+const char *genc_dtype_name(genc_dtype dt) {
+  switch (dt) {
+  case GENC_F64: return "f64";
+  case GENC_F32: return "f32";
+  case GENC_I32: return "i32";
+  case GENC_BOOL: return "bool";
+  }
+  return "?";
+}
+
+size_t genc_dtype_size(genc_dtype dt) { return genc__esize(dt); }
+
+const char *genc_status_name(genc_status st) {
+  static const char *names[] = {"ok",         "shape error",  "dtype error",  "axis error",
+                                "bad argument", "particle-axis error", "out of memory",
+                                "domain error", "linear-algebra error", "address error",
+                                "backend error", "unsupported"};
+  return (unsigned)st < sizeof names / sizeof *names ? names[st] : "unknown status";
+}

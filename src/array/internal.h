@@ -1,0 +1,132 @@
+/*
+ * Array internals shared by the files of src/array/ (and, read-only, by layers
+ * that need the struct: random, dist). Nothing here is public.
+ */
+#ifndef GENC_ARRAY_INTERNAL_H
+#define GENC_ARRAY_INTERNAL_H
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "genc/array.h"
+
+struct genc_node;
+
+struct genc_array {
+  genc_ctx *ctx;
+  int32_t refs;
+  uint8_t dtype;
+  uint8_t ndim;
+  uint8_t weak; /* C number: dtype yields in binary ops */
+  int64_t n;    /* particles; 0 = shared */
+  int64_t size; /* logical elements */
+  int64_t shape[GENC_MAX_DIMS];
+  void *data;   /* backend memory, max(n,1) * size elements */
+  size_t bytes; /* allocated bytes of data */
+  struct genc_node *node; /* tape node while a tape records */
+  genc_array *next_free;
+};
+
+/* Parameters of a recorded op: enough to replay it (graph capture) and to
+ * compute its vjp. One struct for every primitive keeps the tape flat. */
+typedef struct genc_params {
+  int op;
+  int axis;
+  int naxes;
+  int axes[GENC_MAX_DIMS];
+  int ndim;
+  int64_t shape[GENC_MAX_DIMS];
+  int64_t i[4];
+  double f;
+  bool flag, flag2;
+} genc_params;
+
+typedef struct genc_node genc_node;
+
+/* A primitive: the one place that knows how to compute an op and its vjp. */
+typedef struct genc_prim {
+  const char *name;
+  /* compute the output from inputs; validate nothing the public op checked */
+  genc_array *(*forward)(genc_ctx *ctx, genc_array *const *in, const genc_params *p);
+  /* cotangents of the inputs from the output cotangent (NULL entries: none);
+   * NULL vjp: not differentiable (zero gradient) */
+  genc_status (*vjp)(genc_ctx *ctx, const genc_node *nd, genc_array *cot, genc_array **in_cot);
+} genc_prim;
+
+#define GENC_MAX_INPUTS 4
+
+struct genc_node {
+  const genc_prim *prim; /* NULL for a watched leaf */
+  int nin;
+  genc_array *in[GENC_MAX_INPUTS];
+  genc_array *out;
+  genc_params p;
+  genc_array *cot; /* accumulated cotangent during backward */
+};
+
+typedef struct genc_tape {
+  genc_node **nodes;
+  int64_t len, cap;
+} genc_tape;
+
+#define GENC_NBUCKETS 48
+
+struct genc_ctx {
+  const genc_backend *bk;
+  void *bst;
+  genc_status status;
+  char msg[1024];
+  /* scope registry: every array made holds one reference here */
+  genc_array **reg;
+  int64_t reg_len, reg_cap;
+  int scope_depth;
+  /* recycled array headers */
+  genc_array *free_arrays;
+  int64_t live_bytes, live_arrays;
+  /* autodiff */
+  genc_tape *tape;
+  bool no_record; /* set while backpropagating */
+};
+
+/* ---- helpers used across src/array ---- */
+
+/* Allocate an uninitialized array registered in the current scope. */
+genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                        int64_t n);
+/* Same shape/particles as @p like with dtype @p dt. */
+genc_array *genc__alloc_like(genc_ctx *ctx, const genc_array *like, genc_dtype dt);
+/* Physical element count. */
+static inline int64_t genc__numel(const genc_array *a) { return (a->n ? a->n : 1) * a->size; }
+static inline size_t genc__esize(genc_dtype dt) {
+  return dt == GENC_F64 ? 8 : dt == GENC_BOOL ? 1 : 4;
+}
+static inline bool genc__is_float(genc_dtype dt) { return dt == GENC_F64 || dt == GENC_F32; }
+
+/* The dispatch point: run prim->forward and, if a tape records and an input is
+ * tracked, record the node. Every op goes through here. */
+genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin,
+                           genc_array *const *in, const genc_params *p);
+
+/* Format a shape as "[2, 3]" (with "N x " for batched) into buf. */
+const char *genc__shape_str(const genc_array *a, char *buf, size_t cap);
+/* Normalize a (possibly negative) axis against ndim; -1 and an error if bad. */
+int genc__axis(genc_ctx *ctx, const char *op, int axis, int ndim);
+/* Check inputs non-NULL and of one context; returns false (error set if needed). */
+bool genc__check_in(genc_ctx *ctx, const char *op, int n, genc_array *const *in);
+/* Particle count of the result of combining arrays, or -1 with an error. */
+int64_t genc__join_particles(genc_ctx *ctx, const char *op, int n, genc_array *const *in);
+/* Broadcast logical shapes; false with an error naming op and shapes. */
+bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in,
+                            int *ndim, int64_t *shape);
+/* Build the collapsed iteration space of out against up to 3 inputs. */
+void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in,
+                      genc_bcast *g);
+/* Convert dtype (no tape). */
+genc_array *genc__cast_raw(genc_ctx *ctx, genc_array *x, genc_dtype dt);
+/* Sum cot down to the shape/particles of like (vjp of broadcasting). */
+genc_array *genc__unbroadcast(genc_ctx *ctx, genc_array *cot, const genc_array *like);
+/* Row-major strides of the physical shape (particle axis first). */
+void genc__phys_shape(const genc_array *a, int *pndim, int64_t *pshape);
+
+#endif

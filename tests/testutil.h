@@ -1,0 +1,66 @@
+/* Shared helpers for genc's cmocka tests. */
+#ifndef GENC_TESTUTIL_H
+#define GENC_TESTUTIL_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
+
+#include "genc.h"
+
+/* Fail the test with the context's message when x is NULL. */
+#define T_OK(ctx, x)                                                                           \
+  do {                                                                                         \
+    if (!(x)) fail_msg("%s failed: %s", #x, genc_ctx_error(ctx));                              \
+  } while (0)
+
+/* Assert |a - b| <= tol * max(1, |b|) (relative, absolute near zero). */
+#define T_CLOSE(a, b, tol)                                                                     \
+  do {                                                                                         \
+    double a_ = (a), b_ = (b), t_ = (tol) * fmax(1.0, fabs(b_));                               \
+    if (!(fabs(a_ - b_) <= t_) && !(isnan(a_) && isnan(b_)) && !(a_ == b_))                   \
+      fail_msg("%s = %.17g, expected %.17g (tol %.3g)", #a, a_, b_, t_);                       \
+  } while (0)
+
+/* Read the single value of a shared scalar array. */
+static inline double t_item(genc_ctx *ctx, genc_array *a) {
+  double v = NAN;
+  if (genc_array_item(ctx, a, &v)) fail_msg("item failed: %s", genc_ctx_error(ctx));
+  return v;
+}
+
+/* Read element i (particle-major) of any array. */
+static inline double t_at(genc_ctx *ctx, genc_array *a, int64_t i) {
+  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  double *buf = malloc((size_t)n * sizeof *buf);
+  if (genc_array_copy_out(ctx, a, buf, n)) fail_msg("copy_out failed: %s", genc_ctx_error(ctx));
+  double v = buf[i];
+  free(buf);
+  return v;
+}
+
+/* The device the tests run on: GENC_TEST_DEVICE=cuda selects the GPU. A test
+ * program calls t_ctx() in its setup; with cuda requested but absent it exits 77
+ * (ctest: skipped). */
+static inline genc_ctx *t_ctx(void) {
+  const char *dev = getenv("GENC_TEST_DEVICE");
+  genc_ctx_opts o = {0};
+  if (dev && !strcmp(dev, "cuda")) o.device = GENC_CUDA;
+  genc_status st;
+  genc_ctx *ctx = genc_ctx_create(&o, &st);
+  if (!ctx && o.device == GENC_CUDA) {
+    printf("skipped: no CUDA device (%s)\n", genc_ctx_create_error());
+    exit(77);
+  }
+  return ctx;
+}
+
+#endif
