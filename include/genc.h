@@ -9,5 +9,9 @@
 
 #include "genc/base.h"
 #include "genc/array.h"
+#include "genc/random.h"
+#include "genc/dist.h"
+#include "genc/core.h"
+#include "genc/gfi.h"
 
 #endif
