@@ -52,9 +52,10 @@ static inline double t_fd_eval(genc_ctx *ctx, genc_fn f, genc_array *const *args
   if (!y) fail_msg("fdcheck: f failed: %s", genc_ctx_error(ctx));
   int64_t ny;
   double *v = t_fd_host(ctx, y, &ny), s = 0;
-  if (ny != nc) fail_msg("fdcheck: f's output size changed (%lld, was %lld)", (long long)ny,
-                         (long long)nc);
-  for (int64_t j = 0; j < ny; j++) s += c[j] * v[j];
+  if (ny != nc)
+    fail_msg("fdcheck: f's output size changed (%lld, was %lld)", (long long)ny, (long long)nc);
+  for (int64_t j = 0; j < ny; j++)
+    s += c[j] * v[j];
   free(v);
   genc_scope_end(ctx, mark);
   return s;
@@ -62,10 +63,10 @@ static inline double t_fd_eval(genc_ctx *ctx, genc_fn f, genc_array *const *args
 
 /* Numerical gradient of <c, f> with respect to args[i]; returns malloc'd values. */
 static inline double *t_fd_numeric(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args,
-                                   void *user, int i, const double *c, int64_t nc,
-                                   int64_t *count) {
+                                   void *user, int i, const double *c, int64_t nc, int64_t *count) {
   genc_array *work[32];
-  for (int k = 0; k < nargs; k++) work[k] = args[k];
+  for (int k = 0; k < nargs; k++)
+    work[k] = args[k];
   double *x = t_fd_host(ctx, args[i], count);
   double *fd = malloc((size_t)(*count ? *count : 1) * sizeof *fd);
   for (int64_t j = 0; j < *count; j++) {

@@ -22,4 +22,5 @@ C
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib64/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
 # shellcheck disable=SC2046
 cc -std=c17 "$prefix/prog.c" -o "$prefix/prog" $(pkg-config --cflags --libs genc)
-"$prefix/prog"
+# a shared libgenc (BUILD_SHARED_LIBS=ON) is found in the prefix, as an installed one would be
+LD_LIBRARY_PATH="$prefix/lib:$prefix/lib64:$prefix/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}" "$prefix/prog"

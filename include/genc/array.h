@@ -269,22 +269,33 @@ genc_array *genc_slice(genc_ctx *ctx, genc_array *x, int axis, int64_t start, in
                        int64_t step);
 /**
  * Gather along @p axis with integer @p idx: out shape is x.shape[:axis] +
- * idx.shape + x.shape[axis+1:]. @p idx may be batched (per-particle indices).
+ * idx.shape + x.shape[axis+1:]. @p idx (i32) may be batched (per-particle
+ * indices: resampling is genc_take(x, idx, 0) with a batched 0-d idx on the
+ * genc_particle_to_axis view). Indices are not wrapped: one outside
+ * [0, len) is GENC_ERR_ARG, naming the index and the axis length.
  */
 genc_array *genc_take(genc_ctx *ctx, genc_array *x, genc_array *idx, int axis);
 /**
- * Gather along the last axis, index broadcast against x's leading axes:
- * out[..., j] = x[..., idx[..., j]] (take_along_axis).
+ * NumPy take_along_axis: @p idx (i32) has x's rank; along @p axis
+ * out[..., j, ...] = x[..., idx[..., j, ...], ...], and the other axes of x and
+ * idx broadcast. Out-of-range indices are GENC_ERR_ARG.
  */
 genc_array *genc_take_along(genc_ctx *ctx, genc_array *x, genc_array *idx, int axis);
-/** out = x; out[idx[i], ...] += upd[i, ...] along @p axis (duplicates accumulate). */
+/**
+ * out = x; out[..., idx[i], ...] += upd[..., i, ...] along @p axis (duplicates
+ * accumulate). @p upd broadcasts to x.shape[:axis] + idx.shape +
+ * x.shape[axis+1:] and is cast to x's dtype; indices as in genc_take().
+ */
 genc_array *genc_scatter_add(genc_ctx *ctx, genc_array *x, genc_array *idx, genc_array *upd,
                              int axis);
-/** Join @p n arrays along an existing axis. */
+/** Join @p n arrays along an existing axis (dtypes promote; shared and batched mix). */
 genc_array *genc_concat(genc_ctx *ctx, int n, genc_array *const *xs, int axis);
 /** Join @p n same-shape arrays along a new axis. */
 genc_array *genc_stack(genc_ctx *ctx, int n, genc_array *const *xs, int axis);
-/** One-hot encode integers into a new last axis of length @p depth (f64). */
+/**
+ * One-hot encode i32 (or bool) indices into a new last axis of length @p depth
+ * (f64); an index outside [0, depth) is GENC_ERR_ARG.
+ */
 genc_array *genc_one_hot(genc_ctx *ctx, genc_array *idx, int64_t depth);
 
 /* ------------------------------------------------------------------ */
@@ -313,7 +324,8 @@ genc_array *genc_particle_broadcast(genc_ctx *ctx, genc_array *x, int64_t n);
 genc_array *genc_particle_get(genc_ctx *ctx, genc_array *x, int64_t i);
 /**
  * Reorder particles: out particle i = x particle idx[i]. @p idx is a 1-d shared
- * i32 array of length M; the result has M particles (resampling).
+ * i32 array of length M >= 1; the result has M particles (resampling). A shared
+ * @p x is returned as is (every particle holds it already).
  */
 genc_array *genc_particle_take(genc_ctx *ctx, genc_array *x, genc_array *idx);
 /** Reduce over the particle axis (sum, max, logsumexp, ...): a shared array. */

@@ -36,10 +36,10 @@ typedef struct genc_dist {
 
 /** The table of functions that defines a distribution type. */
 struct genc_dist_type {
-  const char *name;                          /**< e.g. "normal" */
-  int nparams;                               /**< number of parameter arrays */
+  const char *name; /**< e.g. "normal" */
+  int nparams;      /**< number of parameter arrays */
   const char *param_names[GENC_DIST_MAX_PARAMS];
-  bool discrete;                             /**< values are integers/bools (no value gradient) */
+  bool discrete; /**< values are integers/bools (no value gradient) */
   /**
    * Validate parameters; return GENC_OK or a genc_ctx_fail() naming the
    * distribution and parameter. NULL: no checks.
@@ -63,6 +63,87 @@ struct genc_dist_type {
   genc_array *(*rsample)(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n);
 };
 
+/* ---- Built-in distributions (constructors only package their arguments) ---- */
+
+/** Normal(mu, sigma): sigma > 0. Reparameterized. Alias: genc_gaussian. */
+genc_dist genc_normal(genc_ctx *ctx, genc_array *mu, genc_array *sigma);
+/** Elementwise normal over the broadcast shape of mu and sigma, scored as one
+ * address (the sum of the elementwise log densities). Reparameterized. */
+genc_dist genc_broadcasted_normal(genc_ctx *ctx, genc_array *mu, genc_array *sigma);
+/** Uniform on [lo, hi], lo < hi. Reparameterized. */
+genc_dist genc_uniform(genc_ctx *ctx, genc_array *lo, genc_array *hi);
+/** Bernoulli(p), p in [0, 1]; values are bool. Alias: genc_flip. */
+genc_dist genc_bernoulli(genc_ctx *ctx, genc_array *p);
+/** Beta(alpha, beta), both > 0. No reparameterized sampler. */
+genc_dist genc_beta(genc_ctx *ctx, genc_array *alpha, genc_array *beta);
+/** Gamma(shape, rate), both > 0 (mean shape / rate). No reparameterized sampler. */
+genc_dist genc_gamma(genc_ctx *ctx, genc_array *shape, genc_array *rate);
+/** Exponential(rate), rate > 0. Reparameterized. */
+genc_dist genc_exponential(genc_ctx *ctx, genc_array *rate);
+/** Categorical over 0..K-1 from unnormalized log-probabilities along the last axis
+ * of logits (finite or -inf, at least one finite); values are i32. */
+genc_dist genc_categorical(genc_ctx *ctx, genc_array *logits);
+/** Poisson(rate), rate >= 0; values are i32. */
+genc_dist genc_poisson(genc_ctx *ctx, genc_array *rate);
+/** Laplace(loc, scale), scale > 0. Reparameterized. */
+genc_dist genc_laplace(genc_ctx *ctx, genc_array *loc, genc_array *scale);
+/** Student's t(df, loc, scale), df > 0, scale > 0. */
+genc_dist genc_student_t(genc_ctx *ctx, genc_array *df, genc_array *loc, genc_array *scale);
+/** Log-normal: log x ~ Normal(mu, sigma). Reparameterized. */
+genc_dist genc_lognormal(genc_ctx *ctx, genc_array *mu, genc_array *sigma);
+/** Multivariate normal(mean [k], cov [k, k] positive definite), through the
+ * Cholesky factor of cov. Reparameterized. */
+genc_dist genc_mvnormal(genc_ctx *ctx, genc_array *mean, genc_array *cov);
+/** Multivariate normal given the lower Cholesky factor L of the covariance
+ * (cov = L L^T, diagonal > 0). Reparameterized. */
+genc_dist genc_mvnormal_chol(genc_ctx *ctx, genc_array *mean, genc_array *chol);
+/** Dirichlet(alpha) over the last axis, alpha > 0. No reparameterized sampler. */
+genc_dist genc_dirichlet(genc_ctx *ctx, genc_array *alpha);
+/** Point mass at v (log density 0 at v, -inf elsewhere). Reparameterized (the
+ * draw is v itself). */
+genc_dist genc_delta(genc_ctx *ctx, genc_array *v);
+/** Cauchy(loc, scale), scale > 0. Reparameterized. */
+genc_dist genc_cauchy(genc_ctx *ctx, genc_array *loc, genc_array *scale);
+/** Inverse gamma(shape, scale): 1/x ~ Gamma(shape, rate = scale). */
+genc_dist genc_inv_gamma(genc_ctx *ctx, genc_array *shape, genc_array *scale);
+/** Geometric(p), p in (0, 1]: failures before the first success, k >= 0; i32. */
+genc_dist genc_geometric(genc_ctx *ctx, genc_array *p);
+/** Negative binomial(r > 0, p in (0, 1]): pmf C(k+r-1, k) p^r (1-p)^k; i32. */
+genc_dist genc_neg_binomial(genc_ctx *ctx, genc_array *r, genc_array *p);
+/** Binomial(n, p): n a non-negative integer, p in [0, 1]; values are i32. */
+genc_dist genc_binomial(genc_ctx *ctx, genc_array *n, genc_array *p);
+/** Uniform on the integers lo..hi, both included (lo <= hi integers); i32. */
+genc_dist genc_discrete_uniform(genc_ctx *ctx, genc_array *lo, genc_array *hi);
+/** Normal(mu, sigma) truncated to [lo, hi], lo < hi. Reparameterized
+ * (inverse CDF). */
+genc_dist genc_truncated_normal(genc_ctx *ctx, genc_array *mu, genc_array *sigma, genc_array *lo,
+                                genc_array *hi);
+/** Piecewise uniform: bin i = [bounds[i], bounds[i+1]) has probability
+ * probs[i] / sum(probs); bounds increasing (K+1 entries), probs >= 0 (K entries). */
+genc_dist genc_piecewise_uniform(genc_ctx *ctx, genc_array *bounds, genc_array *probs);
+/** Beta-uniform mixture theta * Beta(alpha, beta) + (1 - theta) * U(0, 1). */
+genc_dist genc_beta_uniform(genc_ctx *ctx, genc_array *theta, genc_array *alpha, genc_array *beta);
+/** Wishart(df, scale [k, k] positive definite), df > k - 1. */
+genc_dist genc_wishart(genc_ctx *ctx, genc_array *df, genc_array *scale);
+/** Inverse Wishart(df, scale [k, k] positive definite), df > k - 1. */
+genc_dist genc_inv_wishart(genc_ctx *ctx, genc_array *df, genc_array *scale);
+/** Von Mises(mu, kappa > 0) on the circle; the log density is periodic in x
+ * and draws lie in [mu - pi, mu + pi]. */
+genc_dist genc_von_mises(genc_ctx *ctx, genc_array *mu, genc_array *kappa);
+
+/** Components of a mixture: @p k distributions (the array must outlive the mixture). */
+typedef struct genc_mixture_comps {
+  int k;
+  const genc_dist *comps;
+} genc_mixture_comps;
+
+/**
+ * Mixture of the components in @p comps (kept by pointer in the result's
+ * `extra`, so it must outlive the distribution) with unnormalized log weights
+ * @p log_weights [k]. Every component must have the same value shape and dtype.
+ */
+genc_dist genc_mixture(genc_ctx *ctx, const genc_mixture_comps *comps, genc_array *log_weights);
+
 /** Package a distribution of a user-defined type. */
 genc_dist genc_dist_make(const genc_dist_type *type, int nparams, genc_array *const *params);
 /** Check parameters (the type's check, plus NULL and context checks). */
@@ -77,6 +158,61 @@ genc_array *genc_dist_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x);
 bool genc_dist_has_rsample(const genc_dist *d);
 /** The type's name. */
 const char *genc_dist_name(const genc_dist *d);
+
+#ifndef __cplusplus
+/* C numbers where parameter arrays are expected: genc_normal(ctx, 0.0, 1.0). */
+#define genc_normal(ctx, mu, sigma) genc_normal((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (sigma)))
+#define genc_broadcasted_normal(ctx, mu, sigma)                                                    \
+  genc_broadcasted_normal((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (sigma)))
+#define genc_uniform(ctx, lo, hi) genc_uniform((ctx), GENC_A((ctx), (lo)), GENC_A((ctx), (hi)))
+#define genc_bernoulli(ctx, p) genc_bernoulli((ctx), GENC_A((ctx), (p)))
+#define genc_beta(ctx, alpha, beta) genc_beta((ctx), GENC_A((ctx), (alpha)), GENC_A((ctx), (beta)))
+#define genc_gamma(ctx, shape, rate)                                                               \
+  genc_gamma((ctx), GENC_A((ctx), (shape)), GENC_A((ctx), (rate)))
+#define genc_exponential(ctx, rate) genc_exponential((ctx), GENC_A((ctx), (rate)))
+#define genc_categorical(ctx, logits) genc_categorical((ctx), GENC_A((ctx), (logits)))
+#define genc_poisson(ctx, rate) genc_poisson((ctx), GENC_A((ctx), (rate)))
+#define genc_laplace(ctx, loc, scale)                                                              \
+  genc_laplace((ctx), GENC_A((ctx), (loc)), GENC_A((ctx), (scale)))
+#define genc_student_t(ctx, df, loc, scale)                                                        \
+  genc_student_t((ctx), GENC_A((ctx), (df)), GENC_A((ctx), (loc)), GENC_A((ctx), (scale)))
+#define genc_lognormal(ctx, mu, sigma)                                                             \
+  genc_lognormal((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (sigma)))
+#define genc_mvnormal(ctx, mean, cov)                                                              \
+  genc_mvnormal((ctx), GENC_A((ctx), (mean)), GENC_A((ctx), (cov)))
+#define genc_mvnormal_chol(ctx, mean, chol)                                                        \
+  genc_mvnormal_chol((ctx), GENC_A((ctx), (mean)), GENC_A((ctx), (chol)))
+#define genc_dirichlet(ctx, alpha) genc_dirichlet((ctx), GENC_A((ctx), (alpha)))
+#define genc_delta(ctx, v) genc_delta((ctx), GENC_A((ctx), (v)))
+#define genc_cauchy(ctx, loc, scale)                                                               \
+  genc_cauchy((ctx), GENC_A((ctx), (loc)), GENC_A((ctx), (scale)))
+#define genc_inv_gamma(ctx, shape, scale)                                                          \
+  genc_inv_gamma((ctx), GENC_A((ctx), (shape)), GENC_A((ctx), (scale)))
+#define genc_geometric(ctx, p) genc_geometric((ctx), GENC_A((ctx), (p)))
+#define genc_neg_binomial(ctx, r, p)                                                               \
+  genc_neg_binomial((ctx), GENC_A((ctx), (r)), GENC_A((ctx), (p)))
+#define genc_binomial(ctx, n, p) genc_binomial((ctx), GENC_A((ctx), (n)), GENC_A((ctx), (p)))
+#define genc_discrete_uniform(ctx, lo, hi)                                                         \
+  genc_discrete_uniform((ctx), GENC_A((ctx), (lo)), GENC_A((ctx), (hi)))
+#define genc_truncated_normal(ctx, mu, sigma, lo, hi)                                              \
+  genc_truncated_normal((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (sigma)), GENC_A((ctx), (lo)),   \
+                        GENC_A((ctx), (hi)))
+#define genc_piecewise_uniform(ctx, bounds, probs)                                                 \
+  genc_piecewise_uniform((ctx), GENC_A((ctx), (bounds)), GENC_A((ctx), (probs)))
+#define genc_beta_uniform(ctx, theta, alpha, beta)                                                 \
+  genc_beta_uniform((ctx), GENC_A((ctx), (theta)), GENC_A((ctx), (alpha)), GENC_A((ctx), (beta)))
+#define genc_wishart(ctx, df, scale)                                                               \
+  genc_wishart((ctx), GENC_A((ctx), (df)), GENC_A((ctx), (scale)))
+#define genc_inv_wishart(ctx, df, scale)                                                           \
+  genc_inv_wishart((ctx), GENC_A((ctx), (df)), GENC_A((ctx), (scale)))
+#define genc_von_mises(ctx, mu, kappa)                                                             \
+  genc_von_mises((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (kappa)))
+#define genc_mixture(ctx, comps, lw) genc_mixture((ctx), (comps), GENC_A((ctx), (lw)))
+#endif
+/** Alias of genc_normal. */
+#define genc_gaussian genc_normal
+/** Alias of genc_bernoulli. */
+#define genc_flip genc_bernoulli
 
 #ifdef __cplusplus
 }

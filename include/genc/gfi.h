@@ -1,4 +1,387 @@
-/* Placeholder: being written. */
+/**
+ * @file gfi.h
+ * @brief Layer 3: generative functions, traces, C-function models and the
+ * generative function interface (GFI), for one trace or N particles.
+ *
+ * A generative function (::genc_gf) is a value with a table of operations
+ * (::genc_gf_type): simulate, generate, update, regenerate, assess, project,
+ * plus propose, edit and gradients built on them. The *dynamic* generative
+ * function wraps a C function, the model:
+ * @code
+ * static genc_array *model(genc_rt *rt, genc_array *const *args, void *user) {
+ *   genc_ctx *ctx = genc_rt_ctx(rt);
+ *   genc_array *slope = GENC_TRACE(rt, "slope", genc_normal(ctx, 0.0, 10.0));
+ *   ...
+ *   return slope;
+ * }
+ * genc_gf *gf = genc_gf_dynamic("linreg", model, 1, NULL);
+ * @endcode
+ * One body serves every operation: the runtime handle ::genc_rt carries the
+ * mode (simulate, generate...), the key, the constraints or selection, the old
+ * trace and the weight, and GENC_TRACE() does what the mode asks.
+ *
+ * **Particles.** Every operation takes a particle count @p n. With n == 0 the
+ * body runs once for one trace; with n > 0 it still runs once, but every draw
+ * is batched over n particles and scores and weights are per-particle arrays.
+ * Particle i of a batched run equals the single-trace run with key
+ * genc_key_particle(key, i): the key of a choice is the run's key folded with a
+ * hash of the choice's name (the string, not the symbol number), in both modes.
+ * In batched mode, control flow may not depend on random values: reading one
+ * as a C number (genc_array_item) fails the operation with a message saying to
+ * use Switch or Mask.
+ *
+ * **Weights** follow ARCHITECTURE.md "GFI contracts" (Gen.jl semantics): the
+ * internal proposal of a dynamic function is its prior. A NaN or +inf weight or
+ * score fails the operation with GENC_ERR_DOMAIN naming the first offending
+ * choice; -inf (a zero-probability constraint) is a legal weight.
+ *
+ * **Memory.** Traces are heap objects, immutable once made and reference
+ * counted (genc_trace_retain / genc_trace_free): an MH step keeps the old trace
+ * until it decides, and update/regenerate share unchanged sub-traces with the
+ * old trace. Traces retain their arrays. Every operation runs in its own array
+ * scope; the arrays it returns (weight, retval) belong to the caller's current
+ * scope. Free traces, choice maps and parameter stores before the context.
+ *
+ * **Errors.** Operations return NULL or a status and leave a message in the
+ * context naming the model, the address and the distribution. An operation
+ * starts by clearing the context's error, and fails if any error is recorded
+ * while the body runs, even one the model ignored.
+ */
 #ifndef GENC_GFI_H
 #define GENC_GFI_H
+
+#include "genc/array.h"
+#include "genc/core.h"
+#include "genc/dist.h"
+#include "genc/random.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most arguments a generative function takes. */
+#define GENC_GF_MAX_ARGS 8
+
+typedef struct genc_gf genc_gf;
+typedef struct genc_trace genc_trace;
+typedef struct genc_rt genc_rt;
+typedef struct genc_param_store genc_param_store;
+
+/* ------------------------------------------------------------------ */
+/* Parameter stores                                                     */
+/* ------------------------------------------------------------------ */
+
+/** A new, empty store of trainable parameters owned by the caller. NULL on NOMEM. */
+genc_param_store *genc_param_store_new(genc_ctx *ctx);
+/** Free a store and release its arrays. NULL is a no-op. */
+void genc_param_store_free(genc_param_store *ps);
+/**
+ * Set parameter @p name to a copy of @p value (shared, floating point),
+ * creating it with a zero gradient if new. Replacing keeps the gradient if
+ * the shape is unchanged, else resets it.
+ */
+genc_status genc_param_store_set(genc_ctx *ctx, genc_param_store *ps, const char *name,
+                                 genc_array *value);
+/** The current value of @p name (owned by the store), or NULL with GENC_ERR_ADDRESS. */
+genc_array *genc_param_store_get(genc_ctx *ctx, const genc_param_store *ps, const char *name);
+/** The accumulated gradient of @p name (owned by the store), or NULL with GENC_ERR_ADDRESS. */
+genc_array *genc_param_store_grad(genc_ctx *ctx, const genc_param_store *ps, const char *name);
+/** Reset every accumulated gradient to zero. */
+genc_status genc_param_store_zero_grads(genc_ctx *ctx, genc_param_store *ps);
+/** Number of parameters. */
+int genc_param_store_count(const genc_param_store *ps);
+/** Name of parameter @p i (insertion order), or NULL if out of range. */
+const char *genc_param_store_name(const genc_param_store *ps, int i);
+
+/* ------------------------------------------------------------------ */
+/* Generative functions                                                */
+/* ------------------------------------------------------------------ */
+
+/** A model: the body of a dynamic generative function. Returns its value (NULL on error). */
+typedef genc_array *(*genc_model_fn)(genc_rt *rt, genc_array *const *args, void *user);
+
+/**
+ * A dynamic generative function running @p fn with @p nargs arguments
+ * (0..GENC_GF_MAX_ARGS) and the pointer @p user. @p name (copied) appears in
+ * messages. No argument is differentiable until genc_gf_set_arg_grads().
+ * NULL on bad arguments or NOMEM (no context: nothing is recorded).
+ */
+genc_gf *genc_gf_dynamic(const char *name, genc_model_fn fn, int nargs, void *user);
+/** Free a generative function. Traces of it must be freed first. NULL is a no-op. */
+void genc_gf_free(genc_gf *gf);
+/** Name given at creation. */
+const char *genc_gf_name(const genc_gf *gf);
+/** Number of arguments. */
+int genc_gf_nargs(const genc_gf *gf);
+/**
+ * Say which arguments are differentiable: bit i of @p mask for argument i.
+ * genc_gf_arg_gradients() returns gradients for exactly these.
+ */
+void genc_gf_set_arg_grads(genc_gf *gf, uint32_t mask);
+/** The differentiable-argument mask. */
+uint32_t genc_gf_arg_grads(const genc_gf *gf);
+/** Attach the store genc_rt_param() reads (not owned; NULL detaches). */
+void genc_gf_set_params(genc_gf *gf, genc_param_store *ps);
+/** The attached store, or NULL. */
+genc_param_store *genc_gf_params(const genc_gf *gf);
+
+/* ------------------------------------------------------------------ */
+/* Inside a model                                                      */
+/* ------------------------------------------------------------------ */
+
+/** The context the model runs in (for its array ops). */
+genc_ctx *genc_rt_ctx(genc_rt *rt);
+/** Particle count of this run: 0 for a single trace. */
+int64_t genc_rt_particles(const genc_rt *rt);
+
+/**
+ * Make the random choice @p d at address component @p addr (a symbol or an
+ * index) and return its value: sampled, taken from the constraints or the old
+ * trace, as the operation asks. NULL on error (the operation then fails):
+ * invalid distribution parameters, or @p addr already traced in this run.
+ */
+genc_array *genc_rt_trace(genc_rt *rt, genc_comp addr, genc_dist d);
+
+/** genc_rt_trace at the symbol of a string literal, interned once per call site. */
+#define GENC_TRACE(rt, name, dist) genc_rt_trace((rt), GENC_SYM(name), (dist))
+
+/**
+ * Call generative function @p gf on @p args at address @p addr: its choices
+ * live below @p addr, its score and weight add to this run's. Returns its
+ * value. With @p addr == GENC_ROOT the callee (which must be dynamic) runs in
+ * this function's own address space, as if its body were inlined.
+ */
+genc_array *genc_rt_splice(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array *const *args);
+
+/** The address that splices at the caller's own level (see genc_rt_splice()). */
+#define GENC_ROOT GENC_COMP_INVALID
+
+/**
+ * The value of trainable parameter @p name from the store attached to this
+ * function (genc_gf_set_params()). While parameter gradients are computed the
+ * value is watched, so scores differentiate through it. NULL and
+ * GENC_ERR_ADDRESS if there is no store or no such parameter.
+ */
+genc_array *genc_rt_param(genc_rt *rt, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Traces                                                              */
+/* ------------------------------------------------------------------ */
+
+/** Take a reference to @p t; returns it. */
+genc_trace *genc_trace_retain(genc_trace *t);
+/** Drop a reference; the last one frees the trace. NULL is a no-op. */
+void genc_trace_free(genc_trace *t);
+/** The generative function that made the trace. */
+genc_gf *genc_trace_gf(const genc_trace *t);
+/** Argument @p i (owned by the trace), NULL if out of range. */
+genc_array *genc_trace_arg(const genc_trace *t, int i);
+/** The return value (owned by the trace). */
+genc_array *genc_trace_retval(const genc_trace *t);
+/** log p(choices; args): 0-d, batched over the particles of a batched trace. */
+genc_array *genc_trace_score(const genc_trace *t);
+/** Particle count: 0 for a single trace. */
+int64_t genc_trace_particles(const genc_trace *t);
+/**
+ * The choices, as a map owned by the trace (built at the first call). NULL on
+ * NOMEM.
+ */
+const genc_choicemap *genc_trace_choices(genc_ctx *ctx, const genc_trace *t);
+/** The value at @p path, or NULL with GENC_ERR_ADDRESS naming the path. */
+genc_array *genc_trace_get(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len);
+/** Particle @p i of a batched trace as a single trace (new reference). */
+genc_trace *genc_trace_particle(genc_ctx *ctx, const genc_trace *t, int64_t i);
+/**
+ * Reindex particles (resampling): particle j of the result is particle idx[j]
+ * of @p t. @p idx is a shared 1-d i32 array; the result has len(idx) particles.
+ */
+genc_trace *genc_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx);
+
+/* ------------------------------------------------------------------ */
+/* The interface                                                       */
+/* ------------------------------------------------------------------ */
+
+/** simulate(x) -> t, with score log p(c; x). NULL on error. */
+genc_trace *genc_gf_simulate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
+                             int64_t n);
+
+/**
+ * generate(x, u) -> (t, w): choices in @p constraints are used as given, the
+ * others drawn from the prior; w = sum of the log densities of the constrained
+ * choices. Every constraint must be visited (else GENC_ERR_ADDRESS listing the
+ * addresses never visited). @p weight may be NULL.
+ */
+genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                             const genc_choicemap *constraints, genc_key key, int64_t n,
+                             genc_array **weight);
+
+/**
+ * assess(x, c) -> log p(c; x), and the return value into @p retval (may be
+ * NULL). Every choice must be in @p choices (a missing one is GENC_ERR_ADDRESS
+ * naming it) and every entry must be visited. Batched exactly when a choice or
+ * argument is. NULL on error.
+ */
+genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                           const genc_choicemap *choices, genc_array **retval);
+
+/**
+ * propose(x) -> (c, w = log p(c; x)): a new choice map owned by the caller;
+ * @p weight and @p retval may be NULL.
+ */
+genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                genc_key key, int64_t n, genc_array **weight,
+                                genc_array **retval);
+
+/**
+ * update(t, x', argdiffs, u) -> (t', w, discard). @p args NULL keeps the old
+ * arguments (and then @p argdiffs defaults to no-change); @p argdiffs NULL
+ * means unknown. w = log p(c'; x') - log p(c; x) - log q(fresh choices); the
+ * discard (a new map, may be NULL to ignore) holds the old values replaced by
+ * @p constraints and the choices t' no longer has. Unchanged arguments and no
+ * constraints return @p t itself (a new reference) with w = 0.
+ */
+genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const *args,
+                           const genc_argdiff *argdiffs, const genc_choicemap *constraints,
+                           genc_key key, genc_array **weight, genc_choicemap **discard);
+
+/**
+ * regenerate(t, x', argdiffs, s) -> (t', w): selected choices are drawn afresh
+ * from the prior; w = log p(c'; x')/p(c; x) + log q(c | c')/q(c' | c), the MH
+ * acceptance log-ratio. Arguments as genc_gf_update().
+ */
+genc_trace *genc_gf_regenerate(genc_ctx *ctx, const genc_trace *t, genc_array *const *args,
+                               const genc_argdiff *argdiffs, const genc_selection *selection,
+                               genc_key key, genc_array **weight);
+
+/**
+ * project(t, s) -> the generate weight of t's choices restricted to @p s:
+ * project(t, all) = score, project(t, none) = 0. NULL on error.
+ */
+genc_array *genc_gf_project(genc_ctx *ctx, const genc_trace *t, const genc_selection *s);
+
+/** Kinds of edit request. */
+typedef enum genc_edit_kind {
+  GENC_EDIT_CONSTRAINTS, /**< update with constraints; backward: the discard */
+  GENC_EDIT_SELECTION,   /**< regenerate a selection; backward: the same selection */
+  GENC_EDIT_PROPOSAL     /**< propose with fwd, update, assess the discard with bwd */
+} genc_edit_kind;
+
+/** An edit request (GenJAX style): one entry point for the three kinds of move. */
+typedef struct genc_edit_request {
+  genc_edit_kind kind;
+  const genc_choicemap *constraints; /**< GENC_EDIT_CONSTRAINTS */
+  const genc_selection *selection;   /**< GENC_EDIT_SELECTION */
+  genc_gf *fwd, *bwd;                /**< GENC_EDIT_PROPOSAL: forward and backward proposals */
+  genc_array *const *fwd_args;       /**< their arguments */
+  genc_array *const *bwd_args;
+} genc_edit_request;
+
+/** What genc_gf_edit() returns. Free with genc_edit_result_clear(). */
+typedef struct genc_edit_result {
+  genc_trace *trace;          /**< the new trace */
+  genc_array *weight;         /**< the edit's incremental weight */
+  genc_choicemap *discard;    /**< old values replaced or removed (may be empty) */
+  genc_edit_request backward; /**< the request that undoes this edit */
+} genc_edit_result;
+
+/**
+ * Apply @p req to @p t (same arguments). CONSTRAINTS: update, weight and
+ * discard as genc_gf_update, backward = CONSTRAINTS(discard). SELECTION:
+ * regenerate, backward = the same selection. PROPOSAL: (u, wf) = propose(fwd);
+ * (t', w, d) = update(t, u); wb = assess(bwd, d); weight = w + wb - wf,
+ * backward = PROPOSAL(bwd, fwd) with the argument lists swapped.
+ */
+genc_status genc_gf_edit(genc_ctx *ctx, const genc_trace *t, const genc_edit_request *req,
+                         genc_key key, genc_edit_result *out);
+/** Release what an edit result holds and zero it. */
+void genc_edit_result_clear(genc_edit_result *r);
+
+/**
+ * Choice gradients: d score / d (selected continuous choices) at the trace's
+ * values. @p values gets the selected values, @p grads the gradients at the
+ * same addresses (new maps; either may be NULL). Batched traces give
+ * per-particle gradients. Runs a tape, so it fails if one is recording.
+ */
+genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t,
+                                     const genc_selection *s, genc_choicemap **values,
+                                     genc_choicemap **grads);
+
+/**
+ * Argument gradients: grads[i] = d score / d arg i for every argument the
+ * function declares differentiable (genc_gf_set_arg_grads), NULL for the
+ * others; @p grads holds genc_gf_nargs() entries.
+ */
+genc_status genc_gf_arg_gradients(genc_ctx *ctx, const genc_trace *t, genc_array **grads);
+
+/**
+ * Parameter gradients: add @p scale * d score / d p (summed over particles)
+ * to the gradient of every parameter p of the store attached to the trace's
+ * function (parameters of spliced functions count when they use that store).
+ */
+genc_status genc_gf_accumulate_param_grads(genc_ctx *ctx, const genc_trace *t, double scale);
+
+/* ------------------------------------------------------------------ */
+/* Implementing a generative function (combinators)                    */
+/* ------------------------------------------------------------------ */
+
+/** The inputs of one operation, for implementers of ::genc_gf_type. */
+typedef struct genc_gfi_call {
+  genc_array *const *args;           /**< arguments (new ones for update/regenerate) */
+  const genc_argdiff *argdiffs;      /**< update/regenerate; NULL: unknown */
+  genc_key key;                      /**< randomness of the whole call */
+  int64_t n;                         /**< particles; 0 for a single trace */
+  const genc_choicemap *constraints; /**< generate, update; the choices for assess */
+  const genc_selection *selection;   /**< regenerate, project */
+  const genc_trace *trace;           /**< update, regenerate, project: the old trace */
+} genc_gfi_call;
+
+/** The outputs of one operation (unused fields stay NULL). */
+typedef struct genc_gfi_result {
+  genc_trace *trace;       /**< new reference */
+  genc_array *weight;      /**< in the caller's scope */
+  genc_array *retval;      /**< assess only (traces hold their own) */
+  genc_choicemap *discard; /**< update: new map owned by the caller (NULL = empty) */
+} genc_gfi_result;
+
+/** An operation of the table. Returns GENC_OK or a status with the message set. */
+typedef genc_status (*genc_gfi_op)(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,
+                                   genc_gfi_result *res);
+
+/** Map applied to every array of a trace (genc_trace_particle, genc_trace_take). */
+typedef genc_array *(*genc_array_map_fn)(genc_ctx *ctx, genc_array *x, void *user);
+
+/** The table that defines a kind of generative function. */
+typedef struct genc_gf_type {
+  const char *name;                          /**< e.g. "dynamic", "map" */
+  genc_gfi_op simulate, generate, update, regenerate, assess, project;
+  /** A new trace whose every array is f(array); @p n is the new particle count. */
+  genc_trace *(*trace_map)(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
+                           int64_t n);
+  /** Write the trace's choices into the empty map @p out. */
+  genc_status (*trace_choices)(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out);
+  /** Free the implementation data of a trace (genc_trace_impl). */
+  void (*trace_free)(void *impl);
+  /** Free the implementation data of a function (genc_gf_impl). */
+  void (*gf_free)(void *impl);
+} genc_gf_type;
+
+/** Make a generative function of @p type with data @p impl (owned). NULL on NOMEM. */
+genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, void *impl);
+/** The type of @p gf. */
+const genc_gf_type *genc_gf_type_of(const genc_gf *gf);
+/** The implementation data given to genc_gf_make(). */
+void *genc_gf_impl(const genc_gf *gf);
+/**
+ * Make a trace (one reference) of @p gf holding @p args (nargs of gf),
+ * @p retval and @p score (all retained) with implementation data @p impl
+ * (owned, freed by the type's trace_free). NULL on NOMEM.
+ */
+genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                            genc_array *retval, genc_array *score, int64_t n, void *impl);
+/** The implementation data of a trace. */
+void *genc_trace_impl(const genc_trace *t);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -76,7 +76,7 @@ static genc_status unary_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
     d = B(GENC_MUL, U(GENC_EXP, U(GENC_NEG, U(GENC_SQUARE, x))),
           C(nd->p.op == GENC_ERF ? M_2_SQRTPI : -M_2_SQRTPI));
     break;
-  case GENC_ERFINV: d = B(GENC_MUL, U(GENC_EXP, U(GENC_SQUARE, y)), C(0.5 / M_2_SQRTPI)); break;
+  case GENC_ERFINV: d = B(GENC_MUL, U(GENC_EXP, U(GENC_SQUARE, y)), C(1.0 / M_2_SQRTPI)); break;
   case GENC_LGAMMA: d = U(GENC_DIGAMMA, x); break;
   case GENC_DIGAMMA: d = U(GENC_TRIGAMMA, x); break;
   case GENC_RECIPROCAL: d = U(GENC_NEG, U(GENC_SQUARE, y)); break;
@@ -147,6 +147,9 @@ static genc_dtype binary_compute_dtype(genc_binary_op op, const genc_array *a,
 
 static genc_array *nary_out(genc_ctx *ctx, const char *name, int n, genc_array *const *in,
                             genc_dtype odt) {
+  if (n == 2 && in[0]->n == in[1]->n && in[0]->ndim == in[1]->ndim &&
+      !memcmp(in[0]->shape, in[1]->shape, (size_t)in[0]->ndim * sizeof(int64_t)))
+    return genc__alloc(ctx, odt, in[0]->ndim, in[0]->shape, in[0]->n);
   int nd;
   int64_t shape[GENC_MAX_DIMS];
   int64_t np = genc__join_particles(ctx, name, n, in);
@@ -161,8 +164,24 @@ static const char *binary_name(genc_binary_op op) {
   return (unsigned)op < GENC_BINARY_COUNT ? names[op] : "binary";
 }
 
+/* One-element operands of one dtype: the common case of scalar model code.
+ * Skips promotion, broadcasting and planning. */
+static genc_array *binary_scalar(genc_ctx *ctx, genc_binary_op op, genc_array *a,
+                                 genc_array *b) {
+  static const genc_bcast one = {.ndim = 1, .shape = {1}, .n = 1};
+  genc_dtype dt = (genc_dtype)a->dtype;
+  genc_array *y = genc__alloc(ctx, is_compare(op) ? GENC_BOOL : dt, 0, NULL, 0);
+  if (!y) return NULL;
+  ctx->bk->binary(ctx->bst, op, dt, a->data, b->data, y->data, &one);
+  y->weak = a->weak & b->weak;
+  return y;
+}
+
 static genc_array *binary_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
   genc_binary_op op = (genc_binary_op)p->op;
+  if (in[0]->ndim == 0 && in[1]->ndim == 0 && !in[0]->n && !in[1]->n &&
+      in[0]->dtype == in[1]->dtype && genc__is_float((genc_dtype)in[0]->dtype))
+    return binary_scalar(ctx, op, in[0], in[1]);
   genc_dtype dt = binary_compute_dtype(op, in[0], in[1]);
   genc_array *a = genc__cast_raw(ctx, in[0], dt), *b = genc__cast_raw(ctx, in[1], dt);
   if (!a || !b) return NULL;

@@ -62,6 +62,27 @@ static genc_array *keep_shape(genc_ctx *ctx, const genc_node *nd, genc_array *a)
   return genc_reshape(ctx, a, x->ndim, shape);
 }
 
+/* Reduce like node nd, keeping reduced axes as size 1. */
+static genc_array *reduce_like(genc_ctx *ctx, const genc_node *nd, genc_reduce_op op,
+                               genc_array *x) {
+  genc_params p = nd->p;
+  p.op = op;
+  p.flag = true;
+  return x ? genc__dispatch(ctx, nd->prim, 1, &x, &p) : NULL;
+}
+
+/* d prod / d x_i = product of the other elements. y / x is that only where no
+ * element is zero: with one zero, the zero's gradient is the product of the
+ * rest and every other gradient is 0; with two or more, all are 0. */
+static genc_array *prod_others(genc_ctx *ctx, const genc_node *nd, genc_array *x) {
+  genc_array *z = genc_eq(ctx, x, 0.0);
+  genc_array *nz = reduce_like(ctx, nd, GENC_RSUM, genc_astype(ctx, z, GENC_I32));
+  genc_array *xs = genc_where(ctx, z, 1.0, x);
+  genc_array *ps = reduce_like(ctx, nd, GENC_RPROD, xs);
+  genc_array *one = genc_where(ctx, genc_logical_and(ctx, z, genc_eq(ctx, nz, 1)), ps, 0.0);
+  return genc_where(ctx, genc_eq(ctx, nz, 0), genc_div(ctx, ps, xs), one);
+}
+
 static genc_status reduce_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
                               genc_array **ic) {
   genc_array *x = nd->in[0];
@@ -72,7 +93,7 @@ static genc_status reduce_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
     ic[0] = gb && x->n && !gb->n ? genc_particle_broadcast(ctx, gb, x->n) : gb;
     break;
   }
-  case GENC_RPROD: ic[0] = genc_div(ctx, genc_mul(ctx, gk, yk), x); break;
+  case GENC_RPROD: ic[0] = genc_mul(ctx, gk, prod_others(ctx, nd, x)); break;
   case GENC_RLOGSUMEXP: ic[0] = genc_mul(ctx, gk, genc_exp(ctx, genc_sub(ctx, x, yk))); break;
   case GENC_RMAX:
   case GENC_RMIN: {

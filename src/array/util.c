@@ -83,6 +83,22 @@ void genc__phys_shape(const genc_array *a, int *pndim, int64_t *pshape) {
 
 void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in,
                       genc_bcast *g) {
+  /* Fast path: every operand is either the full output (same layout, since the
+   * shapes broadcast) or a single element. Most ops, and all scalar ops, end here. */
+  int64_t total = genc__numel(out);
+  bool simple = true;
+  for (int k = 0; k < nin && simple; k++) {
+    int64_t m = genc__numel(in[k]);
+    if (m == total) g->stride[k][0] = 1;
+    else if (m == 1) g->stride[k][0] = 0;
+    else simple = false;
+  }
+  if (simple) {
+    g->ndim = 1;
+    g->shape[0] = total;
+    g->n = total;
+    return;
+  }
   int nd;
   int64_t shp[GENC_PDIMS], st[3][GENC_PDIMS];
   genc__phys_shape(out, &nd, shp);

@@ -25,31 +25,37 @@ typedef struct genc_bcast {
   int64_t n;                     /* product of shape */
 } genc_bcast;
 
-/* Random laws the backends sample natively (see src/random/laws.h). */
+/* Random laws the backends sample natively (algorithms: src/random/laws.h). */
 typedef enum genc_law {
-  GENC_LAW_UNIFORM,   /* U[0,1) */
-  GENC_LAW_NORMAL,    /* N(0,1) */
-  GENC_LAW_GAMMA,     /* Gamma(p0, 1), p0 > 0 */
-  GENC_LAW_POISSON,   /* Poisson(p0) */
-  GENC_LAW_BINOMIAL,  /* Binomial(p0 = n, p1 = p) */
-  GENC_LAW_BITS,      /* uniform uint32 stored in i32 */
-  GENC_LAW_GUMBEL,    /* standard Gumbel */
+  GENC_LAW_UNIFORM,     /* U[0,1) */
+  GENC_LAW_NORMAL,      /* N(0,1) */
+  GENC_LAW_GAMMA,       /* Gamma(p0, 1), p0 > 0 */
+  GENC_LAW_POISSON,     /* Poisson(p0) */
+  GENC_LAW_BINOMIAL,    /* Binomial(p0 = n, p1 = p) */
+  GENC_LAW_BITS,        /* uniform uint32 stored in i32 */
+  GENC_LAW_GUMBEL,      /* standard Gumbel */
   GENC_LAW_EXPONENTIAL, /* Exp(1) */
+  GENC_LAW_LOG_GAMMA,   /* log of a Gamma(p0, 1) draw (finite for tiny p0) */
   GENC_LAW_COUNT
 } genc_law;
 
 /* A sampling request: element (p, j) of a [npart, size] output draws from the
- * Philox stream (key, counter = {j, p + part_offset, stream, iteration}). */
+ * Philox4x32-10 stream with key `key` and counter {j, p + part_offset, stream,
+ * iteration}; the iteration word counts the Philox blocks one element uses
+ * (rejection loops keep reading). Invalid parameters give NaN (the random layer
+ * validates before it asks). The backend must compute each element with
+ * genc_law_sample_elem() from src/random/laws.h, so every backend draws the same
+ * numbers. */
 typedef struct genc_sample_req {
   genc_law law;
-  genc_dtype dtype;      /* output dtype (f64/f32; i32 for BITS) */
+  genc_dtype dtype; /* output dtype: f64/f32; i32 for BITS (and counts) */
   uint32_t key[2];
   uint32_t stream;
-  int64_t npart;         /* >= 1 */
-  int64_t size;          /* elements per particle */
-  int64_t part_offset;
-  const double *param[2]; /* f64 parameters, NULL if unused */
-  int64_t pstride[2][2]; /* element stride of each param over (p, j); 0 = broadcast */
+  int64_t npart;          /* >= 1 */
+  int64_t size;           /* elements per particle, < 2^32 */
+  int64_t part_offset;    /* added (mod 2^32) to the particle index */
+  const double *param[2]; /* f64 parameters (backend memory), NULL if unused */
+  int64_t pstride[2][2];  /* element stride of each param over (p, j); 0 = broadcast */
 } genc_sample_req;
 
 typedef struct genc_backend {

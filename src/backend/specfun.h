@@ -113,16 +113,17 @@ GENC_HD double genc_sf_erfinv(double y) {
   return x;
 }
 
-/* digamma: recurrence up to x >= 6, then the asymptotic series; reflection
+/* digamma: recurrence up to x >= 10, then the asymptotic series; reflection
  * for negative x. */
 GENC_HD double genc_sf_digamma(double x) {
   double r = 0;
   if (x <= 0) {
+    if (x == 0) return copysign(INFINITY, -x); /* the pole at 0 is -inf from the right */
     if (x == floor(x)) return NAN;
     /* psi(1 - x) - psi(x) = pi cot(pi x) */
     return genc_sf_digamma(1 - x) - 3.14159265358979323846 / tan(3.14159265358979323846 * x);
   }
-  while (x < 6) {
+  while (x < 10) { /* at 10 the first omitted series term is < 1e-16 */
     r -= 1 / x;
     x += 1;
   }
@@ -132,16 +133,16 @@ GENC_HD double genc_sf_digamma(double x) {
   return r + log(x) - 0.5 / x + t;
 }
 
-/* trigamma: recurrence up to x >= 6, then the asymptotic series. */
+/* trigamma: recurrence up to x >= 10, then the asymptotic series. */
 GENC_HD double genc_sf_trigamma(double x) {
   double r = 0;
   if (x <= 0) {
-    if (x == floor(x)) return NAN;
+    if (x == floor(x)) return INFINITY; /* double poles: +inf from both sides */
     /* psi1(1 - x) + psi1(x) = pi^2 / sin^2(pi x) */
     double s = sin(3.14159265358979323846 * x);
     return -genc_sf_trigamma(1 - x) + 9.86960440108935861883 / (s * s);
   }
-  while (x < 6) {
+  while (x < 10) { /* at 10 the first omitted series term is < 1e-16 */
     r += 1 / (x * x);
     x += 1;
   }

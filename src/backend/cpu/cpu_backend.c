@@ -6,7 +6,10 @@
 #include "backend/cpu/cpu.h"
 
 #define NCLASS 40
-#define CACHE_MAX_PER_CLASS 64
+/* Small blocks are cached generously (a scope of a model step makes thousands
+ * of scalars); large ones sparingly. */
+#define CACHE_CLASS_BYTES ((size_t)1 << 24)
+#define CACHE_MIN_PER_CLASS 8
 /* Blocks above this many bytes go straight back to the system. */
 #define CACHE_MAX_BYTES ((size_t)1 << 28)
 
@@ -63,7 +66,9 @@ static void cpu_free(void *stp, void *p, size_t bytes) {
   cpu_state *st = stp;
   size_t r;
   int c = size_class(bytes, &r);
-  if (c < NCLASS && r <= CACHE_MAX_BYTES && st->count[c] < CACHE_MAX_PER_CLASS) {
+  size_t cap = CACHE_CLASS_BYTES / r;
+  if (cap < CACHE_MIN_PER_CLASS) cap = CACHE_MIN_PER_CLASS;
+  if (c < NCLASS && r <= CACHE_MAX_BYTES && (size_t)st->count[c] < cap) {
     block *b = p;
     b->next = st->cache[c];
     st->cache[c] = b;

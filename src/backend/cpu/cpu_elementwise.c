@@ -183,9 +183,26 @@ void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *xv, v
   CMP_CASES(T)                                                                                 \
   default: break;
 
+/* One f64 element: the scalar path of model code, without the loop machinery. */
+static bool binary_one_f64(genc_binary_op op, double x, double y, void *out) {
+  double r;
+  switch (op) {
+  case GENC_ADD: r = x + y; break;
+  case GENC_SUB: r = x - y; break;
+  case GENC_MUL: r = x * y; break;
+  case GENC_DIV: r = x / y; break;
+  default: return false;
+  }
+  *(double *)out = r;
+  return true;
+}
+
 void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, const void *b,
                      void *out, const genc_bcast *g) {
   (void)st;
+  if (g->n == 1 && dt == GENC_F64 &&
+      binary_one_f64(op, *(const double *)a, *(const double *)b, out))
+    return;
   switch (dt) {
   case GENC_F64:
     switch (op) { FLOAT_CASES(double, ) }

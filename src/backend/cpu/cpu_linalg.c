@@ -1,26 +1,188 @@
-/* CPU linear algebra. PLACEHOLDER: filled in by the linear-algebra work. */
+/*
+ * CPU linear algebra: matmul through cblas ?gemm (a plain loop for tiny
+ * matrices, where the call overhead dominates), triangular solves through
+ * cblas ?trsm, Cholesky / LU / inverse through LAPACK.
+ *
+ * LAPACK is called through its Fortran interface (lapack.h) rather than
+ * LAPACKE: this system's OpenBLAS does not export LAPACKE and the library
+ * already links LAPACK. Arrays are row-major, LAPACK is column-major; a
+ * row-major buffer read column-major is the transpose, so each call is
+ * arranged to be transpose-invariant: Cholesky of the symmetric A as 'U'
+ * (U^T U = A column-major is L = U^T row-major), det A^T = det A, and
+ * inv(A^T) = inv(A)^T. No data is transposed and nothing is allocated for
+ * matrices up to SCRATCH_N.
+ */
+#include <cblas.h>
+#include <lapack.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "backend/cpu/cpu.h"
+
+/* Below this many multiply-adds per matrix a C loop beats a gemm call. */
+#define TINY_MNK 512
+/* Matrices up to this size use stack scratch for pivots and LAPACK work. */
+#define SCRATCH_N 128
+
+#define MM_LOOP(T)                                                                                 \
+  for (int64_t bi = 0; bi < batch; bi++) {                                                         \
+    const T *A = (const T *)a + bi * sa, *B = (const T *)b + bi * sb;                              \
+    T *C = (T *)c + bi * m * n;                                                                    \
+    for (int64_t i = 0; i < m; i++)                                                                \
+      for (int64_t j = 0; j < n; j++) {                                                            \
+        T acc = 0;                                                                                 \
+        for (int64_t l = 0; l < k; l++)                                                            \
+          acc += (ta ? A[l * m + i] : A[i * k + l]) * (tb ? B[j * k + l] : B[l * n + j]);          \
+        C[i * n + j] = acc;                                                                        \
+      }                                                                                            \
+  }
+
+static void gemm(genc_dtype dt, int64_t m, int64_t n, int64_t k, const void *a, bool ta,
+                 const void *b, bool tb, void *c) {
+  enum CBLAS_TRANSPOSE oa = ta ? CblasTrans : CblasNoTrans, ob = tb ? CblasTrans : CblasNoTrans;
+  blasint lda = (blasint)(ta ? m : k), ldb = (blasint)(tb ? k : n);
+  if (dt == GENC_F64)
+    cblas_dgemm(CblasRowMajor, oa, ob, (blasint)m, (blasint)n, (blasint)k, 1.0, a, lda, b, ldb, 0.0,
+                c, (blasint)n);
+  else
+    cblas_sgemm(CblasRowMajor, oa, ob, (blasint)m, (blasint)n, (blasint)k, 1.0f, a, lda, b, ldb,
+                0.0f, c, (blasint)n);
+}
 
 void genc_cpu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                      const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                      void *c) {
-  (void)st, (void)dt, (void)batch, (void)m, (void)n, (void)k, (void)a, (void)sa, (void)ta;
-  (void)b, (void)sb, (void)tb, (void)c;
+  (void)st;
+  if (batch == 0 || m == 0 || n == 0) return;
+  size_t es = dt == GENC_F64 ? 8 : 4;
+  if (k == 0) {
+    memset(c, 0, (size_t)(batch * m * n) * es);
+    return;
+  }
+  if (m * n * k <= TINY_MNK) {
+    if (dt == GENC_F64) MM_LOOP(double) else MM_LOOP(float) return;
+  }
+  /* a shared right operand against stacked left matrices is one tall gemm */
+  if (sb == 0 && !ta && sa == m * k) {
+    gemm(dt, batch * m, n, k, a, false, b, tb, c);
+    return;
+  }
+  for (int64_t bi = 0; bi < batch; bi++)
+    gemm(dt, m, n, k, (const char *)a + (size_t)(bi * sa) * es, ta,
+         (const char *)b + (size_t)(bi * sb) * es, tb, (char *)c + (size_t)(bi * m * n) * es);
 }
+
 int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out) {
-  (void)st, (void)dt, (void)batch, (void)n, (void)out;
-  return 0;
+  (void)st;
+  lapack_int ln = (lapack_int)n, lda = (lapack_int)(n ? n : 1), info = 0;
+  for (int64_t bi = 0; bi < batch; bi++) {
+    if (dt == GENC_F64) {
+      double *A = (double *)out + bi * n * n;
+      LAPACK_dpotrf("U", &ln, A, &lda, &info);
+      for (int64_t i = 0; i < n; i++)
+        memset(A + i * n + i + 1, 0, (size_t)(n - i - 1) * 8);
+    } else {
+      float *A = (float *)out + bi * n * n;
+      LAPACK_spotrf("U", &ln, A, &lda, &info);
+      for (int64_t i = 0; i < n; i++)
+        memset(A + i * n + i + 1, 0, (size_t)(n - i - 1) * 4);
+    }
+    if (info != 0) return bi;
+  }
+  return -1;
 }
-void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
-                       const void *l, int64_t sl, void *out, bool lower, bool trans) {
-  (void)st, (void)dt, (void)batch, (void)n, (void)m, (void)l, (void)sl, (void)out, (void)lower;
-  (void)trans;
+
+void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                       int64_t sl, void *out, bool lower, bool trans) {
+  (void)st;
+  if (n == 0 || m == 0) return;
+  enum CBLAS_UPLO up = lower ? CblasLower : CblasUpper;
+  enum CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
+  for (int64_t bi = 0; bi < batch; bi++) {
+    if (dt == GENC_F64)
+      cblas_dtrsm(CblasRowMajor, CblasLeft, up, tr, CblasNonUnit, (blasint)n, (blasint)m, 1.0,
+                  (const double *)l + bi * sl, (blasint)n, (double *)out + bi * n * m, (blasint)m);
+    else
+      cblas_strsm(CblasRowMajor, CblasLeft, up, tr, CblasNonUnit, (blasint)n, (blasint)m, 1.0f,
+                  (const float *)l + bi * sl, (blasint)n, (float *)out + bi * n * m, (blasint)m);
+  }
 }
+
+/* Pivot and work space: on the stack for small n. */
+typedef struct lu_scratch {
+  lapack_int *ipiv;
+  void *work;
+  lapack_int ipiv_stack[SCRATCH_N];
+  double work_stack[SCRATCH_N];
+  bool heap;
+} lu_scratch;
+
+static bool scratch_init(lu_scratch *s, int64_t n) {
+  s->heap = n > SCRATCH_N;
+  if (!s->heap) {
+    s->ipiv = s->ipiv_stack;
+    s->work = s->work_stack;
+    return true;
+  }
+  s->ipiv = malloc((size_t)n * sizeof *s->ipiv);
+  s->work = malloc((size_t)n * sizeof(double));
+  return s->ipiv && s->work;
+}
+
+static void scratch_free(lu_scratch *s) {
+  if (s->heap) free(s->ipiv), free(s->work);
+}
+
+static lapack_int lu(genc_dtype dt, int64_t n, void *A, lapack_int *ipiv) {
+  lapack_int ln = (lapack_int)n, lda = (lapack_int)(n ? n : 1), info = 0;
+  if (dt == GENC_F64)
+    LAPACK_dgetrf(&ln, &ln, A, &lda, ipiv, &info);
+  else
+    LAPACK_sgetrf(&ln, &ln, A, &lda, ipiv, &info);
+  return info;
+}
+
 int64_t genc_cpu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out) {
-  (void)st, (void)dt, (void)batch, (void)n, (void)a, (void)out;
-  return 0;
+  (void)st;
+  lu_scratch s;
+  if (!scratch_init(&s, n)) return scratch_free(&s), 0;
+  size_t es = dt == GENC_F64 ? 8 : 4;
+  int64_t bad = -1;
+  for (int64_t bi = 0; bi < batch && bad < 0; bi++) {
+    void *A = (char *)a + (size_t)(bi * n * n) * es;
+    if (lu(dt, n, A, s.ipiv) != 0) bad = bi;
+    double acc = 0;
+    for (int64_t i = 0; i < n; i++)
+      acc += log(fabs(dt == GENC_F64 ? ((double *)A)[i * n + i] : ((float *)A)[i * n + i]));
+    if (dt == GENC_F64)
+      ((double *)out)[bi] = acc;
+    else
+      ((float *)out)[bi] = (float)acc;
+  }
+  scratch_free(&s);
+  return bad;
 }
+
 int64_t genc_cpu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a) {
-  (void)st, (void)dt, (void)batch, (void)n, (void)a;
-  return 0;
+  (void)st;
+  lu_scratch s;
+  if (!scratch_init(&s, n)) return scratch_free(&s), 0;
+  size_t es = dt == GENC_F64 ? 8 : 4;
+  lapack_int ln = (lapack_int)n, lda = (lapack_int)(n ? n : 1), lw = lda, info = 0;
+  int64_t bad = -1;
+  for (int64_t bi = 0; bi < batch && bad < 0 && n > 0; bi++) {
+    void *A = (char *)a + (size_t)(bi * n * n) * es;
+    if (lu(dt, n, A, s.ipiv) != 0) {
+      bad = bi;
+      break;
+    }
+    if (dt == GENC_F64)
+      LAPACK_dgetri(&ln, A, &lda, s.ipiv, s.work, &lw, &info);
+    else
+      LAPACK_sgetri(&ln, A, &lda, s.ipiv, s.work, &lw, &info);
+    if (info != 0) bad = bi;
+  }
+  scratch_free(&s);
+  return bad;
 }

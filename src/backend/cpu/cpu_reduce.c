@@ -93,26 +93,27 @@ void genc_cpu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *xv,
   }
 }
 
+/* Rows of the scanned axis are visited in memory order (l outer, j inner), so a
+ * scan over a leading axis streams through memory once instead of once per j. */
 #define SCAN_LOOP(T, EXP, LOG1P)                                                               \
   {                                                                                            \
     const T *x = xv;                                                                           \
     T *y = yv;                                                                                 \
     for (int64_t o = 0; o < outer; o++)                                                        \
-      for (int64_t j = 0; j < inner; j++) {                                                    \
-        const T *xo = x + o * len * inner + j;                                                 \
-        T *yo = y + o * len * inner + j;                                                       \
-        T acc = op == GENC_RSUM ? 0 : -INFINITY;                                               \
-        for (int64_t l = 0; l < len; l++) {                                                    \
-          T v = xo[l * inner];                                                                 \
+      for (int64_t l = 0; l < len; l++) {                                                      \
+        const T *xr = x + (o * len + l) * inner;                                               \
+        T *yr = y + (o * len + l) * inner;                                                     \
+        for (int64_t j = 0; j < inner; j++) {                                                  \
+          T v = xr[j], acc = l ? yr[j - inner] : (op == GENC_RSUM ? 0 : -INFINITY);            \
           if (op == GENC_RSUM) {                                                               \
             acc += v;                                                                          \
           } else if (acc == -INFINITY || v == INFINITY) {                                      \
-            acc = acc == -INFINITY ? v : v;                                                    \
+            acc = v; /* nothing to add to, or v dominates */                                   \
           } else if (v != -INFINITY) {                                                         \
             T hi = acc > v ? acc : v, lo = acc > v ? v : acc;                                  \
             acc = hi + LOG1P(EXP(lo - hi));                                                    \
           }                                                                                    \
-          yo[l * inner] = acc;                                                                 \
+          yr[j] = acc;                                                                         \
         }                                                                                      \
       }                                                                                        \
   }

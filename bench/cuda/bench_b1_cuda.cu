@@ -1,0 +1,231 @@
+/*
+ * B1 poly-IS (shared/BENCHMARKS.md) on the GPU, N = 1e3 .. 1e8, in one run:
+ *   fused64 / fused32: a handwritten fused CUDA kernel, one thread per
+ *     particle (grid-stride), Philox4x32-10 draws of a, b, c by Box-Muller,
+ *     the 100-point log likelihood, and an online logsumexp of the weights
+ *     (per thread, then per block, then one block over the block partials);
+ *   genc: the same estimate with genc array ops on a CUDA context, executed
+ *     eagerly (one kernel per op), particles in chunks of 2^22 so temporaries
+ *     of [chunk, 100] doubles fit on the card; chunk estimates are combined
+ *     with a logsumexp, as a user would write it.
+ * Times are medians of wall-clock time around the whole estimate, the result's
+ * copy to the host included (each ends with the scalar on the host).
+ * Ratio = genc / fused64. Exact answer: log p(y) = -7.48273979765505.
+ * Usage: bench_b1_cuda [max_log10_N (default 8)]
+ */
+#include <Random123/philox.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "genc/array.h"
+#include "genc/random.h"
+
+#define NOBS 100
+#define SIGMA 0.3
+#define EXACT (-7.48273979765505)
+
+__constant__ double c_x[NOBS], c_y[NOBS];
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* ---- the handwritten fused kernel ---- */
+
+template <typename T> struct lse {
+  T m, s;
+};
+
+template <typename T> __device__ inline lse<T> lse_add(lse<T> a, lse<T> b) {
+  if (a.m < b.m) {
+    lse<T> t = a;
+    a = b;
+    b = t;
+  }
+  if (b.m == -INFINITY) return a;
+  a.s += b.s * exp(b.m - a.m);
+  return a;
+}
+
+template <typename T> __device__ inline T u01(uint32_t w) {
+  return ((T)w + (T)0.5) * (T)2.3283064365386963e-10; /* (0, 1) */
+}
+
+template <typename T> __device__ inline lse<T> block_lse(lse<T> v) {
+  __shared__ T sm[32], ss[32];
+  for (int o = 16; o > 0; o >>= 1) {
+    lse<T> w = {__shfl_down_sync(0xffffffffu, v.m, o), __shfl_down_sync(0xffffffffu, v.s, o)};
+    v = lse_add(v, w);
+  }
+  int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+  if (lane == 0) sm[wid] = v.m, ss[wid] = v.s;
+  __syncthreads();
+  if (wid == 0) {
+    int nw = blockDim.x >> 5;
+    v = lane < nw ? lse<T>{sm[lane], ss[lane]} : lse<T>{(T)-INFINITY, (T)0};
+    for (int o = 16; o > 0; o >>= 1) {
+      lse<T> w = {__shfl_down_sync(0xffffffffu, v.m, o), __shfl_down_sync(0xffffffffu, v.s, o)};
+      v = lse_add(v, w);
+    }
+  }
+  return v;
+}
+
+template <typename T>
+__global__ void k_b1(int64_t n, uint32_t k0, uint32_t k1, T *pm, T *ps) {
+  philox4x32_key_t key = {{k0, k1}};
+  lse<T> acc = {(T)-INFINITY, (T)0};
+  const T twopi = (T)6.283185307179586, ls = (T)(-log(SIGMA) - 0.9189385332046728) * NOBS;
+  const T inv = (T)(1.0 / SIGMA);
+  for (int64_t p = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; p < n;
+       p += (int64_t)gridDim.x * blockDim.x) {
+    philox4x32_ctr_t c = {{(uint32_t)p, (uint32_t)(p >> 32), 0, 0}};
+    philox4x32_ctr_t r = philox4x32(c, key);
+    T r1 = sqrt(-2 * log(u01<T>(r.v[0]))), t1 = twopi * u01<T>(r.v[1]);
+    T r2 = sqrt(-2 * log(u01<T>(r.v[2]))), t2 = twopi * u01<T>(r.v[3]);
+    T a = r1 * cos(t1), b = r1 * sin(t1), cc = r2 * cos(t2);
+    T ll = 0;
+#pragma unroll 4
+    for (int i = 0; i < NOBS; i++) {
+      T x = (T)c_x[i], z = ((T)c_y[i] - (a + x * (b + x * cc))) * inv;
+      ll -= (T)0.5 * z * z;
+    }
+    lse<T> w = {ll + ls, (T)1};
+    acc = lse_add(acc, w);
+  }
+  acc = block_lse(acc);
+  if (threadIdx.x == 0) pm[blockIdx.x] = acc.m, ps[blockIdx.x] = acc.s;
+}
+
+template <typename T> __global__ void k_b1_final(int nb, const T *pm, const T *ps, T *out, int64_t n) {
+  lse<T> acc = {(T)-INFINITY, (T)0};
+  for (int i = threadIdx.x; i < nb; i += blockDim.x) acc = lse_add(acc, lse<T>{pm[i], ps[i]});
+  acc = block_lse(acc);
+  if (threadIdx.x == 0) *out = acc.m + log(acc.s) - log((T)n);
+}
+
+template <typename T> struct fused {
+  T *pm, *ps, *out;
+  int nb;
+  fused(int sms) : nb(sms * 16) {
+    cudaMalloc(&pm, nb * sizeof(T));
+    cudaMalloc(&ps, nb * sizeof(T));
+    cudaMalloc(&out, sizeof(T));
+  }
+  ~fused() {
+    cudaFree(pm);
+    cudaFree(ps);
+    cudaFree(out);
+  }
+  double run(int64_t n, uint64_t seed) {
+    int64_t need = (n + 255) / 256;
+    int g = need < nb ? (int)need : nb;
+    k_b1<T><<<g, 256>>>(n, (uint32_t)seed, (uint32_t)(seed >> 32), pm, ps);
+    k_b1_final<T><<<1, 1024>>>(g, pm, ps, out, n);
+    T h;
+    cudaMemcpy(&h, out, sizeof h, cudaMemcpyDeviceToHost);
+    return (double)h;
+  }
+};
+
+/* ---- genc, eager ---- */
+
+static double xs[NOBS], ys[NOBS];
+
+static double genc_b1(genc_ctx *ctx, int64_t n, uint64_t seed) {
+  const int64_t chunk = (int64_t)1 << 22;
+  int64_t top = genc_scope_begin(ctx), nobs = NOBS;
+  genc_array *x = genc_array_vec(ctx, nobs, xs), *y = genc_array_vec(ctx, nobs, ys);
+  genc_array *x2 = genc_square(ctx, x);
+  genc_key key = genc_key_from_seed(seed), ka = genc_key_fold_in(key, 1),
+           kb = genc_key_fold_in(key, 2), kc = genc_key_fold_in(key, 3);
+  int64_t nch = (n + chunk - 1) / chunk;
+  genc_array **parts = (genc_array **)malloc((size_t)nch * sizeof *parts);
+  const double lconst = (-log(SIGMA) - 0.9189385332046728) * NOBS;
+  for (int64_t c = 0; c < nch; c++) {
+    int64_t p0 = c * chunk, m = n - p0 < chunk ? n - p0 : chunk;
+    int64_t mark = genc_scope_begin(ctx);
+    genc_key a_k = ka, b_k = kb, c_k = kc; /* particles p0.. of the whole run's draws */
+    a_k.particle += (uint32_t)p0, b_k.particle += (uint32_t)p0, c_k.particle += (uint32_t)p0;
+    genc_array *a = genc_random_normal(ctx, a_k, GENC_F64, 0, NULL, m);
+    genc_array *b = genc_random_normal(ctx, b_k, GENC_F64, 0, NULL, m);
+    genc_array *cc = genc_random_normal(ctx, c_k, GENC_F64, 0, NULL, m);
+    genc_array *mu = genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, x)), genc_mul(ctx, cc, x2));
+    genc_array *z = genc_mul(ctx, genc_sub(ctx, y, mu), genc_scalar_weak(ctx, 1.0 / SIGMA));
+    genc_array *ll = genc_sum_all(ctx, genc_mul(ctx, genc_square(ctx, z), genc_scalar_weak(ctx, -0.5)));
+    parts[c] = genc_particle_reduce(ctx, GENC_RLOGSUMEXP, ll);
+    genc_scope_end_keep(ctx, mark, &parts[c], 1);
+  }
+  genc_array *all = nch > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)nch, parts, 0), 0, NULL, false)
+                            : parts[0];
+  double v = NAN;
+  if (genc_array_item(ctx, all, &v)) fprintf(stderr, "genc: %s\n", genc_ctx_error(ctx));
+  free(parts);
+  genc_scope_end(ctx, top);
+  return v + lconst - log((double)n);
+}
+
+int main(int argc, char **argv) {
+  int maxe = argc > 1 ? atoi(argv[1]) : 8;
+  for (int i = 0; i < NOBS; i++) {
+    xs[i] = -1 + 2.0 * i / 99;
+    ys[i] = 0.5 - 1.0 * xs[i] + 2.0 * xs[i] * xs[i] + 0.3 * sin(12.9898 * i);
+  }
+  cudaMemcpyToSymbol(c_x, xs, sizeof xs);
+  cudaMemcpyToSymbol(c_y, ys, sizeof ys);
+  cudaDeviceProp prop;
+  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) {
+    printf("skipped: no CUDA device\n");
+    return 77;
+  }
+  genc_ctx_opts o = {GENC_CUDA, 0};
+  genc_ctx *ctx = genc_ctx_create(&o, NULL);
+  if (!ctx) {
+    printf("genc: %s\n", genc_ctx_create_error());
+    return 1;
+  }
+  printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name,
+         prop.multiProcessorCount, EXACT);
+  printf("%-6s %12s %12s %12s %10s %12s %12s %12s\n", "N", "fused64 ms", "fused32 ms", "genc ms",
+         "genc/f64", "est fused64", "est genc", "Gpart/s f64");
+  fused<double> f64(prop.multiProcessorCount);
+  fused<float> f32(prop.multiProcessorCount);
+  for (int e = 3; e <= maxe; e++) {
+    int64_t n = 1;
+    for (int i = 0; i < e; i++) n *= 10;
+    int reps = e >= 8 ? 3 : e >= 7 ? 5 : 15;
+    double t64[15], t32[15], tg[15], r64 = 0, rg = 0;
+    f64.run(n, 1), f32.run(n, 1), genc_b1(ctx, n, 1); /* warm-up */
+    for (int r = 0; r < reps; r++) {
+      double t = now();
+      r64 = f64.run(n, 100 + r);
+      t64[r] = now() - t;
+      t = now();
+      f32.run(n, 100 + r);
+      t32[r] = now() - t;
+      t = now();
+      rg = genc_b1(ctx, n, 100 + r);
+      tg[r] = now() - t;
+    }
+    qsort(t64, reps, sizeof(double), cmp);
+    qsort(t32, reps, sizeof(double), cmp);
+    qsort(tg, reps, sizeof(double), cmp);
+    double m64 = t64[reps / 2], m32 = t32[reps / 2], mg = tg[reps / 2];
+    printf("1e%-4d %12.3f %12.3f %12.3f %10.1f %12.5f %12.5f %12.3g\n", e, m64 * 1e3, m32 * 1e3,
+           mg * 1e3, mg / m64, r64, rg, (double)n / m64 / 1e9);
+    fflush(stdout);
+  }
+  cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) printf("CUDA error: %s\n", cudaGetErrorString(err));
+  genc_ctx_destroy(ctx);
+  return 0;
+}

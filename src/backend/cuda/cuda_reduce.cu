@@ -1,0 +1,316 @@
+/*
+ * CUDA reductions, scans and searchsorted over the middle axis of an
+ * [outer, len, inner] view.
+ *
+ * Two reduction paths. With many outputs or short rows, one thread per output
+ * walks its row in order: the CPU backend's loop, so sums come out in the same
+ * order and identical. With few outputs and long rows (a reduction over 1e8
+ * particles), rows are cut into chunks reduced by whole blocks into partials,
+ * then the partials are combined in chunk order; that sum is ordered
+ * differently from the CPU's, so it agrees to rounding, not bit for bit.
+ * logsumexp is two reductions, as on the CPU: the maximum, then the sum of
+ * exp(x - max).
+ */
+#include <float.h>
+
+#include "backend/cuda/cuda_internal.cuh"
+
+static __device__ inline double r_exp(double v) { return exp(v); }
+static __device__ inline float r_exp(float v) { return expf(v); }
+static __device__ inline double r_log(double v) { return log(v); }
+static __device__ inline float r_log(float v) { return logf(v); }
+static __device__ inline double r_log1p(double v) { return log1p(v); }
+static __device__ inline float r_log1p(float v) { return log1pf(v); }
+/* integer rows never reach logsumexp; these only let the templates compile */
+static __device__ inline int32_t r_exp(int32_t v) { return v; }
+static __device__ inline int32_t r_log(int32_t v) { return v; }
+static __device__ inline bool r_nan(double v) { return v != v; }
+static __device__ inline bool r_nan(float v) { return v != v; }
+static __device__ inline bool r_nan(int32_t) { return false; }
+
+template <typename T> __device__ inline T r_lowest() { return -INFINITY; }
+template <> __device__ inline int32_t r_lowest<int32_t>() { return INT32_MIN; }
+template <typename T> __device__ inline T r_highest() { return INFINITY; }
+template <> __device__ inline int32_t r_highest<int32_t>() { return INT32_MAX; }
+
+template <typename T> __device__ inline T r_init(int op) {
+  switch (op) {
+  case GENC_RPROD: return 1;
+  case GENC_RMAX: return r_lowest<T>();
+  case GENC_RMIN: return r_highest<T>();
+  default: return 0;
+  }
+}
+
+/* the CPU's step: maximum/minimum let NaN win and keep it */
+template <typename T> __device__ inline T r_step(int op, T acc, T v) {
+  switch (op) {
+  case GENC_RSUM: return acc + v;
+  case GENC_RPROD: return acc * v;
+  case GENC_RMAX: return (v > acc || r_nan(v)) ? v : acc;
+  case GENC_RMIN: return (v < acc || r_nan(v)) ? v : acc;
+  default: return acc;
+  }
+}
+
+/* ---- one thread per output (the CPU's loop) ---- */
+
+template <typename T>
+__global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t len,
+                          int64_t inner) {
+  GENC_CU_LOOP(q, outer * inner) {
+    int64_t o = q / inner, j = q - o * inner;
+    const T *xo = x + o * len * inner + j;
+    if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
+      int32_t best = 0;
+      for (int64_t l = 1; l < len; l++) {
+        T v = xo[l * inner], b = xo[best * inner];
+        bool better = op == GENC_RARGMAX ? v > b : v < b;
+        if (better || (r_nan(v) && !r_nan(b))) best = (int32_t)l;
+      }
+      ((int32_t *)yv)[q] = best;
+    } else if (op == GENC_RLOGSUMEXP) {
+      T m = r_lowest<T>(), s = 0;
+      for (int64_t l = 0; l < len; l++) {
+        T v = xo[l * inner];
+        if (v > m || r_nan(v)) m = v;
+      }
+      if (r_nan(m) || m == INFINITY || m == -INFINITY) {
+        ((T *)yv)[q] = m;
+        continue;
+      }
+      for (int64_t l = 0; l < len; l++) s += r_exp(xo[l * inner] - m);
+      ((T *)yv)[q] = m + r_log(s);
+    } else {
+      T acc = r_init<T>(op);
+      for (int64_t l = 0; l < len; l++) acc = r_step<T>(op, acc, xo[l * inner]);
+      ((T *)yv)[q] = acc;
+    }
+  }
+}
+
+/* ---- chunked block reduction ---- */
+
+template <typename T> struct racc {
+  T v;
+  int32_t i;
+};
+
+/* Combine two partials; argmax/argmin break ties (and NaN against NaN) by the
+ * lower index, which is the CPU's first-occurrence rule in any order. */
+template <typename T> __device__ inline racc<T> r_comb(int op, racc<T> a, racc<T> b) {
+  if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
+    bool bn = r_nan(b.v), an = r_nan(a.v), take;
+    if (bn || an) take = bn && (!an || b.i < a.i);
+    else if (b.v == a.v) take = b.i < a.i;
+    else take = op == GENC_RARGMAX ? b.v > a.v : b.v < a.v;
+    return take ? b : a;
+  }
+  a.v = r_step<T>(op, a.v, b.v);
+  return a;
+}
+
+/* Block (chunk c, output blockIdx.y) reduces its slice of one row into part.
+ * With m != NULL (logsumexp's second pass) it sums exp(x - m[output]). */
+template <typename T>
+__global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_t len,
+                           int64_t inner, int64_t clen) {
+  __shared__ racc<T> sh[GENC_CU_THREADS];
+  int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
+  int64_t l0 = c * clen, l1 = l0 + clen < len ? l0 + clen : len;
+  const T *xo = x + o * len * inner + j;
+  racc<T> acc = {r_init<T>(op), (int32_t)l0};
+  if (op == GENC_RARGMAX) acc.v = r_lowest<T>();
+  if (op == GENC_RARGMIN) acc.v = r_highest<T>();
+  T mq = m ? m[q] : (T)0;
+  for (int64_t l = l0 + threadIdx.x; l < l1; l += blockDim.x) {
+    T v = xo[l * inner];
+    if (m) v = r_exp(v - mq);
+    racc<T> e = {v, (int32_t)l};
+    acc = r_comb<T>(op, acc, e);
+  }
+  sh[threadIdx.x] = acc;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if ((int)threadIdx.x < s) sh[threadIdx.x] = r_comb<T>(op, sh[threadIdx.x], sh[threadIdx.x + s]);
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) part[q * gridDim.x + c] = sh[0];
+}
+
+/* Combine each output's partials in chunk order; lse_m != NULL finishes a
+ * logsumexp (y = m + log(s), or m itself where m is NaN or infinite). */
+template <typename T>
+__global__ void k_red_fin(int op, const racc<T> *part, int64_t nchunk, int64_t nout, void *yv,
+                          const T *lse_m) {
+  GENC_CU_LOOP(q, nout) {
+    racc<T> acc = part[q * nchunk];
+    for (int64_t c = 1; c < nchunk; c++) acc = r_comb<T>(op, acc, part[q * nchunk + c]);
+    if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
+      ((int32_t *)yv)[q] = acc.i;
+    } else if (lse_m) {
+      T mq = lse_m[q];
+      ((T *)yv)[q] = (r_nan(mq) || mq == INFINITY || mq == -INFINITY) ? mq : mq + r_log(acc.v);
+    } else {
+      ((T *)yv)[q] = acc.v;
+    }
+  }
+}
+
+template <typename T>
+static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64_t outer,
+                           int64_t len, int64_t inner) {
+  int64_t nout = outer * inner;
+  int64_t want = ((int64_t)st->sms * 8 + nout - 1) / nout;
+  int64_t maxc = (len + GENC_CU_THREADS - 1) / GENC_CU_THREADS;
+  int64_t nchunk = want < maxc ? want : maxc;
+  if (nchunk < 1) nchunk = 1;
+  int64_t clen = (len + nchunk - 1) / nchunk;
+  nchunk = (len + clen - 1) / clen;
+  size_t pbytes = (size_t)(nout * nchunk) * sizeof(racc<T>);
+  racc<T> *part = (racc<T> *)genc_cu_alloc(st, pbytes);
+  T *mbuf = NULL;
+  size_t mbytes = (size_t)nout * sizeof(T);
+  if (op == GENC_RLOGSUMEXP) mbuf = (T *)genc_cu_alloc(st, mbytes);
+  if (!part || (op == GENC_RLOGSUMEXP && !mbuf)) {
+    if (st->err == cudaSuccess) st->err = cudaErrorMemoryAllocation;
+    genc_cu_free(st, part, pbytes);
+    genc_cu_free(st, mbuf, mbytes);
+    return;
+  }
+  dim3 grid((unsigned)nchunk, (unsigned)nout);
+  unsigned fb = genc_cu_blocks(st, nout);
+  cudaStream_t s = st->stream;
+  if (op == GENC_RLOGSUMEXP) {
+    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, x, NULL, part, len, inner, clen);
+    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, part, nchunk, nout, mbuf, NULL);
+    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, x, mbuf, part, len, inner, clen);
+    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, part, nchunk, nout, y, mbuf);
+  } else {
+    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(op, x, NULL, part, len, inner, clen);
+    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(op, part, nchunk, nout, y, NULL);
+  }
+  genc_cu_free(st, part, pbytes); /* stream order makes the reuse safe */
+  genc_cu_free(st, mbuf, mbytes);
+}
+
+template <typename T>
+static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t outer,
+                     int64_t len, int64_t inner) {
+  int64_t nout = outer * inner;
+  if (len <= 2048 || nout >= 1024 || nout > 65535) {
+    k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(
+        op, (const T *)x, y, outer, len, inner);
+  } else {
+    reduce_chunked<T>(st, op, (const T *)x, y, outer, len, inner);
+  }
+}
+
+void genc_cu_reduce(void *stp, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
+                    int64_t outer, int64_t len, int64_t inner) {
+  genc_cu_state *st = genc_cu_enter(stp);
+  if (outer * inner <= 0) return;
+  switch (dt) {
+  case GENC_F64: reduce_t<double>(st, op, x, out, outer, len, inner); break;
+  case GENC_F32: reduce_t<float>(st, op, x, out, outer, len, inner); break;
+  case GENC_I32:
+    if (op != GENC_RLOGSUMEXP) reduce_t<int32_t>(st, op, x, out, outer, len, inner);
+    break;
+  case GENC_BOOL: break;
+  }
+  genc_cu_check(st);
+}
+
+/* ---- scans: one thread per row, the CPU's recurrence ---- */
+
+template <typename T>
+__global__ void k_scan(int op, const T *x, T *y, int64_t outer, int64_t len, int64_t inner) {
+  GENC_CU_LOOP(q, outer * inner) {
+    int64_t o = q / inner, j = q - o * inner;
+    const T *xo = x + o * len * inner + j;
+    T *yo = y + o * len * inner + j;
+    T acc = op == GENC_RSUM ? (T)0 : (T)-INFINITY;
+    for (int64_t l = 0; l < len; l++) {
+      T v = xo[l * inner];
+      if (op == GENC_RSUM) {
+        acc += v;
+      } else if (acc == -INFINITY || v == INFINITY) {
+        acc = v;
+      } else if (v != -INFINITY) {
+        T hi = acc > v ? acc : v, lo = acc > v ? v : acc;
+        acc = hi + r_log1p(r_exp(lo - hi));
+      }
+      yo[l * inner] = acc;
+    }
+  }
+}
+
+__global__ void k_scan_i(const int32_t *x, int32_t *y, int64_t outer, int64_t len,
+                         int64_t inner) {
+  GENC_CU_LOOP(q, outer * inner) {
+    int64_t o = q / inner, j = q - o * inner;
+    int32_t acc = 0;
+    for (int64_t l = 0; l < len; l++) {
+      acc += x[(o * len + l) * inner + j];
+      y[(o * len + l) * inner + j] = acc;
+    }
+  }
+}
+
+void genc_cu_scan(void *stp, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
+                  int64_t outer, int64_t len, int64_t inner) {
+  genc_cu_state *st = genc_cu_enter(stp);
+  int64_t nout = outer * inner;
+  if (nout <= 0 || len <= 0) return;
+  unsigned nb = genc_cu_blocks(st, nout);
+  cudaStream_t s = st->stream;
+  if (dt == GENC_F64)
+    k_scan<<<nb, GENC_CU_THREADS, 0, s>>>((int)op, (const double *)x, (double *)out, outer, len,
+                                          inner);
+  else if (dt == GENC_F32)
+    k_scan<<<nb, GENC_CU_THREADS, 0, s>>>((int)op, (const float *)x, (float *)out, outer, len,
+                                          inner);
+  else if (dt == GENC_I32)
+    k_scan_i<<<nb, GENC_CU_THREADS, 0, s>>>((const int32_t *)x, (int32_t *)out, outer, len,
+                                            inner);
+  genc_cu_check(st);
+}
+
+/* ---- searchsorted: one thread per query, binary search ---- */
+
+template <typename T>
+__global__ void k_ss(const T *s, int64_t srow, int64_t len, const T *v, int64_t vrow,
+                     int32_t *out, int64_t outer, int64_t m, bool right) {
+  GENC_CU_LOOP(q, outer * m) {
+    int64_t o = q / m, k = q - o * m;
+    const T *row = s + o * srow;
+    T x = v[o * vrow + k];
+    int64_t lo = 0, hi = len;
+    while (lo < hi) {
+      int64_t mid = (lo + hi) / 2;
+      if (right ? !(x < row[mid]) : row[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    out[q] = (int32_t)lo;
+  }
+}
+
+void genc_cu_searchsorted(void *stp, genc_dtype dt, const void *sorted, int64_t srow,
+                          int64_t len, const void *v, int64_t vrow, void *out, int64_t outer,
+                          int64_t m, bool right) {
+  genc_cu_state *st = genc_cu_enter(stp);
+  if (outer * m <= 0) return;
+  unsigned nb = genc_cu_blocks(st, outer * m);
+  cudaStream_t s = st->stream;
+  int32_t *o = (int32_t *)out;
+  if (dt == GENC_F64)
+    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)sorted, srow, len, (const double *)v,
+                                        vrow, o, outer, m, right);
+  else if (dt == GENC_F32)
+    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)sorted, srow, len, (const float *)v, vrow,
+                                        o, outer, m, right);
+  else if (dt == GENC_I32)
+    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const int32_t *)sorted, srow, len, (const int32_t *)v,
+                                        vrow, o, outer, m, right);
+  genc_cu_check(st);
+}

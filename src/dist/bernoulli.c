@@ -1,0 +1,28 @@
+/* Bernoulli(p): values are bool (numbers 0 and 1 are scored too). */
+#include "dist/internal.h"
+
+static genc_status check(genc_ctx *ctx, const genc_dist *d) {
+  return genc__check_param(ctx, d, 0, GENC__PROB);
+}
+
+static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  genc_array *p = d->p[0], *xf = genc__as_float(ctx, x);
+  genc_array *one = genc_eq(ctx, xf, 1.0);
+  genc_array *ok = genc_logical_or(ctx, one, genc_eq(ctx, xf, 0.0));
+  genc_array *t = genc_where(ctx, one, genc_log(ctx, p), genc_log1p(ctx, genc_neg(ctx, p)));
+  return genc__finish(ctx, t, ok);
+}
+
+static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  int64_t m = genc__dist_particles(ctx, d, n);
+  genc_array *p = d->p[0];
+  return m < 0 ? NULL : genc_random_bernoulli(ctx, key, p, p->n ? 0 : m);
+}
+
+static const genc_dist_type bernoulli_type = {"bernoulli", 1,      {"p"},  true,
+                                              check,       sample, logpdf, NULL};
+
+genc_dist(genc_bernoulli)(genc_ctx *ctx, genc_array *p) {
+  (void)ctx;
+  return genc__dist(&bernoulli_type, p, NULL, NULL, NULL);
+}

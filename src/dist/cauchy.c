@@ -1,0 +1,28 @@
+/* Cauchy(loc, scale). */
+#include "dist/internal.h"
+
+static genc_status check(genc_ctx *ctx, const genc_dist *d) {
+  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
+  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
+}
+
+static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  genc_array *s = d->p[1];
+  genc_array *z = genc_div(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0]), s);
+  genc_array *t = genc_add(ctx, genc_log1p(ctx, genc_square(ctx, z)), genc_log(ctx, s));
+  return genc_sum_all(ctx, genc_neg(ctx, genc_add(ctx, t, GENC_LOG_PI)));
+}
+
+static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  genc_array *u = genc__draw(ctx, key, d, 2, n, GENC_LAW_UNIFORM);
+  genc_array *c = genc_tan(ctx, genc_mul(ctx, genc_sub(ctx, u, 0.5), M_PI));
+  return genc_add(ctx, d->p[0], genc_mul(ctx, d->p[1], c));
+}
+
+static const genc_dist_type cauchy_type = {"cauchy", 2,       {"loc", "scale"}, false,
+                                           check,    rsample, logpdf,           rsample};
+
+genc_dist(genc_cauchy)(genc_ctx *ctx, genc_array *loc, genc_array *scale) {
+  (void)ctx;
+  return genc__dist(&cauchy_type, loc, scale, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/* Dirichlet(alpha) over the last axis. */
+#include "dist/internal.h"
+
+static genc_status check(genc_ctx *ctx, const genc_dist *d) {
+  if (d->p[0]->ndim < 1)
+    return genc_ctx_fail(ctx, GENC_ERR_SHAPE,
+                         "dirichlet: parameter alpha must have a last axis (got a 0-d array)");
+  return genc__check_param(ctx, d, 0, GENC__POS);
+}
+
+/* sum (a - 1) log x + lgamma(sum a) - sum lgamma(a); the value must be
+ * non-negative and sum to 1 within 1e-9 (f64) or 1e-5 (f32) */
+static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  x = genc__as_float(ctx, x);
+  genc_array *a = d->p[0];
+  int ax = -1;
+  double tol = x && x->dtype == GENC_F32 ? 1e-5 : 1e-9;
+  genc_array *nonneg = genc_ge(ctx, genc_min(ctx, x, 1, &ax, false), 0.0);
+  genc_array *s = genc_sum(ctx, x, 1, &ax, false);
+  genc_array *ok =
+      genc_logical_and(ctx, nonneg, genc_le(ctx, genc_abs(ctx, genc_sub(ctx, s, 1.0)), tol));
+  genc_array *xs = genc_maximum(ctx, x, 0.0);
+  genc_array *t = genc_sum(ctx, genc__xlogy(ctx, genc_sub(ctx, a, 1.0), xs), 1, &ax, false);
+  genc_array *c = genc_sub(ctx, genc_lgamma(ctx, genc_sum(ctx, a, 1, &ax, false)),
+                           genc_sum(ctx, genc_lgamma(ctx, a), 1, &ax, false));
+  return genc__finish(ctx, genc_add(ctx, t, c), ok);
+}
+
+/* normalized gamma draws, normalized in log space (tiny alpha underflows) */
+static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  int64_t m = genc__dist_particles(ctx, d, n);
+  genc_array *a = d->p[0];
+  if (m < 0) return NULL;
+  int ax = -1;
+  genc_array *g = genc__gamma_draw(ctx, key, a, a->ndim, a->shape, m, genc__dist_dtype(d), true);
+  return genc_exp(ctx, genc_sub(ctx, g, genc_logsumexp(ctx, g, 1, &ax, true)));
+}
+
+static const genc_dist_type dirichlet_type = {"dirichlet", 1,      {"alpha"}, false,
+                                              check,       sample, logpdf,    NULL};
+
+genc_dist(genc_dirichlet)(genc_ctx *ctx, genc_array *alpha) {
+  (void)ctx;
+  return genc__dist(&dirichlet_type, alpha, NULL, NULL, NULL);
+}

@@ -1,0 +1,87 @@
+/* The generic distribution API: packaging, checks, and the checked entry
+ * points that every caller (models, the GFI, inference) goes through. */
+#include "dist/internal.h"
+
+genc_dist genc_dist_make(const genc_dist_type *type, int nparams, genc_array *const *params) {
+  genc_dist d = {.type = type, .nparams = nparams};
+  for (int i = 0; i < nparams && i < GENC_DIST_MAX_PARAMS; i++)
+    d.p[i] = params[i];
+  return d;
+}
+
+genc_dist genc__dist(const genc_dist_type *t, genc_array *a, genc_array *b, genc_array *c,
+                     genc_array *e) {
+  genc_dist d = {.type = t, .nparams = t->nparams, .p = {a, b, c, e}};
+  for (int i = t->nparams; i < GENC_DIST_MAX_PARAMS; i++)
+    d.p[i] = NULL;
+  return d;
+}
+
+/* Structural checks: a type, the right parameter count, no NULL parameter (a
+ * NULL from an earlier failure keeps that failure's message). */
+static genc_status check_shape(genc_ctx *ctx, const genc_dist *d) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!d || !d->type)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "distribution: NULL distribution or type");
+  const genc_dist_type *t = d->type;
+  const char *name = t->name ? t->name : "distribution";
+  if (!t->sample || !t->logpdf)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: the type has no sample or logpdf function", name);
+  if (d->nparams != t->nparams || d->nparams < 0 || d->nparams > GENC_DIST_MAX_PARAMS)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: expected %d parameters, got %d", name, t->nparams,
+                         d->nparams);
+  for (int i = 0; i < d->nparams; i++) {
+    if (d->p[i]) continue;
+    if (genc_ctx_status(ctx) != GENC_OK) return genc_ctx_status(ctx);
+    const char *pn = t->param_names[i] ? t->param_names[i] : "?";
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: parameter %s is NULL", name, pn);
+  }
+  return GENC_OK;
+}
+
+genc_status genc_dist_check(genc_ctx *ctx, const genc_dist *d) {
+  genc_status st = check_shape(ctx, d);
+  if (st != GENC_OK || !d->type->check) return st;
+  return d->type->check(ctx, d);
+}
+
+static bool check_n(genc_ctx *ctx, const genc_dist *d, int64_t n) {
+  if (n >= 0) return true;
+  genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: particle count %lld is negative", d->type->name,
+                (long long)n);
+  return false;
+}
+
+genc_array *genc_dist_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  if (genc_dist_check(ctx, d) != GENC_OK || !check_n(ctx, d, n)) return NULL;
+  /* plain draws are not differentiated: gradients flow through rsample only */
+  bool old = genc__norec_begin(ctx);
+  genc_array *x = d->type->sample(ctx, key, d, n);
+  genc__norec_end(ctx, old);
+  return x;
+}
+
+genc_array *genc_dist_rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  if (genc_dist_check(ctx, d) != GENC_OK || !check_n(ctx, d, n)) return NULL;
+  if (!d->type->rsample) {
+    genc_ctx_fail(ctx, GENC_ERR_UNSUPPORTED, "%s: no reparameterized sampler", d->type->name);
+    return NULL;
+  }
+  return d->type->rsample(ctx, key, d, n);
+}
+
+genc_array *genc_dist_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  if (genc_dist_check(ctx, d) != GENC_OK) return NULL;
+  if (!x) {
+    if (genc_ctx_status(ctx) == GENC_OK)
+      genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: logpdf of a NULL value", d->type->name);
+    return NULL;
+  }
+  return d->type->logpdf(ctx, d, x);
+}
+
+bool genc_dist_has_rsample(const genc_dist *d) { return d && d->type && d->type->rsample; }
+
+const char *genc_dist_name(const genc_dist *d) {
+  return d && d->type && d->type->name ? d->type->name : "";
+}

@@ -1,0 +1,105 @@
+/*
+ * Helpers shared by the distribution files of src/dist/: parameter checks (one
+ * reduction and one host read per parameter per call), support masks, output
+ * shapes and dtypes of samplers, and the saddle-point terms (Loader 2000) that
+ * keep Poisson and binomial masses accurate for huge counts.
+ */
+#ifndef GENC_DIST_INTERNAL_H
+#define GENC_DIST_INTERNAL_H
+
+#include <math.h>
+
+#include "array/internal.h"
+#include "genc/dist.h"
+
+#define GENC_LOG_2PI 1.8378770664093454836
+#define GENC_LOG_PI 1.1447298858494001741
+
+/* What a parameter must satisfy. Every kind also rejects NaN; all but
+ * GENC__ANY reject infinities. */
+typedef enum genc__pkind {
+  GENC__ANY,           /* not NaN (infinities allowed) */
+  GENC__REAL,          /* finite */
+  GENC__POS,           /* finite, > 0 */
+  GENC__NONNEG,        /* finite, >= 0 */
+  GENC__PROB,          /* in [0, 1] */
+  GENC__PROB_POS,      /* in (0, 1] */
+  GENC__COUNT,         /* finite integer >= 0 */
+  GENC__INT,           /* finite integer */
+  GENC__NOT_NAN_POSINF /* logits: not NaN, not +inf */
+} genc__pkind;
+
+/* Check that every element (over all particles) of x satisfies kind; on
+ * failure, GENC_ERR_DOMAIN "<dist>: parameter <name> must be ... (got v)". */
+genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
+                              genc__pkind kind);
+/* Check parameter i of d against kind (names from the type). */
+genc_status genc__check_param(genc_ctx *ctx, const genc_dist *d, int i, genc__pkind kind);
+/* Check a derived condition: every element of the bool array ok is true, else
+ * GENC_ERR_DOMAIN with msg (prefixed by the distribution name). */
+genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, const char *msg);
+
+/* Package a built-in distribution. */
+genc_dist genc__dist(const genc_dist_type *t, genc_array *a, genc_array *b, genc_array *c,
+                     genc_array *e);
+
+/* Floating dtype for draws: f32 if a non-weak parameter is f32 and none is f64. */
+genc_dtype genc__dist_dtype(const genc_dist *d);
+/* Broadcast logical shape of the first np parameters; false with an error. */
+bool genc__dist_shape(genc_ctx *ctx, const genc_dist *d, int np, int *ndim, int64_t *shape);
+/* Particles of a draw: n if n > 0 (checked against batched parameters), else
+ * the parameters' particle count (0 if all shared); -1 with an error. */
+int64_t genc__dist_particles(genc_ctx *ctx, const genc_dist *d, int64_t n);
+/* Standard normal/uniform/exponential draws of the broadcast shape of the first
+ * np parameters (np == 0: 0-d), batched over the draw's particles. */
+genc_array *genc__draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, int64_t n,
+                       genc_law law);
+
+/* Sum over every logical element of where(ok, term, -inf): the log density of
+ * a value with independent elements, -inf outside the support. */
+genc_array *genc__finish(genc_ctx *ctx, genc_array *term, genc_array *ok);
+/* Bool: x is a (finite) integer. */
+genc_array *genc__is_int(genc_ctx *ctx, genc_array *x);
+/* x as f64 (integer and bool values are scored in f64). */
+genc_array *genc__as_float(genc_ctx *ctx, genc_array *x);
+/* a * log(x) with 0 * log(0) = 0. */
+genc_array *genc__xlogy(genc_ctx *ctx, genc_array *a, genc_array *x);
+/* a * log1p(x) with 0 * log1p(-1) = 0. */
+genc_array *genc__xlog1py(genc_ctx *ctx, genc_array *a, genc_array *x);
+/* log Beta(a, b). */
+genc_array *genc__lbeta(genc_ctx *ctx, genc_array *a, genc_array *b);
+/* Stirling's error: lgamma(k + 1) - (k + 1/2) log k + k - log(2 pi) / 2, k >= 1. */
+genc_array *genc__stirlerr(genc_ctx *ctx, genc_array *k);
+/* Deviance term k log(k / m) + m - k, accurate when k is close to m (k > 0). */
+genc_array *genc__bd0(genc_ctx *ctx, genc_array *k, genc_array *m);
+/* Main diagonal of a (batched) square matrix [.., k, k] -> [.., k]. */
+genc_array *genc__diag(genc_ctx *ctx, genc_array *m);
+/* Multivariate log-gamma: log Gamma_k(a). */
+genc_array *genc__lmvgamma(genc_ctx *ctx, genc_array *a, int64_t k);
+
+/* Elementwise normal log density terms (not summed). */
+genc_array *genc__normal_terms(genc_ctx *ctx, genc_array *x, genc_array *mu, genc_array *sigma);
+/* Elementwise Poisson log mass terms for integer k >= 0 (not summed). */
+genc_array *genc__poisson_terms(genc_ctx *ctx, genc_array *k, genc_array *rate);
+/* Elementwise beta log density terms on [0, 1] (not summed, no support mask). */
+genc_array *genc__beta_terms(genc_ctx *ctx, genc_array *x, genc_array *a, genc_array *b);
+/* log(e^a + e^b), -inf when both are -inf. */
+genc_array *genc__logaddexp(genc_ctx *ctx, genc_array *a, genc_array *b);
+/* Gamma(alpha, 1) draws (their logs if lg: no underflow for tiny alpha) with
+ * alpha broadcast to (ndim, shape) over m particles, in dtype dt. */
+genc_array *genc__gamma_draw(genc_ctx *ctx, genc_key key, genc_array *alpha, int ndim,
+                             const int64_t *shape, int64_t m, genc_dtype dt, bool lg);
+/* Wishart(df, scale) draw by Bartlett's decomposition, from the lower Cholesky
+ * factor of the scale. */
+genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc_array *chol,
+                               int64_t m);
+
+/* Suspend tape recording (checks and plain samplers are not differentiated). */
+static inline bool genc__norec_begin(genc_ctx *ctx) {
+  bool old = ctx->no_record;
+  ctx->no_record = true;
+  return old;
+}
+static inline void genc__norec_end(genc_ctx *ctx, bool old) { ctx->no_record = old; }
+
+#endif

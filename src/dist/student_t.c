@@ -1,0 +1,39 @@
+/* Student's t(df, loc, scale). */
+#include "dist/internal.h"
+
+static genc_status check(genc_ctx *ctx, const genc_dist *d) {
+  genc_status st = genc__check_param(ctx, d, 0, GENC__POS);
+  if (!st) st = genc__check_param(ctx, d, 1, GENC__REAL);
+  return st ? st : genc__check_param(ctx, d, 2, GENC__POS);
+}
+
+static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  genc_array *nu = d->p[0], *s = d->p[2];
+  genc_array *z = genc_div(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[1]), s);
+  genc_array *h = genc_mul(ctx, genc_add(ctx, nu, 1.0), 0.5);
+  genc_array *t = genc_mul(ctx, h, genc_log1p(ctx, genc_div(ctx, genc_square(ctx, z), nu)));
+  genc_array *c = genc_sub(ctx, genc_lgamma(ctx, h), genc_lgamma(ctx, genc_mul(ctx, nu, 0.5)));
+  c = genc_sub(ctx, c, genc_mul(ctx, genc_add(ctx, genc_log(ctx, nu), GENC_LOG_PI), 0.5));
+  return genc_sum_all(ctx, genc_sub(ctx, genc_sub(ctx, c, genc_log(ctx, s)), t));
+}
+
+/* loc + scale * Z / sqrt(2 G / df), G ~ Gamma(df / 2): chi-square over df */
+static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
+  int ndim;
+  int64_t shape[GENC_MAX_DIMS], m = genc__dist_particles(ctx, d, n);
+  if (m < 0 || !genc__dist_shape(ctx, d, 3, &ndim, shape)) return NULL;
+  genc_array *nu = d->p[0];
+  genc_array *g = genc__gamma_draw(ctx, genc_key_fold_in(key, 1), genc_mul(ctx, nu, 0.5), ndim,
+                                   shape, m, genc__dist_dtype(d), false);
+  genc_array *z = genc__draw(ctx, genc_key_fold_in(key, 2), d, 3, n, GENC_LAW_NORMAL);
+  genc_array *t = genc_div(ctx, z, genc_sqrt(ctx, genc_div(ctx, genc_mul(ctx, g, 2.0), nu)));
+  return genc_add(ctx, d->p[1], genc_mul(ctx, d->p[2], t));
+}
+
+static const genc_dist_type student_t_type = {
+    "student_t", 3, {"df", "loc", "scale"}, false, check, sample, logpdf, NULL};
+
+genc_dist(genc_student_t)(genc_ctx *ctx, genc_array *df, genc_array *loc, genc_array *scale) {
+  (void)ctx;
+  return genc__dist(&student_t_type, df, loc, scale, NULL);
+}

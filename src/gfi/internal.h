@@ -1,0 +1,107 @@
+/* Internals of the GFI layer shared by the files of src/gfi. Nothing here is public. */
+#ifndef GENC_GFI_INTERNAL_H
+#define GENC_GFI_INTERNAL_H
+
+#include "genc/gfi.h"
+
+struct genc_gf {
+  const genc_gf_type *type;
+  char *name;
+  int nargs;
+  uint32_t arg_grads;
+  genc_param_store *params;
+  void *impl;
+};
+
+struct genc_trace {
+  int32_t refs;
+  genc_gf *gf;
+  genc_ctx *ctx;
+  int64_t n;
+  genc_array *args[GENC_GF_MAX_ARGS];
+  genc_array *retval, *score;
+  genc_choicemap *choices; /* built lazily by genc_trace_choices */
+  void *impl;
+};
+
+/* ---- dynamic traces: a flat table of sites with a hash on the component ---- */
+
+enum { REC_CHOICE = 0, REC_CALL = 1 };
+
+typedef struct dyn_rec {
+  genc_comp addr;
+  int kind;
+  genc_array *value, *lp; /* REC_CHOICE */
+  genc_trace *sub;        /* REC_CALL */
+} dyn_rec;
+
+typedef struct dyn_trace {
+  int len, cap;
+  dyn_rec *recs;
+  int32_t *slots; /* open addressing over recs, -1 empty; 2 * cap entries */
+} dyn_trace;
+
+dyn_trace *genc__dyn_new(int cap);
+void genc__dyn_free(void *impl);
+/* index of the record at addr, or -1 */
+int genc__dyn_find(const dyn_trace *d, genc_comp addr);
+/* append a record (grows as needed); -1 on NOMEM, -2 if addr is already present */
+int genc__dyn_push(dyn_trace *d, genc_comp addr);
+
+/* ---- the runtime handle ---- */
+
+typedef enum rt_mode {
+  MODE_SIMULATE,
+  MODE_GENERATE,
+  MODE_UPDATE,
+  MODE_REGENERATE,
+  MODE_ASSESS
+} rt_mode;
+
+struct genc_rt {
+  genc_ctx *ctx;
+  genc_gf *gf; /* the function whose body runs (changes for a root splice) */
+  rt_mode mode;
+  genc_key key;
+  int64_t n;
+  const genc_choicemap *cons;    /* generate/update constraints, assess choices */
+  const genc_selection *sel;     /* regenerate */
+  const dyn_trace *old;          /* update/regenerate: old sites */
+  dyn_trace *tr;                 /* sites of this run */
+  genc_array *score, *weight;    /* NULL means 0 */
+  int64_t cons_hit;              /* constraint entries visited */
+  genc_choicemap *discard;       /* update */
+  bool failed;
+};
+
+/* Run the body of the dynamic function @p gf for @p call in mode @p mode. */
+genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_gfi_call *call,
+                          genc_gfi_result *res);
+
+/* Call the model of the dynamic function @p gf with @p rt (a root splice). */
+genc_array *genc__dyn_body(genc_rt *rt, genc_gf *gf, genc_array *const *args);
+
+/* acc = acc + x (acc NULL means 0). Returns false on error. */
+bool genc__acc(genc_ctx *ctx, genc_array **acc, genc_array *x);
+/* acc = acc - x. */
+bool genc__acc_sub(genc_ctx *ctx, genc_array **acc, genc_array *x);
+/* x, or a 0-d zero, broadcast to n particles when n > 0. */
+genc_array *genc__per_particle(genc_ctx *ctx, genc_array *x, int64_t n);
+/* Stable 64-bit hash of a component: FNV-1a of a symbol's name, mixed index otherwise. */
+uint64_t genc__comp_hash(genc_comp c);
+/* Fail with GENC_ERR_DOMAIN if x has a NaN or +inf element; what names the quantity. */
+genc_status genc__check_weight(genc_ctx *ctx, genc_array *x, const char *gf, const char *what);
+
+/* Parameter lookup used by genc_rt_param. */
+genc_array *genc__param_lookup(genc_ctx *ctx, genc_param_store *ps, const char *name);
+/* Watch every parameter of @p ps on the active tape (watch = true) or stop (false);
+ * fills leaves[] (count returned) when watching. */
+int genc__params_watch(genc_ctx *ctx, genc_param_store *ps, bool watch, genc_array **leaves,
+                       int cap);
+/* grad(i) += scale * g */
+genc_status genc__param_add_grad(genc_ctx *ctx, genc_param_store *ps, int i, genc_array *g,
+                                 double scale);
+
+extern const genc_gf_type genc__dynamic_type;
+
+#endif
