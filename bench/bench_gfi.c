@@ -57,7 +57,7 @@ static double lme_get(const lme *l) { return l->mx + log(l->s / (double)l->n); }
 
 static double genc_b1(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
                       const genc_choicemap *obs, int64_t n, double *est) {
-  const int64_t chunk = 100000;
+  const int64_t chunk = 2048;
   double *w = malloc((size_t)(n < chunk ? n : chunk) * sizeof *w);
   lme l = {-INFINITY, 0, 0};
   genc_key key = genc_key_from_seed(1);

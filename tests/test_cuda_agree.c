@@ -43,8 +43,8 @@ static double agree(const char *what, build_fn f, int variant, double tol) {
   double worst = 0;
   for (int64_t i = 0; i < n; i++) {
     if (x[i] == y[i] || (isnan(x[i]) && isnan(y[i]))) continue;
-    double e = isfinite(x[i]) && isfinite(y[i]) ? fabs(x[i] - y[i]) / fmax(fabs(x[i]), 1e-3)
-                                                : INFINITY;
+    double e =
+        isfinite(x[i]) && isfinite(y[i]) ? fabs(x[i] - y[i]) / fmax(fabs(x[i]), 1e-3) : INFINITY;
     if (e > worst) worst = e;
     if (e > tol)
       fail_msg("%s[%d]: element %lld: CPU %.17g, CUDA %.17g (rel %.3g > %.3g)", what, variant,
@@ -58,11 +58,11 @@ static double agree(const char *what, build_fn f, int variant, double tol) {
 }
 
 /* Deterministic data: 3 sin(1.3 i + s) over a batched [np, r, c] array. */
-static genc_array *data(genc_ctx *ctx, genc_dtype dt, int64_t np, int64_t r, int64_t c,
-                        double s) {
+static genc_array *data(genc_ctx *ctx, genc_dtype dt, int64_t np, int64_t r, int64_t c, double s) {
   int64_t n = (np ? np : 1) * r * c, shape[2] = {r, c};
   double *v = malloc((size_t)n * sizeof *v);
-  for (int64_t i = 0; i < n; i++) v[i] = 3 * sin(1.3 * (double)i + s);
+  for (int64_t i = 0; i < n; i++)
+    v[i] = 3 * sin(1.3 * (double)i + s);
   genc_array *a = genc_array_from(ctx, GENC_F64, 2, shape, np, v);
   free(v);
   return dt == GENC_F64 ? a : genc_astype(ctx, a, dt);
@@ -106,11 +106,13 @@ static void test_binary(void **state) {
   (void)state;
   for (int op = 0; op < GENC_BINARY_COUNT; op++) {
     bool arith = op <= GENC_ATAN2;
-    agree("binary f64", f_binary, op, arith && op != GENC_ADD && op != GENC_SUB &&
-                                              op != GENC_MUL && op != GENC_DIV ? 1e-12 : 0);
+    agree("binary f64", f_binary, op,
+          arith && op != GENC_ADD && op != GENC_SUB && op != GENC_MUL && op != GENC_DIV ? 1e-12
+                                                                                        : 0);
     if (op == GENC_AND || op == GENC_OR) continue;
     agree("binary f32", f_binary, 1000 + op, 1e-5);
-    if (op != GENC_POW && op != GENC_ATAN2 && op != GENC_DIV) agree("binary i32", f_binary, 100 + op, 0);
+    if (op != GENC_POW && op != GENC_ATAN2 && op != GENC_DIV)
+      agree("binary i32", f_binary, 100 + op, 0);
   }
 }
 
@@ -127,7 +129,8 @@ static genc_array *f_where_cast(genc_ctx *ctx, int v) {
 
 static void test_where_cast(void **state) {
   (void)state;
-  for (int v = 0; v < 5; v++) agree("where/cast", f_where_cast, v, 0);
+  for (int v = 0; v < 5; v++)
+    agree("where/cast", f_where_cast, v, 0);
 }
 
 /* ---- reductions and scans ---- */
@@ -162,8 +165,9 @@ static void test_reduce(void **state) {
 }
 
 static genc_array *f_scan(genc_ctx *ctx, int v) {
-  genc_array *x = data(ctx, GENC_F64, 4, 50, 3, 0.8);
-  return v ? genc_cumlogsumexp(ctx, x, 0) : genc_cumsum(ctx, x, 0);
+  genc_array *x =
+      v < 2 ? data(ctx, GENC_F64, 4, 50, 3, 0.8) : data(ctx, GENC_F64, 0, 100003, 2, 0.8);
+  return v % 2 ? genc_cumlogsumexp(ctx, x, 0) : genc_cumsum(ctx, x, 0);
 }
 
 static genc_array *f_search(genc_ctx *ctx, int v) {
@@ -176,6 +180,10 @@ static void test_scan(void **state) {
   (void)state;
   agree("cumsum", f_scan, 0, 0);
   agree("cumlogsumexp", f_scan, 1, 1e-12);
+  /* long rows take the chunked parallel scan: a differently associated sum of
+   * 1e5 terms of size 3 drifts by ~1e5 * 3 * 1e-16 absolute, so 1e-9 relative */
+  agree("cumsum long", f_scan, 2, 1e-9);
+  agree("cumlogsumexp long", f_scan, 3, 1e-12);
   agree("searchsorted", f_search, 0, 0);
   agree("searchsorted right", f_search, 1, 0);
 }
@@ -193,8 +201,9 @@ static genc_array *f_index(genc_ctx *ctx, int v) {
   case 1: return genc_permute(ctx, x, 2, perm);
   case 2: return genc_slice(ctx, x, 1, 1, 5, 2);
   case 3: return genc_take(ctx, x, idx, 1);
-  case 4: return genc_scatter_add(ctx, genc_array_zeros(ctx, GENC_F64, 1, (int64_t[]){5}, 0),
-                                  idx, genc_array_ones(ctx, GENC_F64, 1, &six, 0), 0);
+  case 4:
+    return genc_scatter_add(ctx, genc_array_zeros(ctx, GENC_F64, 1, (int64_t[]){5}, 0), idx,
+                            genc_array_ones(ctx, GENC_F64, 1, &six, 0), 0);
   case 5:
     return genc_particle_take(
         ctx, x, genc_array_from(ctx, GENC_I32, 1, (int64_t[]){4}, 0, (int32_t[]){2, 0, 1, 1}));
@@ -209,7 +218,8 @@ static genc_array *f_index(genc_ctx *ctx, int v) {
 
 static void test_index(void **state) {
   (void)state;
-  for (int v = 0; v < 9; v++) agree("index", f_index, v, 0);
+  for (int v = 0; v < 9; v++)
+    agree("index", f_index, v, 0);
 }
 
 static void test_index_errors(void **state) {
@@ -240,13 +250,17 @@ static genc_array *spd(genc_ctx *ctx, int64_t np, int64_t n) {
 
 static genc_array *f_linalg(genc_ctx *ctx, int v) {
   switch (v) {
-  case 0: return genc_matmul(ctx, data(ctx, GENC_F64, 3, 4, 6, 0.1), data(ctx, GENC_F64, 0, 6, 5, 0.2));
-  case 1: return genc_matmul(ctx, data(ctx, GENC_F32, 3, 4, 6, 0.1), data(ctx, GENC_F32, 3, 6, 5, 0.2));
+  case 0:
+    return genc_matmul(ctx, data(ctx, GENC_F64, 3, 4, 6, 0.1), data(ctx, GENC_F64, 0, 6, 5, 0.2));
+  case 1:
+    return genc_matmul(ctx, data(ctx, GENC_F32, 3, 4, 6, 0.1), data(ctx, GENC_F32, 3, 6, 5, 0.2));
   case 2: return genc_cholesky(ctx, spd(ctx, 5, 6));
-  case 3: return genc_triangular_solve(ctx, genc_cholesky(ctx, spd(ctx, 5, 6)),
-                                       data(ctx, GENC_F64, 5, 6, 3, 0.5), true, false);
-  case 4: return genc_triangular_solve(ctx, genc_cholesky(ctx, spd(ctx, 0, 6)),
-                                       data(ctx, GENC_F64, 5, 6, 3, 0.5), true, true);
+  case 3:
+    return genc_triangular_solve(ctx, genc_cholesky(ctx, spd(ctx, 5, 6)),
+                                 data(ctx, GENC_F64, 5, 6, 3, 0.5), true, false);
+  case 4:
+    return genc_triangular_solve(ctx, genc_cholesky(ctx, spd(ctx, 0, 6)),
+                                 data(ctx, GENC_F64, 5, 6, 3, 0.5), true, true);
   case 5: return genc_logdet(ctx, spd(ctx, 5, 6));
   case 6: return genc_inv(ctx, spd(ctx, 5, 6));
   /* the data matrices have rank 2: shift them off singular; LU still pivots */
@@ -263,7 +277,8 @@ static void test_linalg(void **state) {
   (void)state;
   agree("matmul f64", f_linalg, 0, 1e-12);
   agree("matmul f32", f_linalg, 1, 1e-5);
-  for (int v = 2; v < 8; v++) agree("linalg", f_linalg, v, 1e-12);
+  for (int v = 2; v < 8; v++)
+    agree("linalg", f_linalg, v, 1e-12);
   agree("inv 40x40 unsymmetric", f_linalg, 8, 1e-9); /* cond ~ 1e2..1e3 */
 }
 
@@ -275,8 +290,8 @@ static void test_linalg_errors(void **state) {
     int64_t m = genc_scope_begin(c);
     /* particle 2 of 4 is not positive definite */
     genc_array *a = spd(c, 4, 3);
-    genc_array *sign = genc_array_from(c, GENC_F64, 3, (int64_t[]){4, 1, 1}, 0,
-                                       (double[]){1, 1, -1, 1});
+    genc_array *sign =
+        genc_array_from(c, GENC_F64, 3, (int64_t[]){4, 1, 1}, 0, (double[]){1, 1, -1, 1});
     genc_array *bad = genc_particle_from_axis(c, sign);
     assert_null(genc_cholesky(c, genc_mul(c, a, bad)));
     assert_int_equal(genc_ctx_status(c), GENC_ERR_LINALG);
@@ -308,13 +323,14 @@ static genc_array *f_random(genc_ctx *ctx, int v) {
   case 8: return genc_random_log_gamma(ctx, key, par, 2000);
   case 9: return genc_random_poisson(ctx, key, par, 2000);
   case 10:
-    return genc_random_binomial(ctx, key, genc_array_vec(ctx, 8, (double[]){1, 5, 10, 30, 100, 1e3, 1e5, 1e6}),
-                                genc_array_vec(ctx, 8, (double[]){0.5, 0.01, 0.9, 0.3, 0.5, 0.2, 0.7, 0.3}),
-                                2000);
+    return genc_random_binomial(
+        ctx, key, genc_array_vec(ctx, 8, (double[]){1, 5, 10, 30, 100, 1e3, 1e5, 1e6}),
+        genc_array_vec(ctx, 8, (double[]){0.5, 0.01, 0.9, 0.3, 0.5, 0.2, 0.7, 0.3}), 2000);
   case 11: return genc_random_categorical(ctx, key, data(ctx, GENC_F64, 0, 3, 10, 0.2), 500);
   case 12: return genc_random_permutation(ctx, key, 20, 100);
   default:
-    return genc_random_bernoulli(ctx, key, genc_array_vec(ctx, 3, (double[]){0.1, 0.5, 0.99}), 1000);
+    return genc_random_bernoulli(ctx, key, genc_array_vec(ctx, 3, (double[]){0.1, 0.5, 0.99}),
+                                 1000);
   }
 }
 
@@ -322,7 +338,8 @@ static void test_random(void **state) {
   (void)state;
   /* uniform, bits and the integer laws bit for bit; the rest through libm */
   const double tol[14] = {0, 0, 0, 1e-12, 1e-12, 1e-12, 1e-5, 1e-12, 1e-12, 0, 0, 0, 0, 0};
-  for (int v = 0; v < 14; v++) agree("random", f_random, v, tol[v]);
+  for (int v = 0; v < 14; v++)
+    agree("random", f_random, v, tol[v]);
 }
 
 /* ---- distributions: log densities and samples ---- */
@@ -345,15 +362,22 @@ static genc_array *f_dist(genc_ctx *ctx, int v) {
   case 8: d = genc_laplace(ctx, 0.2, 0.8); return genc_dist_logpdf(ctx, &d, x);
   case 9: d = genc_cauchy(ctx, 0.2, 0.8); return genc_dist_logpdf(ctx, &d, x);
   case 10: d = genc_binomial(ctx, 12.0, 0.3); return genc_dist_logpdf(ctx, &d, cnt);
-  case 11: d = genc_normal(ctx, 0.0, 1.0); return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
-  case 12: d = genc_gamma(ctx, 0.5, 2.0); return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
-  default: d = genc_poisson(ctx, 40.0); return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
+  case 11:
+    d = genc_normal(ctx, 0.0, 1.0);
+    return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
+  case 12:
+    d = genc_gamma(ctx, 0.5, 2.0);
+    return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
+  default:
+    d = genc_poisson(ctx, 40.0);
+    return genc_dist_sample(ctx, genc_key_from_seed(7), &d, 1000);
   }
 }
 
 static void test_dist(void **state) {
   (void)state;
-  for (int v = 0; v < 14; v++) agree("dist", f_dist, v, v == 13 ? 0 : 1e-12);
+  for (int v = 0; v < 14; v++)
+    agree("dist", f_dist, v, v == 13 ? 0 : 1e-12);
 }
 
 /* ---- autodiff ---- */
@@ -373,7 +397,8 @@ static genc_array *f_grad(genc_ctx *ctx, int v) {
 
 static void test_grad(void **state) {
   (void)state;
-  for (int v = 0; v < 3; v++) agree("grad", f_grad, v, 1e-12);
+  for (int v = 0; v < 3; v++)
+    agree("grad", f_grad, v, 1e-12);
 }
 
 /* ---- device selection ---- */
@@ -397,12 +422,12 @@ int main(void) {
   }
   cpu = genc_ctx_create(NULL, NULL);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_unary),       cmocka_unit_test(test_binary),
-      cmocka_unit_test(test_where_cast),  cmocka_unit_test(test_reduce),
-      cmocka_unit_test(test_scan),        cmocka_unit_test(test_index),
-      cmocka_unit_test(test_index_errors), cmocka_unit_test(test_linalg),
+      cmocka_unit_test(test_unary),         cmocka_unit_test(test_binary),
+      cmocka_unit_test(test_where_cast),    cmocka_unit_test(test_reduce),
+      cmocka_unit_test(test_scan),          cmocka_unit_test(test_index),
+      cmocka_unit_test(test_index_errors),  cmocka_unit_test(test_linalg),
       cmocka_unit_test(test_linalg_errors), cmocka_unit_test(test_random),
-      cmocka_unit_test(test_dist),        cmocka_unit_test(test_grad),
+      cmocka_unit_test(test_dist),          cmocka_unit_test(test_grad),
       cmocka_unit_test(test_bad_device),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,9 +41,7 @@ static int cmp(const void *a, const void *b) {
 
 /* ---- the handwritten fused kernel ---- */
 
-template <typename T> struct lse {
-  T m, s;
-};
+template <typename T> struct lse { T m, s; };
 
 template <typename T> __device__ inline lse<T> lse_add(lse<T> a, lse<T> b) {
   if (a.m < b.m) {
@@ -80,8 +78,7 @@ template <typename T> __device__ inline lse<T> block_lse(lse<T> v) {
   return v;
 }
 
-template <typename T>
-__global__ void k_b1(int64_t n, uint32_t k0, uint32_t k1, T *pm, T *ps) {
+template <typename T> __global__ void k_b1(int64_t n, uint32_t k0, uint32_t k1, T *pm, T *ps) {
   philox4x32_key_t key = {{k0, k1}};
   lse<T> acc = {(T)-INFINITY, (T)0};
   const T twopi = (T)6.283185307179586, ls = (T)(-log(SIGMA) - 0.9189385332046728) * NOBS;
@@ -106,9 +103,11 @@ __global__ void k_b1(int64_t n, uint32_t k0, uint32_t k1, T *pm, T *ps) {
   if (threadIdx.x == 0) pm[blockIdx.x] = acc.m, ps[blockIdx.x] = acc.s;
 }
 
-template <typename T> __global__ void k_b1_final(int nb, const T *pm, const T *ps, T *out, int64_t n) {
+template <typename T>
+__global__ void k_b1_final(int nb, const T *pm, const T *ps, T *out, int64_t n) {
   lse<T> acc = {(T)-INFINITY, (T)0};
-  for (int i = threadIdx.x; i < nb; i += blockDim.x) acc = lse_add(acc, lse<T>{pm[i], ps[i]});
+  for (int i = threadIdx.x; i < nb; i += blockDim.x)
+    acc = lse_add(acc, lse<T>{pm[i], ps[i]});
   acc = block_lse(acc);
   if (threadIdx.x == 0) *out = acc.m + log(acc.s) - log((T)n);
 }
@@ -161,12 +160,13 @@ static double genc_b1(genc_ctx *ctx, int64_t n, uint64_t seed) {
     genc_array *cc = genc_random_normal(ctx, c_k, GENC_F64, 0, NULL, m);
     genc_array *mu = genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, x)), genc_mul(ctx, cc, x2));
     genc_array *z = genc_mul(ctx, genc_sub(ctx, y, mu), genc_scalar_weak(ctx, 1.0 / SIGMA));
-    genc_array *ll = genc_sum_all(ctx, genc_mul(ctx, genc_square(ctx, z), genc_scalar_weak(ctx, -0.5)));
+    genc_array *ll =
+        genc_sum_all(ctx, genc_mul(ctx, genc_square(ctx, z), genc_scalar_weak(ctx, -0.5)));
     parts[c] = genc_particle_reduce(ctx, GENC_RLOGSUMEXP, ll);
     genc_scope_end_keep(ctx, mark, &parts[c], 1);
   }
-  genc_array *all = nch > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)nch, parts, 0), 0, NULL, false)
-                            : parts[0];
+  genc_array *all =
+      nch > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)nch, parts, 0), 0, NULL, false) : parts[0];
   double v = NAN;
   if (genc_array_item(ctx, all, &v)) fprintf(stderr, "genc: %s\n", genc_ctx_error(ctx));
   free(parts);
@@ -193,15 +193,16 @@ int main(int argc, char **argv) {
     printf("genc: %s\n", genc_ctx_create_error());
     return 1;
   }
-  printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name,
-         prop.multiProcessorCount, EXACT);
+  printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name, prop.multiProcessorCount,
+         EXACT);
   printf("%-6s %12s %12s %12s %10s %12s %12s %12s\n", "N", "fused64 ms", "fused32 ms", "genc ms",
          "genc/f64", "est fused64", "est genc", "Gpart/s f64");
   fused<double> f64(prop.multiProcessorCount);
   fused<float> f32(prop.multiProcessorCount);
   for (int e = 3; e <= maxe; e++) {
     int64_t n = 1;
-    for (int i = 0; i < e; i++) n *= 10;
+    for (int i = 0; i < e; i++)
+      n *= 10;
     int reps = e >= 8 ? 3 : e >= 7 ? 5 : 15;
     double t64[15], t32[15], tg[15], r64 = 0, rg = 0;
     f64.run(n, 1), f32.run(n, 1), genc_b1(ctx, n, 1); /* warm-up */

@@ -123,7 +123,11 @@ genc_dist genc_truncated_normal(genc_ctx *ctx, genc_array *mu, genc_array *sigma
 genc_dist genc_piecewise_uniform(genc_ctx *ctx, genc_array *bounds, genc_array *probs);
 /** Beta-uniform mixture theta * Beta(alpha, beta) + (1 - theta) * U(0, 1). */
 genc_dist genc_beta_uniform(genc_ctx *ctx, genc_array *theta, genc_array *alpha, genc_array *beta);
-/** Wishart(df, scale [k, k] positive definite), df > k - 1. */
+/**
+ * Wishart(df, scale [k, k] positive definite), df > k - 1. The log density of
+ * a value that is not positive definite is a GENC_ERR_LINALG error, not -inf
+ * (it is computed through the value's Cholesky factor). Same for inv_wishart.
+ */
 genc_dist genc_wishart(genc_ctx *ctx, genc_array *df, genc_array *scale);
 /** Inverse Wishart(df, scale [k, k] positive definite), df > k - 1. */
 genc_dist genc_inv_wishart(genc_ctx *ctx, genc_array *df, genc_array *scale);

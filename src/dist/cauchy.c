@@ -10,7 +10,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *s = d->p[1];
   genc_array *z = genc_div(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0]), s);
   genc_array *t = genc_add(ctx, genc_log1p(ctx, genc_square(ctx, z)), genc_log(ctx, s));
-  return genc_sum_all(ctx, genc_neg(ctx, genc_add(ctx, t, GENC_LOG_PI)));
+  return genc__sum_event(ctx, genc_neg(ctx, genc_add(ctx, t, GENC_LOG_PI)));
 }
 
 static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {

@@ -4,6 +4,7 @@
  * per parameter, not N. Checks are not recorded on the tape.
  */
 #include <float.h>
+#include <math.h>
 
 #include "dist/internal.h"
 
@@ -50,11 +51,60 @@ static genc_status worst(genc_ctx *ctx, genc_array *x, genc_array *ok, double *o
   return genc_array_item(ctx, m, out);
 }
 
+/* Does v satisfy kind? (the host-side twin of kind_ok) */
+static bool value_ok(double v, genc__pkind k) {
+  switch (k) {
+  case GENC__ANY: return v == v;
+  case GENC__REAL: return isfinite(v);
+  case GENC__POS: return isfinite(v) && v > 0;
+  case GENC__NONNEG: return isfinite(v) && v >= 0;
+  case GENC__PROB: return v >= 0 && v <= 1;
+  case GENC__PROB_POS: return v > 0 && v <= 1;
+  case GENC__COUNT: return isfinite(v) && v >= 0 && v == floor(v);
+  case GENC__INT: return isfinite(v) && v == floor(v);
+  case GENC__NOT_NAN_POSINF: return v == v && v != INFINITY;
+  }
+  return false;
+}
+
+/* Min or max over every element of every particle (NaN propagates). */
+static genc_status extreme(genc_ctx *ctx, genc_array *x, genc_reduce_op op, double *out) {
+  genc_array *m = genc_reduce(ctx, op, x, 0, NULL, false);
+  if (m && m->n) m = genc_particle_reduce(ctx, op, m);
+  return m ? genc_array_item(ctx, m, out) : genc_ctx_status(ctx);
+}
+
+/* The hot path of every check: 1 if x surely satisfies kind, 0 if the exact
+ * (slower, message-making) path must decide. A one-element array costs one
+ * read; a larger one two reductions and two reads, with no elementwise
+ * temporaries: min and max bound every element, and both propagate NaN. */
+static int quick_ok(genc_ctx *ctx, genc_array *x, genc__pkind kind) {
+  if (genc__numel(x) == 1) {
+    double v;
+    return !genc_array_copy_out(ctx, x, &v, 1) && value_ok(v, kind);
+  }
+  if (kind == GENC__COUNT || kind == GENC__INT) return 0;
+  double lo, hi;
+  if (extreme(ctx, x, GENC_RMIN, &lo) || extreme(ctx, x, GENC_RMAX, &hi)) return 0;
+  return value_ok(lo, kind) && value_ok(hi, kind);
+}
+
 genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
                               genc__pkind kind) {
   if (!x) {
     if (genc_ctx_status(ctx) != GENC_OK) return genc_ctx_status(ctx);
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: parameter %s is NULL", dist, name);
+  }
+  if (genc__numel(x) == 0) return GENC_OK;
+  {
+    bool old = genc__norec_begin(ctx);
+    genc_status before = genc_ctx_status(ctx);
+    int64_t mark = genc_scope_begin(ctx);
+    int ok = quick_ok(ctx, x, kind);
+    genc_scope_end(ctx, mark);
+    genc__norec_end(ctx, old);
+    if (ok) return GENC_OK;
+    if (before == GENC_OK) genc_ctx_clear_error(ctx); /* the exact path reports */
   }
   bool old = genc__norec_begin(ctx);
   int64_t mark = genc_scope_begin(ctx);

@@ -55,6 +55,8 @@ int64_t genc__dist_particles(genc_ctx *ctx, const genc_dist *d, int64_t n);
 genc_array *genc__draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, int64_t n,
                        genc_law law);
 
+/* Sum over every logical element (the event); a 0-d term is returned as is. */
+genc_array *genc__sum_event(genc_ctx *ctx, genc_array *t);
 /* Sum over every logical element of where(ok, term, -inf): the log density of
  * a value with independent elements, -inf outside the support. */
 genc_array *genc__finish(genc_ctx *ctx, genc_array *term, genc_array *ok);

@@ -10,7 +10,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *b = d->p[1];
   genc_array *z = genc_div(ctx, genc_abs(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0])), b);
   genc_array *t = genc_neg(ctx, genc_add(ctx, z, genc_log(ctx, genc_mul(ctx, b, 2.0))));
-  return genc_sum_all(ctx, t);
+  return genc__sum_event(ctx, t);
 }
 
 /* loc + scale * (E1 - E2): the difference of two exponentials is Laplace, and

@@ -14,7 +14,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *t = genc_mul(ctx, h, genc_log1p(ctx, genc_div(ctx, genc_square(ctx, z), nu)));
   genc_array *c = genc_sub(ctx, genc_lgamma(ctx, h), genc_lgamma(ctx, genc_mul(ctx, nu, 0.5)));
   c = genc_sub(ctx, c, genc_mul(ctx, genc_add(ctx, genc_log(ctx, nu), GENC_LOG_PI), 0.5));
-  return genc_sum_all(ctx, genc_sub(ctx, genc_sub(ctx, c, genc_log(ctx, s)), t));
+  return genc__sum_event(ctx, genc_sub(ctx, genc_sub(ctx, c, genc_log(ctx, s)), t));
 }
 
 /* loc + scale * Z / sqrt(2 G / df), G ~ Gamma(df / 2): chi-square over df */

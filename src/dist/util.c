@@ -46,8 +46,13 @@ genc_array *genc__draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, 
   }
 }
 
+genc_array *genc__sum_event(genc_ctx *ctx, genc_array *t) {
+  /* a 0-d term is already the per-particle log density: skip a pass */
+  return t && t->ndim == 0 ? t : genc_sum_all(ctx, t);
+}
+
 genc_array *genc__finish(genc_ctx *ctx, genc_array *term, genc_array *ok) {
-  return genc_sum_all(ctx, genc_where(ctx, ok, term, -INFINITY));
+  return genc__sum_event(ctx, genc_where(ctx, ok, term, -INFINITY));
 }
 
 genc_array *genc__as_float(genc_ctx *ctx, genc_array *x) {
@@ -60,17 +65,14 @@ genc_array *genc__is_int(genc_ctx *ctx, genc_array *x) {
   return genc_logical_and(ctx, genc_isfinite(ctx, x), genc_eq(ctx, genc_floor(ctx, x), x));
 }
 
+/* a * log of a safe stand-in where a == 0 (0 * log 1 = 0): the value is
+ * right and no 0 * inf enters the gradient */
 genc_array *genc__xlogy(genc_ctx *ctx, genc_array *a, genc_array *x) {
-  genc_array *zero = genc_eq(ctx, a, 0.0);
-  /* log of a safe value where a == 0, so no 0 * inf enters the gradient */
-  genc_array *xs = genc_where(ctx, zero, 1.0, x);
-  return genc_where(ctx, zero, 0.0, genc_mul(ctx, a, genc_log(ctx, xs)));
+  return genc_mul(ctx, a, genc_log(ctx, genc_where(ctx, genc_eq(ctx, a, 0.0), 1.0, x)));
 }
 
 genc_array *genc__xlog1py(genc_ctx *ctx, genc_array *a, genc_array *x) {
-  genc_array *zero = genc_eq(ctx, a, 0.0);
-  genc_array *xs = genc_where(ctx, zero, 0.0, x);
-  return genc_where(ctx, zero, 0.0, genc_mul(ctx, a, genc_log1p(ctx, xs)));
+  return genc_mul(ctx, a, genc_log1p(ctx, genc_where(ctx, genc_eq(ctx, a, 0.0), 0.0, x)));
 }
 
 genc_array *genc__lbeta(genc_ctx *ctx, genc_array *a, genc_array *b) {

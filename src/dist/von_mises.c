@@ -35,7 +35,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *k = d->p[1];
   genc_array *c = genc_mul(ctx, k, genc_cos(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0])));
   genc_array *t = genc_sub(ctx, c, genc_add(ctx, log_i0(ctx, k), log(2 * M_PI)));
-  return genc_sum_all(ctx, t);
+  return genc__sum_event(ctx, t);
 }
 
 /* One round of Best and Fisher's (1979) rejection sampler for the angle. */

@@ -6,12 +6,10 @@
 #include "backend/cpu/cpu.h"
 
 #define NCLASS 40
-/* Small blocks are cached generously (a scope of a model step makes thousands
- * of scalars); large ones sparingly. */
-#define CACHE_CLASS_BYTES ((size_t)1 << 24)
-#define CACHE_MIN_PER_CLASS 8
-/* Blocks above this many bytes go straight back to the system. */
-#define CACHE_MAX_BYTES ((size_t)1 << 28)
+/* Freed blocks are kept per size class while the cache holds less than this
+ * many bytes: big batched temporaries are reused instead of going back to the
+ * kernel (which would cost page faults on every op). */
+#define CACHE_BUDGET_BYTES ((size_t)2 << 30)
 
 typedef struct block {
   struct block *next;
@@ -19,7 +17,7 @@ typedef struct block {
 
 typedef struct cpu_state {
   block *cache[NCLASS];
-  int count[NCLASS];
+  size_t cached_bytes;
 } cpu_state;
 
 static int size_class(size_t bytes, size_t *rounded) {
@@ -56,7 +54,7 @@ static void *cpu_alloc(void *stp, size_t bytes) {
   if (c < NCLASS && st->cache[c]) {
     block *b = st->cache[c];
     st->cache[c] = b->next;
-    st->count[c]--;
+    st->cached_bytes -= r;
     return b;
   }
   return aligned_alloc(64, r);
@@ -66,13 +64,11 @@ static void cpu_free(void *stp, void *p, size_t bytes) {
   cpu_state *st = stp;
   size_t r;
   int c = size_class(bytes, &r);
-  size_t cap = CACHE_CLASS_BYTES / r;
-  if (cap < CACHE_MIN_PER_CLASS) cap = CACHE_MIN_PER_CLASS;
-  if (c < NCLASS && r <= CACHE_MAX_BYTES && (size_t)st->count[c] < cap) {
+  if (c < NCLASS && st->cached_bytes + r <= CACHE_BUDGET_BYTES) {
     block *b = p;
     b->next = st->cache[c];
     st->cache[c] = b;
-    st->count[c]++;
+    st->cached_bytes += r;
     return;
   }
   free(p);

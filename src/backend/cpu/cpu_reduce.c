@@ -69,9 +69,52 @@
     }                                                                                          \
   }
 
+/* Contiguous rows (inner == 1), the common case: four independent accumulators
+ * so the loop is not bound by the latency of one add/compare chain. */
+#define ROW4(T, INIT, STEP)                                                                    \
+  for (int64_t o = 0; o < outer; o++) {                                                        \
+    const T *r = x + o * len;                                                                  \
+    T a0 = INIT, a1 = INIT, a2 = INIT, a3 = INIT, v;                                           \
+    int64_t l = 0;                                                                             \
+    for (; l + 4 <= len; l += 4) {                                                             \
+      T acc;                                                                                   \
+      acc = a0, v = r[l], a0 = (STEP);                                                         \
+      acc = a1, v = r[l + 1], a1 = (STEP);                                                     \
+      acc = a2, v = r[l + 2], a2 = (STEP);                                                     \
+      acc = a3, v = r[l + 3], a3 = (STEP);                                                     \
+    }                                                                                          \
+    for (; l < len; l++) {                                                                     \
+      T acc = a0;                                                                              \
+      v = r[l], a0 = (STEP);                                                                   \
+    }                                                                                          \
+    T acc = a0;                                                                                \
+    v = a1, acc = (STEP), v = a2, acc = (STEP), v = a3, acc = (STEP);                          \
+    y[o] = acc;                                                                                \
+  }
+
+#define ROWS_FLOAT(T)                                                                          \
+  {                                                                                            \
+    const T *x = xv;                                                                           \
+    T *y = yv;                                                                                 \
+    switch (op) {                                                                              \
+    case GENC_RSUM: ROW4(T, 0, acc + v) return true;                                           \
+    case GENC_RMAX: ROW4(T, -INFINITY, (v > acc || v != v) ? v : acc) return true;             \
+    case GENC_RMIN: ROW4(T, INFINITY, (v < acc || v != v) ? v : acc) return true;              \
+    default: return false;                                                                     \
+    }                                                                                          \
+  }
+
+static bool reduce_rows(genc_reduce_op op, genc_dtype dt, const void *xv, void *yv,
+                        int64_t outer, int64_t len) {
+  if (dt == GENC_F64) ROWS_FLOAT(double)
+  if (dt == GENC_F32) ROWS_FLOAT(float)
+  return false;
+}
+
 void genc_cpu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *xv, void *yv,
                      int64_t outer, int64_t len, int64_t inner) {
   (void)st;
+  if (inner == 1 && reduce_rows(op, dt, xv, yv, outer, len)) return;
   switch (dt) {
   case GENC_F64: REDUCE_ALL(double, exp, log) break;
   case GENC_F32: REDUCE_ALL(float, expf, logf) break;

@@ -15,7 +15,8 @@
 static size_t round_size(size_t bytes) {
   if (bytes <= ((size_t)1 << 20)) {
     size_t s = 512;
-    while (s < bytes) s <<= 1;
+    while (s < bytes)
+      s <<= 1;
     return s;
   }
   size_t mb2 = (size_t)2 << 20;
@@ -23,7 +24,8 @@ static size_t round_size(size_t bytes) {
 }
 
 static void cache_flush(genc_cu_state *st) {
-  for (int64_t i = 0; i < st->ncache; i++) cudaFree(st->cache[i].p);
+  for (int64_t i = 0; i < st->ncache; i++)
+    cudaFree(st->cache[i].p);
   st->ncache = 0;
 }
 

@@ -44,9 +44,15 @@ void genc_cu_strided_copy(void *stp, size_t esize, const void *x, void *out, int
   unsigned nb = genc_cu_blocks(st, total);
   cudaStream_t s = st->stream;
   switch (esize) {
-  case 8: k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint64_t *)x, (uint64_t *)out, p, total); break;
-  case 4: k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint32_t *)x, (uint32_t *)out, p, total); break;
-  default: k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint8_t *)x, (uint8_t *)out, p, total); break;
+  case 8:
+    k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint64_t *)x, (uint64_t *)out, p, total);
+    break;
+  case 4:
+    k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint32_t *)x, (uint32_t *)out, p, total);
+    break;
+  default:
+    k_strided<<<nb, GENC_CU_THREADS, 0, s>>>((const uint8_t *)x, (uint8_t *)out, p, total);
+    break;
   }
   genc_cu_check(st);
 }
@@ -59,8 +65,7 @@ __global__ void k_idx_check(const int32_t *idx, int64_t count, int64_t xlen, lon
   }
 }
 
-static int64_t check_indices(genc_cu_state *st, const int32_t *idx, int64_t count,
-                             int64_t xlen) {
+static int64_t check_indices(genc_cu_state *st, const int32_t *idx, int64_t count, int64_t xlen) {
   if (count <= 0) return -1;
   genc_cu_flag_set(st, LLONG_MAX);
   k_idx_check<<<genc_cu_blocks(st, count), GENC_CU_THREADS, 0, st->stream>>>(idx, count, xlen,
@@ -80,8 +85,7 @@ __global__ void k_gather(const T *x, const int32_t *idx, T *out, int64_t outer, 
 }
 
 int64_t genc_cu_gather(void *stp, size_t esize, const void *x, const int32_t *idx, void *out,
-                       int64_t outer, int64_t xlen, int64_t inner, int64_t nidx,
-                       int64_t iouter) {
+                       int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter) {
   genc_cu_state *st = genc_cu_enter(stp);
   int64_t bad = check_indices(st, idx, (iouter > 1 ? outer : 1) * nidx, xlen);
   if (bad >= 0) return bad;
@@ -91,12 +95,12 @@ int64_t genc_cu_gather(void *stp, size_t esize, const void *x, const int32_t *id
   cudaStream_t s = st->stream;
   switch (esize) {
   case 8:
-    k_gather<<<nb, GENC_CU_THREADS, 0, s>>>((const uint64_t *)x, idx, (uint64_t *)out, outer,
-                                            xlen, inner, nidx, iouter);
+    k_gather<<<nb, GENC_CU_THREADS, 0, s>>>((const uint64_t *)x, idx, (uint64_t *)out, outer, xlen,
+                                            inner, nidx, iouter);
     break;
   case 4:
-    k_gather<<<nb, GENC_CU_THREADS, 0, s>>>((const uint32_t *)x, idx, (uint32_t *)out, outer,
-                                            xlen, inner, nidx, iouter);
+    k_gather<<<nb, GENC_CU_THREADS, 0, s>>>((const uint32_t *)x, idx, (uint32_t *)out, outer, xlen,
+                                            inner, nidx, iouter);
     break;
   default:
     k_gather<<<nb, GENC_CU_THREADS, 0, s>>>((const uint8_t *)x, idx, (uint8_t *)out, outer, xlen,
@@ -110,8 +114,8 @@ int64_t genc_cu_gather(void *stp, size_t esize, const void *x, const int32_t *id
 /* One thread per (o, i) column, adding the updates in index order: the CPU's
  * order, so duplicates accumulate to the identical value. */
 template <typename T>
-__global__ void k_scatter_seq(T *out, const int32_t *idx, const T *upd, int64_t outer,
-                              int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter) {
+__global__ void k_scatter_seq(T *out, const int32_t *idx, const T *upd, int64_t outer, int64_t xlen,
+                              int64_t inner, int64_t nidx, int64_t iouter) {
   GENC_CU_LOOP(q, outer * inner) {
     int64_t o = q / inner, i = q - o * inner;
     const int32_t *ix = idx + (iouter > 1 ? o * nidx : 0);
@@ -144,7 +148,7 @@ static void scatter_t(genc_cu_state *st, bool atomic, void *out, const int32_t *
     }
   }
   k_scatter_seq<T><<<genc_cu_blocks(st, outer * inner), GENC_CU_THREADS, 0, s>>>(
-        (T *)out, idx, (const T *)upd, outer, xlen, inner, nidx, iouter);
+      (T *)out, idx, (const T *)upd, outer, xlen, inner, nidx, iouter);
 }
 
 int64_t genc_cu_scatter_add(void *stp, genc_dtype dt, void *out, const int32_t *idx,
@@ -157,10 +161,18 @@ int64_t genc_cu_scatter_add(void *stp, genc_dtype dt, void *out, const int32_t *
   /* ordered sums when there are enough columns to fill the GPU */
   bool atomic = outer * inner < 4096 && nidx > 64;
   switch (dt) {
-  case GENC_F64: scatter_t<double>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter); break;
-  case GENC_F32: scatter_t<float>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter); break;
-  case GENC_I32: scatter_t<int32_t>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter); break;
-  case GENC_BOOL: scatter_t<uint8_t>(st, false, out, idx, upd, outer, xlen, inner, nidx, iouter); break;
+  case GENC_F64:
+    scatter_t<double>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter);
+    break;
+  case GENC_F32:
+    scatter_t<float>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter);
+    break;
+  case GENC_I32:
+    scatter_t<int32_t>(st, atomic, out, idx, upd, outer, xlen, inner, nidx, iouter);
+    break;
+  case GENC_BOOL:
+    scatter_t<uint8_t>(st, false, out, idx, upd, outer, xlen, inner, nidx, iouter);
+    break;
   }
   genc_cu_check(st);
   return -1;

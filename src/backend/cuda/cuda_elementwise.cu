@@ -12,9 +12,7 @@
 
 /* ---- fill and cast ---- */
 
-template <typename T> __global__ void k_fill(T *y, int64_t n, T v) {
-  GENC_CU_LOOP(i, n) y[i] = v;
-}
+template <typename T> __global__ void k_fill(T *y, int64_t n, T v) { GENC_CU_LOOP(i, n) y[i] = v; }
 
 void genc_cu_fill(void *stp, genc_dtype dt, void *dst, int64_t n, double v) {
   genc_cu_state *st = genc_cu_enter(stp);
@@ -43,8 +41,7 @@ template <typename TO, typename TI> __global__ void k_cast(const TI *x, TO *y, i
 }
 
 template <typename TO>
-static void cast_to(cudaStream_t s, unsigned nb, genc_dtype from, const void *x, TO *y,
-                    int64_t n) {
+static void cast_to(cudaStream_t s, unsigned nb, genc_dtype from, const void *x, TO *y, int64_t n) {
   switch (from) {
   case GENC_F64: k_cast<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)x, y, n); break;
   case GENC_F32: k_cast<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)x, y, n); break;
@@ -69,8 +66,8 @@ void genc_cu_cast(void *stp, genc_dtype from, const void *x, genc_dtype to, void
 /* ---- unary ---- */
 
 /* libm by type: the float overloads call the f-suffixed functions, as the CPU does */
-#define DEF1(name, fn)                                                                         \
-  __device__ inline double name(double v) { return fn(v); }                                    \
+#define DEF1(name, fn)                                                                             \
+  __device__ inline double name(double v) { return fn(v); }                                        \
   __device__ inline float name(float v) { return fn##f(v); }
 DEF1(m_fabs, fabs)
 DEF1(m_exp, exp)
@@ -138,16 +135,13 @@ __global__ void k_unary_i(int op, const int32_t *x, int32_t *y, int64_t n) {
   GENC_CU_LOOP(i, n) y[i] = unary_int(op, x[i]);
 }
 
-__global__ void k_not(const uint8_t *x, uint8_t *y, int64_t n) {
-  GENC_CU_LOOP(i, n) y[i] = !x[i];
-}
+__global__ void k_not(const uint8_t *x, uint8_t *y, int64_t n) { GENC_CU_LOOP(i, n) y[i] = !x[i]; }
 
 template <typename T> __global__ void k_isfinite(const T *x, uint8_t *y, int64_t n) {
   GENC_CU_LOOP(i, n) y[i] = isfinite(x[i]) != 0;
 }
 
-void genc_cu_unary(void *stp, genc_unary_op op, genc_dtype dt, const void *x, void *y,
-                   int64_t n) {
+void genc_cu_unary(void *stp, genc_unary_op op, genc_dtype dt, const void *x, void *y, int64_t n) {
   genc_cu_state *st = genc_cu_enter(stp);
   if (n <= 0) return;
   unsigned nb = genc_cu_blocks(st, n);
@@ -156,8 +150,10 @@ void genc_cu_unary(void *stp, genc_unary_op op, genc_dtype dt, const void *x, vo
   if (op == GENC_NOT) {
     k_not<<<nb, GENC_CU_THREADS, 0, s>>>((const uint8_t *)x, yb, n);
   } else if (op == GENC_ISFINITE) {
-    if (dt == GENC_F64) k_isfinite<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)x, yb, n);
-    else k_isfinite<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)x, yb, n);
+    if (dt == GENC_F64)
+      k_isfinite<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)x, yb, n);
+    else
+      k_isfinite<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)x, yb, n);
   } else if (dt == GENC_F64) {
     k_unary_f<<<nb, GENC_CU_THREADS, 0, s>>>((int)op, (const double *)x, (double *)y, n);
   } else if (dt == GENC_F32) {
@@ -172,13 +168,16 @@ void genc_cu_unary(void *stp, genc_unary_op op, genc_dtype dt, const void *x, vo
 
 /* Offsets of output element i in each of k operands (collapsed iteration space). */
 template <int K> __device__ inline void bc_offsets(const genc_bcast &g, int64_t i, int64_t *o) {
-  for (int k = 0; k < K; k++) o[k] = 0;
+  for (int k = 0; k < K; k++)
+    o[k] = 0;
   for (int d = g.ndim - 1; d > 0; d--) {
     int64_t s = g.shape[d], q = i / s, c = i - q * s;
-    for (int k = 0; k < K; k++) o[k] += c * g.stride[k][d];
+    for (int k = 0; k < K; k++)
+      o[k] += c * g.stride[k][d];
     i = q;
   }
-  for (int k = 0; k < K; k++) o[k] += i * g.stride[k][0];
+  for (int k = 0; k < K; k++)
+    o[k] += i * g.stride[k][0];
 }
 
 __device__ inline double m_pow(double x, double y) { return pow(x, y); }
@@ -236,11 +235,12 @@ __global__ void k_compare(int op, const T *a, const T *b, uint8_t *out, genc_bca
 }
 
 template <typename T>
-static void binary_t(cudaStream_t s, unsigned nb, int op, const void *a, const void *b,
-                     void *out, const genc_bcast &g) {
+static void binary_t(cudaStream_t s, unsigned nb, int op, const void *a, const void *b, void *out,
+                     const genc_bcast &g) {
   if (op >= GENC_EQ)
     k_compare<T><<<nb, GENC_CU_THREADS, 0, s>>>(op, (const T *)a, (const T *)b, (uint8_t *)out, g);
-  else k_arith<T><<<nb, GENC_CU_THREADS, 0, s>>>(op, (const T *)a, (const T *)b, (T *)out, g);
+  else
+    k_arith<T><<<nb, GENC_CU_THREADS, 0, s>>>(op, (const T *)a, (const T *)b, (T *)out, g);
 }
 
 void genc_cu_binary(void *stp, genc_binary_op op, genc_dtype dt, const void *a, const void *b,
@@ -279,12 +279,11 @@ void genc_cu_where(void *stp, genc_dtype dt, const void *cond, const void *a, co
   const uint8_t *c = (const uint8_t *)cond;
   switch (dt) {
   case GENC_F64:
-    k_where<<<nb, GENC_CU_THREADS, 0, s>>>(c, (const double *)a, (const double *)b,
-                                           (double *)out, *g);
+    k_where<<<nb, GENC_CU_THREADS, 0, s>>>(c, (const double *)a, (const double *)b, (double *)out,
+                                           *g);
     break;
   case GENC_F32:
-    k_where<<<nb, GENC_CU_THREADS, 0, s>>>(c, (const float *)a, (const float *)b, (float *)out,
-                                           *g);
+    k_where<<<nb, GENC_CU_THREADS, 0, s>>>(c, (const float *)a, (const float *)b, (float *)out, *g);
     break;
   case GENC_I32:
     k_where<<<nb, GENC_CU_THREADS, 0, s>>>(c, (const int32_t *)a, (const int32_t *)b,

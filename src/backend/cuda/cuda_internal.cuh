@@ -60,8 +60,8 @@ static inline unsigned genc_cu_blocks(const genc_cu_state *st, int64_t n) {
   return (unsigned)(b < 1 ? 1 : b);
 }
 
-#define GENC_CU_LOOP(i, n)                                                                     \
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                    \
+#define GENC_CU_LOOP(i, n)                                                                         \
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                        \
        i += (int64_t)gridDim.x * blockDim.x)
 
 /* Scratch device memory from the context's allocator (freed the same way). */
@@ -74,8 +74,7 @@ long long genc_cu_flag_get(genc_cu_state *st);
 /* kernel entry points (the backend table) */
 void genc_cu_fill(void *st, genc_dtype dt, void *dst, int64_t n, double v);
 void genc_cu_cast(void *st, genc_dtype from, const void *x, genc_dtype to, void *y, int64_t n);
-void genc_cu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y,
-                   int64_t n);
+void genc_cu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y, int64_t n);
 void genc_cu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, const void *b,
                     void *out, const genc_bcast *g);
 void genc_cu_where(void *st, genc_dtype dt, const void *cond, const void *a, const void *b,
@@ -84,22 +83,22 @@ void genc_cu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *x, v
                     int64_t outer, int64_t len, int64_t inner);
 void genc_cu_scan(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                   int64_t outer, int64_t len, int64_t inner);
-void genc_cu_searchsorted(void *st, genc_dtype dt, const void *sorted, int64_t srow,
-                          int64_t len, const void *v, int64_t vrow, void *out, int64_t outer,
-                          int64_t m, bool right);
+void genc_cu_searchsorted(void *st, genc_dtype dt, const void *sorted, int64_t srow, int64_t len,
+                          const void *v, int64_t vrow, void *out, int64_t outer, int64_t m,
+                          bool right);
 void genc_cu_strided_copy(void *st, size_t esize, const void *x, void *out, int ndim,
                           const int64_t *shape, const int64_t *xstride);
 int64_t genc_cu_gather(void *st, size_t esize, const void *x, const int32_t *idx, void *out,
                        int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter);
-int64_t genc_cu_scatter_add(void *st, genc_dtype dt, void *out, const int32_t *idx,
-                            const void *upd, int64_t outer, int64_t xlen, int64_t inner,
-                            int64_t nidx, int64_t iouter);
+int64_t genc_cu_scatter_add(void *st, genc_dtype dt, void *out, const int32_t *idx, const void *upd,
+                            int64_t outer, int64_t xlen, int64_t inner, int64_t nidx,
+                            int64_t iouter);
 void genc_cu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                     const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                     void *c);
 int64_t genc_cu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
-void genc_cu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
-                      const void *l, int64_t sl, void *out, bool lower, bool trans);
+void genc_cu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                      int64_t sl, void *out, bool lower, bool trans);
 int64_t genc_cu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);
 int64_t genc_cu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a);
 void genc_cu_sample(void *st, const genc_sample_req *req, void *out);

@@ -22,9 +22,8 @@ static cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t tb, cublasOperati
 
 template <>
 cublasStatus_t gemm<double>(cublasHandle_t h, cublasOperation_t tb, cublasOperation_t ta, int n,
-                            int m, int k, const double *b, int ldb, long long sb,
-                            const double *a, int lda, long long sa, double *c, long long sc,
-                            int batch) {
+                            int m, int k, const double *b, int ldb, long long sb, const double *a,
+                            int lda, long long sa, double *c, long long sc, int batch) {
   const double one = 1, zero = 0;
   return cublasDgemmStridedBatched(h, tb, ta, n, m, k, &one, b, ldb, sb, a, lda, sa, &zero, c, n,
                                    sc, batch);
@@ -41,13 +40,13 @@ cublasStatus_t gemm<float>(cublasHandle_t h, cublasOperation_t tb, cublasOperati
 
 /* integer matmul: a plain kernel, one thread per output element */
 __global__ void k_matmul_i(int64_t batch, int64_t m, int64_t n, int64_t k, const int32_t *a,
-                           int64_t sa, bool ta, const int32_t *b, int64_t sb, bool tb,
-                           int32_t *c) {
+                           int64_t sa, bool ta, const int32_t *b, int64_t sb, bool tb, int32_t *c) {
   GENC_CU_LOOP(e, batch * m * n) {
     int64_t j = e % n, r = e / n, i = r % m, q = r / m;
     const int32_t *A = a + q * sa, *B = b + q * sb;
     int32_t s = 0;
-    for (int64_t l = 0; l < k; l++) s += A[ta ? l * m + i : i * k + l] * B[tb ? j * k + l : l * n + j];
+    for (int64_t l = 0; l < k; l++)
+      s += A[ta ? l * m + i : i * k + l] * B[tb ? j * k + l : l * n + j];
     c[e] = s;
   }
 }
@@ -75,9 +74,9 @@ void genc_cu_matmul(void *stp, genc_dtype dt, int64_t batch, int64_t m, int64_t 
   for (int64_t q0 = 0; q0 < batch; q0 += INT_MAX) {
     int nb = (int)(batch - q0 < INT_MAX ? batch - q0 : INT_MAX);
     if (dt == GENC_F64)
-      s = gemm<double>(st->blas, opb, opa, (int)n, (int)m, (int)k, (const double *)b + q0 * sb,
-                       ldb, sb, (const double *)a + q0 * sa, lda, sa, (double *)c + q0 * m * n,
-                       m * n, nb);
+      s = gemm<double>(st->blas, opb, opa, (int)n, (int)m, (int)k, (const double *)b + q0 * sb, ldb,
+                       sb, (const double *)a + q0 * sa, lda, sa, (double *)c + q0 * m * n, m * n,
+                       nb);
     else
       s = gemm<float>(st->blas, opb, opa, (int)n, (int)m, (int)k, (const float *)b + q0 * sb, ldb,
                       sb, (const float *)a + q0 * sa, lda, sa, (float *)c + q0 * m * n, m * n, nb);
@@ -96,16 +95,20 @@ template <typename T> __global__ void k_chol(T *a, int64_t n, long long *flag) {
   for (int64_t j = 0; j < n; j++) {
     if (threadIdx.x == 0) {
       T s = A[j * n + j];
-      for (int64_t k = 0; k < j; k++) s -= A[j * n + k] * A[j * n + k];
-      if (!(s > 0)) bad = 1;
-      else A[j * n + j] = sqrt(s);
+      for (int64_t k = 0; k < j; k++)
+        s -= A[j * n + k] * A[j * n + k];
+      if (!(s > 0))
+        bad = 1;
+      else
+        A[j * n + j] = sqrt(s);
     }
     __syncthreads();
     if (bad) break;
     T d = A[j * n + j];
     for (int64_t i = j + 1 + threadIdx.x; i < n; i += blockDim.x) {
       T s = A[i * n + j];
-      for (int64_t k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
+      for (int64_t k = 0; k < j; k++)
+        s -= A[i * n + k] * A[j * n + k];
       A[i * n + j] = s / d;
     }
     __syncthreads();
@@ -146,16 +149,18 @@ __global__ void k_trsv(int64_t batch, int64_t n, int64_t m, const T *l, int64_t 
       int64_t i = fwd ? t : n - 1 - t;
       T s = X[i * m];
       if (fwd)
-        for (int64_t k = 0; k < i; k++) s -= (trans ? L[k * n + i] : L[i * n + k]) * X[k * m];
+        for (int64_t k = 0; k < i; k++)
+          s -= (trans ? L[k * n + i] : L[i * n + k]) * X[k * m];
       else
-        for (int64_t k = i + 1; k < n; k++) s -= (trans ? L[k * n + i] : L[i * n + k]) * X[k * m];
+        for (int64_t k = i + 1; k < n; k++)
+          s -= (trans ? L[k * n + i] : L[i * n + k]) * X[k * m];
       X[i * m] = s / L[i * n + i];
     }
   }
 }
 
-void genc_cu_trisolve(void *stp, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
-                      const void *l, int64_t sl, void *out, bool lower, bool trans) {
+void genc_cu_trisolve(void *stp, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                      int64_t sl, void *out, bool lower, bool trans) {
   genc_cu_state *st = genc_cu_enter(stp);
   if (batch <= 0 || n <= 0 || m <= 0) return;
   unsigned nb = genc_cu_blocks(st, batch * m);
@@ -163,8 +168,8 @@ void genc_cu_trisolve(void *stp, genc_dtype dt, int64_t batch, int64_t n, int64_
     k_trsv<<<nb, GENC_CU_THREADS, 0, st->stream>>>(batch, n, m, (const double *)l, sl,
                                                    (double *)out, lower, trans);
   else
-    k_trsv<<<nb, GENC_CU_THREADS, 0, st->stream>>>(batch, n, m, (const float *)l, sl,
-                                                   (float *)out, lower, trans);
+    k_trsv<<<nb, GENC_CU_THREADS, 0, st->stream>>>(batch, n, m, (const float *)l, sl, (float *)out,
+                                                   lower, trans);
   genc_cu_check(st);
 }
 
@@ -203,7 +208,8 @@ template <typename T> __global__ void k_lu_logdet(T *a, int64_t n, T *out, long 
     for (int64_t i = j + 1 + threadIdx.x; i < n; i += blockDim.x) {
       T f = A[i * n + j] / A[j * n + j];
       A[i * n + j] = f;
-      for (int64_t c = j + 1; c < n; c++) A[i * n + c] -= f * A[j * n + c];
+      for (int64_t c = j + 1; c < n; c++)
+        A[i * n + c] -= f * A[j * n + c];
     }
     __syncthreads();
   }
@@ -214,7 +220,8 @@ template <typename T> __global__ void k_lu_logdet(T *a, int64_t n, T *out, long 
     return;
   }
   T s = 0;
-  for (int64_t j = 0; j < n; j++) s += log(t_abs(A[j * n + j]));
+  for (int64_t j = 0; j < n; j++)
+    s += log(t_abs(A[j * n + j]));
   out[blockIdx.x] = s;
 }
 
@@ -227,8 +234,8 @@ int64_t genc_cu_logdet(void *stp, genc_dtype dt, int64_t batch, int64_t n, void 
   }
   genc_cu_flag_set(st, LLONG_MAX);
   if (dt == GENC_F64)
-    k_lu_logdet<<<(unsigned)batch, mat_threads(n), 0, st->stream>>>((double *)a, n,
-                                                                    (double *)out, st->dflag);
+    k_lu_logdet<<<(unsigned)batch, mat_threads(n), 0, st->stream>>>((double *)a, n, (double *)out,
+                                                                    st->dflag);
   else
     k_lu_logdet<<<(unsigned)batch, mat_threads(n), 0, st->stream>>>((float *)a, n, (float *)out,
                                                                     st->dflag);

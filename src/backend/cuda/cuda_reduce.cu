@@ -56,8 +56,7 @@ template <typename T> __device__ inline T r_step(int op, T acc, T v) {
 /* ---- one thread per output (the CPU's loop) ---- */
 
 template <typename T>
-__global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t len,
-                          int64_t inner) {
+__global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t len, int64_t inner) {
   GENC_CU_LOOP(q, outer * inner) {
     int64_t o = q / inner, j = q - o * inner;
     const T *xo = x + o * len * inner + j;
@@ -79,11 +78,13 @@ __global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t l
         ((T *)yv)[q] = m;
         continue;
       }
-      for (int64_t l = 0; l < len; l++) s += r_exp(xo[l * inner] - m);
+      for (int64_t l = 0; l < len; l++)
+        s += r_exp(xo[l * inner] - m);
       ((T *)yv)[q] = m + r_log(s);
     } else {
       T acc = r_init<T>(op);
-      for (int64_t l = 0; l < len; l++) acc = r_step<T>(op, acc, xo[l * inner]);
+      for (int64_t l = 0; l < len; l++)
+        acc = r_step<T>(op, acc, xo[l * inner]);
       ((T *)yv)[q] = acc;
     }
   }
@@ -101,9 +102,12 @@ template <typename T> struct racc {
 template <typename T> __device__ inline racc<T> r_comb(int op, racc<T> a, racc<T> b) {
   if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
     bool bn = r_nan(b.v), an = r_nan(a.v), take;
-    if (bn || an) take = bn && (!an || b.i < a.i);
-    else if (b.v == a.v) take = b.i < a.i;
-    else take = op == GENC_RARGMAX ? b.v > a.v : b.v < a.v;
+    if (bn || an)
+      take = bn && (!an || b.i < a.i);
+    else if (b.v == a.v)
+      take = b.i < a.i;
+    else
+      take = op == GENC_RARGMAX ? b.v > a.v : b.v < a.v;
     return take ? b : a;
   }
   a.v = r_step<T>(op, a.v, b.v);
@@ -145,7 +149,8 @@ __global__ void k_red_fin(int op, const racc<T> *part, int64_t nchunk, int64_t n
                           const T *lse_m) {
   GENC_CU_LOOP(q, nout) {
     racc<T> acc = part[q * nchunk];
-    for (int64_t c = 1; c < nchunk; c++) acc = r_comb<T>(op, acc, part[q * nchunk + c]);
+    for (int64_t c = 1; c < nchunk; c++)
+      acc = r_comb<T>(op, acc, part[q * nchunk + c]);
     if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
       ((int32_t *)yv)[q] = acc.i;
     } else if (lse_m) {
@@ -195,12 +200,12 @@ static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64
 }
 
 template <typename T>
-static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t outer,
-                     int64_t len, int64_t inner) {
+static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t outer, int64_t len,
+                     int64_t inner) {
   int64_t nout = outer * inner;
   if (len <= 2048 || nout >= 1024 || nout > 65535) {
-    k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(
-        op, (const T *)x, y, outer, len, inner);
+    k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y,
+                                                                               outer, len, inner);
   } else {
     reduce_chunked<T>(st, op, (const T *)x, y, outer, len, inner);
   }
@@ -245,8 +250,7 @@ __global__ void k_scan(int op, const T *x, T *y, int64_t outer, int64_t len, int
   }
 }
 
-__global__ void k_scan_i(const int32_t *x, int32_t *y, int64_t outer, int64_t len,
-                         int64_t inner) {
+__global__ void k_scan_i(const int32_t *x, int32_t *y, int64_t outer, int64_t len, int64_t inner) {
   GENC_CU_LOOP(q, outer * inner) {
     int64_t o = q / inner, j = q - o * inner;
     int32_t acc = 0;
@@ -257,11 +261,119 @@ __global__ void k_scan_i(const int32_t *x, int32_t *y, int64_t outer, int64_t le
   }
 }
 
+/* ---- long rows, few of them: a three-phase chunked scan ----
+ * 1. each block totals one chunk of SCAN_CHUNK elements; 2. one thread per row
+ * turns the chunk totals into exclusive prefixes; 3. each block scans its chunk
+ * (8 elements per thread in registers, then across threads in shared memory)
+ * and adds its prefix. The association differs from the CPU's left-to-right
+ * recurrence, so results agree to rounding. */
+#define SCAN_PER_THREAD 8
+#define SCAN_CHUNK (GENC_CU_THREADS * SCAN_PER_THREAD)
+
+/* the CPU's step as a combine: sum, or log(e^a + e^b) with its inf/NaN rules */
+template <typename T> __device__ inline T sc_comb(int op, T a, T b) {
+  if (op == GENC_RSUM) return a + b;
+  if (a == -INFINITY || b == INFINITY) return b;
+  if (b == -INFINITY) return a;
+  T hi = a > b ? a : b, lo = a > b ? b : a;
+  return hi + r_log1p(r_exp(lo - hi));
+}
+
+template <typename T> __device__ inline T sc_id(int op) {
+  return op == GENC_RSUM ? (T)0 : (T)-INFINITY;
+}
+
+/* Block-wide inclusive scan of one value per thread (Hillis-Steele). */
+template <typename T> __device__ inline T sc_block(int op, T v, T *sh) {
+  sh[threadIdx.x] = v;
+  __syncthreads();
+  for (int d = 1; d < (int)blockDim.x; d <<= 1) {
+    T w = (int)threadIdx.x >= d ? sh[threadIdx.x - d] : sc_id<T>(op);
+    __syncthreads();
+    if ((int)threadIdx.x >= d) v = sc_comb<T>(op, w, v);
+    sh[threadIdx.x] = v;
+    __syncthreads();
+  }
+  return v;
+}
+
+template <typename T>
+__global__ void k_scan_tot(int op, const T *x, T *tot, int64_t len, int64_t inner) {
+  __shared__ T sh[GENC_CU_THREADS];
+  int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
+  const T *xo = x + o * len * inner + j;
+  int64_t l0 = c * SCAN_CHUNK + (int64_t)threadIdx.x * SCAN_PER_THREAD;
+  T acc = sc_id<T>(op);
+  for (int k = 0; k < SCAN_PER_THREAD && l0 + k < len; k++)
+    acc = sc_comb<T>(op, acc, xo[(l0 + k) * inner]);
+  acc = sc_block<T>(op, acc, sh);
+  if (threadIdx.x == blockDim.x - 1) tot[q * gridDim.x + c] = acc;
+}
+
+template <typename T> __global__ void k_scan_prefix(int op, T *tot, int64_t nchunk, int64_t nout) {
+  GENC_CU_LOOP(q, nout) {
+    T acc = sc_id<T>(op);
+    for (int64_t c = 0; c < nchunk; c++) {
+      T t = tot[q * nchunk + c];
+      tot[q * nchunk + c] = acc;
+      acc = sc_comb<T>(op, acc, t);
+    }
+  }
+}
+
+template <typename T>
+__global__ void k_scan_chunk(int op, const T *x, T *y, const T *pre, int64_t len, int64_t inner) {
+  __shared__ T sh[GENC_CU_THREADS];
+  int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
+  const T *xo = x + o * len * inner + j;
+  T *yo = y + o * len * inner + j;
+  int64_t l0 = c * SCAN_CHUNK + (int64_t)threadIdx.x * SCAN_PER_THREAD;
+  T v[SCAN_PER_THREAD], acc = sc_id<T>(op);
+#pragma unroll
+  for (int k = 0; k < SCAN_PER_THREAD; k++) {
+    if (l0 + k < len) acc = sc_comb<T>(op, acc, xo[(l0 + k) * inner]);
+    v[k] = acc;
+  }
+  sc_block<T>(op, acc, sh); /* leaves the inclusive scan in sh */
+  T before = threadIdx.x ? sh[threadIdx.x - 1] : sc_id<T>(op);
+  T p = sc_comb<T>(op, pre[q * gridDim.x + c], before);
+#pragma unroll
+  for (int k = 0; k < SCAN_PER_THREAD; k++)
+    if (l0 + k < len) yo[(l0 + k) * inner] = sc_comb<T>(op, p, v[k]);
+}
+
+template <typename T>
+static bool scan_chunked(genc_cu_state *st, int op, const T *x, T *y, int64_t outer, int64_t len,
+                         int64_t inner) {
+  int64_t nout = outer * inner, nchunk = (len + SCAN_CHUNK - 1) / SCAN_CHUNK;
+  size_t bytes = (size_t)(nout * nchunk) * sizeof(T);
+  T *tot = (T *)genc_cu_alloc(st, bytes);
+  if (!tot) return false;
+  dim3 grid((unsigned)nchunk, (unsigned)nout);
+  cudaStream_t s = st->stream;
+  k_scan_tot<T><<<grid, GENC_CU_THREADS, 0, s>>>(op, x, tot, len, inner);
+  k_scan_prefix<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, s>>>(op, tot, nchunk, nout);
+  k_scan_chunk<T><<<grid, GENC_CU_THREADS, 0, s>>>(op, x, y, tot, len, inner);
+  genc_cu_free(st, tot, bytes);
+  return true;
+}
+
 void genc_cu_scan(void *stp, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                   int64_t outer, int64_t len, int64_t inner) {
   genc_cu_state *st = genc_cu_enter(stp);
   int64_t nout = outer * inner;
   if (nout <= 0 || len <= 0) return;
+  /* a few long rows (a cumulative sum over many particles): chunked, parallel */
+  if (len >= 4 * SCAN_CHUNK && nout <= 64 && (dt == GENC_F64 || dt == GENC_F32)) {
+    bool ok =
+        dt == GENC_F64
+            ? scan_chunked<double>(st, op, (const double *)x, (double *)out, outer, len, inner)
+            : scan_chunked<float>(st, op, (const float *)x, (float *)out, outer, len, inner);
+    if (ok) {
+      genc_cu_check(st);
+      return;
+    }
+  }
   unsigned nb = genc_cu_blocks(st, nout);
   cudaStream_t s = st->stream;
   if (dt == GENC_F64)
@@ -271,16 +383,15 @@ void genc_cu_scan(void *stp, genc_reduce_op op, genc_dtype dt, const void *x, vo
     k_scan<<<nb, GENC_CU_THREADS, 0, s>>>((int)op, (const float *)x, (float *)out, outer, len,
                                           inner);
   else if (dt == GENC_I32)
-    k_scan_i<<<nb, GENC_CU_THREADS, 0, s>>>((const int32_t *)x, (int32_t *)out, outer, len,
-                                            inner);
+    k_scan_i<<<nb, GENC_CU_THREADS, 0, s>>>((const int32_t *)x, (int32_t *)out, outer, len, inner);
   genc_cu_check(st);
 }
 
 /* ---- searchsorted: one thread per query, binary search ---- */
 
 template <typename T>
-__global__ void k_ss(const T *s, int64_t srow, int64_t len, const T *v, int64_t vrow,
-                     int32_t *out, int64_t outer, int64_t m, bool right) {
+__global__ void k_ss(const T *s, int64_t srow, int64_t len, const T *v, int64_t vrow, int32_t *out,
+                     int64_t outer, int64_t m, bool right) {
   GENC_CU_LOOP(q, outer * m) {
     int64_t o = q / m, k = q - o * m;
     const T *row = s + o * srow;
@@ -288,27 +399,29 @@ __global__ void k_ss(const T *s, int64_t srow, int64_t len, const T *v, int64_t 
     int64_t lo = 0, hi = len;
     while (lo < hi) {
       int64_t mid = (lo + hi) / 2;
-      if (right ? !(x < row[mid]) : row[mid] < x) lo = mid + 1;
-      else hi = mid;
+      if (right ? !(x < row[mid]) : row[mid] < x)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     out[q] = (int32_t)lo;
   }
 }
 
-void genc_cu_searchsorted(void *stp, genc_dtype dt, const void *sorted, int64_t srow,
-                          int64_t len, const void *v, int64_t vrow, void *out, int64_t outer,
-                          int64_t m, bool right) {
+void genc_cu_searchsorted(void *stp, genc_dtype dt, const void *sorted, int64_t srow, int64_t len,
+                          const void *v, int64_t vrow, void *out, int64_t outer, int64_t m,
+                          bool right) {
   genc_cu_state *st = genc_cu_enter(stp);
   if (outer * m <= 0) return;
   unsigned nb = genc_cu_blocks(st, outer * m);
   cudaStream_t s = st->stream;
   int32_t *o = (int32_t *)out;
   if (dt == GENC_F64)
-    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)sorted, srow, len, (const double *)v,
-                                        vrow, o, outer, m, right);
-  else if (dt == GENC_F32)
-    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)sorted, srow, len, (const float *)v, vrow,
+    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)sorted, srow, len, (const double *)v, vrow,
                                         o, outer, m, right);
+  else if (dt == GENC_F32)
+    k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)sorted, srow, len, (const float *)v, vrow, o,
+                                        outer, m, right);
   else if (dt == GENC_I32)
     k_ss<<<nb, GENC_CU_THREADS, 0, s>>>((const int32_t *)sorted, srow, len, (const int32_t *)v,
                                         vrow, o, outer, m, right);
