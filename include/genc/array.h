@@ -333,6 +333,11 @@ genc_array *genc_particle_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x
 /** Stack @p n shared arrays of equal shape as the particles of one batched array. */
 genc_array *genc_particle_stack(genc_ctx *ctx, int n, genc_array *const *xs);
 /**
+ * Join batched arrays of one dtype and logical shape along the particle axis:
+ * the result has the sum of their particle counts (joining tiles of a run).
+ */
+genc_array *genc_particle_concat(genc_ctx *ctx, int n, genc_array *const *xs);
+/**
  * Reinterpret: the batched array's particle axis becomes logical axis 0
  * (a shared array of shape [N, ...]); the inverse is genc_particle_from_axis.
  */

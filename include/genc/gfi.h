@@ -120,6 +120,17 @@ int genc_gf_nargs(const genc_gf *gf);
 void genc_gf_set_arg_grads(genc_gf *gf, uint32_t mask);
 /** The differentiable-argument mask. */
 uint32_t genc_gf_arg_grads(const genc_gf *gf);
+/**
+ * Tile size of batched simulate and generate: a call with more than @p particles
+ * particles runs the body over tiles of that many particles and joins the
+ * traces, so that the body's temporaries stay in cache. Values are identical
+ * to an untiled run (tile t draws with its particles' keys). Tiling is skipped
+ * when an argument or a constraint is batched. 0 disables it; the default is
+ * 2048. A model that reads genc_rt_particles() sees the tile's count.
+ */
+void genc_gf_set_tile(genc_gf *gf, int64_t particles);
+/** The tile size (0: untiled). */
+int64_t genc_gf_tile(const genc_gf *gf);
 /** Attach the store genc_rt_param() reads (not owned; NULL detaches). */
 void genc_gf_set_params(genc_gf *gf, genc_param_store *ps);
 /** The attached store, or NULL. */

@@ -168,3 +168,69 @@ genc_array *genc_particle_stack(genc_ctx *ctx, int n, genc_array *const *xs) {
     }
   return genc_particle_from_axis(ctx, genc_stack(ctx, n, xs, 0));
 }
+
+/* ---- particle_concat ---- */
+
+static genc_array *pcat_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
+  int n = p->naxes;
+  int64_t total = 0;
+  for (int k = 0; k < n; k++) total += in[k]->n;
+  genc_array *y = genc__alloc(ctx, (genc_dtype)in[0]->dtype, in[0]->ndim, in[0]->shape, total);
+  if (!y) return NULL;
+  size_t off = 0;
+  for (int k = 0; k < n; k++) {
+    if (in[k]->bytes) ctx->bk->copy(ctx->bst, (char *)y->data + off, in[k]->data, in[k]->bytes);
+    off += in[k]->bytes;
+  }
+  return y;
+}
+
+static genc_status pcat_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
+  int64_t start = 0;
+  for (int k = 0; k < nd->nin; k++) {
+    int64_t m = nd->in[k]->n;
+    genc_array *idx = genc_array_arange(ctx, GENC_I32, (double)start, (double)(start + m), 1);
+    if (!(ic[k] = genc_particle_take(ctx, g, idx))) return genc_ctx_status(ctx);
+    start += m;
+  }
+  return GENC_OK;
+}
+
+static const genc_prim pcat_prim = {"particle_concat", pcat_fwd, pcat_vjp};
+
+genc_array *genc_particle_concat(genc_ctx *ctx, int n, genc_array *const *xs) {
+  if (n <= 0 || !xs) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "particle_concat: needs at least one array (got %d)", n);
+    return NULL;
+  }
+  if (!genc__check_in(ctx, "particle_concat", n, xs)) return NULL;
+  for (int k = 0; k < n; k++) {
+    char b1[128], b2[128];
+    if (!xs[k]->n) {
+      genc_ctx_fail(ctx, GENC_ERR_PARTICLE,
+                    "particle_concat: array %d is shared; give it particles with "
+                    "genc_particle_broadcast first", k);
+      return NULL;
+    }
+    if (xs[k]->ndim != xs[0]->ndim || xs[k]->dtype != xs[0]->dtype ||
+        memcmp(xs[k]->shape, xs[0]->shape, (size_t)xs[0]->ndim * sizeof(int64_t))) {
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "particle_concat: array %d (%s %s) differs from array 0 (%s %s)",
+                    k, genc_dtype_name((genc_dtype)xs[k]->dtype), genc__shape_str(xs[k], b1, sizeof b1),
+                    genc_dtype_name((genc_dtype)xs[0]->dtype), genc__shape_str(xs[0], b2, sizeof b2));
+      return NULL;
+    }
+  }
+  genc_params p = {.naxes = n};
+  if (n <= GENC_MAX_INPUTS) return genc__dispatch(ctx, &pcat_prim, n, xs, &p);
+  if (!ctx->tape) return pcat_fwd(ctx, xs, &p); /* nothing to record: one pass */
+  /* a tape node holds at most GENC_MAX_INPUTS inputs: join in recorded groups */
+  genc_array *acc = NULL;
+  for (int k = 0; k < n && (k == 0 || acc);) {
+    genc_array *grp[GENC_MAX_INPUTS];
+    int m = 0;
+    if (acc) grp[m++] = acc;
+    while (m < GENC_MAX_INPUTS && k < n) grp[m++] = xs[k++];
+    acc = genc_particle_concat(ctx, m, grp);
+  }
+  return acc;
+}

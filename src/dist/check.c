@@ -84,6 +84,14 @@ static int quick_ok(genc_ctx *ctx, genc_array *x, genc__pkind kind) {
     return !genc_array_copy_out(ctx, x, &v, 1) && value_ok(v, kind);
   }
   if (kind == GENC__COUNT || kind == GENC__INT) return 0;
+  if (kind == GENC__REAL) {
+    /* a finite sum means every element is finite (an overflowing sum of finite
+     * values only sends us to the exact path); one pass instead of two */
+    double s;
+    genc_array *t = genc_sum_all(ctx, x);
+    if (t && t->n) t = genc_particle_reduce(ctx, GENC_RSUM, t);
+    return t && !genc_array_item(ctx, t, &s) && isfinite(s);
+  }
   double lo, hi;
   if (extreme(ctx, x, GENC_RMIN, &lo) || extreme(ctx, x, GENC_RMAX, &hi)) return 0;
   return value_ok(lo, kind) && value_ok(hi, kind);

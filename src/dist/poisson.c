@@ -15,7 +15,9 @@ genc_array *genc__poisson_terms(genc_ctx *ctx, genc_array *k, genc_array *rate) 
   t = genc_neg(ctx,
                genc_add(ctx, t, genc_mul(ctx, genc_log(ctx, genc_mul(ctx, ks, 2 * M_PI)), 0.5)));
   t = genc_where(ctx, k1, t, genc_neg(ctx, rate));
-  return genc_where(ctx, pos, t, genc_where(ctx, k1, -INFINITY, 0.0));
+  /* rate 0: mass 1 at k = 0 (written through k to keep k's dtype) */
+  genc_array *at0 = genc_where(ctx, k1, -INFINITY, genc_mul(ctx, k, 0.0));
+  return genc_where(ctx, pos, t, at0);
 }
 
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {

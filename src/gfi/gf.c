@@ -19,6 +19,7 @@ genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, voi
   gf->type = type;
   gf->name = copy;
   gf->nargs = nargs;
+  gf->tile = GENC_DEFAULT_TILE;
   gf->impl = impl;
   return gf;
 }

@@ -10,6 +10,7 @@ struct genc_gf {
   int nargs;
   uint32_t arg_grads;
   genc_param_store *params;
+  int64_t tile; /* particles per tile of a batched simulate/generate; 0: untiled */
   void *impl;
 };
 
@@ -101,6 +102,16 @@ int genc__params_watch(genc_ctx *ctx, genc_param_store *ps, bool watch, genc_arr
 /* grad(i) += scale * g */
 genc_status genc__param_add_grad(genc_ctx *ctx, genc_param_store *ps, int i, genc_array *g,
                                  double scale);
+
+/* True if a batched simulate/generate call should run over tiles (tile.c). */
+bool genc__tile_applies(const genc_gf *gf, const genc_gfi_call *c);
+/* Run @p op over tiles of particles and join the traces and weights. */
+genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const genc_gfi_call *call,
+                           genc_gfi_result *res);
+
+/* Default tile of new functions: enough particles that per-op overhead is
+ * amortized, few enough that a body's temporaries stay in L2/L3 cache. */
+#define GENC_DEFAULT_TILE 2048
 
 extern const genc_gf_type genc__dynamic_type;
 

@@ -41,7 +41,8 @@ genc_trace *genc_gf_simulate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args
   if (!check_gf(ctx, gf, "simulate") || !check_n(ctx, n, "simulate")) return NULL;
   genc_gfi_call c = {.args = args, .key = key, .n = n};
   genc_gfi_result r = {0};
-  genc_status st = gf->type->simulate(ctx, gf, &c, &r);
+  genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->simulate, &c, &r)
+                                              : gf->type->simulate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "simulate weight", NULL);
 }
 
@@ -52,7 +53,8 @@ genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args
   if (!check_gf(ctx, gf, "generate") || !check_n(ctx, n, "generate")) return NULL;
   genc_gfi_call c = {.args = args, .key = key, .n = n, .constraints = constraints};
   genc_gfi_result r = {0};
-  genc_status st = gf->type->generate(ctx, gf, &c, &r);
+  genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->generate, &c, &r)
+                                              : gf->type->generate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "generate weight", weight);
 }
 

@@ -80,6 +80,14 @@ GENC_HD double genc_law_normal(genc_rng *r) {
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
 }
 
+/* Both Box-Muller normals of one pair of uniforms: *c is genc_law_normal's. */
+GENC_HD void genc_law_normal2(genc_rng *r, double *c, double *s) {
+  double u1 = genc_law_uniform_open(r), u2 = genc_law_uniform(r);
+  double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586476925 * u2;
+  *c = rad * cos(th);
+  *s = rad * sin(th);
+}
+
 GENC_HD double genc_law_exponential(genc_rng *r) { return -log(genc_law_uniform_open(r)); }
 
 GENC_HD double genc_law_gumbel(genc_rng *r) { return -log(-log(genc_law_uniform_open(r))); }
@@ -222,8 +230,38 @@ GENC_HD double genc_law_binomial(genc_rng *r, double n, double p) {
 /* One element of a request: element j of particle p (both 0-based within the
  * request), written to out[p * size + j]. The CPU loop and the CUDA kernel
  * both call exactly this. */
+/* Normal draws come in Box-Muller pairs across particles: particles 2k and
+ * 2k+1 (counting the key's particle offset) share the block of particle 2k,
+ * the even one taking the cosine, the odd one the sine. A batched draw then
+ * costs one Philox block, one log and one sqrt per two normals, and particle
+ * i still equals the shared draw made with genc_key_particle(key, i). */
+GENC_HD uint32_t genc_law_block_particle(const genc_sample_req *q, int64_t p) {
+  uint32_t P = (uint32_t)(p + q->part_offset);
+  return q->law == GENC_LAW_NORMAL ? P & ~1u : P;
+}
+
+GENC_HD void genc_law_write(const genc_sample_req *q, int64_t o, double v, void *out) {
+  if (q->dtype == GENC_F64)
+    ((double *)out)[o] = v;
+  else if (q->dtype == GENC_F32)
+    ((float *)out)[o] = (float)v;
+  else
+    ((int32_t *)out)[o] = (int32_t)v;
+}
+
+/* Element j of particles p (even, counting the offset) and p + 1 of a normal
+ * request at once: what genc_law_sample_elem gives for each, for half the work. */
+GENC_HD void genc_law_normal_pair_elem(const genc_sample_req *q, int64_t p, int64_t j,
+                                       void *out) {
+  genc_rng r = genc_rng_make(q->key, (uint32_t)j, genc_law_block_particle(q, p), q->stream);
+  double c, s;
+  genc_law_normal2(&r, &c, &s);
+  genc_law_write(q, p * q->size + j, c, out);
+  genc_law_write(q, (p + 1) * q->size + j, s, out);
+}
+
 GENC_HD void genc_law_sample_elem(const genc_sample_req *q, int64_t p, int64_t j, void *out) {
-  genc_rng r = genc_rng_make(q->key, (uint32_t)j, (uint32_t)(p + q->part_offset), q->stream);
+  genc_rng r = genc_rng_make(q->key, (uint32_t)j, genc_law_block_particle(q, p), q->stream);
   int64_t o = p * q->size + j;
   double a = q->param[0] ? q->param[0][p * q->pstride[0][0] + j * q->pstride[0][1]] : 0.0;
   double b = q->param[1] ? q->param[1][p * q->pstride[1][0] + j * q->pstride[1][1]] : 0.0;
@@ -237,7 +275,12 @@ GENC_HD void genc_law_sample_elem(const genc_sample_req *q, int64_t p, int64_t j
     }
     v = genc_law_uniform(&r);
     break;
-  case GENC_LAW_NORMAL: v = genc_law_normal(&r); break;
+  case GENC_LAW_NORMAL: {
+    double c, sn;
+    genc_law_normal2(&r, &c, &sn);
+    v = (p + q->part_offset) & 1 ? sn : c;
+    break;
+  }
   case GENC_LAW_EXPONENTIAL: v = genc_law_exponential(&r); break;
   case GENC_LAW_GUMBEL: v = genc_law_gumbel(&r); break;
   case GENC_LAW_GAMMA: v = genc_law_gamma(&r, a); break;
@@ -246,12 +289,7 @@ GENC_HD void genc_law_sample_elem(const genc_sample_req *q, int64_t p, int64_t j
   case GENC_LAW_BINOMIAL: v = genc_law_binomial(&r, a, b); break;
   default: v = NAN; break;
   }
-  if (q->dtype == GENC_F64)
-    ((double *)out)[o] = v;
-  else if (q->dtype == GENC_F32)
-    ((float *)out)[o] = (float)v;
-  else
-    ((int32_t *)out)[o] = (int32_t)v;
+  genc_law_write(q, o, v, out);
 }
 
 #endif

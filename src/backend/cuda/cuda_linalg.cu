@@ -1,6 +1,7 @@
 /*
  * CUDA linear algebra. Matmul goes through cuBLAS (strided batched gemm, batch
- * stride 0 for a broadcast operand). The factorizations are batched over
+ * stride 0 for a broadcast operand), except for matrices of at most 64 on a
+ * side, which a plain kernel multiplies (see k_matmul_small). The factorizations are batched over
  * particles, usually of small matrices, so they are our own kernels: one
  * thread block per matrix (Cholesky, LU, Gauss-Jordan inverse; the block's
  * threads share the rows), and one thread per right-hand-side column for
@@ -51,6 +52,25 @@ __global__ void k_matmul_i(int64_t batch, int64_t m, int64_t n, int64_t k, const
   }
 }
 
+/* Small float matrices: one thread per output element, the dot product in
+ * index order. Cheaper than a cuBLAS launch for the particle-batched 2x2..64x64
+ * products models make, and the same arithmetic whatever the batch size (a
+ * batched draw then equals the single draws made with the particles' keys). */
+template <typename T>
+__global__ void k_matmul_small(int64_t batch, int64_t m, int64_t n, int64_t k, const T *a,
+                               int64_t sa, bool ta, const T *b, int64_t sb, bool tb, T *c) {
+  GENC_CU_LOOP(e, batch * m * n) {
+    int64_t j = e % n, r = e / n, i = r % m, q = r / m;
+    const T *A = a + q * sa, *B = b + q * sb;
+    T s = 0;
+    for (int64_t l = 0; l < k; l++)
+      s += A[ta ? l * m + i : i * k + l] * B[tb ? j * k + l : l * n + j];
+    c[e] = s;
+  }
+}
+
+#define SMALL_DIM 64
+
 void genc_cu_matmul(void *stp, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                     const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                     void *c) {
@@ -65,6 +85,17 @@ void genc_cu_matmul(void *stp, genc_dtype dt, int64_t batch, int64_t m, int64_t 
   }
   if (k == 0) { /* cuBLAS may leave C untouched when k is 0 */
     cudaMemsetAsync(c, 0, (size_t)(batch * m * n) * (dt == GENC_F64 ? 8 : 4), st->stream);
+    return;
+  }
+  if (m <= SMALL_DIM && n <= SMALL_DIM && k <= SMALL_DIM) {
+    unsigned nb = genc_cu_blocks(st, batch * m * n);
+    if (dt == GENC_F64)
+      k_matmul_small<<<nb, GENC_CU_THREADS, 0, st->stream>>>(
+          batch, m, n, k, (const double *)a, sa, ta, (const double *)b, sb, tb, (double *)c);
+    else
+      k_matmul_small<<<nb, GENC_CU_THREADS, 0, st->stream>>>(
+          batch, m, n, k, (const float *)a, sa, ta, (const float *)b, sb, tb, (float *)c);
+    genc_cu_check(st);
     return;
   }
   cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;

@@ -55,6 +55,25 @@ template <typename T> __device__ inline T r_step(int op, T acc, T v) {
 
 /* ---- one thread per output (the CPU's loop) ---- */
 
+template <typename T> __device__ inline bool r_is_int() { return false; }
+template <> __device__ inline bool r_is_int<int32_t>() { return true; }
+
+/* The CPU's contiguous-row loop (inner == 1, floats, sum/max/min): four
+ * accumulators over l mod 4, the tail into the first, then combined in order. */
+template <typename T> __device__ inline T row4(int op, const T *r, int64_t len) {
+  T init = r_init<T>(op), a0 = init, a1 = init, a2 = init, a3 = init;
+  int64_t l = 0;
+  for (; l + 4 <= len; l += 4) {
+    a0 = r_step<T>(op, a0, r[l]);
+    a1 = r_step<T>(op, a1, r[l + 1]);
+    a2 = r_step<T>(op, a2, r[l + 2]);
+    a3 = r_step<T>(op, a3, r[l + 3]);
+  }
+  for (; l < len; l++)
+    a0 = r_step<T>(op, a0, r[l]);
+  return r_step<T>(op, r_step<T>(op, r_step<T>(op, a0, a1), a2), a3);
+}
+
 template <typename T>
 __global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t len, int64_t inner) {
   GENC_CU_LOOP(q, outer * inner) {
@@ -81,6 +100,8 @@ __global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t l
       for (int64_t l = 0; l < len; l++)
         s += r_exp(xo[l * inner] - m);
       ((T *)yv)[q] = m + r_log(s);
+    } else if (inner == 1 && !r_is_int<T>() && op != GENC_RPROD) {
+      ((T *)yv)[q] = row4<T>(op, xo, len);
     } else {
       T acc = r_init<T>(op);
       for (int64_t l = 0; l < len; l++)
