@@ -354,6 +354,14 @@ static void test_binary_ints(void **s) {
     for (int i = 0; i < 4; i++)
       T_CLOSE(t_at(ctx, z, i), bref(op, a[i], b[i]), 0);
   }
+  /* C numbers are weak: an integer keeps i32 arrays i32, a double makes them f64,
+   * and neither changes a float array's dtype */
+  genc_array *Ai = genc_add(ctx, A, 2);
+  assert_int_equal(genc_array_dtype(Ai), GENC_I32);
+  T_CLOSE(t_at(ctx, Ai, 1), -5, 0);
+  assert_int_equal(genc_array_dtype(genc_add(ctx, A, 2.5)), GENC_F64);
+  assert_int_equal(genc_array_dtype(genc_mul(ctx, genc_astype(ctx, A, GENC_F32), 2)), GENC_F32);
+  T_CLOSE(t_at(ctx, genc_div(ctx, A, 2), 0), 3.5, 0);
   /* bools: logical ops stay bool, arithmetic promotes to i32 */
   uint8_t p[4] = {1, 1, 0, 0}, q[4] = {1, 0, 1, 0};
   genc_array *P = genc_array_from(ctx, GENC_BOOL, 1, s4, 0, p);

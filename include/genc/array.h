@@ -49,6 +49,12 @@ genc_array *genc_scalar_of(genc_ctx *ctx, double v, genc_dtype dt);
 genc_array *genc_scalar_weak(genc_ctx *ctx, double v);
 
 /**
+ * A weak 0-d i32 array: as genc_scalar_weak, for C integers, so that
+ * `i + 1` keeps an i32 array i32 (and `x + 1` keeps a float x in its dtype).
+ */
+genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v);
+
+/**
  * An array of shape @p shape (ndim dims) copied from the host buffer @p data,
  * whose element type must match @p dt (double, float, int32_t, bool).
  * With @p n > 0 the buffer holds n particles one after the other (the particle
@@ -399,12 +405,14 @@ static inline genc_array *genc__as_array_d(genc_ctx *ctx, double v) {
   return genc_scalar_weak(ctx, v);
 }
 static inline genc_array *genc__as_array_i(genc_ctx *ctx, long long v) {
-  return genc_scalar_weak(ctx, (double)v);
+  return v >= INT32_MIN && v <= INT32_MAX ? genc_scalar_weak_i32(ctx, (int32_t)v)
+                                          : genc_scalar_weak(ctx, (double)v);
 }
 
 #ifndef __cplusplus
 /**
- * GENC_A(ctx, x): x as an array; a C double/float/int becomes a weak 0-d array.
+ * GENC_A(ctx, x): x as an array; a C double/float becomes a weak 0-d f64 array,
+ * a C integer a weak 0-d i32 array (f64 if it does not fit).
  * The binary ops below are wrapped so that model code may write
  * `genc_mul(ctx, x, 2.0)`.
  */

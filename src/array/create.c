@@ -33,6 +33,12 @@ genc_array *genc_scalar_weak(genc_ctx *ctx, double v) {
   return a;
 }
 
+genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v) {
+  genc_array *a = full(ctx, GENC_I32, 0, NULL, 0, (double)v);
+  if (a) a->weak = 1;
+  return a;
+}
+
 genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
                             int64_t n, double v) {
   return full(ctx, dt, ndim, shape, n, v);
