@@ -9,6 +9,7 @@
  * Deterministic: a fixed seed.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,8 +26,9 @@ static genc_array *linreg(genc_rt *rt, genc_array *const *args, void *user) {
   return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 1.0));
 }
 
-/* Exact posterior mean: (X'X + I/100)^-1 X'y with X = [x, 1]. */
-static void exact_mean(const double *x, const double *y, double *m) {
+/* Exact posterior mean (X'X + I/100)^-1 X'y with X = [x, 1], and the posterior
+ * variances, the diagonal of (X'X + I/100)^-1 (noise variance 1). */
+static void exact_posterior(const double *x, const double *y, double *m, double *var) {
   double a = 0.01, b = 0, d = 0.01, u = 0, v = 0;
   for (int i = 0; i < K; i++) {
     a += x[i] * x[i], b += x[i], d += 1;
@@ -35,6 +37,8 @@ static void exact_mean(const double *x, const double *y, double *m) {
   double det = a * d - b * b;
   m[0] = (d * u - b * v) / det;
   m[1] = (a * v - b * u) / det;
+  var[0] = d / det;
+  var[1] = a / det;
 }
 
 int main(void) {
@@ -69,17 +73,22 @@ int main(void) {
     double e = exp(w[i] - mx);
     sw += e, sw2 += e * e, ms += e * s[i], mc += e * c[i];
   }
-  double exact[2];
-  exact_mean(x, y, exact);
-  printf("importance sampling, N = %lld particles (ESS %.0f)\n", (long long)n, sw * sw / sw2);
+  double exact[2], var[2], ess = sw * sw / sw2;
+  exact_posterior(x, y, exact, var);
+  printf("importance sampling, N = %lld particles (ESS %.0f)\n", (long long)n, ess);
   printf("log p(y) estimate:  %.4f\n", mx + log(sw / (double)n));
   printf("posterior mean:     slope %.4f  intercept %.4f\n", ms / sw, mc / sw);
   printf("exact posterior:    slope %.4f  intercept %.4f\n", exact[0], exact[1]);
+  /* ctest runs this example: the estimate must lie within 5 standard errors
+   * (posterior sd / sqrt(ESS)) of the exact mean */
+  bool ok = fabs(ms / sw - exact[0]) < 5 * sqrt(var[0] / ess) &&
+            fabs(mc / sw - exact[1]) < 5 * sqrt(var[1] / ess);
+  printf("check against the exact posterior: %s\n", ok ? "ok" : "FAILED");
 
   free(w), free(s), free(c);
   genc_trace_free(t);
   genc_choicemap_free(obs);
   genc_gf_free(gf);
   genc_ctx_destroy(ctx);
-  return 0;
+  return ok ? 0 : 1;
 }
