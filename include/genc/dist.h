@@ -61,6 +61,30 @@ struct genc_dist_type {
    * ops of the parameters so that gradients flow. NULL if none.
    */
   genc_array *(*rsample)(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n);
+
+  /* ---- Optional scalar fast path (members may be left out: NULL / 0) ----
+   * Used instead of check/sample/logpdf when no tape records, the context is on
+   * the CPU, no particle count is asked for (n == 0), and every parameter is a
+   * shared 0-d f64 array; @p params then holds the parameters as doubles. A type
+   * gets the fast path only if it sets both sample_scalar and logpdf_scalar (and
+   * check_scalar when it has a check). They must agree with the array path:
+   * the same draw bit for bit and the same log density (same operation order). */
+
+  /**
+   * Validate host parameter values as check does (same errors and messages).
+   * NULL: the fast path runs @c check on the arrays instead.
+   */
+  genc_status (*check_scalar)(genc_ctx *ctx, const genc_dist *d, const double *params);
+  /**
+   * Draw one value from @p key into @p value (a bool value as 0 or 1). Return
+   * false to decline (the array sampler then runs).
+   */
+  bool (*sample_scalar)(genc_key key, const double *params, double *value);
+  /** Log density of the 0-d value @p x (-inf outside the support). */
+  double (*logpdf_scalar)(const double *params, double x);
+  /** dtype of the values sample_scalar makes (GENC_F64, the zero value, or
+   * GENC_BOOL / GENC_I32 for discrete types). */
+  genc_dtype scalar_dtype;
 };
 
 /* ---- Built-in distributions (constructors only package their arguments) ---- */

@@ -1,5 +1,6 @@
 /* Bernoulli(p): values are bool (numbers 0 and 1 are scored too). */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return genc__check_param(ctx, d, 0, GENC__PROB);
@@ -19,8 +20,34 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return m < 0 ? NULL : genc_random_bernoulli(ctx, key, p, p->n ? 0 : m);
 }
 
-static const genc_dist_type bernoulli_type = {"bernoulli", 1,      {"p"},  true,
-                                              check,       sample, logpdf, NULL};
+/* ---- scalar fast path: genc_random_bernoulli and logpdf on host doubles ---- */
+
+static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  return genc__check_value(ctx, d, 0, p[0], GENC__PROB);
+}
+
+static bool sample_scalar(genc_key key, const double *p, double *v) {
+  *v = genc__sample_scalar(key, GENC_LAW_UNIFORM) < p[0] ? 1.0 : 0.0;
+  return true;
+}
+
+static double logpdf_scalar(const double *p, double x) {
+  bool one = x == 1.0;
+  if (!one && x != 0.0) return -INFINITY;
+  return one ? log(p[0]) : log1p(-p[0]);
+}
+
+static const genc_dist_type bernoulli_type = {.name = "bernoulli",
+                                              .nparams = 1,
+                                              .param_names = {"p"},
+                                              .discrete = true,
+                                              .check = check,
+                                              .sample = sample,
+                                              .logpdf = logpdf,
+                                              .check_scalar = check_scalar,
+                                              .sample_scalar = sample_scalar,
+                                              .logpdf_scalar = logpdf_scalar,
+                                              .scalar_dtype = GENC_BOOL};
 
 genc_dist(genc_bernoulli)(genc_ctx *ctx, genc_array *p) {
   (void)ctx;

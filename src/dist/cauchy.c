@@ -1,5 +1,6 @@
 /* Cauchy(loc, scale). */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
@@ -19,8 +20,35 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_add(ctx, d->p[0], genc_mul(ctx, d->p[1], c));
 }
 
-static const genc_dist_type cauchy_type = {"cauchy", 2,       {"loc", "scale"}, false,
-                                           check,    rsample, logpdf,           rsample};
+/* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
+
+static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
+  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
+}
+
+static bool sample_scalar(genc_key key, const double *p, double *v) {
+  double u = genc__sample_scalar(key, GENC_LAW_UNIFORM);
+  *v = p[0] + p[1] * tan((u - 0.5) * M_PI);
+  return true;
+}
+
+static double logpdf_scalar(const double *p, double x) {
+  double z = (x - p[0]) / p[1];
+  return -((log1p(z * z) + log(p[1])) + GENC_LOG_PI);
+}
+
+static const genc_dist_type cauchy_type = {.name = "cauchy",
+                                           .nparams = 2,
+                                           .param_names = {"loc", "scale"},
+                                           .check = check,
+                                           .sample = rsample,
+                                           .logpdf = logpdf,
+                                           .rsample = rsample,
+                                           .check_scalar = check_scalar,
+                                           .sample_scalar = sample_scalar,
+                                           .logpdf_scalar = logpdf_scalar,
+                                           .scalar_dtype = GENC_F64};
 
 genc_dist(genc_cauchy)(genc_ctx *ctx, genc_array *loc, genc_array *scale) {
   (void)ctx;

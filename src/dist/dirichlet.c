@@ -26,14 +26,17 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   return genc__finish(ctx, genc_add(ctx, t, c), ok);
 }
 
-/* normalized gamma draws, normalized in log space (tiny alpha underflows) */
+/* normalized gamma draws, from their logs (tiny alpha underflows): e^(g - max g)
+ * over its sum. One exp per element (a logsumexp would take a second); the
+ * largest term is 1, so the sum is in [1, K] and nothing underflows to 0/0. */
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
   int64_t m = genc__dist_particles(ctx, d, n);
   genc_array *a = d->p[0];
   if (m < 0) return NULL;
   int ax = -1;
   genc_array *g = genc__gamma_draw(ctx, key, a, a->ndim, a->shape, m, genc__dist_dtype(d), true);
-  return genc_exp(ctx, genc_sub(ctx, g, genc_logsumexp(ctx, g, 1, &ax, true)));
+  genc_array *e = genc_exp(ctx, genc_sub(ctx, g, genc_max(ctx, g, 1, &ax, true)));
+  return genc_div(ctx, e, genc_sum(ctx, e, 1, &ax, true));
 }
 
 static const genc_dist_type dirichlet_type = {"dirichlet", 1,      {"alpha"}, false,

@@ -52,8 +52,57 @@ static bool check_n(genc_ctx *ctx, const genc_dist *d, int64_t n) {
   return false;
 }
 
+/* ---- the scalar fast path: single draws and densities on host doubles ---- */
+
+bool genc__dist_scalar_params(genc_ctx *ctx, const genc_dist *d, int64_t n, double *pv) {
+  if (!ctx || !d || !d->type || n != 0 || ctx->tape || genc_ctx_device(ctx) != GENC_CPU)
+    return false;
+  const genc_dist_type *t = d->type;
+  if (!t->sample_scalar || !t->logpdf_scalar || d->nparams != t->nparams ||
+      d->nparams > GENC_DIST_MAX_PARAMS)
+    return false;
+  for (int i = 0; i < d->nparams; i++) {
+    const genc_array *a = d->p[i];
+    /* 0-d only: a [1]-shaped parameter gives [1]-shaped draws on the array path */
+    if (!a || a->ctx != ctx || a->n || a->ndim || a->dtype != GENC_F64) return false;
+    if (genc_array_item(ctx, a, &pv[i])) return false;
+  }
+  return true;
+}
+
+genc_status genc__dist_check_scalar(genc_ctx *ctx, const genc_dist *d, const double *pv) {
+  genc_status st = check_shape(ctx, d);
+  if (st != GENC_OK) return st;
+  if (d->type->check_scalar) return d->type->check_scalar(ctx, d, pv);
+  return d->type->check ? d->type->check(ctx, d) : GENC_OK;
+}
+
+bool genc__dist_scalar_value(genc_ctx *ctx, const genc_array *x, double *xv) {
+  /* a weak value would make a weak density on the array path */
+  if (!x || x->ctx != ctx || x->n || x->ndim || x->dtype == GENC_F32 || x->weak) return false;
+  return genc_array_item(ctx, x, xv) == GENC_OK;
+}
+
+int genc__dist_sample_scalar(genc_ctx *ctx, genc_key key, const genc_dist *d, const double *pv,
+                             genc_array **out, double *lp) {
+  double v;
+  if (!d->type->sample_scalar(key, pv, &v)) return 0;
+  *out = genc_scalar_of(ctx, v, d->type->scalar_dtype);
+  if (!*out) return -1;
+  if (lp) *lp = d->type->logpdf_scalar(pv, v);
+  return 1;
+}
+
 genc_array *genc_dist_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
-  if (genc_dist_check(ctx, d) != GENC_OK || !check_n(ctx, d, n)) return NULL;
+  double pv[GENC_DIST_MAX_PARAMS];
+  if (genc__dist_scalar_params(ctx, d, n, pv)) {
+    if (genc__dist_check_scalar(ctx, d, pv) != GENC_OK) return NULL;
+    genc_array *x = NULL;
+    int r = genc__dist_sample_scalar(ctx, key, d, pv, &x, NULL);
+    if (r) return x;
+  } else if (genc_dist_check(ctx, d) != GENC_OK || !check_n(ctx, d, n)) {
+    return NULL;
+  }
   /* plain draws are not differentiated: gradients flow through rsample only */
   bool old = genc__norec_begin(ctx);
   genc_array *x = d->type->sample(ctx, key, d, n);
@@ -71,6 +120,11 @@ genc_array *genc_dist_rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, i
 }
 
 genc_array *genc_dist_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
+  double pv[GENC_DIST_MAX_PARAMS], xv;
+  if (genc__dist_scalar_params(ctx, d, 0, pv) && genc__dist_scalar_value(ctx, x, &xv)) {
+    if (genc__dist_check_scalar(ctx, d, pv) != GENC_OK) return NULL;
+    return genc_scalar(ctx, d->type->logpdf_scalar(pv, xv));
+  }
   if (genc_dist_check(ctx, d) != GENC_OK) return NULL;
   if (!x) {
     if (genc_ctx_status(ctx) == GENC_OK)

@@ -96,6 +96,27 @@ genc_array *genc__gamma_draw(genc_ctx *ctx, genc_key key, genc_array *alpha, int
 genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc_array *chol,
                                int64_t m);
 
+/* ---- The scalar fast path (genc_dist_type.sample_scalar and friends) ---- */
+
+/* Host twin of genc__check_param for parameter i of value v (same message). */
+genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v,
+                              genc__pkind kind);
+/* True if the fast path applies to d for a draw or density over n particles
+ * (no tape, CPU, n == 0, every parameter a shared 0-d f64 array, the type has
+ * scalar functions); then pv holds the parameters. Sets no error. */
+bool genc__dist_scalar_params(genc_ctx *ctx, const genc_dist *d, int64_t n, double *pv);
+/* Structural checks of d, then its host checks on pv (fast-path twin of
+ * genc_dist_check). */
+genc_status genc__dist_check_scalar(genc_ctx *ctx, const genc_dist *d, const double *pv);
+/* True if x can be scored on the host: a shared 0-d array, not f32 (whose
+ * density the array path computes in f32); then *xv holds it. */
+bool genc__dist_scalar_value(genc_ctx *ctx, const genc_array *x, double *xv);
+/* The fast path's draw, as an array of the type's scalar dtype, into *out and
+ * (lp not NULL) its log density into *lp. Returns 1, 0 if the type declines
+ * (nothing made, no error), -1 on an allocation error (error set). */
+int genc__dist_sample_scalar(genc_ctx *ctx, genc_key key, const genc_dist *d, const double *pv,
+                             genc_array **out, double *lp);
+
 /* Suspend tape recording (checks and plain samplers are not differentiated). */
 static inline bool genc__norec_begin(genc_ctx *ctx) {
   bool old = ctx->no_record;

@@ -1,5 +1,6 @@
 /* Log-normal: log x ~ Normal(mu, sigma). */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
@@ -19,8 +20,38 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_exp(ctx, genc_add(ctx, d->p[0], genc_mul(ctx, d->p[1], z)));
 }
 
-static const genc_dist_type lognormal_type = {"lognormal", 2,       {"mu", "sigma"}, false,
-                                              check,       rsample, logpdf,          rsample};
+/* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
+
+static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
+  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
+}
+
+static bool sample_scalar(genc_key key, const double *p, double *v) {
+  *v = exp(p[0] + p[1] * genc__sample_scalar(key, GENC_LAW_NORMAL));
+  return true;
+}
+
+/* genc__normal_terms of log x, minus log x */
+static double logpdf_scalar(const double *p, double x) {
+  bool ok = x > 0.0;
+  double lx = log(ok ? x : 1.0);
+  double k = M_SQRT1_2 / p[1], zk = (lx - p[0]) * k;
+  double t = -(log(p[1]) + 0.5 * GENC_LOG_2PI) - zk * zk;
+  return ok ? t - lx : -INFINITY;
+}
+
+static const genc_dist_type lognormal_type = {.name = "lognormal",
+                                              .nparams = 2,
+                                              .param_names = {"mu", "sigma"},
+                                              .check = check,
+                                              .sample = rsample,
+                                              .logpdf = logpdf,
+                                              .rsample = rsample,
+                                              .check_scalar = check_scalar,
+                                              .sample_scalar = sample_scalar,
+                                              .logpdf_scalar = logpdf_scalar,
+                                              .scalar_dtype = GENC_F64};
 
 genc_dist(genc_lognormal)(genc_ctx *ctx, genc_array *mu, genc_array *sigma) {
   (void)ctx;

@@ -1,6 +1,7 @@
 /* Normal(mu, sigma) and the broadcasted normal (the same law, elementwise over
  * the broadcast shape of its parameters, scored as one address). */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
@@ -37,10 +38,48 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_add(ctx, d->p[0], genc_mul(ctx, d->p[1], z));
 }
 
-static const genc_dist_type normal_type = {"normal", 2,       {"mu", "sigma"}, false,
-                                           check,    rsample, logpdf,          rsample};
-static const genc_dist_type bnormal_type = {
-    "broadcasted_normal", 2, {"mu", "sigma"}, false, check, rsample, logpdf, rsample};
+/* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
+
+static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
+  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
+}
+
+static bool sample_scalar(genc_key key, const double *p, double *v) {
+  *v = p[0] + p[1] * genc__sample_scalar(key, GENC_LAW_NORMAL);
+  return true;
+}
+
+/* logpdf's 0-d sigma branch for a 0-d x (its factor count is 1) */
+static double logpdf_scalar(const double *p, double x) {
+  double dx = x - p[0];
+  double k = -0.5 / (p[1] * p[1]);
+  return dx * dx * k - (log(p[1]) + 0.5 * GENC_LOG_2PI);
+}
+
+static const genc_dist_type normal_type = {.name = "normal",
+                                           .nparams = 2,
+                                           .param_names = {"mu", "sigma"},
+                                           .check = check,
+                                           .sample = rsample,
+                                           .logpdf = logpdf,
+                                           .rsample = rsample,
+                                           .check_scalar = check_scalar,
+                                           .sample_scalar = sample_scalar,
+                                           .logpdf_scalar = logpdf_scalar,
+                                           .scalar_dtype = GENC_F64};
+/* the fast path only runs with 0-d parameters, where the two types agree */
+static const genc_dist_type bnormal_type = {.name = "broadcasted_normal",
+                                            .nparams = 2,
+                                            .param_names = {"mu", "sigma"},
+                                            .check = check,
+                                            .sample = rsample,
+                                            .logpdf = logpdf,
+                                            .rsample = rsample,
+                                            .check_scalar = check_scalar,
+                                            .sample_scalar = sample_scalar,
+                                            .logpdf_scalar = logpdf_scalar,
+                                            .scalar_dtype = GENC_F64};
 
 genc_dist(genc_normal)(genc_ctx *ctx, genc_array *mu, genc_array *sigma) {
   (void)ctx;

@@ -1,5 +1,6 @@
 /* Uniform(lo, hi) on the closed interval [lo, hi]. */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
@@ -21,8 +22,36 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_add(ctx, d->p[0], genc_mul(ctx, genc_sub(ctx, d->p[1], d->p[0]), u));
 }
 
-static const genc_dist_type uniform_type = {"uniform", 2,       {"lo", "hi"}, false,
-                                            check,     rsample, logpdf,       rsample};
+/* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
+
+static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
+  if (!st) st = genc__check_value(ctx, d, 1, p[1], GENC__REAL);
+  if (!st && !(p[0] < p[1]))
+    st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter lo must be < hi", d->type->name);
+  return st;
+}
+
+static bool sample_scalar(genc_key key, const double *p, double *v) {
+  *v = p[0] + (p[1] - p[0]) * genc__sample_scalar(key, GENC_LAW_UNIFORM);
+  return true;
+}
+
+static double logpdf_scalar(const double *p, double x) {
+  return x >= p[0] && x <= p[1] ? -log(p[1] - p[0]) : -INFINITY;
+}
+
+static const genc_dist_type uniform_type = {.name = "uniform",
+                                            .nparams = 2,
+                                            .param_names = {"lo", "hi"},
+                                            .check = check,
+                                            .sample = rsample,
+                                            .logpdf = logpdf,
+                                            .rsample = rsample,
+                                            .check_scalar = check_scalar,
+                                            .sample_scalar = sample_scalar,
+                                            .logpdf_scalar = logpdf_scalar,
+                                            .scalar_dtype = GENC_F64};
 
 genc_dist(genc_uniform)(genc_ctx *ctx, genc_array *lo, genc_array *hi) {
   (void)ctx;

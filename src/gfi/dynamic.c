@@ -60,11 +60,11 @@ static genc_status sweep_deleted(genc_rt *rt) {
     int j = genc__dyn_find(rt->tr, o->addr);
     if (j >= 0 && rt->tr->recs[j].kind == o->kind) continue;
     if (o->kind == REC_CHOICE) {
-      if (!genc__acc_sub(ctx, &rt->weight, o->lp)) return genc_ctx_status(ctx);
+      if (!genc__hacc_sub_rec(ctx, &rt->weight, o)) return genc_ctx_status(ctx);
       if (rt->discard && genc_choicemap_set(ctx, rt->discard, o->addr, o->value))
         return genc_ctx_status(ctx);
     } else {
-      if (!genc__acc_sub(ctx, &rt->weight, o->sub->score)) return genc_ctx_status(ctx);
+      if (!genc__hacc_sub(ctx, &rt->weight, o->sub->score)) return genc_ctx_status(ctx);
       if (rt->discard) {
         const genc_choicemap *sc = genc_trace_choices(ctx, o->sub);
         genc_choicemap *copy = sc ? genc_choicemap_copy(ctx, sc) : NULL;
@@ -120,9 +120,13 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   genc_array *retval = st ? NULL : d->fn(&rt, call->args, d->user);
   if (!st && (rt.failed || genc_ctx_status(ctx) || !retval)) st = body_error(&rt);
   if (!st) st = finish(&rt, mode);
-  genc_array *score = st ? NULL : genc__per_particle(ctx, rt.score, rt.n);
-  genc_array *weight = NULL;
-  if (!st) weight = mode == MODE_ASSESS ? score : genc__per_particle(ctx, rt.weight, rt.n);
+  genc_array *score = NULL, *weight = NULL;
+  if (!st) score = genc__per_particle(ctx, genc__hacc_get(ctx, &rt.score), rt.n);
+  if (!st && mode != MODE_ASSESS)
+    weight = genc__per_particle(ctx, genc__hacc_get(ctx, &rt.weight), rt.n);
+  else
+    weight = score;
+  if (!st && genc_ctx_status(ctx)) st = genc_ctx_status(ctx);
   if (!st && (!score || !weight)) st = genc_ctx_status(ctx);
   if (!st && rt.tr->len > d->hint) d->hint = rt.tr->len;
   if (!st && mode != MODE_ASSESS) {
@@ -180,7 +184,8 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
   for (int i = 0; !st && i < d->len; i++) {
     const dyn_rec *r = &d->recs[i];
     if (r->kind == REC_CHOICE) {
-      if (genc_selection_has(call->selection, r->addr) && !genc__acc(ctx, &w, r->lp))
+      if (genc_selection_has(call->selection, r->addr) &&
+          !genc__acc(ctx, &w, genc__rec_lp(ctx, r)))
         st = genc_ctx_status(ctx);
       continue;
     }
@@ -223,7 +228,7 @@ static genc_trace *dyn_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_
     q->kind = r->kind;
     if (r->kind == REC_CHOICE) {
       q->value = genc_array_retain(f(ctx, r->value, user));
-      q->lp = genc_array_retain(f(ctx, r->lp, user));
+      q->lp = genc_array_retain(f(ctx, genc__rec_lp(ctx, r), user));
       ok = q->value && q->lp;
     } else {
       q->sub = r->sub->gf->type->trace_map(ctx, r->sub, f, user, n);

@@ -58,6 +58,57 @@ bool genc__acc_sub(genc_ctx *ctx, genc_array **acc, genc_array *x) {
   return *acc != NULL;
 }
 
+/* Can term x join a host sum? Only where reading it costs no more than an op:
+ * a shared 0-d f64 on the CPU, and no tape that would need the array. */
+static bool host_term(genc_ctx *ctx, const gfi_acc *acc, genc_array *x, double *v) {
+  if (acc->a || genc_tape_active(ctx) || genc_ctx_device(ctx) != GENC_CPU) return false;
+  if (genc_array_batched(x) || genc_array_ndim(x) || genc_array_dtype(x) != GENC_F64)
+    return false;
+  return genc_array_item(ctx, x, v) == GENC_OK;
+}
+
+/* Move the host sum into the array sum (before an array term joins it). */
+static bool flush(genc_ctx *ctx, gfi_acc *acc) {
+  if (!acc->has_h) return true;
+  acc->a = genc_scalar(ctx, acc->h);
+  acc->has_h = false;
+  return acc->a != NULL;
+}
+
+bool genc__hacc_addv(genc_ctx *ctx, gfi_acc *acc, double v, int sign) {
+  if (acc->a) {
+    genc_array *x = genc_scalar(ctx, v);
+    return sign < 0 ? genc__acc_sub(ctx, &acc->a, x) : genc__acc(ctx, &acc->a, x);
+  }
+  /* the first term starts the sum as genc__acc does (x, or -x) */
+  if (!acc->has_h) acc->h = sign < 0 ? -v : v;
+  else acc->h = sign < 0 ? acc->h - v : acc->h + v;
+  acc->has_h = true;
+  return true;
+}
+
+static bool acc_term(genc_ctx *ctx, gfi_acc *acc, genc_array *x, int sign) {
+  if (!x) return false;
+  double v;
+  if (host_term(ctx, acc, x, &v)) return genc__hacc_addv(ctx, acc, v, sign);
+  if (!flush(ctx, acc)) return false;
+  return sign < 0 ? genc__acc_sub(ctx, &acc->a, x) : genc__acc(ctx, &acc->a, x);
+}
+
+bool genc__hacc_add(genc_ctx *ctx, gfi_acc *acc, genc_array *x) { return acc_term(ctx, acc, x, 1); }
+
+bool genc__hacc_sub(genc_ctx *ctx, gfi_acc *acc, genc_array *x) {
+  return acc_term(ctx, acc, x, -1);
+}
+
+bool genc__hacc_sub_rec(genc_ctx *ctx, gfi_acc *acc, const dyn_rec *r) {
+  return r->lp_host ? genc__hacc_addv(ctx, acc, r->lpv, -1) : genc__hacc_sub(ctx, acc, r->lp);
+}
+
+genc_array *genc__hacc_get(genc_ctx *ctx, const gfi_acc *acc) {
+  return acc->a ? acc->a : acc->has_h ? genc_scalar(ctx, acc->h) : NULL;
+}
+
 genc_array *genc__per_particle(genc_ctx *ctx, genc_array *x, int64_t n) {
   if (!x) x = genc_scalar(ctx, 0.0);
   if (x && n > 0 && !genc_array_batched(x)) x = genc_particle_broadcast(ctx, x, n);

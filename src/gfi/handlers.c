@@ -4,6 +4,7 @@
  * contracts). */
 #include <stdio.h>
 
+#include "dist/internal.h"
 #include "gfi/internal.h"
 
 genc_ctx *genc_rt_ctx(genc_rt *rt) { return rt ? rt->ctx : NULL; }
@@ -69,9 +70,33 @@ static genc_array *constraint_at(genc_rt *rt, genc_comp addr, bool *bad) {
   return v;
 }
 
-static genc_array *choice_value(genc_rt *rt, genc_comp addr, const genc_dist *d, genc_array **lp) {
-  genc_ctx *ctx = rt->ctx;
+/* A choice's log density: an array, or (scalar fast path) a host double. */
+typedef struct site_lp {
+  genc_array *a;
+  double h;
+  bool host;
+} site_lp;
+
+static bool acc_lp(genc_ctx *ctx, gfi_acc *acc, const site_lp *lp) {
+  return lp->host ? genc__hacc_addv(ctx, acc, lp->h, 1) : genc__hacc_add(ctx, acc, lp->a);
+}
+
+/* Draw the value of a fresh choice (on the host when pv, the host parameters,
+ * is given and the type does not decline); *lp gets a host density if known. */
+static genc_array *fresh_value(genc_rt *rt, genc_comp addr, const genc_dist *d, const double *pv,
+                               site_lp *lp) {
+  /* the key is derived only here: kept and constrained sites never need it */
   genc_key key = genc_key_fold_in(rt->key, genc__comp_hash(addr));
+  genc_array *v = NULL;
+  int r = pv ? genc__dist_sample_scalar(rt->ctx, key, d, pv, &v, &lp->h) : 0;
+  if (r < 0) return NULL;
+  lp->host = r > 0;
+  return r > 0 ? v : d->type->sample(rt->ctx, key, d, rt->n);
+}
+
+static genc_array *choice_value(genc_rt *rt, genc_comp addr, const genc_dist *d, const double *pv,
+                                site_lp *lp) {
+  genc_ctx *ctx = rt->ctx;
   genc_array *v = NULL, *c = NULL;
   const dyn_rec *o = NULL;
   bool bad = false;
@@ -102,15 +127,21 @@ static genc_array *choice_value(genc_rt *rt, genc_comp addr, const genc_dist *d,
     break;
   }
   if (bad) return NULL;
-  if (!v) v = d->type->sample(ctx, key, d, rt->n);
-  *lp = v ? d->type->logpdf(ctx, d, v) : NULL;
-  if (!*lp) return NULL;
+  double xv;
+  if (!v) {
+    v = fresh_value(rt, addr, d, pv, lp);
+  } else if (pv && genc__dist_scalar_value(ctx, v, &xv)) {
+    lp->h = d->type->logpdf_scalar(pv, xv);
+    lp->host = true;
+  }
+  if (!v) return NULL;
+  if (!lp->host && !(lp->a = d->type->logpdf(ctx, d, v))) return NULL;
   bool ok = true;
-  if (c && rt->mode != MODE_ASSESS) ok = genc__acc(ctx, &rt->weight, *lp);
+  if (c && rt->mode != MODE_ASSESS) ok = acc_lp(ctx, &rt->weight, lp);
   if (o && (rt->mode == MODE_UPDATE || rt->mode == MODE_REGENERATE)) {
     /* a kept (or constrained) site: its change of density enters the weight */
-    if (!c) ok = ok && genc__acc(ctx, &rt->weight, *lp);
-    ok = ok && genc__acc_sub(ctx, &rt->weight, o->lp);
+    if (!c) ok = ok && acc_lp(ctx, &rt->weight, lp);
+    ok = ok && genc__hacc_sub_rec(ctx, &rt->weight, o);
   }
   return ok ? v : NULL;
 }
@@ -119,16 +150,22 @@ genc_array *genc_rt_trace(genc_rt *rt, genc_comp addr, genc_dist d) {
   if (!rt || rt->failed) return NULL;
   int i = push_site(rt, addr, REC_CHOICE);
   if (i < 0) return fail(rt);
-  if (genc_dist_check(rt->ctx, &d)) return fail_at(rt, addr, "invalid distribution");
-  genc_array *lp = NULL, *v = choice_value(rt, addr, &d, &lp);
-  if (!v || !genc__acc(rt->ctx, &rt->score, lp)) {
+  double pv[GENC_DIST_MAX_PARAMS];
+  bool fast = genc__dist_scalar_params(rt->ctx, &d, rt->n, pv);
+  if (fast ? genc__dist_check_scalar(rt->ctx, &d, pv) : genc_dist_check(rt->ctx, &d))
+    return fail_at(rt, addr, "invalid distribution");
+  site_lp lp = {0};
+  genc_array *v = choice_value(rt, addr, &d, fast ? pv : NULL, &lp);
+  if (!v || !acc_lp(rt->ctx, &rt->score, &lp)) {
     /* address errors already name the site */
     if (genc_ctx_status(rt->ctx) == GENC_ERR_ADDRESS) return fail(rt);
     return fail_at(rt, addr, genc_dist_name(&d));
   }
   dyn_rec *r = &rt->tr->recs[i];
   r->value = genc_array_retain(v);
-  r->lp = genc_array_retain(lp);
+  r->lp = genc_array_retain(lp.a);
+  r->lp_host = lp.host;
+  r->lpv = lp.h;
   return v;
 }
 
@@ -213,9 +250,9 @@ genc_array *genc_rt_splice(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
   genc_gfi_result res = {0};
   if (call_op(rt, addr, gf, args, &res)) return fail_at(rt, addr, gf->name);
   genc_array *lp = rt->mode == MODE_ASSESS ? res.weight : res.trace->score;
-  bool ok = genc__acc(ctx, &rt->score, lp);
+  bool ok = genc__hacc_add(ctx, &rt->score, lp);
   if (ok && rt->mode != MODE_ASSESS && rt->mode != MODE_SIMULATE && res.weight)
-    ok = genc__acc(ctx, &rt->weight, res.weight);
+    ok = genc__hacc_add(ctx, &rt->weight, res.weight);
   if (ok && res.discard) {
     if (genc_choicemap_is_empty(res.discard)) genc_choicemap_free(res.discard);
     else ok = !genc_choicemap_set_submap(ctx, rt->discard, addr, res.discard);

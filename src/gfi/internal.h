@@ -32,8 +32,10 @@ enum { REC_CHOICE = 0, REC_CALL = 1 };
 typedef struct dyn_rec {
   genc_comp addr;
   int kind;
+  bool lp_host;           /* REC_CHOICE scored on the host: lpv holds it, lp is NULL */
   genc_array *value, *lp; /* REC_CHOICE */
-  genc_trace *sub;        /* REC_CALL */
+  double lpv;
+  genc_trace *sub; /* REC_CALL */
 } dyn_rec;
 
 typedef struct dyn_trace {
@@ -48,6 +50,30 @@ void genc__dyn_free(void *impl);
 int genc__dyn_find(const dyn_trace *d, genc_comp addr);
 /* append a record (grows as needed); -1 on NOMEM, -2 if addr is already present */
 int genc__dyn_push(dyn_trace *d, genc_comp addr);
+/* A choice record's log density as an array (a new 0-d array if kept on the host). */
+genc_array *genc__rec_lp(genc_ctx *ctx, const dyn_rec *r);
+
+/* ---- score and weight accumulators ----
+ * A single-trace run on the CPU with no tape keeps its sum as a host double
+ * (no array op per choice); it switches to an array sum, flushing the host
+ * part first, the moment a term cannot be read on the host. Terms are added in
+ * visit order either way, so both give the same numbers. */
+typedef struct gfi_acc {
+  genc_array *a; /* array sum; NULL while the sum is on the host (or empty) */
+  double h;      /* host sum, valid when has_h */
+  bool has_h;
+} gfi_acc;
+
+/* acc += x (x NULL: false, error already set). */
+bool genc__hacc_add(genc_ctx *ctx, gfi_acc *acc, genc_array *x);
+/* acc -= x. */
+bool genc__hacc_sub(genc_ctx *ctx, gfi_acc *acc, genc_array *x);
+/* acc += v (sign -1: acc -= v) for a log density known on the host. */
+bool genc__hacc_addv(genc_ctx *ctx, gfi_acc *acc, double v, int sign);
+/* acc -= the log density of choice record r. */
+bool genc__hacc_sub_rec(genc_ctx *ctx, gfi_acc *acc, const dyn_rec *r);
+/* The sum as an array (NULL: empty, or an allocation error with the error set). */
+genc_array *genc__hacc_get(genc_ctx *ctx, const gfi_acc *acc);
 
 /* ---- the runtime handle ---- */
 
@@ -69,7 +95,7 @@ struct genc_rt {
   const genc_selection *sel;     /* regenerate */
   const dyn_trace *old;          /* update/regenerate: old sites */
   dyn_trace *tr;                 /* sites of this run */
-  genc_array *score, *weight;    /* NULL means 0 */
+  gfi_acc score, weight;         /* empty means 0 */
   int64_t cons_hit;              /* constraint entries visited */
   genc_choicemap *discard;       /* update */
   bool failed;

@@ -79,9 +79,15 @@ int genc__dyn_push(dyn_trace *d, genc_comp addr) {
   r->addr = addr;
   r->kind = REC_CHOICE;
   r->value = r->lp = NULL;
+  r->lp_host = false;
+  r->lpv = 0.0;
   r->sub = NULL;
   uint64_t mask = (uint64_t)(2 * d->cap - 1), h = slot_hash(addr) & mask;
   while (d->slots[h] >= 0) h = (h + 1) & mask;
   d->slots[h] = i;
   return i;
+}
+
+genc_array *genc__rec_lp(genc_ctx *ctx, const dyn_rec *r) {
+  return r->lp_host ? genc_scalar(ctx, r->lpv) : r->lp;
 }

@@ -13,6 +13,8 @@
 
 #include "array/internal.h"
 #include "genc/random.h"
+#include "random/internal.h"
+#include "random/laws.h"
 
 /* Parameters are checked before sampling; counts beyond this could overflow
  * the i32 results (1e9 + 40 standard deviations < 2^31). */
@@ -38,6 +40,20 @@ static genc_array *sample_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
 }
 
 static const genc_prim sample_prim = {"random", sample_fwd, NULL};
+
+double genc__sample_scalar(genc_key key, genc_law law) {
+  /* the request sample_fwd builds for a shared 0-d draw (see run below) */
+  genc_sample_req q = {.law = law,
+                       .dtype = GENC_F64,
+                       .key = {key.k[0], key.k[1]},
+                       .stream = 0,
+                       .npart = 1,
+                       .size = 1,
+                       .part_offset = key.particle};
+  double v = 0;
+  genc_law_sample_elem(&q, 0, 0, &v);
+  return v;
+}
 
 static bool check_shape(genc_ctx *ctx, const char *name, int ndim, const int64_t *shape,
                         int64_t n) {

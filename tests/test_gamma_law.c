@@ -1,0 +1,106 @@
+/*
+ * The gamma law's fast paths (src/random/laws.h), checked against their
+ * definitions on the host:
+ *  - the CPU runner (genc_law_gamma_run, several elements at a time, d and c
+ *    cached) gives bit for bit genc_law_sample_elem's draw for every element,
+ *    the per-element code the CUDA kernel runs;
+ *  - genc_law_sincos2pi agrees with libm's cos and sin of 2 pi u;
+ *  - alpha == 1 is Exp(1) = -log U of the element's first two words.
+ * Distributional tests of gamma draws are in test_random.c and test_dist_sample.c.
+ */
+#include "testutil.h"
+
+#include "random/laws.h"
+
+/* Run both paths over a request with the given alphas (one per element, or
+ * one for all when nalpha == 1) and compare every element's bits. */
+static void check_run(genc_law law, genc_dtype dt, int64_t npart, int64_t size, const double *al,
+                      int64_t nalpha) {
+  genc_sample_req q = {.law = law,
+                       .dtype = dt,
+                       .key = {0x9e3779b9u, 12345u},
+                       .stream = 7,
+                       .npart = npart,
+                       .size = size,
+                       .part_offset = 3};
+  q.param[0] = al;
+  q.pstride[0][0] = nalpha == 1 ? 0 : size;
+  q.pstride[0][1] = nalpha == 1 ? 0 : 1;
+  int64_t n = npart * size;
+  size_t bytes = (size_t)n * (dt == GENC_F64 ? 8 : 4);
+  unsigned char *a = malloc(bytes), *b = malloc(bytes);
+  for (int64_t p = 0; p < npart; p++)
+    for (int64_t j = 0; j < size; j++)
+      genc_law_sample_elem(&q, p, j, a);
+  genc_law_gamma_run(&q, b);
+  if (memcmp(a, b, bytes)) {
+    for (int64_t i = 0; i < n; i++) {
+      size_t w = dt == GENC_F64 ? 8 : 4;
+      if (memcmp(a + i * w, b + i * w, w))
+        fail_msg("law %d: element %lld differs", law, (long long)i);
+    }
+  }
+  free(a);
+  free(b);
+}
+
+static void test_run_equals_elem(void **state) {
+  (void)state;
+  /* a mix of shapes: the boost (< 1), the Exp(1) case, large alpha, and
+   * parameters the law answers with NaN or inf, so every branch is taken */
+  const double mix[] = {5.0, 0.5, 1.0, 1e-3, 1e3, 2.0, 1.0, 0.9999, 1.0001, 30.0, NAN, INFINITY};
+  const int64_t nmix = sizeof mix / sizeof *mix;
+  double *al = malloc(4000 * sizeof *al);
+  for (int i = 0; i < 4000; i++)
+    al[i] = mix[(i * 7) % nmix];
+  const genc_law laws[] = {GENC_LAW_GAMMA, GENC_LAW_LOG_GAMMA};
+  for (int l = 0; l < 2; l++) {
+    check_run(laws[l], GENC_F64, 4000, 1, al, 4000); /* one element per particle */
+    check_run(laws[l], GENC_F64, 333, 12, al, 3996); /* odd total, rows of 12 */
+    check_run(laws[l], GENC_F32, 7, 3, al, 21);      /* f32 output, a short tail */
+    check_run(laws[l], GENC_F64, 1, 1, al, 1);       /* a single element */
+    for (int i = 0; i < 5; i++)
+      check_run(laws[l], GENC_F64, 1001, 1, &mix[i], 1); /* shared */
+  }
+  free(al);
+}
+
+static void test_sincos2pi(void **state) {
+  (void)state;
+  /* the quadrant edges, then a grid: the reduction is exact, so the error is
+   * the polynomials' (truncation < 5e-17) plus rounding, a few 1e-16; libm's
+   * own result carries the rounding of 2 pi u (up to 4.4e-16 near u = 1) */
+  double edge[] = {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0 - 0x1p-53};
+  for (int i = 0; i < 9 + 100000; i++) {
+    double u = i < 9 ? edge[i] : (i - 9 + 0.5) / 100000.0, c, s;
+    genc_law_sincos2pi(u, &c, &s);
+    double t = 6.283185307179586476925 * u;
+    if (fabs(c - cos(t)) > 1.5e-15 || fabs(s - sin(t)) > 1.5e-15)
+      fail_msg("u = %.17g: (%.17g, %.17g) vs (%.17g, %.17g)", u, c, s, cos(t), sin(t));
+  }
+  double c, s;
+  genc_law_sincos2pi(0.25, &c, &s);
+  assert_true(fabs(c) < 1e-300 && s == 1.0); /* exact at the quadrant points */
+  genc_law_sincos2pi(0.5, &c, &s);
+  assert_true(c == -1.0 && fabs(s) < 1e-300);
+}
+
+static void test_exp1_case(void **state) {
+  (void)state;
+  uint32_t key[2] = {1, 2};
+  for (uint32_t p = 0; p < 1000; p++) {
+    genc_rng r = genc_rng_make(key, 0, p, 0), r2 = r;
+    uint32_t a = genc_rng_u32(&r2);
+    double want = -log(genc_law_u53_open(a, genc_rng_u32(&r2)));
+    assert_true(genc_law_gamma(&r, 1.0) == want);
+    r = genc_rng_make(key, 0, p, 0);
+    assert_true(genc_law_log_gamma(&r, 1.0) == log(want));
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_run_equals_elem),
+                                     cmocka_unit_test(test_sincos2pi),
+                                     cmocka_unit_test(test_exp1_case)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
