@@ -44,8 +44,8 @@ static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
   genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
   genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
   genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
-  genc_array *mu = genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])),
-                            genc_mul(ctx, c, args[1]));
+  genc_array *mu =
+      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
   return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
 }
 
@@ -77,8 +77,8 @@ static double genc_b1(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
   for (int64_t s = 0; s < n; s += chunk) {
     int64_t m = n - s < chunk ? n - s : chunk, mark = genc_scope_begin(ctx);
     genc_array *lw = NULL;
-    genc_trace *t = genc_gf_generate(ctx, gf, args, obs, genc_key_particle(key, (uint32_t)s), m,
-                                     &lw);
+    genc_trace *t =
+        genc_gf_generate(ctx, gf, args, obs, genc_key_particle(key, (uint32_t)s), m, &lw);
     if (!t) {
       fprintf(stderr, "generate failed: %s\n", genc_ctx_error(ctx));
       exit(1);
@@ -135,7 +135,8 @@ static genc_array *sites(genc_rt *rt, genc_array *const *args, void *user) {
   (void)args, (void)user;
   genc_ctx *ctx = genc_rt_ctx(rt);
   genc_array *last = NULL;
-  for (int i = 0; i < K; i++) last = genc_rt_trace(rt, genc_idx(i), genc_normal(ctx, 0.0, 1.0));
+  for (int i = 0; i < K; i++)
+    last = genc_rt_trace(rt, genc_idx(i), genc_normal(ctx, 0.0, 1.0));
   return last;
 }
 
@@ -207,7 +208,8 @@ int main(int argc, char **argv) {
   genc_ctx *ctx = genc_ctx_create(NULL, NULL);
   genc_gf *gf = genc_gf_dynamic("b1", b1, 2, NULL);
   double x2[K];
-  for (int i = 0; i < K; i++) x2[i] = X[i] * X[i];
+  for (int i = 0; i < K; i++)
+    x2[i] = X[i] * X[i];
   genc_array *args[2] = {genc_array_vec(ctx, K, X), genc_array_vec(ctx, K, x2)};
   genc_choicemap *obs = genc_choicemap_new(ctx);
   genc_choicemap_set(ctx, obs, GENC_SYM("y"), genc_array_vec(ctx, K, Y));
@@ -217,7 +219,8 @@ int main(int argc, char **argv) {
          "hand est");
   for (int e = 3; e <= 7; e++) {
     int64_t n = 1;
-    for (int i = 0; i < e; i++) n *= 10;
+    for (int i = 0; i < e; i++)
+      n *= 10;
     if (e > maxexp) {
       printf("%10lld skipped (largest exponent %d; pass it as argv[1])\n", (long long)n, maxexp);
       continue;

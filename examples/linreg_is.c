@@ -68,7 +68,8 @@ int main(void) {
 
   /* self-normalized weights, stable: subtract the max log weight */
   double mx = -INFINITY, sw = 0, sw2 = 0, ms = 0, mc = 0;
-  for (int64_t i = 0; i < n; i++) mx = fmax(mx, w[i]);
+  for (int64_t i = 0; i < n; i++)
+    mx = fmax(mx, w[i]);
   for (int64_t i = 0; i < n; i++) {
     double e = exp(w[i] - mx);
     sw += e, sw2 += e * e, ms += e * s[i], mc += e * c[i];

@@ -24,8 +24,8 @@ static inline genc_array *m_vector(genc_rt *rt, genc_array *const *args, void *u
   genc_array *mu = genc_add(ctx, genc_mul(ctx, slope, args[0]), b);
   genc_array *y = GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 1.0));
   int64_t two = 2;
-  GENC_TRACE(rt, "z", genc_broadcasted_normal(ctx, genc_array_zeros(ctx, GENC_F64, 1, &two, 0),
-                                              1.0));
+  GENC_TRACE(rt, "z",
+             genc_broadcasted_normal(ctx, genc_array_zeros(ctx, GENC_F64, 1, &two, 0), 1.0));
   return y;
 }
 

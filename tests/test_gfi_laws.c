@@ -27,7 +27,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fixture *f = *state;
   genc_gf *g[] = {f->scalar, f->vector, f->inner, f->spliced, f->mid, f->top, f->branch};
-  for (size_t i = 0; i < sizeof g / sizeof *g; i++) genc_gf_free(g[i]);
+  for (size_t i = 0; i < sizeof g / sizeof *g; i++)
+    genc_gf_free(g[i]);
   genc_ctx_destroy(f->ctx);
   free(f);
   return 0;
@@ -72,8 +73,7 @@ static void check_laws(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, uint
   genc_choicemap_free(disc);
   genc_trace_free(u);
   genc_choicemap *empty = genc_choicemap_new(ctx);
-  u = genc_gf_update(ctx, t, args ? args : (genc_array *const[]){NULL}, NULL, empty, key, &w,
-                     NULL);
+  u = genc_gf_update(ctx, t, args ? args : (genc_array *const[]){NULL}, NULL, empty, key, &w, NULL);
   T_OK(ctx, u);
   T_CLOSE(t_item(ctx, w), 0.0, 1e-12);
   assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, u), cm));
@@ -146,7 +146,8 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
   genc_array *w = NULL;
   genc_trace *g = genc_gf_generate(ctx, gf, args, genc_trace_choices(ctx, p0), key, n, &w);
   T_OK(ctx, g);
-  for (int i = 0; i < n; i++) T_CLOSE(t_at(ctx, w, i), t_item(ctx, genc_trace_score(p0)), 1e-12);
+  for (int i = 0; i < n; i++)
+    T_CLOSE(t_at(ctx, w, i), t_item(ctx, genc_trace_score(p0)), 1e-12);
   /* batched regenerate of everything equals single regenerates of the particles */
   genc_key k2 = genc_key_from_seed(seed + 3);
   genc_trace *r = genc_gf_regenerate(ctx, bt, args, NULL, genc_selection_all(), k2, &w);
@@ -158,7 +159,8 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
         genc_gf_regenerate(ctx, p, args, NULL, genc_selection_all(), genc_key_particle(k2, i), &ws);
     T_OK(ctx, rs);
     genc_trace *rp = genc_trace_particle(ctx, r, i);
-    assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, rs), genc_trace_choices(ctx, rp)));
+    assert_true(
+        genc_choicemap_equal(ctx, genc_trace_choices(ctx, rs), genc_trace_choices(ctx, rp)));
     T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
     genc_trace_free(p);
     genc_trace_free(rs);
@@ -182,30 +184,34 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
 
 static void test_scalar(void **state) {
   fixture *f = *state;
-  for (uint64_t s = 1; s <= 3; s++) check_laws(f->ctx, f->scalar, NULL, s);
+  for (uint64_t s = 1; s <= 3; s++)
+    check_laws(f->ctx, f->scalar, NULL, s);
   check_batched(f->ctx, f->scalar, NULL, 11);
 }
 
 static void test_vector(void **state) {
   fixture *f = *state;
-  for (uint64_t s = 1; s <= 3; s++) check_laws(f->ctx, f->vector, &f->xs, s);
+  for (uint64_t s = 1; s <= 3; s++)
+    check_laws(f->ctx, f->vector, &f->xs, s);
   check_batched(f->ctx, f->vector, &f->xs, 12);
 }
 
 static void test_spliced(void **state) {
   fixture *f = *state;
-  for (uint64_t s = 1; s <= 3; s++) check_laws(f->ctx, f->spliced, NULL, s);
+  for (uint64_t s = 1; s <= 3; s++)
+    check_laws(f->ctx, f->spliced, NULL, s);
   check_batched(f->ctx, f->spliced, NULL, 13);
 }
 
 static void test_nested3(void **state) {
   fixture *f = *state;
-  for (uint64_t s = 1; s <= 3; s++) check_laws(f->ctx, f->top, NULL, s);
+  for (uint64_t s = 1; s <= 3; s++)
+    check_laws(f->ctx, f->top, NULL, s);
   check_batched(f->ctx, f->top, NULL, 14);
   /* the deepest choice lives at mid/leaf/w */
   genc_trace *t = genc_gf_simulate(f->ctx, f->top, NULL, genc_key_from_seed(5), 0);
-  T_OK(f->ctx, genc_trace_get(f->ctx, t,
-                              GENC_PATH(GENC_SYM("mid"), GENC_SYM("leaf"), GENC_SYM("w"))));
+  T_OK(f->ctx,
+       genc_trace_get(f->ctx, t, GENC_PATH(GENC_SYM("mid"), GENC_SYM("leaf"), GENC_SYM("w"))));
   genc_trace_free(t);
 }
 
@@ -224,9 +230,8 @@ static void test_branch(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_scalar),  cmocka_unit_test(test_vector),
-      cmocka_unit_test(test_spliced), cmocka_unit_test(test_nested3),
-      cmocka_unit_test(test_branch),
+      cmocka_unit_test(test_scalar),  cmocka_unit_test(test_vector), cmocka_unit_test(test_spliced),
+      cmocka_unit_test(test_nested3), cmocka_unit_test(test_branch),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,7 +28,8 @@ static genc_choicemap *linreg_choices(double slope, double b) {
   genc_choicemap *cm = genc_choicemap_new(ctx);
   genc_choicemap_set(ctx, cm, GENC_SYM("slope"), genc_scalar(ctx, slope));
   genc_choicemap_set(ctx, cm, GENC_SYM("b"), genc_scalar(ctx, b));
-  for (int i = 0; i < 4; i++) genc_choicemap_set(ctx, cm, genc_idx(i), genc_scalar(ctx, YS[i]));
+  for (int i = 0; i < 4; i++)
+    genc_choicemap_set(ctx, cm, genc_idx(i), genc_scalar(ctx, YS[i]));
   return cm;
 }
 
@@ -40,7 +41,8 @@ static void test_assess_linreg(void **s) {
   genc_array *xs = genc_array_vec(ctx, 4, XS);
   genc_choicemap *cm = linreg_choices(1.5, -0.5);
   double expect = lnorm(1.5, 0, 10) + lnorm(-0.5, 0, 10);
-  for (int i = 0; i < 4; i++) expect += lnorm(YS[i], 1.5 * XS[i] - 0.5, 1);
+  for (int i = 0; i < 4; i++)
+    expect += lnorm(YS[i], 1.5 * XS[i] - 0.5, 1);
   genc_array *ret = NULL, *w = genc_gf_assess(ctx, gf, &xs, cm, &ret);
   T_OK(ctx, w);
   T_CLOSE(t_item(ctx, w), expect, 1e-13);
@@ -114,8 +116,8 @@ static void test_regenerate_weight(void **s) {
   assert_int_equal(genc_gf_edit(ctx, er.trace, &er.backward, genc_key_from_seed(7), &back),
                    GENC_OK);
   T_CLOSE(t_item(ctx, back.weight), -t_item(ctx, er.weight), 1e-13);
-  assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, back.trace),
-                                   genc_trace_choices(ctx, t)));
+  assert_true(
+      genc_choicemap_equal(ctx, genc_trace_choices(ctx, back.trace), genc_trace_choices(ctx, t)));
   genc_edit_result_clear(&back);
   genc_edit_result_clear(&er);
 

@@ -17,17 +17,17 @@
 #include "genc.h"
 
 /* Fail the test with the context's message when x is NULL. */
-#define T_OK(ctx, x)                                                                           \
-  do {                                                                                         \
-    if (!(x)) fail_msg("%s failed: %s", #x, genc_ctx_error(ctx));                              \
+#define T_OK(ctx, x)                                                                               \
+  do {                                                                                             \
+    if (!(x)) fail_msg("%s failed: %s", #x, genc_ctx_error(ctx));                                  \
   } while (0)
 
 /* Assert |a - b| <= tol * max(1, |b|) (relative, absolute near zero). */
-#define T_CLOSE(a, b, tol)                                                                     \
-  do {                                                                                         \
-    double a_ = (a), b_ = (b), t_ = (tol) * fmax(1.0, fabs(b_));                               \
-    if (!(fabs(a_ - b_) <= t_) && !(isnan(a_) && isnan(b_)) && !(a_ == b_))                   \
-      fail_msg("%s = %.17g, expected %.17g (tol %.3g)", #a, a_, b_, t_);                       \
+#define T_CLOSE(a, b, tol)                                                                         \
+  do {                                                                                             \
+    double a_ = (a), b_ = (b), t_ = (tol)*fmax(1.0, fabs(b_));                                     \
+    if (!(fabs(a_ - b_) <= t_) && !(isnan(a_) && isnan(b_)) && !(a_ == b_))                        \
+      fail_msg("%s = %.17g, expected %.17g (tol %.3g)", #a, a_, b_, t_);                           \
   } while (0)
 
 /* Read the single value of a shared scalar array. */

@@ -60,15 +60,15 @@ genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v);
  * With @p n > 0 the buffer holds n particles one after the other (the particle
  * axis is the slowest); n == 0 makes a shared array.
  */
-genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                            int64_t n, const void *data);
+genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
+                            const void *data);
 /** Shorthand: shared 1-d f64 array of length @p len copied from @p data. */
 genc_array *genc_array_vec(genc_ctx *ctx, int64_t len, const double *data);
 /** Shared f64 array of shape [rows, cols] copied from row-major @p data. */
 genc_array *genc_array_mat(genc_ctx *ctx, int64_t rows, int64_t cols, const double *data);
 /** Array filled with @p v (batched over @p n particles if n > 0). */
-genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                            int64_t n, double v);
+genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
+                            double v);
 /** genc_array_full with v = 0. */
 genc_array *genc_array_zeros(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
                              int64_t n);
@@ -78,8 +78,7 @@ genc_array *genc_array_ones(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_
 /** Zeros with the dtype, shape and particle count of @p like. */
 genc_array *genc_array_zeros_like(genc_ctx *ctx, const genc_array *like);
 /** 1-d array start, start+step, ... < stop. */
-genc_array *genc_array_arange(genc_ctx *ctx, genc_dtype dt, double start, double stop,
-                              double step);
+genc_array *genc_array_arange(genc_ctx *ctx, genc_dtype dt, double start, double stop, double step);
 /** 1-d array of @p num points from @p start to @p stop, both included. */
 genc_array *genc_array_linspace(genc_ctx *ctx, genc_dtype dt, double start, double stop,
                                 int64_t num);
@@ -141,17 +140,56 @@ void genc_array_release(genc_array *a);
 
 /** Unary op codes (genc_unary() and the backend use them). */
 typedef enum genc_unary_op {
-  GENC_NEG, GENC_ABS, GENC_SIGN, GENC_EXP, GENC_EXPM1, GENC_LOG, GENC_LOG1P, GENC_SQRT,
-  GENC_SQUARE, GENC_SIN, GENC_COS, GENC_TAN, GENC_TANH, GENC_SIGMOID, GENC_LOG_SIGMOID,
-  GENC_SOFTPLUS, GENC_ERF, GENC_ERFC, GENC_ERFINV, GENC_LGAMMA, GENC_DIGAMMA,
-  GENC_TRIGAMMA, GENC_FLOOR, GENC_CEIL, GENC_ROUND, GENC_ISFINITE, GENC_NOT,
-  GENC_RECIPROCAL, GENC_UNARY_COUNT
+  GENC_NEG,
+  GENC_ABS,
+  GENC_SIGN,
+  GENC_EXP,
+  GENC_EXPM1,
+  GENC_LOG,
+  GENC_LOG1P,
+  GENC_SQRT,
+  GENC_SQUARE,
+  GENC_SIN,
+  GENC_COS,
+  GENC_TAN,
+  GENC_TANH,
+  GENC_SIGMOID,
+  GENC_LOG_SIGMOID,
+  GENC_SOFTPLUS,
+  GENC_ERF,
+  GENC_ERFC,
+  GENC_ERFINV,
+  GENC_LGAMMA,
+  GENC_DIGAMMA,
+  GENC_TRIGAMMA,
+  GENC_FLOOR,
+  GENC_CEIL,
+  GENC_ROUND,
+  GENC_ISFINITE,
+  GENC_NOT,
+  GENC_RECIPROCAL,
+  GENC_UNARY_COUNT
 } genc_unary_op;
 
 /** Binary op codes. */
 typedef enum genc_binary_op {
-  GENC_ADD, GENC_SUB, GENC_MUL, GENC_DIV, GENC_POW, GENC_MAXIMUM, GENC_MINIMUM, GENC_ATAN2,
-  GENC_EQ, GENC_NE, GENC_LT, GENC_LE, GENC_GT, GENC_GE, GENC_AND, GENC_OR, GENC_BINARY_COUNT
+  GENC_ADD,
+  GENC_SUB,
+  GENC_MUL,
+  GENC_DIV,
+  GENC_POW,
+  GENC_MAXIMUM,
+  GENC_MINIMUM,
+  GENC_ATAN2,
+  GENC_EQ,
+  GENC_NE,
+  GENC_LT,
+  GENC_LE,
+  GENC_GT,
+  GENC_GE,
+  GENC_AND,
+  GENC_OR,
+  GENC_BINARY_COUNT
 } genc_binary_op;
 
 /** Apply unary op @p op elementwise (integer inputs of float ops become f64). */
@@ -159,49 +197,49 @@ genc_array *genc_unary(genc_ctx *ctx, genc_unary_op op, genc_array *x);
 /** Apply binary op @p op with broadcasting and type promotion. */
 genc_array *genc_binary(genc_ctx *ctx, genc_binary_op op, genc_array *a, genc_array *b);
 
-genc_array *genc_neg(genc_ctx *ctx, genc_array *x);          /**< -x */
-genc_array *genc_abs(genc_ctx *ctx, genc_array *x);          /**< |x| */
-genc_array *genc_sign(genc_ctx *ctx, genc_array *x);         /**< -1, 0 or 1 */
-genc_array *genc_exp(genc_ctx *ctx, genc_array *x);          /**< e^x */
-genc_array *genc_expm1(genc_ctx *ctx, genc_array *x);        /**< e^x - 1 */
-genc_array *genc_log(genc_ctx *ctx, genc_array *x);          /**< natural log */
-genc_array *genc_log1p(genc_ctx *ctx, genc_array *x);        /**< log(1 + x) */
-genc_array *genc_sqrt(genc_ctx *ctx, genc_array *x);         /**< square root */
-genc_array *genc_square(genc_ctx *ctx, genc_array *x);       /**< x^2 */
-genc_array *genc_sin(genc_ctx *ctx, genc_array *x);          /**< sine */
-genc_array *genc_cos(genc_ctx *ctx, genc_array *x);          /**< cosine */
-genc_array *genc_tan(genc_ctx *ctx, genc_array *x);          /**< tangent */
-genc_array *genc_tanh(genc_ctx *ctx, genc_array *x);         /**< hyperbolic tangent */
-genc_array *genc_sigmoid(genc_ctx *ctx, genc_array *x);      /**< 1 / (1 + e^-x) */
-genc_array *genc_log_sigmoid(genc_ctx *ctx, genc_array *x);  /**< log sigmoid(x), stable */
-genc_array *genc_softplus(genc_ctx *ctx, genc_array *x);     /**< log(1 + e^x), stable */
-genc_array *genc_erf(genc_ctx *ctx, genc_array *x);          /**< error function */
-genc_array *genc_erfc(genc_ctx *ctx, genc_array *x);         /**< 1 - erf(x), accurate in tails */
-genc_array *genc_erfinv(genc_ctx *ctx, genc_array *x);       /**< inverse of erf on (-1, 1) */
-genc_array *genc_lgamma(genc_ctx *ctx, genc_array *x);       /**< log |Gamma(x)| */
-genc_array *genc_digamma(genc_ctx *ctx, genc_array *x);      /**< d/dx lgamma */
-genc_array *genc_trigamma(genc_ctx *ctx, genc_array *x);     /**< d/dx digamma */
-genc_array *genc_floor(genc_ctx *ctx, genc_array *x);        /**< round down (zero gradient) */
-genc_array *genc_ceil(genc_ctx *ctx, genc_array *x);         /**< round up (zero gradient) */
-genc_array *genc_round(genc_ctx *ctx, genc_array *x);        /**< round half away from zero */
-genc_array *genc_isfinite(genc_ctx *ctx, genc_array *x);     /**< bool: not inf, not NaN */
-genc_array *genc_logical_not(genc_ctx *ctx, genc_array *x);  /**< bool: !x */
-genc_array *genc_reciprocal(genc_ctx *ctx, genc_array *x);   /**< 1 / x */
+genc_array *genc_neg(genc_ctx *ctx, genc_array *x);         /**< -x */
+genc_array *genc_abs(genc_ctx *ctx, genc_array *x);         /**< |x| */
+genc_array *genc_sign(genc_ctx *ctx, genc_array *x);        /**< -1, 0 or 1 */
+genc_array *genc_exp(genc_ctx *ctx, genc_array *x);         /**< e^x */
+genc_array *genc_expm1(genc_ctx *ctx, genc_array *x);       /**< e^x - 1 */
+genc_array *genc_log(genc_ctx *ctx, genc_array *x);         /**< natural log */
+genc_array *genc_log1p(genc_ctx *ctx, genc_array *x);       /**< log(1 + x) */
+genc_array *genc_sqrt(genc_ctx *ctx, genc_array *x);        /**< square root */
+genc_array *genc_square(genc_ctx *ctx, genc_array *x);      /**< x^2 */
+genc_array *genc_sin(genc_ctx *ctx, genc_array *x);         /**< sine */
+genc_array *genc_cos(genc_ctx *ctx, genc_array *x);         /**< cosine */
+genc_array *genc_tan(genc_ctx *ctx, genc_array *x);         /**< tangent */
+genc_array *genc_tanh(genc_ctx *ctx, genc_array *x);        /**< hyperbolic tangent */
+genc_array *genc_sigmoid(genc_ctx *ctx, genc_array *x);     /**< 1 / (1 + e^-x) */
+genc_array *genc_log_sigmoid(genc_ctx *ctx, genc_array *x); /**< log sigmoid(x), stable */
+genc_array *genc_softplus(genc_ctx *ctx, genc_array *x);    /**< log(1 + e^x), stable */
+genc_array *genc_erf(genc_ctx *ctx, genc_array *x);         /**< error function */
+genc_array *genc_erfc(genc_ctx *ctx, genc_array *x);        /**< 1 - erf(x), accurate in tails */
+genc_array *genc_erfinv(genc_ctx *ctx, genc_array *x);      /**< inverse of erf on (-1, 1) */
+genc_array *genc_lgamma(genc_ctx *ctx, genc_array *x);      /**< log |Gamma(x)| */
+genc_array *genc_digamma(genc_ctx *ctx, genc_array *x);     /**< d/dx lgamma */
+genc_array *genc_trigamma(genc_ctx *ctx, genc_array *x);    /**< d/dx digamma */
+genc_array *genc_floor(genc_ctx *ctx, genc_array *x);       /**< round down (zero gradient) */
+genc_array *genc_ceil(genc_ctx *ctx, genc_array *x);        /**< round up (zero gradient) */
+genc_array *genc_round(genc_ctx *ctx, genc_array *x);       /**< round half away from zero */
+genc_array *genc_isfinite(genc_ctx *ctx, genc_array *x);    /**< bool: not inf, not NaN */
+genc_array *genc_logical_not(genc_ctx *ctx, genc_array *x); /**< bool: !x */
+genc_array *genc_reciprocal(genc_ctx *ctx, genc_array *x);  /**< 1 / x */
 
-genc_array *genc_add(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a + b */
-genc_array *genc_sub(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a - b */
-genc_array *genc_mul(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a * b */
-genc_array *genc_div(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a / b */
-genc_array *genc_pow(genc_ctx *ctx, genc_array *a, genc_array *b);      /**< a ^ b */
-genc_array *genc_maximum(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< max(a, b) */
-genc_array *genc_minimum(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< min(a, b) */
-genc_array *genc_atan2(genc_ctx *ctx, genc_array *a, genc_array *b);    /**< atan2(a, b) */
-genc_array *genc_eq(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a == b */
-genc_array *genc_ne(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a != b */
-genc_array *genc_lt(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a < b */
-genc_array *genc_le(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a <= b */
-genc_array *genc_gt(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a > b */
-genc_array *genc_ge(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< bool a >= b */
+genc_array *genc_add(genc_ctx *ctx, genc_array *a, genc_array *b);         /**< a + b */
+genc_array *genc_sub(genc_ctx *ctx, genc_array *a, genc_array *b);         /**< a - b */
+genc_array *genc_mul(genc_ctx *ctx, genc_array *a, genc_array *b);         /**< a * b */
+genc_array *genc_div(genc_ctx *ctx, genc_array *a, genc_array *b);         /**< a / b */
+genc_array *genc_pow(genc_ctx *ctx, genc_array *a, genc_array *b);         /**< a ^ b */
+genc_array *genc_maximum(genc_ctx *ctx, genc_array *a, genc_array *b);     /**< max(a, b) */
+genc_array *genc_minimum(genc_ctx *ctx, genc_array *a, genc_array *b);     /**< min(a, b) */
+genc_array *genc_atan2(genc_ctx *ctx, genc_array *a, genc_array *b);       /**< atan2(a, b) */
+genc_array *genc_eq(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a == b */
+genc_array *genc_ne(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a != b */
+genc_array *genc_lt(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a < b */
+genc_array *genc_le(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a <= b */
+genc_array *genc_gt(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a > b */
+genc_array *genc_ge(genc_ctx *ctx, genc_array *a, genc_array *b);          /**< bool a >= b */
 genc_array *genc_logical_and(genc_ctx *ctx, genc_array *a, genc_array *b); /**< bool a && b */
 genc_array *genc_logical_or(genc_ctx *ctx, genc_array *a, genc_array *b);  /**< bool a || b */
 
@@ -218,7 +256,13 @@ genc_array *genc_stop_gradient(genc_ctx *ctx, genc_array *x);
 
 /** Reduction op codes. */
 typedef enum genc_reduce_op {
-  GENC_RSUM, GENC_RPROD, GENC_RMAX, GENC_RMIN, GENC_RLOGSUMEXP, GENC_RARGMAX, GENC_RARGMIN
+  GENC_RSUM,
+  GENC_RPROD,
+  GENC_RMAX,
+  GENC_RMIN,
+  GENC_RLOGSUMEXP,
+  GENC_RARGMAX,
+  GENC_RARGMIN
 } genc_reduce_op;
 
 /**
@@ -226,15 +270,14 @@ typedef enum genc_reduce_op {
  * @p keepdims keeps reduced axes as size 1. A batched input stays batched: the
  * particle axis is never reduced here (see genc_particle_reduce()).
  */
-genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int naxes,
-                        const int *axes, bool keepdims);
+genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int naxes, const int *axes,
+                        bool keepdims);
 genc_array *genc_sum(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_mean(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_prod(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_max(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_min(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
-genc_array *genc_logsumexp(genc_ctx *ctx, genc_array *x, int naxes, const int *axes,
-                           bool keepdims);
+genc_array *genc_logsumexp(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 /** Index (i32) of the maximum along one axis. */
 genc_array *genc_argmax(genc_ctx *ctx, genc_array *x, int axis, bool keepdims);
 /** Index (i32) of the minimum along one axis. */
@@ -369,8 +412,7 @@ genc_status genc_vjp(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *arg
                      uint32_t wrt, genc_array *cot, genc_array **out, genc_array **grads);
 /** genc_vjp with cot = ones; f must return a 0-d (possibly batched) array. */
 genc_status genc_value_and_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args,
-                                void *user, uint32_t wrt, genc_array **value,
-                                genc_array **grads);
+                                void *user, uint32_t wrt, genc_array **value, genc_array **grads);
 
 /*
  * The tape, for layers that differentiate code they do not wrap in a genc_fn
@@ -416,7 +458,7 @@ static inline genc_array *genc__as_array_i(genc_ctx *ctx, long long v) {
  * The binary ops below are wrapped so that model code may write
  * `genc_mul(ctx, x, 2.0)`.
  */
-#define GENC_A(ctx, x)                                                                         \
+#define GENC_A(ctx, x)                                                                             \
   _Generic((x),                                                                               \
       genc_array *: genc__as_array_id,                                                         \
       const genc_array *: genc__as_array_id,                                                   \
@@ -440,7 +482,7 @@ static inline genc_array *genc__as_array_i(genc_ctx *ctx, long long v) {
 #define genc_le(ctx, a, b) genc_le((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
 #define genc_gt(ctx, a, b) genc_gt((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
 #define genc_ge(ctx, a, b) genc_ge((ctx), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
-#define genc_where(ctx, c, a, b)                                                               \
+#define genc_where(ctx, c, a, b)                                                                   \
   genc_where((ctx), GENC_A((ctx), (c)), GENC_A((ctx), (a)), GENC_A((ctx), (b)))
 #endif
 

@@ -239,9 +239,8 @@ genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
  * propose(x) -> (c, w = log p(c; x)): a new choice map owned by the caller;
  * @p weight and @p retval may be NULL.
  */
-genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                                genc_key key, int64_t n, genc_array **weight,
-                                genc_array **retval);
+genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
+                                int64_t n, genc_array **weight, genc_array **retval);
 
 /**
  * update(t, x', argdiffs, u) -> (t', w, discard). @p args NULL keeps the old
@@ -313,9 +312,8 @@ void genc_edit_result_clear(genc_edit_result *r);
  * same addresses (new maps; either may be NULL). Batched traces give
  * per-particle gradients. Runs a tape, so it fails if one is recording.
  */
-genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t,
-                                     const genc_selection *s, genc_choicemap **values,
-                                     genc_choicemap **grads);
+genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t, const genc_selection *s,
+                                     genc_choicemap **values, genc_choicemap **grads);
 
 /**
  * Argument gradients: grads[i] = d score / d arg i for every argument the
@@ -363,7 +361,7 @@ typedef genc_array *(*genc_array_map_fn)(genc_ctx *ctx, genc_array *x, void *use
 
 /** The table that defines a kind of generative function. */
 typedef struct genc_gf_type {
-  const char *name;                          /**< e.g. "dynamic", "map" */
+  const char *name; /**< e.g. "dynamic", "map" */
   genc_gfi_op simulate, generate, update, regenerate, assess, project;
   /** A new trace whose every array is f(array); @p n is the new particle count. */
   genc_trace *(*trace_map)(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
@@ -387,8 +385,8 @@ void *genc_gf_impl(const genc_gf *gf);
  * @p retval and @p score (all retained) with implementation data @p impl
  * (owned, freed by the type's trace_free). NULL on NOMEM.
  */
-genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                            genc_array *retval, genc_array *score, int64_t n, void *impl);
+genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
+                            genc_array *score, int64_t n, void *impl);
 /** The implementation data of a trace. */
 void *genc_trace_impl(const genc_trace *t);
 

@@ -30,15 +30,16 @@ static genc_node *node_new(genc_ctx *ctx, const genc_prim *prim, int nin, genc_a
   }
   nd->prim = prim;
   nd->nin = nin;
-  for (int i = 0; i < nin; i++) nd->in[i] = genc_array_retain(in[i]);
+  for (int i = 0; i < nin; i++)
+    nd->in[i] = genc_array_retain(in[i]);
   nd->out = genc_array_retain(out);
   if (p) nd->p = *p;
   out->node = nd;
   return nd;
 }
 
-genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin,
-                           genc_array *const *in, const genc_params *p) {
+genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
+                           const genc_params *p) {
   genc_array *out = prim->forward(ctx, in, p);
   if (!out || !ctx->tape || ctx->no_record || !prim->vjp) return out;
   bool tracked = false;
@@ -89,7 +90,8 @@ void genc_tape_end(genc_ctx *ctx) {
   for (int64_t i = t->len - 1; i >= 0; i--) {
     genc_node *nd = t->nodes[i];
     nd->out->node = NULL;
-    for (int k = 0; k < nd->nin; k++) genc_array_release(nd->in[k]);
+    for (int k = 0; k < nd->nin; k++)
+      genc_array_release(nd->in[k]);
     genc_array_release(nd->out);
     genc_array_release(nd->cot);
     free(nd);
@@ -128,7 +130,8 @@ genc_status genc_tape_backward(genc_ctx *ctx, genc_array *out, genc_array *cot, 
                                genc_array *const *leaves, genc_array **grads) {
   if (!ctx->tape) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_tape_backward: no tape");
   if (!out) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
-  for (int i = 0; i < n; i++) grads[i] = NULL;
+  for (int i = 0; i < n; i++)
+    grads[i] = NULL;
   genc_tape *t = ctx->tape;
   genc_status st = GENC_OK;
   ctx->no_record = true;
@@ -195,7 +198,6 @@ genc_status genc_vjp(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *arg
 }
 
 genc_status genc_value_and_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args,
-                                void *user, uint32_t wrt, genc_array **value,
-                                genc_array **grads) {
+                                void *user, uint32_t wrt, genc_array **value, genc_array **grads) {
   return genc_vjp(ctx, f, nargs, args, user, wrt, NULL, value, grads);
 }

@@ -5,8 +5,8 @@
 
 #include "array/internal.h"
 
-static genc_array *full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                        int64_t n, double v) {
+static genc_array *full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
+                        double v) {
   if (!ctx) return NULL;
   if ((unsigned)dt > GENC_BOOL) {
     genc_ctx_fail(ctx, GENC_ERR_DTYPE, "unknown dtype %d", (int)dt);
@@ -39,8 +39,8 @@ genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v) {
   return a;
 }
 
-genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                            int64_t n, double v) {
+genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
+                            double v) {
   return full(ctx, dt, ndim, shape, n, v);
 }
 
@@ -59,8 +59,8 @@ genc_array *genc_array_zeros_like(genc_ctx *ctx, const genc_array *like) {
   return full(ctx, (genc_dtype)like->dtype, like->ndim, like->shape, like->n, 0.0);
 }
 
-genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                            int64_t n, const void *data) {
+genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
+                            const void *data) {
   if (!ctx) return NULL;
   if (!data) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_from: NULL data");
@@ -112,7 +112,8 @@ genc_array *genc_array_arange(genc_ctx *ctx, genc_dtype dt, double start, double
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_arange: out of memory");
     return NULL;
   }
-  for (int64_t i = 0; i < len; i++) v[i] = start + (double)i * step;
+  for (int64_t i = 0; i < len; i++)
+    v[i] = start + (double)i * step;
   genc_array *a = from_doubles(ctx, dt, len, v);
   free(v);
   return a;
@@ -131,7 +132,8 @@ genc_array *genc_array_linspace(genc_ctx *ctx, genc_dtype dt, double start, doub
     return NULL;
   }
   double step = num > 1 ? (stop - start) / (double)(num - 1) : 0;
-  for (int64_t i = 0; i < num; i++) v[i] = start + (double)i * step;
+  for (int64_t i = 0; i < num; i++)
+    v[i] = start + (double)i * step;
   if (num > 1) v[num - 1] = stop;
   genc_array *a = from_doubles(ctx, dt, num, v);
   free(v);
@@ -149,7 +151,8 @@ genc_array *genc_array_eye(genc_ctx *ctx, genc_dtype dt, int64_t n) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_eye: out of memory");
     return NULL;
   }
-  for (int64_t i = 0; i < n; i++) v[i * n + i] = 1;
+  for (int64_t i = 0; i < n; i++)
+    v[i * n + i] = 1;
   genc_array *a = from_doubles(ctx, dt, n * n, v);
   free(v);
   int64_t s[2] = {n, n};
@@ -223,7 +226,8 @@ genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out,
   if (!tmp) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_copy_out: out of memory");
   genc_status st = genc_array_copy_raw(ctx, a, tmp, a->bytes);
   if (!st)
-    for (int64_t i = 0; i < n; i++) out[i] = elem_to_double(tmp, (genc_dtype)a->dtype, i);
+    for (int64_t i = 0; i < n; i++)
+      out[i] = elem_to_double(tmp, (genc_dtype)a->dtype, i);
   free(tmp);
   return st;
 }

@@ -97,9 +97,17 @@ const char *genc_dtype_name(genc_dtype dt) {
 size_t genc_dtype_size(genc_dtype dt) { return genc__esize(dt); }
 
 const char *genc_status_name(genc_status st) {
-  static const char *names[] = {"ok",         "shape error",  "dtype error",  "axis error",
-                                "bad argument", "particle-axis error", "out of memory",
-                                "domain error", "linear-algebra error", "address error",
-                                "backend error", "unsupported"};
+  static const char *names[] = {"ok",
+                                "shape error",
+                                "dtype error",
+                                "axis error",
+                                "bad argument",
+                                "particle-axis error",
+                                "out of memory",
+                                "domain error",
+                                "linear-algebra error",
+                                "address error",
+                                "backend error",
+                                "unsupported"};
   return (unsigned)st < sizeof names / sizeof *names ? names[st] : "unknown status";
 }

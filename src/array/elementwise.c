@@ -5,7 +5,9 @@
 
 /* ---- dtype rules ---- */
 
-static int rank(genc_dtype d) { return d == GENC_BOOL ? 0 : d == GENC_I32 ? 1 : d == GENC_F32 ? 2 : 3; }
+static int rank(genc_dtype d) {
+  return d == GENC_BOOL ? 0 : d == GENC_I32 ? 1 : d == GENC_F32 ? 2 : 3;
+}
 
 static genc_dtype promote2(const genc_array *a, const genc_array *b) {
   genc_dtype da = (genc_dtype)a->dtype, db = (genc_dtype)b->dtype;
@@ -31,8 +33,10 @@ genc_array *genc__cast_raw(genc_ctx *ctx, genc_array *x, genc_dtype dt) {
 static genc_dtype unary_dtype(genc_unary_op op, genc_dtype in) {
   switch (op) {
   case GENC_NOT: return GENC_BOOL;
-  case GENC_NEG: case GENC_ABS: case GENC_SIGN: case GENC_SQUARE:
-    return in == GENC_BOOL ? GENC_I32 : in;
+  case GENC_NEG:
+  case GENC_ABS:
+  case GENC_SIGN:
+  case GENC_SQUARE: return in == GENC_BOOL ? GENC_I32 : in;
   default: return genc__is_float(in) ? in : GENC_F64;
   }
 }
@@ -52,8 +56,7 @@ static genc_array *unary_fwd(genc_ctx *ctx, genc_array *const *in, const genc_pa
 #define B(op, a, b) genc_binary(ctx, op, a, b)
 #define C(v) genc_scalar_weak(ctx, v)
 
-static genc_status unary_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                             genc_array **ic) {
+static genc_status unary_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   genc_array *x = nd->in[0], *y = nd->out, *d = NULL;
   switch ((genc_unary_op)nd->p.op) {
   case GENC_NEG: ic[0] = U(GENC_NEG, g); return GENC_OK;
@@ -103,7 +106,7 @@ genc_array *genc_unary(genc_ctx *ctx, genc_unary_op op, genc_array *x) {
   return y;
 }
 
-#define UNARY(name, op)                                                                        \
+#define UNARY(name, op)                                                                            \
   genc_array *name(genc_ctx *ctx, genc_array *x) { return genc_unary(ctx, op, x); }
 UNARY(genc_neg, GENC_NEG)
 UNARY(genc_abs, GENC_ABS)
@@ -158,16 +161,15 @@ static genc_array *nary_out(genc_ctx *ctx, const char *name, int n, genc_array *
 }
 
 static const char *binary_name(genc_binary_op op) {
-  static const char *names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                                "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-                                "logical_or"};
+  static const char *names[] = {"add",     "sub",   "mul",         "div",       "pow", "maximum",
+                                "minimum", "atan2", "eq",          "ne",        "lt",  "le",
+                                "gt",      "ge",    "logical_and", "logical_or"};
   return (unsigned)op < GENC_BINARY_COUNT ? names[op] : "binary";
 }
 
 /* One-element operands of one dtype: the common case of scalar model code.
  * Skips promotion, broadcasting and planning. */
-static genc_array *binary_scalar(genc_ctx *ctx, genc_binary_op op, genc_array *a,
-                                 genc_array *b) {
+static genc_array *binary_scalar(genc_ctx *ctx, genc_binary_op op, genc_array *a, genc_array *b) {
   static const genc_bcast one = {.ndim = 1, .shape = {1}, .n = 1};
   genc_dtype dt = (genc_dtype)a->dtype;
   genc_array *y = genc__alloc(ctx, is_compare(op) ? GENC_BOOL : dt, 0, NULL, 0);
@@ -196,8 +198,7 @@ static genc_array *binary_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   return y;
 }
 
-static genc_status binary_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                              genc_array **ic) {
+static genc_status binary_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   genc_array *a = nd->in[0], *b = nd->in[1], *y = nd->out;
   switch ((genc_binary_op)nd->p.op) {
   case GENC_ADD: ic[0] = g, ic[1] = g; break;
@@ -262,9 +263,9 @@ genc_array *genc_binary(genc_ctx *ctx, genc_binary_op op, genc_array *a, genc_ar
 #undef genc_gt
 #undef genc_ge
 #undef genc_where
-#define BINARY(name, op)                                                                       \
-  genc_array *name(genc_ctx *ctx, genc_array *a, genc_array *b) {                              \
-    return genc_binary(ctx, op, a, b);                                                         \
+#define BINARY(name, op)                                                                           \
+  genc_array *name(genc_ctx *ctx, genc_array *a, genc_array *b) {                                  \
+    return genc_binary(ctx, op, a, b);                                                             \
   }
 BINARY(genc_add, GENC_ADD)
 BINARY(genc_sub, GENC_SUB)
@@ -300,8 +301,7 @@ static genc_array *where_fwd(genc_ctx *ctx, genc_array *const *in, const genc_pa
   return y;
 }
 
-static genc_status where_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                             genc_array **ic) {
+static genc_status where_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   genc_array *z = genc_array_zeros_like(ctx, g);
   ic[1] = genc_where(ctx, nd->in[0], g, z);
   ic[2] = genc_where(ctx, nd->in[0], z, g);
@@ -327,8 +327,7 @@ static genc_array *astype_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   return y;
 }
 
-static genc_status astype_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                              genc_array **ic) {
+static genc_status astype_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   (void)ctx;
   if (genc__is_float((genc_dtype)nd->in[0]->dtype)) ic[0] = g; /* unbroadcast casts back */
   return GENC_OK;

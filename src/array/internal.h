@@ -22,8 +22,8 @@ struct genc_array {
   int64_t n;    /* particles; 0 = shared */
   int64_t size; /* logical elements */
   int64_t shape[GENC_MAX_DIMS];
-  void *data;   /* backend memory, max(n,1) * size elements */
-  size_t bytes; /* allocated bytes of data */
+  void *data;             /* backend memory, max(n,1) * size elements */
+  size_t bytes;           /* allocated bytes of data */
   struct genc_node *node; /* tape node while a tape records */
   genc_array *next_free;
 };
@@ -92,8 +92,7 @@ struct genc_ctx {
 /* ---- helpers used across src/array ---- */
 
 /* Allocate an uninitialized array registered in the current scope. */
-genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                        int64_t n);
+genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n);
 /* Same shape/particles as @p like with dtype @p dt. */
 genc_array *genc__alloc_like(genc_ctx *ctx, const genc_array *like, genc_dtype dt);
 /* Physical element count. */
@@ -105,8 +104,8 @@ static inline bool genc__is_float(genc_dtype dt) { return dt == GENC_F64 || dt =
 
 /* The dispatch point: run prim->forward and, if a tape records and an input is
  * tracked, record the node. Every op goes through here. */
-genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin,
-                           genc_array *const *in, const genc_params *p);
+genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
+                           const genc_params *p);
 
 /* Format a shape as "[2, 3]" (with "N x " for batched) into buf. */
 const char *genc__shape_str(const genc_array *a, char *buf, size_t cap);
@@ -117,13 +116,15 @@ bool genc__check_in(genc_ctx *ctx, const char *op, int n, genc_array *const *in)
 /* Particle count of the result of combining arrays, or -1 with an error. */
 int64_t genc__join_particles(genc_ctx *ctx, const char *op, int n, genc_array *const *in);
 /* Broadcast logical shapes; false with an error naming op and shapes. */
-bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in,
-                            int *ndim, int64_t *shape);
+bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in, int *ndim,
+                            int64_t *shape);
 /* Build the collapsed iteration space of out against up to 3 inputs. */
-void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in,
-                      genc_bcast *g);
+void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in, genc_bcast *g);
 /* Convert dtype (no tape). */
 genc_array *genc__cast_raw(genc_ctx *ctx, genc_array *x, genc_dtype dt);
+/* Elementwise log N(x; mu, sigma), broadcast, in one pass (src/array/fused.c);
+ * differentiable in all three. Parameters are not checked here. */
+genc_array *genc__normal_logpdf(genc_ctx *ctx, genc_array *x, genc_array *mu, genc_array *sigma);
 /* Sum cot down to the shape/particles of like (vjp of broadcasting). */
 genc_array *genc__unbroadcast(genc_ctx *ctx, genc_array *cot, const genc_array *like);
 /* Row-major strides of the physical shape (particle axis first). */

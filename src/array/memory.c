@@ -24,8 +24,7 @@ static void array_free(genc_array *a) {
   ctx->free_arrays = a;
 }
 
-genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                        int64_t n) {
+genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
   int64_t size = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) {
@@ -60,7 +59,8 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
   a->weak = 0;
   a->n = n;
   a->size = size;
-  for (int i = 0; i < ndim; i++) a->shape[i] = shape[i];
+  for (int i = 0; i < ndim; i++)
+    a->shape[i] = shape[i];
   a->node = NULL;
   a->bytes = (size_t)((n ? n : 1) * size) * genc__esize(dt);
   a->data = NULL;
@@ -104,12 +104,14 @@ int64_t genc_scope_begin(genc_ctx *ctx) {
 
 void genc_scope_end(genc_ctx *ctx, int64_t mark) {
   if (mark < 0 || mark > ctx->reg_len) return;
-  while (ctx->reg_len > mark) genc_array_release(ctx->reg[--ctx->reg_len]);
+  while (ctx->reg_len > mark)
+    genc_array_release(ctx->reg[--ctx->reg_len]);
   if (ctx->scope_depth > 0) ctx->scope_depth--;
 }
 
 void genc_scope_end_keep(genc_ctx *ctx, int64_t mark, genc_array *const *keep, int nkeep) {
-  for (int i = 0; i < nkeep; i++) genc_array_retain(keep[i]);
+  for (int i = 0; i < nkeep; i++)
+    genc_array_retain(keep[i]);
   genc_scope_end(ctx, mark);
   for (int i = 0; i < nkeep; i++)
     if (keep[i] && !reg_push(ctx, keep[i])) {

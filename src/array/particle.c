@@ -174,7 +174,8 @@ genc_array *genc_particle_stack(genc_ctx *ctx, int n, genc_array *const *xs) {
 static genc_array *pcat_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
   int n = p->naxes;
   int64_t total = 0;
-  for (int k = 0; k < n; k++) total += in[k]->n;
+  for (int k = 0; k < n; k++)
+    total += in[k]->n;
   genc_array *y = genc__alloc(ctx, (genc_dtype)in[0]->dtype, in[0]->ndim, in[0]->shape, total);
   if (!y) return NULL;
   size_t off = 0;
@@ -209,14 +210,16 @@ genc_array *genc_particle_concat(genc_ctx *ctx, int n, genc_array *const *xs) {
     if (!xs[k]->n) {
       genc_ctx_fail(ctx, GENC_ERR_PARTICLE,
                     "particle_concat: array %d is shared; give it particles with "
-                    "genc_particle_broadcast first", k);
+                    "genc_particle_broadcast first",
+                    k);
       return NULL;
     }
     if (xs[k]->ndim != xs[0]->ndim || xs[k]->dtype != xs[0]->dtype ||
         memcmp(xs[k]->shape, xs[0]->shape, (size_t)xs[0]->ndim * sizeof(int64_t))) {
-      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "particle_concat: array %d (%s %s) differs from array 0 (%s %s)",
-                    k, genc_dtype_name((genc_dtype)xs[k]->dtype), genc__shape_str(xs[k], b1, sizeof b1),
-                    genc_dtype_name((genc_dtype)xs[0]->dtype), genc__shape_str(xs[0], b2, sizeof b2));
+      genc_ctx_fail(
+          ctx, GENC_ERR_SHAPE, "particle_concat: array %d (%s %s) differs from array 0 (%s %s)", k,
+          genc_dtype_name((genc_dtype)xs[k]->dtype), genc__shape_str(xs[k], b1, sizeof b1),
+          genc_dtype_name((genc_dtype)xs[0]->dtype), genc__shape_str(xs[0], b2, sizeof b2));
       return NULL;
     }
   }
@@ -229,7 +232,8 @@ genc_array *genc_particle_concat(genc_ctx *ctx, int n, genc_array *const *xs) {
     genc_array *grp[GENC_MAX_INPUTS];
     int m = 0;
     if (acc) grp[m++] = acc;
-    while (m < GENC_MAX_INPUTS && k < n) grp[m++] = xs[k++];
+    while (m < GENC_MAX_INPUTS && k < n)
+      grp[m++] = xs[k++];
     acc = genc_particle_concat(ctx, m, grp);
   }
   return acc;

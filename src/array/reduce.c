@@ -15,13 +15,18 @@ static genc_array *reduce_axis(genc_ctx *ctx, genc_reduce_op op, genc_array *x, 
   int64_t ps[GENC_PDIMS];
   genc__phys_shape(x, &pnd, ps);
   int64_t outer = 1, inner = 1;
-  for (int d = 0; d < pax; d++) outer *= ps[d];
-  for (int d = pax + 1; d < pnd; d++) inner *= ps[d];
+  for (int d = 0; d < pax; d++)
+    outer *= ps[d];
+  for (int d = pax + 1; d < pnd; d++)
+    inner *= ps[d];
   int64_t shape[GENC_MAX_DIMS];
-  for (int d = 0; d < x->ndim; d++) shape[d] = x->shape[d];
+  for (int d = 0; d < x->ndim; d++)
+    shape[d] = x->shape[d];
   int64_t n = x->n;
-  if (pax == 0) n = 0;
-  else shape[pax - 1] = 1;
+  if (pax == 0)
+    n = 0;
+  else
+    shape[pax - 1] = 1;
   genc_dtype odt = op == GENC_RARGMAX || op == GENC_RARGMIN ? GENC_I32 : (genc_dtype)x->dtype;
   genc_array *y = genc__alloc(ctx, odt, x->ndim, shape, n);
   if (y && y->bytes)
@@ -38,13 +43,16 @@ static genc_array *reduce_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   genc_reduce_op op = (genc_reduce_op)p->op;
   genc_array *y = genc__cast_raw(ctx, in[0], reduce_dtype(op, (genc_dtype)in[0]->dtype));
   if (p->flag2) return y ? reduce_axis(ctx, op, y, 0) : NULL; /* particle axis */
-  for (int k = p->naxes - 1; k >= 0 && y; k--) y = reduce_axis(ctx, op, y, p->axes[k] + 1);
+  for (int k = p->naxes - 1; k >= 0 && y; k--)
+    y = reduce_axis(ctx, op, y, p->axes[k] + 1);
   if (!y || p->flag) return y;
   int64_t shape[GENC_MAX_DIMS];
   int nd = 0;
   for (int d = 0, k = 0; d < in[0]->ndim; d++) {
-    if (k < p->naxes && p->axes[k] == d) k++;
-    else shape[nd++] = in[0]->shape[d];
+    if (k < p->naxes && p->axes[k] == d)
+      k++;
+    else
+      shape[nd++] = in[0]->shape[d];
   }
   return genc_reshape(ctx, y, nd, shape);
 }
@@ -83,8 +91,7 @@ static genc_array *prod_others(genc_ctx *ctx, const genc_node *nd, genc_array *x
   return genc_where(ctx, genc_eq(ctx, nz, 0), genc_div(ctx, ps, xs), one);
 }
 
-static genc_status reduce_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                              genc_array **ic) {
+static genc_status reduce_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   genc_array *x = nd->in[0];
   genc_array *gk = keep_shape(ctx, nd, g), *yk = keep_shape(ctx, nd, nd->out);
   switch ((genc_reduce_op)nd->p.op) {
@@ -115,8 +122,8 @@ static const genc_prim reduce_prim = {"reduce", reduce_fwd, reduce_vjp};
 
 static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
 
-genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int naxes,
-                        const int *axes, bool keepdims) {
+genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int naxes, const int *axes,
+                        bool keepdims) {
   const char *name = reduce_name(op);
   if (!genc__check_in(ctx, name, 1, &x)) return NULL;
   if ((unsigned)op > GENC_RARGMIN) {
@@ -131,7 +138,8 @@ genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int nax
   }
   if (naxes == 0) {
     p.naxes = x->ndim;
-    for (int d = 0; d < x->ndim; d++) p.axes[d] = d;
+    for (int d = 0; d < x->ndim; d++)
+      p.axes[d] = d;
   } else {
     p.naxes = naxes;
     for (int k = 0; k < naxes; k++)
@@ -191,8 +199,7 @@ genc_array *genc_particle_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x
     return NULL;
   }
   if (op == GENC_RARGMAX || op == GENC_RARGMIN || (unsigned)op > GENC_RARGMIN) {
-    genc_ctx_fail(ctx, GENC_ERR_ARG, "particle_reduce: unsupported reduction %s",
-                  reduce_name(op));
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "particle_reduce: unsupported reduction %s", reduce_name(op));
     return NULL;
   }
   genc_params p = {.op = op, .flag2 = true};

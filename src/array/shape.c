@@ -7,8 +7,7 @@ static genc_array *reshape_fwd(genc_ctx *ctx, genc_array *const *in, const genc_
   return y;
 }
 
-static genc_status reshape_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                               genc_array **ic) {
+static genc_status reshape_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   ic[0] = genc_reshape(ctx, g, nd->in[0]->ndim, nd->in[0]->shape);
   return ic[0] ? GENC_OK : genc_ctx_status(ctx);
 }
@@ -26,18 +25,22 @@ genc_array *genc_reshape(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *
   int64_t known = 1;
   for (int d = 0; d < ndim; d++) {
     p.shape[d] = shape[d];
-    if (shape[d] == -1 && infer < 0) infer = d;
+    if (shape[d] == -1 && infer < 0)
+      infer = d;
     else if (shape[d] < 0) {
       genc_ctx_fail(ctx, GENC_ERR_SHAPE, "reshape: bad dimension %lld", (long long)shape[d]);
       return NULL;
-    } else known *= shape[d];
+    } else
+      known *= shape[d];
   }
   if (infer >= 0 && known > 0 && x->size % known == 0) p.shape[infer] = x->size / known;
   int64_t size = 1;
-  for (int d = 0; d < ndim; d++) size *= p.shape[d];
+  for (int d = 0; d < ndim; d++)
+    size *= p.shape[d];
   if (size != x->size || (infer >= 0 && p.shape[infer] < 0)) {
     char b[128];
-    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "reshape: cannot view %s (%lld elements) with %d dims of %lld elements",
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE,
+                  "reshape: cannot view %s (%lld elements) with %d dims of %lld elements",
                   genc__shape_str(x, b, sizeof b), (long long)x->size, ndim, (long long)size);
     return NULL;
   }
@@ -68,8 +71,7 @@ static genc_array *bcast_fwd(genc_ctx *ctx, genc_array *const *in, const genc_pa
   return y;
 }
 
-static genc_status bcast_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g,
-                             genc_array **ic) {
+static genc_status bcast_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
   (void)ctx, (void)nd;
   ic[0] = g; /* the tape sums it back down to the input's shape */
   return GENC_OK;
@@ -80,8 +82,8 @@ static const genc_prim bcast_prim = {"broadcast", bcast_fwd, bcast_vjp};
 genc_array *genc_broadcast_to(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape) {
   if (!genc__check_in(ctx, "broadcast_to", 1, &x)) return NULL;
   if (ndim < x->ndim || ndim > GENC_MAX_DIMS || (ndim && !shape)) {
-    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "broadcast_to: cannot broadcast rank %d to rank %d",
-                  x->ndim, ndim);
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "broadcast_to: cannot broadcast rank %d to rank %d", x->ndim,
+                  ndim);
     return NULL;
   }
   genc_params p = {.ndim = ndim};
@@ -90,7 +92,8 @@ genc_array *genc_broadcast_to(genc_ctx *ctx, genc_array *x, int ndim, const int6
     int xd = d - (ndim - x->ndim);
     if (xd >= 0 && x->shape[xd] != 1 && x->shape[xd] != shape[d]) {
       char b[128];
-      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "broadcast_to: %s does not broadcast to dim %d of size %lld",
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE,
+                    "broadcast_to: %s does not broadcast to dim %d of size %lld",
                     genc__shape_str(x, b, sizeof b), d, (long long)shape[d]);
       return NULL;
     }
@@ -107,6 +110,7 @@ genc_array *genc_particle_broadcast(genc_ctx *ctx, genc_array *x, int64_t n) {
     return NULL;
   }
   genc_params p = {.ndim = x->ndim, .i = {n}};
-  for (int d = 0; d < x->ndim; d++) p.shape[d] = x->shape[d];
+  for (int d = 0; d < x->ndim; d++)
+    p.shape[d] = x->shape[d];
   return genc__dispatch(ctx, &bcast_prim, 1, &x, &p);
 }

@@ -16,8 +16,8 @@ const char *genc__shape_str(const genc_array *a, char *buf, size_t cap) {
 int genc__axis(genc_ctx *ctx, const char *op, int axis, int ndim) {
   int ax = axis < 0 ? axis + ndim : axis;
   if (ax < 0 || ax >= ndim) {
-    genc_ctx_fail(ctx, GENC_ERR_AXIS, "%s: axis %d out of range for an array of rank %d", op,
-                  axis, ndim);
+    genc_ctx_fail(ctx, GENC_ERR_AXIS, "%s: axis %d out of range for an array of rank %d", op, axis,
+                  ndim);
     return -1;
   }
   return ax;
@@ -40,8 +40,8 @@ int64_t genc__join_particles(genc_ctx *ctx, const char *op, int n, genc_array *c
     if (!in[i]->n) continue;
     if (np && in[i]->n != np) {
       genc_ctx_fail(ctx, GENC_ERR_PARTICLE,
-                    "%s: operands are batched over different particle counts (%lld and %lld)",
-                    op, (long long)np, (long long)in[i]->n);
+                    "%s: operands are batched over different particle counts (%lld and %lld)", op,
+                    (long long)np, (long long)in[i]->n);
       return -1;
     }
     np = in[i]->n;
@@ -49,12 +49,13 @@ int64_t genc__join_particles(genc_ctx *ctx, const char *op, int n, genc_array *c
   return np;
 }
 
-bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in,
-                            int *ndim, int64_t *shape) {
+bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in, int *ndim,
+                            int64_t *shape) {
   int nd = 0;
   for (int i = 0; i < n; i++)
     if (in[i]->ndim > nd) nd = in[i]->ndim;
-  for (int d = 0; d < nd; d++) shape[d] = 1;
+  for (int d = 0; d < nd; d++)
+    shape[d] = 1;
   for (int i = 0; i < n; i++) {
     int off = nd - in[i]->ndim;
     for (int d = 0; d < in[i]->ndim; d++) {
@@ -66,8 +67,7 @@ bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *co
       }
       char b1[128], b2[128];
       genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: shapes %s and %s do not broadcast", op,
-                    genc__shape_str(in[0], b1, sizeof b1),
-                    genc__shape_str(in[i], b2, sizeof b2));
+                    genc__shape_str(in[0], b1, sizeof b1), genc__shape_str(in[i], b2, sizeof b2));
       return false;
     }
   }
@@ -77,21 +77,24 @@ bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *co
 
 void genc__phys_shape(const genc_array *a, int *pndim, int64_t *pshape) {
   pshape[0] = a->n ? a->n : 1;
-  for (int i = 0; i < a->ndim; i++) pshape[i + 1] = a->shape[i];
+  for (int i = 0; i < a->ndim; i++)
+    pshape[i + 1] = a->shape[i];
   *pndim = a->ndim + 1;
 }
 
-void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in,
-                      genc_bcast *g) {
+void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in, genc_bcast *g) {
   /* Fast path: every operand is either the full output (same layout, since the
    * shapes broadcast) or a single element. Most ops, and all scalar ops, end here. */
   int64_t total = genc__numel(out);
   bool simple = true;
   for (int k = 0; k < nin && simple; k++) {
     int64_t m = genc__numel(in[k]);
-    if (m == total) g->stride[k][0] = 1;
-    else if (m == 1) g->stride[k][0] = 0;
-    else simple = false;
+    if (m == total)
+      g->stride[k][0] = 1;
+    else if (m == 1)
+      g->stride[k][0] = 0;
+    else
+      simple = false;
   }
   if (simple) {
     g->ndim = 1;
@@ -108,9 +111,12 @@ void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *i
     int64_t s = 1;
     for (int d = nd - 1; d >= 0; d--) {
       int64_t dim;
-      if (d == 0) dim = a->n ? a->n : 1;
-      else if (d - 1 - off >= 0) dim = a->shape[d - 1 - off];
-      else dim = 1;
+      if (d == 0)
+        dim = a->n ? a->n : 1;
+      else if (d - 1 - off >= 0)
+        dim = a->shape[d - 1 - off];
+      else
+        dim = 1;
       st[k][d] = dim == 1 ? 0 : s;
       s *= dim;
     }
@@ -125,20 +131,24 @@ void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *i
         if (g->stride[k][m - 1] != st[k][d] * shp[d]) merge = false;
       if (merge) {
         g->shape[m - 1] *= shp[d];
-        for (int k = 0; k < nin; k++) g->stride[k][m - 1] = st[k][d];
+        for (int k = 0; k < nin; k++)
+          g->stride[k][m - 1] = st[k][d];
         continue;
       }
     }
     g->shape[m] = shp[d];
-    for (int k = 0; k < nin; k++) g->stride[k][m] = st[k][d];
+    for (int k = 0; k < nin; k++)
+      g->stride[k][m] = st[k][d];
     m++;
   }
   if (m == 0) {
     g->shape[0] = 1;
-    for (int k = 0; k < nin; k++) g->stride[k][0] = 0;
+    for (int k = 0; k < nin; k++)
+      g->stride[k][0] = 0;
     m = 1;
   }
   g->ndim = m;
   g->n = 1;
-  for (int d = 0; d < m; d++) g->n *= g->shape[d];
+  for (int d = 0; d < m; d++)
+    g->n *= g->shape[d];
 }

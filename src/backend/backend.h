@@ -58,6 +58,13 @@ typedef struct genc_sample_req {
   int64_t pstride[2][2];  /* element stride of each param over (p, j); 0 = broadcast */
 } genc_sample_req;
 
+/* Fused elementwise kernels of three broadcast operands (float dtypes): one pass
+ * where the hottest densities would make several. */
+typedef enum genc_fused_op {
+  GENC_FUSED_NORMAL_LOGPDF, /* (x, mu, sigma) -> genc_sf_normal_lp, src/backend/specfun.h */
+  GENC_FUSED_COUNT
+} genc_fused_op;
+
 typedef struct genc_backend {
   const char *name;
   genc_device device;
@@ -80,16 +87,19 @@ typedef struct genc_backend {
   void (*binary)(void *st, genc_binary_op op, genc_dtype dt, const void *a, const void *b,
                  void *out, const genc_bcast *g);
   /* cond is bool; a, b, out are dt; strides: 0 cond, 1 a, 2 b */
-  void (*where)(void *st, genc_dtype dt, const void *cond, const void *a, const void *b,
-                void *out, const genc_bcast *g);
+  void (*where)(void *st, genc_dtype dt, const void *cond, const void *a, const void *b, void *out,
+                const genc_bcast *g);
+  /* a, b, c, out in float dtype dt; strides: 0 a, 1 b, 2 c */
+  void (*fused3)(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
+                 const void *c, void *out, const genc_bcast *g);
 
   /* x viewed as [outer, len, inner]; reduce the middle axis into out [outer, inner].
    * ARGMAX/ARGMIN write i32. */
   void (*reduce)(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                  int64_t outer, int64_t len, int64_t inner);
   /* cumulative op (GENC_RSUM or GENC_RLOGSUMEXP) along the middle axis */
-  void (*scan)(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
-               int64_t outer, int64_t len, int64_t inner);
+  void (*scan)(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out, int64_t outer,
+               int64_t len, int64_t inner);
   /* sorted: [outer, len] rows (row stride srow, 0 = shared), v: [outer, m] (row stride
    * vrow), out i32 [outer, m] */
   void (*searchsorted)(void *st, genc_dtype dt, const void *sorted, int64_t srow, int64_t len,
@@ -106,21 +116,19 @@ typedef struct genc_backend {
                     int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter);
   /* out [outer, xlen, inner] (already holding x) += upd [outer, nidx, inner] at idx
    * [iouter, nidx]; returns as gather */
-  int64_t (*scatter_add)(void *st, genc_dtype dt, void *out, const int32_t *idx,
-                         const void *upd, int64_t outer, int64_t xlen, int64_t inner,
-                         int64_t nidx, int64_t iouter);
+  int64_t (*scatter_add)(void *st, genc_dtype dt, void *out, const int32_t *idx, const void *upd,
+                         int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter);
 
   /* C[b] = op(A[b]) op(B[b]); A [M,K] (or [K,M] if ta), B [K,N] (or [N,K] if tb);
    * batch strides in elements (0 = broadcast) */
   void (*matmul)(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
-                 const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
-                 void *c);
+                 const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb, void *c);
   /* batched lower Cholesky, in place on out (holding a copy of A); returns -1 or the
    * first batch index that is not positive definite */
   int64_t (*cholesky)(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
   /* out (holding B [batch, n, m]) <- op(L)^-1 B; L batch stride sl (0 = shared) */
-  void (*trisolve)(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
-                   const void *l, int64_t sl, void *out, bool lower, bool trans);
+  void (*trisolve)(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                   int64_t sl, void *out, bool lower, bool trans);
   /* LU in place on a (batch of [n,n]); logabsdet per batch into out (f64/f32 per dt);
    * returns -1 or first singular batch */
   int64_t (*logdet)(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);

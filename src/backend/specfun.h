@@ -29,6 +29,15 @@ GENC_HD double genc_sf_softplus(double x) {
 
 GENC_HD double genc_sf_log_sigmoid(double x) { return -genc_sf_softplus(-x); }
 
+/* log N(x; mu, sigma) = -z^2/2 - (log sigma + log(2 pi)/2), z = (x - mu) / sigma.
+ * Standardizing first keeps it exact far in the tails (no cancellation at 40
+ * sigma) and for tiny sigma (sigma^2 would underflow). lsig = log sigma, passed
+ * in so that a loop over a shared sigma takes the log once. */
+GENC_HD double genc_sf_normal_lp(double x, double mu, double sigma, double lsig) {
+  double z = (x - mu) / sigma;
+  return -0.5 * z * z - (lsig + 0.91893853320467274178032973640562);
+}
+
 /* Inverse error function: Giles' single-precision approximation as a start,
  * then two Halley steps on erf, which brings it to full double precision. */
 GENC_HD double genc_sf_erfinv(double y) {
@@ -128,8 +137,11 @@ GENC_HD double genc_sf_digamma(double x) {
     x += 1;
   }
   double f = 1 / (x * x);
-  double t = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 +
-             f * (691.0 / 32760 + f * (-1.0 / 12)))))));
+  double t =
+      f * (-1.0 / 12 +
+           f * (1.0 / 120 +
+                f * (-1.0 / 252 +
+                     f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
   return r + log(x) - 0.5 / x + t;
 }
 
@@ -147,9 +159,12 @@ GENC_HD double genc_sf_trigamma(double x) {
     x += 1;
   }
   double f = 1 / (x * x);
-  double t = 1 / x + f / 2 +
-             f / x * (1.0 / 6 + f * (-1.0 / 30 + f * (1.0 / 42 + f * (-1.0 / 30 +
-             f * (5.0 / 66 + f * (-691.0 / 2730 + f * (7.0 / 6)))))));
+  double t =
+      1 / x + f / 2 +
+      f / x *
+          (1.0 / 6 + f * (-1.0 / 30 +
+                          f * (1.0 / 42 + f * (-1.0 / 30 + f * (5.0 / 66 + f * (-691.0 / 2730 +
+                                                                                f * (7.0 / 6)))))));
   return r + t;
 }
 

@@ -150,6 +150,6 @@ genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v
                               genc__pkind kind) {
   if (value_ok(v, kind)) return GENC_OK;
   /* the message genc__check_array gives for a one-element array */
-  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter %s must be %s (got %g)",
-                       d->type->name, d->type->param_names[i], kind_text(kind), v);
+  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter %s must be %s (got %g)", d->type->name,
+                       d->type->param_names[i], kind_text(kind), v);
 }

@@ -99,8 +99,7 @@ genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc
 /* ---- The scalar fast path (genc_dist_type.sample_scalar and friends) ---- */
 
 /* Host twin of genc__check_param for parameter i of value v (same message). */
-genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v,
-                              genc__pkind kind);
+genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v, genc__pkind kind);
 /* True if the fast path applies to d for a draw or density over n particles
  * (no tape, CPU, n == 0, every parameter a shared 0-d f64 array, the type has
  * scalar functions); then pv holds the parameters. Sets no error. */

@@ -1,4 +1,5 @@
 /* Log-normal: log x ~ Normal(mu, sigma). */
+#include "backend/specfun.h"
 #include "dist/internal.h"
 #include "random/internal.h"
 
@@ -36,9 +37,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 static double logpdf_scalar(const double *p, double x) {
   bool ok = x > 0.0;
   double lx = log(ok ? x : 1.0);
-  double k = M_SQRT1_2 / p[1], zk = (lx - p[0]) * k;
-  double t = -(log(p[1]) + 0.5 * GENC_LOG_2PI) - zk * zk;
-  return ok ? t - lx : -INFINITY;
+  return ok ? genc_sf_normal_lp(lx, p[0], p[1], log(p[1])) - lx : -INFINITY;
 }
 
 static const genc_dist_type lognormal_type = {.name = "lognormal",

@@ -1,5 +1,6 @@
 /* Normal(mu, sigma) and the broadcasted normal (the same law, elementwise over
  * the broadcast shape of its parameters, scored as one address). */
+#include "backend/specfun.h"
 #include "dist/internal.h"
 #include "random/internal.h"
 
@@ -8,29 +9,13 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
 }
 
-/* -z^2/2 - log sigma - log(2 pi)/2, z = (x - mu) / sigma: a closed form that
- * stays exact far in the tails (no cancellation at 40 sigma). */
+/* -z^2/2 - log sigma - log(2 pi)/2, z = (x - mu) / sigma: one fused pass */
 genc_array *genc__normal_terms(genc_ctx *ctx, genc_array *x, genc_array *mu, genc_array *sigma) {
-  /* scale by sqrt(1/2) / sigma first: four passes over a batched x */
-  genc_array *k = genc_div(ctx, M_SQRT1_2, sigma);
-  genc_array *z2 = genc_square(ctx, genc_mul(ctx, genc_sub(ctx, genc__as_float(ctx, x), mu), k));
-  return genc_sub(ctx, genc_neg(ctx, genc_add(ctx, genc_log(ctx, sigma), 0.5 * GENC_LOG_2PI)), z2);
+  return genc__normal_logpdf(ctx, genc__as_float(ctx, x), mu, sigma);
 }
 
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
-  genc_array *mu = d->p[0], *sigma = d->p[1];
-  if (!x || !mu || !sigma || sigma->ndim > 0)
-    return genc__sum_event(ctx, genc__normal_terms(ctx, x, mu, sigma));
-  /* one sigma per particle (the common case, e.g. observations with a shared
-   * noise scale): -sum((x - mu)^2) / (2 sigma^2) - K (log sigma + log(2 pi)/2),
-   * three passes over a batched x instead of five */
-  genc_array *dx = genc_sub(ctx, genc__as_float(ctx, x), mu);
-  if (!dx) return NULL;
-  double count = (double)dx->size;
-  genc_array *ss = genc__sum_event(ctx, genc_square(ctx, dx));
-  genc_array *k = genc_div(ctx, -0.5, genc_square(ctx, sigma));
-  genc_array *norm = genc_mul(ctx, genc_add(ctx, genc_log(ctx, sigma), 0.5 * GENC_LOG_2PI), count);
-  return genc_sub(ctx, genc_mul(ctx, ss, k), norm);
+  return genc__sum_event(ctx, genc__normal_terms(ctx, x, d->p[0], d->p[1]));
 }
 
 static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
@@ -50,11 +35,9 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
   return true;
 }
 
-/* logpdf's 0-d sigma branch for a 0-d x (its factor count is 1) */
+/* the fused kernel's formula, so both paths give the same bits */
 static double logpdf_scalar(const double *p, double x) {
-  double dx = x - p[0];
-  double k = -0.5 / (p[1] * p[1]);
-  return dx * dx * k - (log(p[1]) + 0.5 * GENC_LOG_2PI);
+  return genc_sf_normal_lp(x, p[0], p[1], log(p[1]));
 }
 
 static const genc_dist_type normal_type = {.name = "normal",

@@ -87,14 +87,13 @@ static genc_status body_error(genc_rt *rt) {
                          "number to branch on it; use Switch or Mask instead (%s)",
                          rt->gf->name, (long long)rt->n, msg);
   }
-  return st ? st : genc_ctx_fail(rt->ctx, GENC_ERR_ARG, "%s: the model returned NULL",
-                                 rt->gf->name);
+  return st ? st
+            : genc_ctx_fail(rt->ctx, GENC_ERR_ARG, "%s: the model returned NULL", rt->gf->name);
 }
 
 static genc_status finish(genc_rt *rt, rt_mode mode) {
   genc_status st = GENC_OK;
-  if (mode == MODE_GENERATE || mode == MODE_UPDATE || mode == MODE_ASSESS)
-    st = check_unvisited(rt);
+  if (mode == MODE_GENERATE || mode == MODE_UPDATE || mode == MODE_ASSESS) st = check_unvisited(rt);
   if (!st && mode == MODE_UPDATE) st = sweep_deleted(rt);
   return st;
 }
@@ -110,8 +109,14 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
     old = call->trace->impl;
   }
   int64_t mark = genc_scope_begin(ctx);
-  genc_rt rt = {.ctx = ctx, .gf = gf, .mode = mode, .key = call->key, .n = call->n,
-                .cons = call->constraints, .sel = call->selection, .old = old};
+  genc_rt rt = {.ctx = ctx,
+                .gf = gf,
+                .mode = mode,
+                .key = call->key,
+                .n = call->n,
+                .cons = call->constraints,
+                .sel = call->selection,
+                .old = old};
   rt.tr = genc__dyn_new(d->hint);
   if (mode == MODE_UPDATE) rt.discard = genc_choicemap_new(ctx);
   genc_status st = GENC_OK;
@@ -131,8 +136,10 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   if (!st && rt.tr->len > d->hint) d->hint = rt.tr->len;
   if (!st && mode != MODE_ASSESS) {
     res->trace = genc_trace_make(ctx, gf, call->args, retval, score, rt.n, rt.tr);
-    if (res->trace) rt.tr = NULL;
-    else st = genc_ctx_status(ctx);
+    if (res->trace)
+      rt.tr = NULL;
+    else
+      st = genc_ctx_status(ctx);
   }
   genc__dyn_free(rt.tr);
   if (st) {
@@ -160,16 +167,14 @@ static genc_status dyn_generate(genc_ctx *c, genc_gf *g, const genc_gfi_call *k,
                                 genc_gfi_result *r) {
   return genc__dyn_run(c, g, MODE_GENERATE, k, r);
 }
-static genc_status dyn_update(genc_ctx *c, genc_gf *g, const genc_gfi_call *k,
-                              genc_gfi_result *r) {
+static genc_status dyn_update(genc_ctx *c, genc_gf *g, const genc_gfi_call *k, genc_gfi_result *r) {
   return genc__dyn_run(c, g, MODE_UPDATE, k, r);
 }
 static genc_status dyn_regenerate(genc_ctx *c, genc_gf *g, const genc_gfi_call *k,
                                   genc_gfi_result *r) {
   return genc__dyn_run(c, g, MODE_REGENERATE, k, r);
 }
-static genc_status dyn_assess(genc_ctx *c, genc_gf *g, const genc_gfi_call *k,
-                              genc_gfi_result *r) {
+static genc_status dyn_assess(genc_ctx *c, genc_gf *g, const genc_gfi_call *k, genc_gfi_result *r) {
   return genc__dyn_run(c, g, MODE_ASSESS, k, r);
 }
 
@@ -184,8 +189,7 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
   for (int i = 0; !st && i < d->len; i++) {
     const dyn_rec *r = &d->recs[i];
     if (r->kind == REC_CHOICE) {
-      if (genc_selection_has(call->selection, r->addr) &&
-          !genc__acc(ctx, &w, genc__rec_lp(ctx, r)))
+      if (genc_selection_has(call->selection, r->addr) && !genc__acc(ctx, &w, genc__rec_lp(ctx, r)))
         st = genc_ctx_status(ctx);
       continue;
     }

@@ -11,9 +11,8 @@ void genc_edit_result_clear(genc_edit_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-static genc_status edit_proposal(genc_ctx *ctx, const genc_trace *t,
-                                 const genc_edit_request *req, genc_key key,
-                                 genc_edit_result *out) {
+static genc_status edit_proposal(genc_ctx *ctx, const genc_trace *t, const genc_edit_request *req,
+                                 genc_key key, genc_edit_result *out) {
   if (!req->fwd || !req->bwd)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "edit: a proposal request needs fwd and bwd");
   genc_key k[2];
@@ -27,8 +26,10 @@ static genc_status edit_proposal(genc_ctx *ctx, const genc_trace *t,
   genc_array *wb = genc_gf_assess(ctx, req->bwd, req->bwd_args, out->discard, NULL);
   out->weight = genc_sub(ctx, genc_add(ctx, w, wb), wf);
   if (!out->weight) return genc_ctx_status(ctx);
-  out->backward = (genc_edit_request){.kind = GENC_EDIT_PROPOSAL, .fwd = req->bwd,
-                                      .bwd = req->fwd, .fwd_args = req->bwd_args,
+  out->backward = (genc_edit_request){.kind = GENC_EDIT_PROPOSAL,
+                                      .fwd = req->bwd,
+                                      .bwd = req->fwd,
+                                      .fwd_args = req->bwd_args,
                                       .bwd_args = req->fwd_args};
   return GENC_OK;
 }
@@ -41,10 +42,9 @@ genc_status genc_gf_edit(genc_ctx *ctx, const genc_trace *t, const genc_edit_req
   genc_status st = GENC_OK;
   switch (req->kind) {
   case GENC_EDIT_CONSTRAINTS:
-    out->trace = genc_gf_update(ctx, t, NULL, NULL, req->constraints, key, &out->weight,
-                                &out->discard);
-    out->backward = (genc_edit_request){.kind = GENC_EDIT_CONSTRAINTS,
-                                        .constraints = out->discard};
+    out->trace =
+        genc_gf_update(ctx, t, NULL, NULL, req->constraints, key, &out->weight, &out->discard);
+    out->backward = (genc_edit_request){.kind = GENC_EDIT_CONSTRAINTS, .constraints = out->discard};
     break;
   case GENC_EDIT_SELECTION:
     out->trace = genc_gf_regenerate(ctx, t, NULL, NULL, req->selection, key, &out->weight);

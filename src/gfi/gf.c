@@ -62,8 +62,7 @@ bool genc__acc_sub(genc_ctx *ctx, genc_array **acc, genc_array *x) {
  * a shared 0-d f64 on the CPU, and no tape that would need the array. */
 static bool host_term(genc_ctx *ctx, const gfi_acc *acc, genc_array *x, double *v) {
   if (acc->a || genc_tape_active(ctx) || genc_ctx_device(ctx) != GENC_CPU) return false;
-  if (genc_array_batched(x) || genc_array_ndim(x) || genc_array_dtype(x) != GENC_F64)
-    return false;
+  if (genc_array_batched(x) || genc_array_ndim(x) || genc_array_dtype(x) != GENC_F64) return false;
   return genc_array_item(ctx, x, v) == GENC_OK;
 }
 
@@ -81,8 +80,10 @@ bool genc__hacc_addv(genc_ctx *ctx, gfi_acc *acc, double v, int sign) {
     return sign < 0 ? genc__acc_sub(ctx, &acc->a, x) : genc__acc(ctx, &acc->a, x);
   }
   /* the first term starts the sum as genc__acc does (x, or -x) */
-  if (!acc->has_h) acc->h = sign < 0 ? -v : v;
-  else acc->h = sign < 0 ? acc->h - v : acc->h + v;
+  if (!acc->has_h)
+    acc->h = sign < 0 ? -v : v;
+  else
+    acc->h = sign < 0 ? acc->h - v : acc->h + v;
   acc->has_h = true;
   return true;
 }
@@ -119,7 +120,8 @@ uint64_t genc__comp_hash(genc_comp c) {
   uint64_t h = 1469598103934665603ull;
   if (genc_comp_is_sym(c)) {
     const char *s = genc_sym_name(c);
-    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; s && *s; s++)
+      h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h;
   }
   /* splitmix64 finalizer of the index, offset away from the symbol hashes' tag */

@@ -33,7 +33,8 @@ static int watch_choice(const genc_comp *path, int len, genc_array *v, void *use
   }
   leaf *l = &p->leaves[p->len++];
   l->path.len = len;
-  for (int i = 0; i < len; i++) l->path.comp[i] = path[i];
+  for (int i = 0; i < len; i++)
+    l->path.comp[i] = path[i];
   l->watched = genc_tape_watch(p->ctx, v);
   if (!l->watched || genc_choicemap_set_path(p->ctx, p->cm, path, len, l->watched))
     return (p->st = genc_ctx_status(p->ctx));
@@ -49,7 +50,8 @@ static genc_status run_pass(genc_ctx *ctx, const genc_trace *t, pass *p, double 
   if (!cm || !(p->cm = genc_choicemap_copy(ctx, cm))) return genc_ctx_status(ctx);
   if (p->sel && genc_choicemap_foreach(cm, watch_choice, p)) return p->st;
   int k = 0, na = 0;
-  for (int i = 0; i < p->len && k < 256; i++) all[k++] = p->leaves[i].watched;
+  for (int i = 0; i < p->len && k < 256; i++)
+    all[k++] = p->leaves[i].watched;
   for (int i = 0; i < gf->nargs; i++) {
     args[i] = t->args[i];
     if (arg_grads && (gf->arg_grads >> i & 1u) && args[i] && k < 256) {
@@ -66,7 +68,8 @@ static genc_status run_pass(genc_ctx *ctx, const genc_trace *t, pass *p, double 
   if (np) genc__params_watch(ctx, gf->params, false, NULL, 0);
   if (st) return st;
   /* put the gradients back where the caller wants them */
-  for (int i = 0; i < p->len; i++) p->leaves[i].watched = grads[i];
+  for (int i = 0; i < p->len; i++)
+    p->leaves[i].watched = grads[i];
   for (int i = 0, j = p->len; arg_grads && i < gf->nargs; i++)
     arg_grads[i] = (gf->arg_grads >> i & 1u) && t->args[i] ? grads[j++] : NULL;
   for (int i = 0; !st && i < np; i++)
@@ -108,16 +111,19 @@ static genc_status with_tape(genc_ctx *ctx, const genc_trace *t, pass *p, double
     genc_choicemap_free(g);
     return st;
   }
-  if (values) *values = v;
-  else genc_choicemap_free(v);
-  if (grads) *grads = g;
-  else genc_choicemap_free(g);
+  if (values)
+    *values = v;
+  else
+    genc_choicemap_free(v);
+  if (grads)
+    *grads = g;
+  else
+    genc_choicemap_free(g);
   return GENC_OK;
 }
 
-genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t,
-                                     const genc_selection *s, genc_choicemap **values,
-                                     genc_choicemap **grads) {
+genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t, const genc_selection *s,
+                                     genc_choicemap **values, genc_choicemap **grads) {
   pass p = {.sel = s};
   return with_tape(ctx, t, &p, 0, NULL, values, grads);
 }

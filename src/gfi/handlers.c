@@ -62,8 +62,8 @@ static genc_array *constraint_at(genc_rt *rt, genc_comp addr, bool *bad) {
   if (!v && genc_choicemap_submap(rt->cons, addr)) {
     char a[128];
     genc_ctx_fail(rt->ctx, GENC_ERR_ADDRESS,
-                  "%s: the constraint at %s is a sub-map, but %s is a random choice",
-                  rt->gf->name, comp_str(addr, a, sizeof a), a);
+                  "%s: the constraint at %s is a sub-map, but %s is a random choice", rt->gf->name,
+                  comp_str(addr, a, sizeof a), a);
     *bad = true;
   }
   if (v) rt->cons_hit++;
@@ -116,14 +116,18 @@ static genc_array *choice_value(genc_rt *rt, genc_comp addr, const genc_dist *d,
     break;
   case MODE_UPDATE:
     o = old_site(rt, addr, REC_CHOICE);
-    if ((c = constraint_at(rt, addr, &bad))) v = c;
-    else if (o) v = o->value;
+    if ((c = constraint_at(rt, addr, &bad)))
+      v = c;
+    else if (o)
+      v = o->value;
     if (c && o && genc_choicemap_set(ctx, rt->discard, addr, o->value)) return NULL;
     break;
   case MODE_REGENERATE:
     o = old_site(rt, addr, REC_CHOICE);
-    if (o && !genc_selection_has(rt->sel, addr)) v = o->value;
-    else o = NULL;
+    if (o && !genc_selection_has(rt->sel, addr))
+      v = o->value;
+    else
+      o = NULL;
     break;
   }
   if (bad) return NULL;
@@ -181,15 +185,14 @@ static genc_status call_op(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
                            genc_gfi_result *res) {
   genc_ctx *ctx = rt->ctx;
   const genc_gf_type *ty = gf->type;
-  genc_gfi_call c = {.args = args, .key = genc_key_fold_in(rt->key, genc__comp_hash(addr)),
-                     .n = rt->n};
+  genc_gfi_call c = {
+      .args = args, .key = genc_key_fold_in(rt->key, genc__comp_hash(addr)), .n = rt->n};
   const dyn_rec *o = NULL;
   if (rt->mode == MODE_GENERATE || rt->mode == MODE_UPDATE || rt->mode == MODE_ASSESS) {
     c.constraints = genc_choicemap_submap(rt->cons, addr);
     if (genc_choicemap_value(c.constraints))
       return genc_ctx_fail(ctx, GENC_ERR_ADDRESS,
-                           "the constraint is a value, but the address is a call of %s",
-                           gf->name);
+                           "the constraint is a value, but the address is a call of %s", gf->name);
     if (c.constraints) rt->cons_hit++;
   }
   switch (rt->mode) {
@@ -254,8 +257,10 @@ genc_array *genc_rt_splice(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
   if (ok && rt->mode != MODE_ASSESS && rt->mode != MODE_SIMULATE && res.weight)
     ok = genc__hacc_add(ctx, &rt->weight, res.weight);
   if (ok && res.discard) {
-    if (genc_choicemap_is_empty(res.discard)) genc_choicemap_free(res.discard);
-    else ok = !genc_choicemap_set_submap(ctx, rt->discard, addr, res.discard);
+    if (genc_choicemap_is_empty(res.discard))
+      genc_choicemap_free(res.discard);
+    else
+      ok = !genc_choicemap_set_submap(ctx, rt->discard, addr, res.discard);
   }
   rt->tr->recs[i].sub = res.trace;
   if (!ok) return fail_at(rt, addr, gf->name);

@@ -91,13 +91,13 @@ struct genc_rt {
   rt_mode mode;
   genc_key key;
   int64_t n;
-  const genc_choicemap *cons;    /* generate/update constraints, assess choices */
-  const genc_selection *sel;     /* regenerate */
-  const dyn_trace *old;          /* update/regenerate: old sites */
-  dyn_trace *tr;                 /* sites of this run */
-  gfi_acc score, weight;         /* empty means 0 */
-  int64_t cons_hit;              /* constraint entries visited */
-  genc_choicemap *discard;       /* update */
+  const genc_choicemap *cons; /* generate/update constraints, assess choices */
+  const genc_selection *sel;  /* regenerate */
+  const dyn_trace *old;       /* update/regenerate: old sites */
+  dyn_trace *tr;              /* sites of this run */
+  gfi_acc score, weight;      /* empty means 0 */
+  int64_t cons_hit;           /* constraint entries visited */
+  genc_choicemap *discard;    /* update */
   bool failed;
 };
 

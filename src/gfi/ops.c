@@ -70,9 +70,8 @@ genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
   return r.weight;
 }
 
-genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                                genc_key key, int64_t n, genc_array **weight,
-                                genc_array **retval) {
+genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
+                                int64_t n, genc_array **weight, genc_array **retval) {
   genc_trace *t = genc_gf_simulate(ctx, gf, args, key, n);
   if (!t) return NULL;
   const genc_choicemap *cm = genc_trace_choices(ctx, t);
@@ -105,8 +104,12 @@ genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const
     if (weight && !(*weight = zero_weight(ctx, t->n))) return NULL;
     return genc_trace_retain((genc_trace *)t);
   }
-  genc_gfi_call c = {.args = args ? args : t->args, .argdiffs = argdiffs, .key = key, .n = t->n,
-                     .constraints = constraints, .trace = t};
+  genc_gfi_call c = {.args = args ? args : t->args,
+                     .argdiffs = argdiffs,
+                     .key = key,
+                     .n = t->n,
+                     .constraints = constraints,
+                     .trace = t};
   genc_gfi_result r = {0};
   genc_status st = gf->type->update(ctx, gf, &c, &r);
   genc_trace *out = checked(ctx, &r, st, "update weight", weight);
@@ -115,8 +118,10 @@ genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const
     genc_trace_free(out);
     return NULL;
   }
-  if (discard) *discard = r.discard;
-  else genc_choicemap_free(r.discard);
+  if (discard)
+    *discard = r.discard;
+  else
+    genc_choicemap_free(r.discard);
   return out;
 }
 
@@ -131,8 +136,12 @@ genc_trace *genc_gf_regenerate(genc_ctx *ctx, const genc_trace *t, genc_array *c
     if (weight && !(*weight = zero_weight(ctx, t->n))) return NULL;
     return genc_trace_retain((genc_trace *)t);
   }
-  genc_gfi_call c = {.args = args ? args : t->args, .argdiffs = argdiffs, .key = key, .n = t->n,
-                     .selection = selection, .trace = t};
+  genc_gfi_call c = {.args = args ? args : t->args,
+                     .argdiffs = argdiffs,
+                     .key = key,
+                     .n = t->n,
+                     .selection = selection,
+                     .trace = t};
   genc_gfi_result r = {0};
   genc_status st = gf->type->regenerate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "regenerate weight", weight);

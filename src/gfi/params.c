@@ -37,8 +37,7 @@ static int find(const genc_param_store *ps, genc_sym s) {
   return -1;
 }
 
-static int find_named(genc_ctx *ctx, const genc_param_store *ps, const char *name,
-                      const char *op) {
+static int find_named(genc_ctx *ctx, const genc_param_store *ps, const char *name, const char *op) {
   int i = find(ps, name ? genc_sym_intern(name) : GENC_COMP_INVALID);
   if (i < 0)
     genc_ctx_fail(ctx, GENC_ERR_ADDRESS, "%s: no parameter named %s in the store", op,
@@ -50,14 +49,14 @@ genc_status genc_param_store_set(genc_ctx *ctx, genc_param_store *ps, const char
                                  genc_array *value) {
   if (!ps || !value)
     return value ? genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_param_store_set: NULL store")
-                 : genc_ctx_status(ctx) ? genc_ctx_status(ctx)
-                                        : genc_ctx_fail(ctx, GENC_ERR_ARG,
-                                                        "genc_param_store_set: NULL value");
+           : genc_ctx_status(ctx)
+               ? genc_ctx_status(ctx)
+               : genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_param_store_set: NULL value");
   genc_sym s = name ? genc_sym_intern(name) : GENC_COMP_INVALID;
   if (s == GENC_COMP_INVALID)
     return genc_ctx_fail(ctx, GENC_ERR_ADDRESS, "genc_param_store_set: invalid name");
-  if (genc_array_batched(value) || (genc_array_dtype(value) != GENC_F64 &&
-                                    genc_array_dtype(value) != GENC_F32))
+  if (genc_array_batched(value) ||
+      (genc_array_dtype(value) != GENC_F64 && genc_array_dtype(value) != GENC_F32))
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_param_store_set: parameter %s must be a shared float array", name);
   int i = find(ps, s);

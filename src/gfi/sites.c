@@ -13,17 +13,20 @@ static uint64_t slot_hash(genc_comp c) {
 
 static void reindex(dyn_trace *d) {
   int ns = 2 * d->cap;
-  for (int i = 0; i < ns; i++) d->slots[i] = -1;
+  for (int i = 0; i < ns; i++)
+    d->slots[i] = -1;
   for (int i = 0; i < d->len; i++) {
     uint64_t h = slot_hash(d->recs[i].addr) & (uint64_t)(ns - 1);
-    while (d->slots[h] >= 0) h = (h + 1) & (uint64_t)(ns - 1);
+    while (d->slots[h] >= 0)
+      h = (h + 1) & (uint64_t)(ns - 1);
     d->slots[h] = i;
   }
 }
 
 dyn_trace *genc__dyn_new(int cap) {
   int c = 8;
-  while (c < cap) c *= 2;
+  while (c < cap)
+    c *= 2;
   dyn_trace *d = malloc(sizeof *d);
   if (!d) return NULL;
   d->len = 0;
@@ -36,7 +39,8 @@ dyn_trace *genc__dyn_new(int cap) {
     free(d);
     return NULL;
   }
-  for (int i = 0; i < 2 * c; i++) d->slots[i] = -1;
+  for (int i = 0; i < 2 * c; i++)
+    d->slots[i] = -1;
   return d;
 }
 
@@ -83,7 +87,8 @@ int genc__dyn_push(dyn_trace *d, genc_comp addr) {
   r->lpv = 0.0;
   r->sub = NULL;
   uint64_t mask = (uint64_t)(2 * d->cap - 1), h = slot_hash(addr) & mask;
-  while (d->slots[h] >= 0) h = (h + 1) & mask;
+  while (d->slots[h] >= 0)
+    h = (h + 1) & mask;
   d->slots[h] = i;
   return i;
 }

@@ -88,9 +88,10 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
   genc_array **w = calloc((size_t)k, sizeof *w);
   collect *cols = calloc((size_t)k, sizeof *cols);
   int64_t *sizes = calloc((size_t)k, sizeof *sizes);
-  genc_status st = tr && w && cols && sizes
-                       ? GENC_OK
-                       : genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for tiles", gf->name);
+  genc_status st =
+      tr && w && cols && sizes
+          ? GENC_OK
+          : genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for tiles", gf->name);
   int64_t mark = genc_scope_begin(ctx);
   for (int t = 0; t < k && !st; t++) {
     int64_t s = (int64_t)t * gf->tile;
@@ -115,12 +116,14 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
     if (out && w[0]) {
       joiner jw = {NULL, sizes, k, 0};
       collect *wc = calloc((size_t)k, sizeof *wc);
-      for (int t = 0; wc && t < k; t++) wc[t] = (collect){&w[t], 1, 1};
+      for (int t = 0; wc && t < k; t++)
+        wc[t] = (collect){&w[t], 1, 1};
       jw.tiles = wc;
       weight = wc ? join_fn(ctx, w[0], &jw) : NULL;
       free(wc);
     }
-    if (!out || (w[0] && !weight)) st = genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_NOMEM;
+    if (!out || (w[0] && !weight))
+      st = genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_NOMEM;
   }
   for (int t = 0; t < k; t++) {
     if (tr) genc_trace_free(tr[t]);

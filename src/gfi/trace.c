@@ -3,8 +3,8 @@
 
 #include "gfi/internal.h"
 
-genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                            genc_array *retval, genc_array *score, int64_t n, void *impl) {
+genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
+                            genc_array *score, int64_t n, void *impl) {
   genc_trace *t = calloc(1, sizeof *t);
   if (!t) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace", genc_gf_name(gf));
@@ -14,7 +14,8 @@ genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
   t->gf = gf;
   t->ctx = ctx;
   t->n = n;
-  for (int i = 0; i < gf->nargs; i++) t->args[i] = genc_array_retain(args ? args[i] : NULL);
+  for (int i = 0; i < gf->nargs; i++)
+    t->args[i] = genc_array_retain(args ? args[i] : NULL);
   t->retval = genc_array_retain(retval);
   t->score = genc_array_retain(score);
   t->impl = impl;
@@ -30,7 +31,8 @@ genc_trace *genc_trace_retain(genc_trace *t) {
 
 void genc_trace_free(genc_trace *t) {
   if (!t || --t->refs > 0) return;
-  for (int i = 0; i < t->gf->nargs; i++) genc_array_release(t->args[i]);
+  for (int i = 0; i < t->gf->nargs; i++)
+    genc_array_release(t->args[i]);
   genc_array_release(t->retval);
   genc_array_release(t->score);
   genc_choicemap_free(t->choices);

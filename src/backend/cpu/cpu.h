@@ -6,24 +6,24 @@
 
 void genc_cpu_fill(void *st, genc_dtype dt, void *dst, int64_t n, double v);
 void genc_cpu_cast(void *st, genc_dtype from, const void *x, genc_dtype to, void *y, int64_t n);
-void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y,
-                    int64_t n);
+void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y, int64_t n);
 void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, const void *b,
                      void *out, const genc_bcast *g);
 void genc_cpu_where(void *st, genc_dtype dt, const void *cond, const void *a, const void *b,
                     void *out, const genc_bcast *g);
+void genc_cpu_fused3(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
+                     const void *c, void *out, const genc_bcast *g);
 void genc_cpu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                      int64_t outer, int64_t len, int64_t inner);
 void genc_cpu_scan(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                    int64_t outer, int64_t len, int64_t inner);
-void genc_cpu_searchsorted(void *st, genc_dtype dt, const void *sorted, int64_t srow,
-                           int64_t len, const void *v, int64_t vrow, void *out, int64_t outer,
-                           int64_t m, bool right);
+void genc_cpu_searchsorted(void *st, genc_dtype dt, const void *sorted, int64_t srow, int64_t len,
+                           const void *v, int64_t vrow, void *out, int64_t outer, int64_t m,
+                           bool right);
 void genc_cpu_strided_copy(void *st, size_t esize, const void *x, void *out, int ndim,
                            const int64_t *shape, const int64_t *xstride);
 int64_t genc_cpu_gather(void *st, size_t esize, const void *x, const int32_t *idx, void *out,
-                        int64_t outer, int64_t xlen, int64_t inner, int64_t nidx,
-                        int64_t iouter);
+                        int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter);
 int64_t genc_cpu_scatter_add(void *st, genc_dtype dt, void *out, const int32_t *idx,
                              const void *upd, int64_t outer, int64_t xlen, int64_t inner,
                              int64_t nidx, int64_t iouter);
@@ -31,8 +31,8 @@ void genc_cpu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t 
                      const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                      void *c);
 int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
-void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
-                       const void *l, int64_t sl, void *out, bool lower, bool trans);
+void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                       int64_t sl, void *out, bool lower, bool trans);
 int64_t genc_cpu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);
 int64_t genc_cpu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a);
 void genc_cpu_sample(void *st, const genc_sample_req *req, void *out);

@@ -100,6 +100,7 @@ const genc_backend genc_backend_cpu = {
     .unary = genc_cpu_unary,
     .binary = genc_cpu_binary,
     .where = genc_cpu_where,
+    .fused3 = genc_cpu_fused3,
     .reduce = genc_cpu_reduce,
     .scan = genc_cpu_scan,
     .searchsorted = genc_cpu_searchsorted,

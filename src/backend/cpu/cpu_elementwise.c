@@ -3,24 +3,49 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
+#include "backend/cpu/vecmath.h"
 #include "backend/specfun.h"
 
 void genc_cpu_fill(void *st, genc_dtype dt, void *dst, int64_t n, double v) {
   (void)st;
   switch (dt) {
-  case GENC_F64: for (int64_t i = 0; i < n; i++) ((double *)dst)[i] = v; break;
-  case GENC_F32: for (int64_t i = 0; i < n; i++) ((float *)dst)[i] = (float)v; break;
-  case GENC_I32: for (int64_t i = 0; i < n; i++) ((int32_t *)dst)[i] = (int32_t)v; break;
-  case GENC_BOOL: for (int64_t i = 0; i < n; i++) ((uint8_t *)dst)[i] = v != 0; break;
+  case GENC_F64:
+    for (int64_t i = 0; i < n; i++)
+      ((double *)dst)[i] = v;
+    break;
+  case GENC_F32:
+    for (int64_t i = 0; i < n; i++)
+      ((float *)dst)[i] = (float)v;
+    break;
+  case GENC_I32:
+    for (int64_t i = 0; i < n; i++)
+      ((int32_t *)dst)[i] = (int32_t)v;
+    break;
+  case GENC_BOOL:
+    for (int64_t i = 0; i < n; i++)
+      ((uint8_t *)dst)[i] = v != 0;
+    break;
   }
 }
 
-#define CAST_TO(TO, CONV)                                                                      \
-  switch (from) {                                                                              \
-  case GENC_F64: for (int64_t i = 0; i < n; i++) ((TO *)y)[i] = CONV(((const double *)x)[i]); break; \
-  case GENC_F32: for (int64_t i = 0; i < n; i++) ((TO *)y)[i] = CONV(((const float *)x)[i]); break;  \
-  case GENC_I32: for (int64_t i = 0; i < n; i++) ((TO *)y)[i] = CONV(((const int32_t *)x)[i]); break; \
-  case GENC_BOOL: for (int64_t i = 0; i < n; i++) ((TO *)y)[i] = CONV(((const uint8_t *)x)[i]); break; \
+#define CAST_TO(TO, CONV)                                                                          \
+  switch (from) {                                                                                  \
+  case GENC_F64:                                                                                   \
+    for (int64_t i = 0; i < n; i++)                                                                \
+      ((TO *)y)[i] = CONV(((const double *)x)[i]);                                                 \
+    break;                                                                                         \
+  case GENC_F32:                                                                                   \
+    for (int64_t i = 0; i < n; i++)                                                                \
+      ((TO *)y)[i] = CONV(((const float *)x)[i]);                                                  \
+    break;                                                                                         \
+  case GENC_I32:                                                                                   \
+    for (int64_t i = 0; i < n; i++)                                                                \
+      ((TO *)y)[i] = CONV(((const int32_t *)x)[i]);                                                \
+    break;                                                                                         \
+  case GENC_BOOL:                                                                                  \
+    for (int64_t i = 0; i < n; i++)                                                                \
+      ((TO *)y)[i] = CONV(((const uint8_t *)x)[i]);                                                \
+    break;                                                                                         \
   }
 #define CONV_F64(v) ((double)(v))
 #define CONV_F32(v) ((float)(v))
@@ -37,54 +62,56 @@ void genc_cpu_cast(void *st, genc_dtype from, const void *x, genc_dtype to, void
   }
 }
 
-#define ULOOP(EXPR)                                                                            \
-  for (int64_t i = 0; i < n; i++) {                                                            \
-    T v = x[i];                                                                                \
-    y[i] = (T)(EXPR);                                                                          \
-  }                                                                                            \
+#define ULOOP(EXPR)                                                                                \
+  for (int64_t i = 0; i < n; i++) {                                                                \
+    T v = x[i];                                                                                    \
+    y[i] = (T)(EXPR);                                                                              \
+  }                                                                                                \
   break;
-#define FLOOPS(S)                                                                              \
-  case GENC_NEG: ULOOP(-v)                                                                     \
-  case GENC_ABS: ULOOP(fabs##S(v))                                                             \
-  case GENC_SIGN: ULOOP(v != v ? v : (T)((v > 0) - (v < 0)))                                      \
-  case GENC_EXP: ULOOP(exp##S(v))                                                              \
-  case GENC_EXPM1: ULOOP(expm1##S(v))                                                          \
-  case GENC_LOG: ULOOP(log##S(v))                                                              \
-  case GENC_LOG1P: ULOOP(log1p##S(v))                                                          \
-  case GENC_SQRT: ULOOP(sqrt##S(v))                                                            \
-  case GENC_SQUARE: ULOOP(v * v)                                                               \
-  case GENC_SIN: ULOOP(sin##S(v))                                                              \
-  case GENC_COS: ULOOP(cos##S(v))                                                              \
-  case GENC_TAN: ULOOP(tan##S(v))                                                              \
-  case GENC_TANH: ULOOP(tanh##S(v))                                                            \
-  case GENC_SIGMOID: ULOOP(genc_sf_sigmoid(v))                                                 \
-  case GENC_LOG_SIGMOID: ULOOP(genc_sf_log_sigmoid(v))                                         \
-  case GENC_SOFTPLUS: ULOOP(genc_sf_softplus(v))                                               \
-  case GENC_ERF: ULOOP(erf##S(v))                                                              \
-  case GENC_ERFC: ULOOP(erfc##S(v))                                                            \
-  case GENC_ERFINV: ULOOP(genc_sf_erfinv(v))                                                   \
-  case GENC_LGAMMA: ULOOP(genc_sf_lgamma(v))                                                   \
-  case GENC_DIGAMMA: ULOOP(genc_sf_digamma(v))                                                 \
-  case GENC_TRIGAMMA: ULOOP(genc_sf_trigamma(v))                                               \
-  case GENC_FLOOR: ULOOP(floor##S(v))                                                          \
-  case GENC_CEIL: ULOOP(ceil##S(v))                                                            \
-  case GENC_ROUND: ULOOP(round##S(v))                                                          \
-  case GENC_RECIPROCAL: ULOOP(1 / v)                                                           \
+#define FLOOPS(S)                                                                                  \
+  case GENC_NEG: ULOOP(-v)                                                                         \
+  case GENC_ABS: ULOOP(fabs##S(v))                                                                 \
+  case GENC_SIGN: ULOOP(v != v ? v : (T)((v > 0) - (v < 0)))                                       \
+  case GENC_EXP: ULOOP(exp##S(v))                                                                  \
+  case GENC_EXPM1: ULOOP(expm1##S(v))                                                              \
+  case GENC_LOG: ULOOP(log##S(v))                                                                  \
+  case GENC_LOG1P: ULOOP(log1p##S(v))                                                              \
+  case GENC_SQRT: ULOOP(sqrt##S(v))                                                                \
+  case GENC_SQUARE: ULOOP(v *v)                                                                    \
+  case GENC_SIN: ULOOP(sin##S(v))                                                                  \
+  case GENC_COS: ULOOP(cos##S(v))                                                                  \
+  case GENC_TAN: ULOOP(tan##S(v))                                                                  \
+  case GENC_TANH: ULOOP(tanh##S(v))                                                                \
+  case GENC_SIGMOID: ULOOP(genc_sf_sigmoid(v))                                                     \
+  case GENC_LOG_SIGMOID: ULOOP(genc_sf_log_sigmoid(v))                                             \
+  case GENC_SOFTPLUS: ULOOP(genc_sf_softplus(v))                                                   \
+  case GENC_ERF: ULOOP(erf##S(v))                                                                  \
+  case GENC_ERFC: ULOOP(erfc##S(v))                                                                \
+  case GENC_ERFINV: ULOOP(genc_sf_erfinv(v))                                                       \
+  case GENC_LGAMMA: ULOOP(genc_sf_lgamma(v))                                                       \
+  case GENC_DIGAMMA: ULOOP(genc_sf_digamma(v))                                                     \
+  case GENC_TRIGAMMA: ULOOP(genc_sf_trigamma(v))                                                   \
+  case GENC_FLOOR: ULOOP(floor##S(v))                                                              \
+  case GENC_CEIL: ULOOP(ceil##S(v))                                                                \
+  case GENC_ROUND: ULOOP(round##S(v))                                                              \
+  case GENC_RECIPROCAL: ULOOP(1 / v)                                                               \
   default: break;
 
-static void unary_bool_out(genc_unary_op op, genc_dtype dt, const void *x, uint8_t *y,
-                           int64_t n) {
+static void unary_bool_out(genc_unary_op op, genc_dtype dt, const void *x, uint8_t *y, int64_t n) {
   if (op == GENC_NOT) {
-    for (int64_t i = 0; i < n; i++) y[i] = !((const uint8_t *)x)[i];
+    for (int64_t i = 0; i < n; i++)
+      y[i] = !((const uint8_t *)x)[i];
   } else if (dt == GENC_F64) {
-    for (int64_t i = 0; i < n; i++) y[i] = isfinite(((const double *)x)[i]) != 0;
+    for (int64_t i = 0; i < n; i++)
+      y[i] = isfinite(((const double *)x)[i]) != 0;
   } else {
-    for (int64_t i = 0; i < n; i++) y[i] = isfinite(((const float *)x)[i]) != 0;
+    for (int64_t i = 0; i < n; i++)
+      y[i] = isfinite(((const float *)x)[i]) != 0;
   }
 }
 
-void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *xv, void *yv,
-                    int64_t n) {
+GENC_VEC_CLONES void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *xv,
+                                    void *yv, int64_t n) {
   (void)st;
   if (op == GENC_NOT || op == GENC_ISFINITE) {
     unary_bool_out(op, dt, xv, yv, n);
@@ -116,72 +143,70 @@ void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *xv, v
 
 /* Broadcasting loop over a collapsed iteration space: output contiguous, the
  * innermost dimension specialized for the common stride patterns. */
-#define LOOP2(T, TO, EXPR)                                                                     \
-  do {                                                                                         \
-    const T *A_ = a;                                                                           \
-    const T *B_ = b;                                                                           \
-    TO *O_ = out;                                                                              \
-    int nd_ = g->ndim;                                                                         \
-    int64_t w_ = g->shape[nd_ - 1], sa_ = g->stride[0][nd_ - 1], sb_ = g->stride[1][nd_ - 1]; \
-    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, oa_ = 0, ob_ = 0;                     \
-    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                 \
-      const T *pa_ = A_ + oa_, *pb_ = B_ + ob_;                                               \
-      TO *po_ = O_ + o_ * w_;                                                                  \
-      if (sa_ == 1 && sb_ == 1) {                                                              \
-        for (int64_t i = 0; i < w_; i++) {                                                     \
-          T x = pa_[i], y = pb_[i];                                                            \
-          po_[i] = (TO)(EXPR);                                                                 \
-        }                                                                                      \
-      } else if (sa_ == 0 && sb_ == 1) {                                                       \
-        T x = pa_[0];                                                                          \
-        for (int64_t i = 0; i < w_; i++) {                                                     \
-          T y = pb_[i];                                                                        \
-          po_[i] = (TO)(EXPR);                                                                 \
-        }                                                                                      \
-      } else if (sa_ == 1 && sb_ == 0) {                                                       \
-        T y = pb_[0];                                                                          \
-        for (int64_t i = 0; i < w_; i++) {                                                     \
-          T x = pa_[i];                                                                        \
-          po_[i] = (TO)(EXPR);                                                                 \
-        }                                                                                      \
-      } else {                                                                                 \
-        for (int64_t i = 0; i < w_; i++) {                                                     \
-          T x = pa_[i * sa_], y = pb_[i * sb_];                                                \
-          po_[i] = (TO)(EXPR);                                                                 \
-        }                                                                                      \
-      }                                                                                        \
-      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                  \
-        oa_ += g->stride[0][d_];                                                               \
-        ob_ += g->stride[1][d_];                                                               \
-        if (++idx_[d_] < g->shape[d_]) break;                                                  \
-        oa_ -= g->stride[0][d_] * g->shape[d_];                                                \
-        ob_ -= g->stride[1][d_] * g->shape[d_];                                                \
-        idx_[d_] = 0;                                                                          \
-      }                                                                                        \
-    }                                                                                          \
-  } while (0);                                                                                 \
+#define LOOP2(T, TO, EXPR)                                                                         \
+  do {                                                                                             \
+    const T *A_ = a;                                                                               \
+    const T *B_ = b;                                                                               \
+    TO *O_ = out;                                                                                  \
+    int nd_ = g->ndim;                                                                             \
+    int64_t w_ = g->shape[nd_ - 1], sa_ = g->stride[0][nd_ - 1], sb_ = g->stride[1][nd_ - 1];      \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, oa_ = 0, ob_ = 0;                          \
+    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
+      const T *pa_ = A_ + oa_, *pb_ = B_ + ob_;                                                    \
+      TO *po_ = O_ + o_ * w_;                                                                      \
+      if (sa_ == 1 && sb_ == 1) {                                                                  \
+        for (int64_t i = 0; i < w_; i++) {                                                         \
+          T x = pa_[i], y = pb_[i];                                                                \
+          po_[i] = (TO)(EXPR);                                                                     \
+        }                                                                                          \
+      } else if (sa_ == 0 && sb_ == 1) {                                                           \
+        T x = pa_[0];                                                                              \
+        for (int64_t i = 0; i < w_; i++) {                                                         \
+          T y = pb_[i];                                                                            \
+          po_[i] = (TO)(EXPR);                                                                     \
+        }                                                                                          \
+      } else if (sa_ == 1 && sb_ == 0) {                                                           \
+        T y = pb_[0];                                                                              \
+        for (int64_t i = 0; i < w_; i++) {                                                         \
+          T x = pa_[i];                                                                            \
+          po_[i] = (TO)(EXPR);                                                                     \
+        }                                                                                          \
+      } else {                                                                                     \
+        for (int64_t i = 0; i < w_; i++) {                                                         \
+          T x = pa_[i * sa_], y = pb_[i * sb_];                                                    \
+          po_[i] = (TO)(EXPR);                                                                     \
+        }                                                                                          \
+      }                                                                                            \
+      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
+        oa_ += g->stride[0][d_];                                                                   \
+        ob_ += g->stride[1][d_];                                                                   \
+        if (++idx_[d_] < g->shape[d_]) break;                                                      \
+        oa_ -= g->stride[0][d_] * g->shape[d_];                                                    \
+        ob_ -= g->stride[1][d_] * g->shape[d_];                                                    \
+        idx_[d_] = 0;                                                                              \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0);                                                                                     \
   break;
 
-#define CMP_CASES(T)                                                                           \
-  case GENC_EQ: LOOP2(T, uint8_t, x == y)                                                      \
-  case GENC_NE: LOOP2(T, uint8_t, x != y)                                                      \
-  case GENC_LT: LOOP2(T, uint8_t, x < y)                                                       \
-  case GENC_LE: LOOP2(T, uint8_t, x <= y)                                                      \
-  case GENC_GT: LOOP2(T, uint8_t, x > y)                                                       \
+#define CMP_CASES(T)                                                                               \
+  case GENC_EQ: LOOP2(T, uint8_t, x == y)                                                          \
+  case GENC_NE: LOOP2(T, uint8_t, x != y)                                                          \
+  case GENC_LT: LOOP2(T, uint8_t, x < y)                                                           \
+  case GENC_LE: LOOP2(T, uint8_t, x <= y)                                                          \
+  case GENC_GT: LOOP2(T, uint8_t, x > y)                                                           \
   case GENC_GE: LOOP2(T, uint8_t, x >= y)
 
 /* maximum/minimum propagate NaN, as NumPy does */
-#define FLOAT_CASES(T, S)                                                                      \
-  case GENC_ADD: LOOP2(T, T, x + y)                                                            \
-  case GENC_SUB: LOOP2(T, T, x - y)                                                            \
-  case GENC_MUL: LOOP2(T, T, x * y)                                                            \
-  case GENC_DIV: LOOP2(T, T, x / y)                                                            \
-  case GENC_POW: LOOP2(T, T, pow##S(x, y))                                                     \
-  case GENC_MAXIMUM: LOOP2(T, T, (x > y || x != x) ? x : y)                                    \
-  case GENC_MINIMUM: LOOP2(T, T, (x < y || x != x) ? x : y)                                    \
-  case GENC_ATAN2: LOOP2(T, T, atan2##S(x, y))                                                 \
-  CMP_CASES(T)                                                                                 \
-  default: break;
+#define FLOAT_CASES(T, S)                                                                          \
+  case GENC_ADD: LOOP2(T, T, x + y)                                                                \
+  case GENC_SUB: LOOP2(T, T, x - y)                                                                \
+  case GENC_MUL: LOOP2(T, T, x *y)                                                                 \
+  case GENC_DIV: LOOP2(T, T, x / y)                                                                \
+  case GENC_POW: LOOP2(T, T, pow##S(x, y))                                                         \
+  case GENC_MAXIMUM: LOOP2(T, T, (x > y || x != x) ? x : y)                                        \
+  case GENC_MINIMUM: LOOP2(T, T, (x < y || x != x) ? x : y)                                        \
+  case GENC_ATAN2: LOOP2(T, T, atan2##S(x, y)) CMP_CASES(T) default : break;
 
 /* One f64 element: the scalar path of model code, without the loop machinery. */
 static bool binary_one_f64(genc_binary_op op, double x, double y, void *out) {
@@ -216,9 +241,7 @@ void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, 
     case GENC_SUB: LOOP2(int32_t, int32_t, x - y)
     case GENC_MUL: LOOP2(int32_t, int32_t, x * y)
     case GENC_MAXIMUM: LOOP2(int32_t, int32_t, x > y ? x : y)
-    case GENC_MINIMUM: LOOP2(int32_t, int32_t, x < y ? x : y)
-    CMP_CASES(int32_t)
-    default: break;
+    case GENC_MINIMUM: LOOP2(int32_t, int32_t, x < y ? x : y) CMP_CASES(int32_t) default : break;
     }
     break;
   case GENC_BOOL:
@@ -233,27 +256,27 @@ void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, 
   }
 }
 
-#define WHERE_LOOP(T)                                                                          \
-  do {                                                                                         \
-    const uint8_t *C_ = cond;                                                                  \
-    const T *A_ = a, *B_ = b;                                                                  \
-    T *O_ = out;                                                                               \
-    int nd_ = g->ndim;                                                                         \
-    int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];    \
-    int64_t s2 = g->stride[2][nd_ - 1];                                                        \
-    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, o0 = 0, o1 = 0, o2 = 0;                \
-    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                 \
-      for (int64_t i = 0; i < w_; i++)                                                         \
-        O_[o_ * w_ + i] = C_[o0 + i * s0] ? A_[o1 + i * s1] : B_[o2 + i * s2];                 \
-      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                  \
-        o0 += g->stride[0][d_], o1 += g->stride[1][d_], o2 += g->stride[2][d_];                \
-        if (++idx_[d_] < g->shape[d_]) break;                                                  \
-        o0 -= g->stride[0][d_] * g->shape[d_];                                                 \
-        o1 -= g->stride[1][d_] * g->shape[d_];                                                 \
-        o2 -= g->stride[2][d_] * g->shape[d_];                                                 \
-        idx_[d_] = 0;                                                                          \
-      }                                                                                        \
-    }                                                                                          \
+#define WHERE_LOOP(T)                                                                              \
+  do {                                                                                             \
+    const uint8_t *C_ = cond;                                                                      \
+    const T *A_ = a, *B_ = b;                                                                      \
+    T *O_ = out;                                                                                   \
+    int nd_ = g->ndim;                                                                             \
+    int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];        \
+    int64_t s2 = g->stride[2][nd_ - 1];                                                            \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, o0 = 0, o1 = 0, o2 = 0;                    \
+    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
+      for (int64_t i = 0; i < w_; i++)                                                             \
+        O_[o_ * w_ + i] = C_[o0 + i * s0] ? A_[o1 + i * s1] : B_[o2 + i * s2];                     \
+      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
+        o0 += g->stride[0][d_], o1 += g->stride[1][d_], o2 += g->stride[2][d_];                    \
+        if (++idx_[d_] < g->shape[d_]) break;                                                      \
+        o0 -= g->stride[0][d_] * g->shape[d_];                                                     \
+        o1 -= g->stride[1][d_] * g->shape[d_];                                                     \
+        o2 -= g->stride[2][d_] * g->shape[d_];                                                     \
+        idx_[d_] = 0;                                                                              \
+      }                                                                                            \
+    }                                                                                              \
   } while (0)
 
 void genc_cpu_where(void *st, genc_dtype dt, const void *cond, const void *a, const void *b,

@@ -4,8 +4,7 @@
 #include "backend/cpu/cpu.h"
 
 int64_t genc_cpu_gather(void *st, size_t esize, const void *x, const int32_t *idx, void *out,
-                        int64_t outer, int64_t xlen, int64_t inner, int64_t nidx,
-                        int64_t iouter) {
+                        int64_t outer, int64_t xlen, int64_t inner, int64_t nidx, int64_t iouter) {
   (void)st;
   const char *X = x;
   char *O = out;
@@ -21,16 +20,17 @@ int64_t genc_cpu_gather(void *st, size_t esize, const void *x, const int32_t *id
   return -1;
 }
 
-#define SCATTER(T)                                                                             \
-  for (int64_t o = 0; o < outer; o++) {                                                        \
-    const int32_t *ix = idx + (iouter > 1 ? o * nidx : 0);                                     \
-    for (int64_t k = 0; k < nidx; k++) {                                                       \
-      int64_t j = ix[k];                                                                       \
-      if (j < 0 || j >= xlen) return (iouter > 1 ? o * nidx : 0) + k;                          \
-      T *dst = (T *)out + (o * xlen + j) * inner;                                              \
-      const T *src = (const T *)upd + (o * nidx + k) * inner;                                  \
-      for (int64_t i = 0; i < inner; i++) dst[i] += src[i];                                    \
-    }                                                                                          \
+#define SCATTER(T)                                                                                 \
+  for (int64_t o = 0; o < outer; o++) {                                                            \
+    const int32_t *ix = idx + (iouter > 1 ? o * nidx : 0);                                         \
+    for (int64_t k = 0; k < nidx; k++) {                                                           \
+      int64_t j = ix[k];                                                                           \
+      if (j < 0 || j >= xlen) return (iouter > 1 ? o * nidx : 0) + k;                              \
+      T *dst = (T *)out + (o * xlen + j) * inner;                                                  \
+      const T *src = (const T *)upd + (o * nidx + k) * inner;                                      \
+      for (int64_t i = 0; i < inner; i++)                                                          \
+        dst[i] += src[i];                                                                          \
+    }                                                                                              \
   }
 
 int64_t genc_cpu_scatter_add(void *st, genc_dtype dt, void *out, const int32_t *idx,

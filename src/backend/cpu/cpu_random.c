@@ -13,10 +13,12 @@ void genc_cpu_sample(void *st, const genc_sample_req *req, void *out) {
   bool pairs = req->law == GENC_LAW_NORMAL;
   for (int64_t p = 0; p < req->npart; p++) {
     if (pairs && !((p + req->part_offset) & 1) && p + 1 < req->npart) {
-      for (int64_t j = 0; j < req->size; j++) genc_law_normal_pair_elem(req, p, j, out);
+      for (int64_t j = 0; j < req->size; j++)
+        genc_law_normal_pair_elem(req, p, j, out);
       p++;
       continue;
     }
-    for (int64_t j = 0; j < req->size; j++) genc_law_sample_elem(req, p, j, out);
+    for (int64_t j = 0; j < req->size; j++)
+      genc_law_sample_elem(req, p, j, out);
   }
 }

@@ -192,6 +192,7 @@ static const genc_backend cuda_table = {
     .unary = genc_cu_unary,
     .binary = genc_cu_binary,
     .where = genc_cu_where,
+    .fused3 = genc_cu_fused3,
     .reduce = genc_cu_reduce,
     .scan = genc_cu_scan,
     .searchsorted = genc_cu_searchsorted,

@@ -296,3 +296,30 @@ void genc_cu_where(void *stp, genc_dtype dt, const void *cond, const void *a, co
   }
   genc_cu_check(st);
 }
+
+/* ---- fused kernels of three operands ---- */
+
+template <typename T>
+__global__ void k_normal_lp(const T *x, const T *mu, const T *sg, T *out, genc_bcast g) {
+  GENC_CU_LOOP(i, g.n) {
+    int64_t o[3];
+    bc_offsets<3>(g, i, o);
+    double s = sg[o[2]];
+    out[i] = (T)genc_sf_normal_lp(x[o[0]], mu[o[1]], s, log(s));
+  }
+}
+
+void genc_cu_fused3(void *stp, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
+                    const void *c, void *out, const genc_bcast *g) {
+  genc_cu_state *st = genc_cu_enter(stp);
+  if (g->n <= 0 || op != GENC_FUSED_NORMAL_LOGPDF) return;
+  unsigned nb = genc_cu_blocks(st, g->n);
+  cudaStream_t s = st->stream;
+  if (dt == GENC_F64)
+    k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)a, (const double *)b,
+                                               (const double *)c, (double *)out, *g);
+  else if (dt == GENC_F32)
+    k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)a, (const float *)b, (const float *)c,
+                                               (float *)out, *g);
+  genc_cu_check(st);
+}

@@ -79,6 +79,8 @@ void genc_cu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, c
                     void *out, const genc_bcast *g);
 void genc_cu_where(void *st, genc_dtype dt, const void *cond, const void *a, const void *b,
                    void *out, const genc_bcast *g);
+void genc_cu_fused3(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
+                    const void *c, void *out, const genc_bcast *g);
 void genc_cu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,
                     int64_t outer, int64_t len, int64_t inner);
 void genc_cu_scan(void *st, genc_reduce_op op, genc_dtype dt, const void *x, void *out,

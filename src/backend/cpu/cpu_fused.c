@@ -1,0 +1,55 @@
+/* CPU fused kernels (backend.h, genc_fused_op). Built without vecmath.h, so each
+ * element takes the scalar libm value that the single-trace fast path takes. */
+#include <math.h>
+
+#include "backend/cpu/cpu.h"
+#include "backend/specfun.h"
+
+/* Rows of the collapsed iteration space; inside a row, a shared sigma (stride
+ * 0, the common case of observations with one noise scale) takes the log once
+ * and leaves a loop of plain arithmetic. */
+#define NORMAL_LP_LOOP(T)                                                                          \
+  do {                                                                                             \
+    const T *X_ = a, *M_ = b, *S_ = c;                                                             \
+    T *O_ = out;                                                                                   \
+    int nd_ = g->ndim;                                                                             \
+    int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];        \
+    int64_t s2 = g->stride[2][nd_ - 1];                                                            \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, o0 = 0, o1 = 0, o2 = 0;                    \
+    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
+      T *po_ = O_ + o_ * w_;                                                                       \
+      if (s2 == 0) {                                                                               \
+        double sg = S_[o2], ls = log(sg);                                                          \
+        const T *px_ = X_ + o0, *pm_ = M_ + o1;                                                    \
+        if (s0 == 1 && s1 == 1)                                                                    \
+          for (int64_t i = 0; i < w_; i++)                                                         \
+            po_[i] = (T)genc_sf_normal_lp(px_[i], pm_[i], sg, ls);                                 \
+        else                                                                                       \
+          for (int64_t i = 0; i < w_; i++)                                                         \
+            po_[i] = (T)genc_sf_normal_lp(px_[i * s0], pm_[i * s1], sg, ls);                       \
+      } else {                                                                                     \
+        for (int64_t i = 0; i < w_; i++) {                                                         \
+          double sg = S_[o2 + i * s2];                                                             \
+          po_[i] = (T)genc_sf_normal_lp(X_[o0 + i * s0], M_[o1 + i * s1], sg, log(sg));            \
+        }                                                                                          \
+      }                                                                                            \
+      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
+        o0 += g->stride[0][d_], o1 += g->stride[1][d_], o2 += g->stride[2][d_];                    \
+        if (++idx_[d_] < g->shape[d_]) break;                                                      \
+        o0 -= g->stride[0][d_] * g->shape[d_];                                                     \
+        o1 -= g->stride[1][d_] * g->shape[d_];                                                     \
+        o2 -= g->stride[2][d_] * g->shape[d_];                                                     \
+        idx_[d_] = 0;                                                                              \
+      }                                                                                            \
+    }                                                                                              \
+  } while (0)
+
+void genc_cpu_fused3(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
+                     const void *c, void *out, const genc_bcast *g) {
+  (void)st;
+  if (op != GENC_FUSED_NORMAL_LOGPDF) return;
+  if (dt == GENC_F64)
+    NORMAL_LP_LOOP(double);
+  else if (dt == GENC_F32)
+    NORMAL_LP_LOOP(float);
+}
