@@ -69,6 +69,29 @@ static void test_batched(void **state) {
   genc_ctx_destroy(ctx);
 }
 
+/* A sigma whose square underflows (1e-200) still scores: mu = 0 and x = sigma,
+ * 40 sigma give z = 1 and 40, so log N = -z^2/2 - log sigma - log(2 pi)/2
+ * with log sigma = -200 log 10; on the array path (a [2] value) and the scalar
+ * path (a 0-d one). */
+static void test_normal_tiny_sigma(void **state) {
+  (void)state;
+  genc_ctx *ctx = t_ctx();
+  const double s = 1e-200, c = 0.5 * log(2 * M_PI) - 200 * log(10.0);
+  double xs[2] = {s, 40 * s}, zs[2] = {1, 40};
+  genc_dist d = genc_normal(ctx, 0.0, s);
+  genc_array *lp = genc_dist_logpdf(ctx, &d, genc_array_vec(ctx, 2, xs));
+  T_OK(ctx, lp);
+  double sum = 0;
+  for (int i = 0; i < 2; i++) {
+    double want = -0.5 * zs[i] * zs[i] - c;
+    genc_array *li = genc_dist_logpdf(ctx, &d, genc_scalar(ctx, xs[i]));
+    T_CLOSE(t_item(ctx, li), want, 1e-14);
+    sum += want;
+  }
+  T_CLOSE(t_item(ctx, lp), sum, 1e-14);
+  genc_ctx_destroy(ctx);
+}
+
 /* Integer and bool values score like the same numbers in f64. */
 static void test_value_dtypes(void **state) {
   (void)state;
@@ -114,6 +137,7 @@ static void test_user_type(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fixtures), cmocka_unit_test(test_batched),
-      cmocka_unit_test(test_value_dtypes), cmocka_unit_test(test_user_type)};
+      cmocka_unit_test(test_normal_tiny_sigma), cmocka_unit_test(test_value_dtypes),
+      cmocka_unit_test(test_user_type)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
