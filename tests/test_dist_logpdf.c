@@ -121,7 +121,8 @@ static genc_array *half_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, 
 static void test_user_type(void **state) {
   (void)state;
   genc_ctx *ctx = t_ctx();
-  static const genc_dist_type t = {"my_exp", 0, {0}, false, NULL, half_sample, half_logpdf, NULL};
+  static const genc_dist_type t = {
+      .name = "my_exp", .nparams = 0, .sample = half_sample, .logpdf = half_logpdf};
   genc_dist d = genc_dist_make(&t, 0, NULL);
   assert_string_equal(genc_dist_name(&d), "my_exp");
   assert_false(genc_dist_has_rsample(&d));

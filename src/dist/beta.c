@@ -42,8 +42,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return m < 0 ? NULL : beta_draw(ctx, key, d, 0, m);
 }
 
-static const genc_dist_type beta_type = {"beta", 2,   {"alpha", "beta"}, false, check, sample,
-                                         logpdf, NULL};
+static const genc_dist_type beta_type = {.name = "beta",
+                                         .nparams = 2,
+                                         .param_names = {"alpha", "beta"},
+                                         .check = check,
+                                         .sample = sample,
+                                         .logpdf = logpdf};
 
 genc_dist(genc_beta)(genc_ctx *ctx, genc_array *alpha, genc_array *beta) {
   (void)ctx;
@@ -73,8 +77,12 @@ static genc_array *bu_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, in
   return genc_where(ctx, genc_lt(ctx, c, d->p[0]), b, u);
 }
 
-static const genc_dist_type bu_type = {
-    "beta_uniform", 3, {"theta", "alpha", "beta"}, false, bu_check, bu_sample, bu_logpdf, NULL};
+static const genc_dist_type bu_type = {.name = "beta_uniform",
+                                       .nparams = 3,
+                                       .param_names = {"theta", "alpha", "beta"},
+                                       .check = bu_check,
+                                       .sample = bu_sample,
+                                       .logpdf = bu_logpdf};
 
 genc_dist(genc_beta_uniform)(genc_ctx *ctx, genc_array *theta, genc_array *alpha,
                              genc_array *beta) {

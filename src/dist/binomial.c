@@ -43,8 +43,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_random_binomial(ctx, key, d->p[0], d->p[1], b ? 0 : m);
 }
 
-static const genc_dist_type binomial_type = {"binomial", 2,      {"n", "p"}, true,
-                                             check,      sample, logpdf,     NULL};
+static const genc_dist_type binomial_type = {.name = "binomial",
+                                             .nparams = 2,
+                                             .param_names = {"n", "p"},
+                                             .discrete = true,
+                                             .check = check,
+                                             .sample = sample,
+                                             .logpdf = logpdf};
 
 genc_dist(genc_binomial)(genc_ctx *ctx, genc_array *n, genc_array *p) {
   (void)ctx;

@@ -39,8 +39,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return m < 0 ? NULL : genc_random_categorical(ctx, key, l, l->n ? 0 : m);
 }
 
-static const genc_dist_type categorical_type = {"categorical", 1,      {"logits"}, true,
-                                                check,         sample, logpdf,     NULL};
+static const genc_dist_type categorical_type = {.name = "categorical",
+                                                .nparams = 1,
+                                                .param_names = {"logits"},
+                                                .discrete = true,
+                                                .check = check,
+                                                .sample = sample,
+                                                .logpdf = logpdf};
 
 genc_dist(genc_categorical)(genc_ctx *ctx, genc_array *logits) {
   (void)ctx;

@@ -21,8 +21,13 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_astype(ctx, v, (genc_dtype)v->dtype);
 }
 
-static const genc_dist_type delta_type = {"delta", 1,       {"v"},  false,
-                                          check,   rsample, logpdf, rsample};
+static const genc_dist_type delta_type = {.name = "delta",
+                                          .nparams = 1,
+                                          .param_names = {"v"},
+                                          .check = check,
+                                          .sample = rsample,
+                                          .logpdf = logpdf,
+                                          .rsample = rsample};
 
 genc_dist(genc_delta)(genc_ctx *ctx, genc_array *v) {
   (void)ctx;

@@ -39,8 +39,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_div(ctx, e, genc_sum(ctx, e, 1, &ax, true));
 }
 
-static const genc_dist_type dirichlet_type = {"dirichlet", 1,      {"alpha"}, false,
-                                              check,       sample, logpdf,    NULL};
+static const genc_dist_type dirichlet_type = {.name = "dirichlet",
+                                              .nparams = 1,
+                                              .param_names = {"alpha"},
+                                              .check = check,
+                                              .sample = sample,
+                                              .logpdf = logpdf};
 
 genc_dist(genc_dirichlet)(genc_ctx *ctx, genc_array *alpha) {
   (void)ctx;

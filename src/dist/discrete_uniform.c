@@ -26,8 +26,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_astype(ctx, genc_minimum(ctx, k, d->p[1]), GENC_I32);
 }
 
-static const genc_dist_type du_type = {
-    "discrete_uniform", 2, {"lo", "hi"}, true, check, sample, logpdf, NULL};
+static const genc_dist_type du_type = {.name = "discrete_uniform",
+                                       .nparams = 2,
+                                       .param_names = {"lo", "hi"},
+                                       .discrete = true,
+                                       .check = check,
+                                       .sample = sample,
+                                       .logpdf = logpdf};
 
 genc_dist(genc_discrete_uniform)(genc_ctx *ctx, genc_array *lo, genc_array *hi) {
   (void)ctx;

@@ -23,8 +23,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_div(ctx, g, d->p[1]);
 }
 
-static const genc_dist_type gamma_type = {"gamma", 2,   {"shape", "rate"}, false, check, sample,
-                                          logpdf,  NULL};
+static const genc_dist_type gamma_type = {.name = "gamma",
+                                          .nparams = 2,
+                                          .param_names = {"shape", "rate"},
+                                          .check = check,
+                                          .sample = sample,
+                                          .logpdf = logpdf};
 
 genc_dist(genc_gamma)(genc_ctx *ctx, genc_array *shape, genc_array *rate) {
   (void)ctx;
@@ -50,8 +54,12 @@ static genc_array *ig_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, in
   return genc_div(ctx, d->p[1], g);
 }
 
-static const genc_dist_type inv_gamma_type = {"inv_gamma", 2,         {"shape", "scale"}, false,
-                                              check,       ig_sample, ig_logpdf,          NULL};
+static const genc_dist_type inv_gamma_type = {.name = "inv_gamma",
+                                              .nparams = 2,
+                                              .param_names = {"shape", "scale"},
+                                              .check = check,
+                                              .sample = ig_sample,
+                                              .logpdf = ig_logpdf};
 
 genc_dist(genc_inv_gamma)(genc_ctx *ctx, genc_array *shape, genc_array *scale) {
   (void)ctx;

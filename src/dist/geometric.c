@@ -21,8 +21,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_astype(ctx, k, GENC_I32);
 }
 
-static const genc_dist_type geometric_type = {"geometric", 1,      {"p"},  true,
-                                              check,       sample, logpdf, NULL};
+static const genc_dist_type geometric_type = {.name = "geometric",
+                                              .nparams = 1,
+                                              .param_names = {"p"},
+                                              .discrete = true,
+                                              .check = check,
+                                              .sample = sample,
+                                              .logpdf = logpdf};
 
 genc_dist(genc_geometric)(genc_ctx *ctx, genc_array *p) {
   (void)ctx;

@@ -54,8 +54,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return out;
 }
 
-static const genc_dist_type mixture_type = {"mixture", 1,      {"log_weights"}, false,
-                                            check,     sample, logpdf,          NULL};
+static const genc_dist_type mixture_type = {.name = "mixture",
+                                            .nparams = 1,
+                                            .param_names = {"log_weights"},
+                                            .check = check,
+                                            .sample = sample,
+                                            .logpdf = logpdf};
 
 genc_dist(genc_mixture)(genc_ctx *ctx, const genc_mixture_comps *comps, genc_array *log_weights) {
   (void)ctx;

@@ -60,10 +60,20 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_add(ctx, d->p[0], lz);
 }
 
-static const genc_dist_type mvn_type = {"mvnormal", 2,       {"mean", "cov"}, false,
-                                        check,      rsample, logpdf,          rsample};
-static const genc_dist_type mvn_chol_type = {"mvnormal", 2,       {"mean", "chol"}, false,
-                                             check,      rsample, logpdf,           rsample};
+static const genc_dist_type mvn_type = {.name = "mvnormal",
+                                        .nparams = 2,
+                                        .param_names = {"mean", "cov"},
+                                        .check = check,
+                                        .sample = rsample,
+                                        .logpdf = logpdf,
+                                        .rsample = rsample};
+static const genc_dist_type mvn_chol_type = {.name = "mvnormal",
+                                             .nparams = 2,
+                                             .param_names = {"mean", "chol"},
+                                             .check = check,
+                                             .sample = rsample,
+                                             .logpdf = logpdf,
+                                             .rsample = rsample};
 
 genc_dist(genc_mvnormal)(genc_ctx *ctx, genc_array *mean, genc_array *cov) {
   (void)ctx;

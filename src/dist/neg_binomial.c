@@ -30,8 +30,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_random_poisson(ctx, genc_key_fold_in(key, 2), rate, 0);
 }
 
-static const genc_dist_type nb_type = {"neg_binomial", 2,      {"r", "p"}, true,
-                                       check,          sample, logpdf,     NULL};
+static const genc_dist_type nb_type = {.name = "neg_binomial",
+                                       .nparams = 2,
+                                       .param_names = {"r", "p"},
+                                       .discrete = true,
+                                       .check = check,
+                                       .sample = sample,
+                                       .logpdf = logpdf};
 
 genc_dist(genc_neg_binomial)(genc_ctx *ctx, genc_array *r, genc_array *p) {
   (void)ctx;

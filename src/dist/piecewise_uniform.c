@@ -70,8 +70,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_minimum(ctx, x, hi);
 }
 
-static const genc_dist_type pu_type = {
-    "piecewise_uniform", 2, {"bounds", "probs"}, false, check, sample, logpdf, NULL};
+static const genc_dist_type pu_type = {.name = "piecewise_uniform",
+                                       .nparams = 2,
+                                       .param_names = {"bounds", "probs"},
+                                       .check = check,
+                                       .sample = sample,
+                                       .logpdf = logpdf};
 
 genc_dist(genc_piecewise_uniform)(genc_ctx *ctx, genc_array *bounds, genc_array *probs) {
   (void)ctx;

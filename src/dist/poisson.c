@@ -33,8 +33,13 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return m < 0 ? NULL : genc_random_poisson(ctx, key, r, r->n ? 0 : m);
 }
 
-static const genc_dist_type poisson_type = {"poisson", 1,      {"rate"}, true,
-                                            check,     sample, logpdf,   NULL};
+static const genc_dist_type poisson_type = {.name = "poisson",
+                                            .nparams = 1,
+                                            .param_names = {"rate"},
+                                            .discrete = true,
+                                            .check = check,
+                                            .sample = sample,
+                                            .logpdf = logpdf};
 
 genc_dist(genc_poisson)(genc_ctx *ctx, genc_array *rate) {
   (void)ctx;

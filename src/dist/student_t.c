@@ -30,8 +30,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return genc_add(ctx, d->p[1], genc_mul(ctx, d->p[2], t));
 }
 
-static const genc_dist_type student_t_type = {
-    "student_t", 3, {"df", "loc", "scale"}, false, check, sample, logpdf, NULL};
+static const genc_dist_type student_t_type = {.name = "student_t",
+                                              .nparams = 3,
+                                              .param_names = {"df", "loc", "scale"},
+                                              .check = check,
+                                              .sample = sample,
+                                              .logpdf = logpdf};
 
 genc_dist(genc_student_t)(genc_ctx *ctx, genc_array *df, genc_array *loc, genc_array *scale) {
   (void)ctx;

@@ -58,8 +58,13 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return genc_add(ctx, mu, genc_mul(ctx, s, y));
 }
 
-static const genc_dist_type tn_type = {
-    "truncated_normal", 4, {"mu", "sigma", "lo", "hi"}, false, check, rsample, logpdf, rsample};
+static const genc_dist_type tn_type = {.name = "truncated_normal",
+                                       .nparams = 4,
+                                       .param_names = {"mu", "sigma", "lo", "hi"},
+                                       .check = check,
+                                       .sample = rsample,
+                                       .logpdf = logpdf,
+                                       .rsample = rsample};
 
 genc_dist(genc_truncated_normal)(genc_ctx *ctx, genc_array *mu, genc_array *sigma, genc_array *lo,
                                  genc_array *hi) {

@@ -91,8 +91,12 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return s.done ? genc_add(ctx, s.x, d->p[0]) : NULL;
 }
 
-static const genc_dist_type von_mises_type = {"von_mises", 2,      {"mu", "kappa"}, false,
-                                              check,       sample, logpdf,          NULL};
+static const genc_dist_type von_mises_type = {.name = "von_mises",
+                                              .nparams = 2,
+                                              .param_names = {"mu", "kappa"},
+                                              .check = check,
+                                              .sample = sample,
+                                              .logpdf = logpdf};
 
 genc_dist(genc_von_mises)(genc_ctx *ctx, genc_array *mu, genc_array *kappa) {
   (void)ctx;

@@ -95,10 +95,18 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   return inv ? genc_inv(ctx, w) : w;
 }
 
-static const genc_dist_type wishart_type = {"wishart", 2,      {"df", "scale"}, false,
-                                            check,     sample, logpdf,          NULL};
-static const genc_dist_type inv_wishart_type = {"inv_wishart", 2,      {"df", "scale"}, false,
-                                                check,         sample, logpdf,          NULL};
+static const genc_dist_type wishart_type = {.name = "wishart",
+                                            .nparams = 2,
+                                            .param_names = {"df", "scale"},
+                                            .check = check,
+                                            .sample = sample,
+                                            .logpdf = logpdf};
+static const genc_dist_type inv_wishart_type = {.name = "inv_wishart",
+                                                .nparams = 2,
+                                                .param_names = {"df", "scale"},
+                                                .check = check,
+                                                .sample = sample,
+                                                .logpdf = logpdf};
 
 genc_dist(genc_wishart)(genc_ctx *ctx, genc_array *df, genc_array *scale) {
   (void)ctx;

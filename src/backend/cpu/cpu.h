@@ -4,6 +4,20 @@
 
 #include "backend/backend.h"
 
+/* Step the broadcasting loops to the next row of a collapsed iteration space
+ * (rows are the innermost dimension): idx counts the outer dimensions, off[j]
+ * is operand j's element offset, for k operands. */
+static inline void genc_cpu_next_row(const genc_bcast *g, int64_t *idx, int64_t *off, int k) {
+  for (int d = g->ndim - 2; d >= 0; d--) {
+    for (int j = 0; j < k; j++)
+      off[j] += g->stride[j][d];
+    if (++idx[d] < g->shape[d]) return;
+    for (int j = 0; j < k; j++)
+      off[j] -= g->stride[j][d] * g->shape[d];
+    idx[d] = 0;
+  }
+}
+
 void genc_cpu_fill(void *st, genc_dtype dt, void *dst, int64_t n, double v);
 void genc_cpu_cast(void *st, genc_dtype from, const void *x, genc_dtype to, void *y, int64_t n);
 void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y, int64_t n);

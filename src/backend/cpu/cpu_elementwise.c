@@ -150,9 +150,9 @@ GENC_VEC_CLONES void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, c
     TO *O_ = out;                                                                                  \
     int nd_ = g->ndim;                                                                             \
     int64_t w_ = g->shape[nd_ - 1], sa_ = g->stride[0][nd_ - 1], sb_ = g->stride[1][nd_ - 1];      \
-    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, oa_ = 0, ob_ = 0;                          \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, off_[2] = {0, 0};                          \
     for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
-      const T *pa_ = A_ + oa_, *pb_ = B_ + ob_;                                                    \
+      const T *pa_ = A_ + off_[0], *pb_ = B_ + off_[1];                                            \
       TO *po_ = O_ + o_ * w_;                                                                      \
       if (sa_ == 1 && sb_ == 1) {                                                                  \
         for (int64_t i = 0; i < w_; i++) {                                                         \
@@ -177,14 +177,7 @@ GENC_VEC_CLONES void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, c
           po_[i] = (TO)(EXPR);                                                                     \
         }                                                                                          \
       }                                                                                            \
-      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
-        oa_ += g->stride[0][d_];                                                                   \
-        ob_ += g->stride[1][d_];                                                                   \
-        if (++idx_[d_] < g->shape[d_]) break;                                                      \
-        oa_ -= g->stride[0][d_] * g->shape[d_];                                                    \
-        ob_ -= g->stride[1][d_] * g->shape[d_];                                                    \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
+      genc_cpu_next_row(g, idx_, off_, 2);                                                         \
     }                                                                                              \
   } while (0);                                                                                     \
   break;
@@ -264,18 +257,13 @@ void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, 
     int nd_ = g->ndim;                                                                             \
     int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];        \
     int64_t s2 = g->stride[2][nd_ - 1];                                                            \
-    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, o0 = 0, o1 = 0, o2 = 0;                    \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, off_[3] = {0, 0, 0};                       \
     for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
+      const uint8_t *pc_ = C_ + off_[0];                                                           \
+      const T *pa_ = A_ + off_[1], *pb_ = B_ + off_[2];                                            \
       for (int64_t i = 0; i < w_; i++)                                                             \
-        O_[o_ * w_ + i] = C_[o0 + i * s0] ? A_[o1 + i * s1] : B_[o2 + i * s2];                     \
-      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
-        o0 += g->stride[0][d_], o1 += g->stride[1][d_], o2 += g->stride[2][d_];                    \
-        if (++idx_[d_] < g->shape[d_]) break;                                                      \
-        o0 -= g->stride[0][d_] * g->shape[d_];                                                     \
-        o1 -= g->stride[1][d_] * g->shape[d_];                                                     \
-        o2 -= g->stride[2][d_] * g->shape[d_];                                                     \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
+        O_[o_ * w_ + i] = pc_[i * s0] ? pa_[i * s1] : pb_[i * s2];                                 \
+      genc_cpu_next_row(g, idx_, off_, 3);                                                         \
     }                                                                                              \
   } while (0)
 

@@ -15,12 +15,12 @@
     int nd_ = g->ndim;                                                                             \
     int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];        \
     int64_t s2 = g->stride[2][nd_ - 1];                                                            \
-    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, o0 = 0, o1 = 0, o2 = 0;                    \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, off_[3] = {0, 0, 0};                       \
     for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
       T *po_ = O_ + o_ * w_;                                                                       \
       if (s2 == 0) {                                                                               \
-        double sg = S_[o2], ls = log(sg);                                                          \
-        const T *px_ = X_ + o0, *pm_ = M_ + o1;                                                    \
+        double sg = S_[off_[2]], ls = log(sg);                                                     \
+        const T *px_ = X_ + off_[0], *pm_ = M_ + off_[1];                                          \
         if (s0 == 1 && s1 == 1)                                                                    \
           for (int64_t i = 0; i < w_; i++)                                                         \
             po_[i] = (T)genc_sf_normal_lp(px_[i], pm_[i], sg, ls);                                 \
@@ -29,18 +29,11 @@
             po_[i] = (T)genc_sf_normal_lp(px_[i * s0], pm_[i * s1], sg, ls);                       \
       } else {                                                                                     \
         for (int64_t i = 0; i < w_; i++) {                                                         \
-          double sg = S_[o2 + i * s2];                                                             \
-          po_[i] = (T)genc_sf_normal_lp(X_[o0 + i * s0], M_[o1 + i * s1], sg, log(sg));            \
+          double sg = S_[off_[2] + i * s2];                                                        \
+          po_[i] = (T)genc_sf_normal_lp(X_[off_[0] + i * s0], M_[off_[1] + i * s1], sg, log(sg));  \
         }                                                                                          \
       }                                                                                            \
-      for (int d_ = nd_ - 2; d_ >= 0; d_--) {                                                      \
-        o0 += g->stride[0][d_], o1 += g->stride[1][d_], o2 += g->stride[2][d_];                    \
-        if (++idx_[d_] < g->shape[d_]) break;                                                      \
-        o0 -= g->stride[0][d_] * g->shape[d_];                                                     \
-        o1 -= g->stride[1][d_] * g->shape[d_];                                                     \
-        o2 -= g->stride[2][d_] * g->shape[d_];                                                     \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
+      genc_cpu_next_row(g, idx_, off_, 3);                                                         \
     }                                                                                              \
   } while (0)
 
