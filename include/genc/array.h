@@ -413,6 +413,9 @@ genc_status genc_vjp(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *arg
 /** genc_vjp with cot = ones; f must return a 0-d (possibly batched) array. */
 genc_status genc_value_and_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args,
                                 void *user, uint32_t wrt, genc_array **value, genc_array **grads);
+/** genc_value_and_grad without the value. */
+genc_status genc_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args, void *user,
+                      uint32_t wrt, genc_array **grads);
 
 /*
  * The tape, for layers that differentiate code they do not wrap in a genc_fn

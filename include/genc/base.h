@@ -62,6 +62,16 @@ typedef struct genc_ctx_opts {
  */
 genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status);
 
+/**
+ * Create a context on the device the environment variable GENC_DEVICE names:
+ * unset, empty or "cpu" for the CPU, "cuda" for GPU 0, "cuda:N" for GPU N. So a
+ * program (every example) runs on the GPU with `GENC_DEVICE=cuda ./prog` and
+ * no change to its code. Any other value fails with GENC_ERR_ARG; failures are
+ * reported as by genc_ctx_create(). No other genc function reads the
+ * environment.
+ */
+genc_ctx *genc_ctx_create_env(genc_status *status);
+
 /** Message of the last genc_ctx_create() failure on this thread. */
 const char *genc_ctx_create_error(void);
 

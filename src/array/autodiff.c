@@ -201,3 +201,8 @@ genc_status genc_value_and_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array 
                                 void *user, uint32_t wrt, genc_array **value, genc_array **grads) {
   return genc_vjp(ctx, f, nargs, args, user, wrt, NULL, value, grads);
 }
+
+genc_status genc_grad(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args, void *user,
+                      uint32_t wrt, genc_array **grads) {
+  return genc_vjp(ctx, f, nargs, args, user, wrt, NULL, NULL, grads);
+}

@@ -1,6 +1,9 @@
 /* Contexts and errors. */
+#include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "array/internal.h"
 
@@ -46,6 +49,33 @@ genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status) {
   }
   if (status) *status = st;
   return ctx;
+}
+
+/* "cpu", "cuda" or "cuda:N" (N a decimal ordinal); false for anything else */
+static bool parse_device(const char *e, genc_ctx_opts *o) {
+  *o = (genc_ctx_opts){0};
+  if (!e || !*e || !strcmp(e, "cpu")) return true;
+  if (strncmp(e, "cuda", 4)) return false;
+  o->device = GENC_CUDA;
+  if (!e[4]) return true;
+  if (e[4] != ':' || !isdigit((unsigned char)e[5])) return false;
+  char *end;
+  long n = strtol(e + 5, &end, 10);
+  if (*end || n > INT_MAX) return false;
+  o->device_index = (int)n;
+  return true;
+}
+
+genc_ctx *genc_ctx_create_env(genc_status *status) {
+  const char *e = getenv("GENC_DEVICE");
+  genc_ctx_opts o;
+  if (!parse_device(e, &o)) {
+    snprintf(create_err, sizeof create_err,
+             "genc_ctx_create_env: GENC_DEVICE=\"%.64s\" is not cpu, cuda or cuda:N", e);
+    if (status) *status = GENC_ERR_ARG;
+    return NULL;
+  }
+  return genc_ctx_create(&o, status);
 }
 
 void genc_ctx_destroy(genc_ctx *ctx) {

@@ -29,13 +29,6 @@ static void cache_flush(genc_cu_state *st) {
   st->ncache = 0;
 }
 
-/* GENC_DEVICE=cuda:N picks the GPU of contexts that ask for the default one. */
-static int env_device(int device_index) {
-  const char *e = getenv("GENC_DEVICE");
-  if (device_index != 0 || !e || strncmp(e, "cuda", 4)) return device_index;
-  return e[4] == ':' ? atoi(e + 5) : 0;
-}
-
 static void *cu_create(int device_index, char *err, size_t errcap) {
   int ndev = 0;
   cudaError_t e = cudaGetDeviceCount(&ndev);
@@ -44,7 +37,7 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
              e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports 0 devices");
     return NULL;
   }
-  int dev = env_device(device_index);
+  int dev = device_index;
   if (dev < 0 || dev >= ndev) {
     snprintf(err, errcap, "genc_ctx_create: CUDA device %d requested, %d present", dev, ndev);
     return NULL;
