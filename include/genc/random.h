@@ -66,13 +66,18 @@ genc_array *genc_random_bits(genc_ctx *ctx, genc_key key, int ndim, const int64_
  * alpha is shared and n > 0. Marsaglia-Tsang, with the alpha < 1 boost
  * Gamma(alpha+1) * U^(1/alpha) applied in log space. The result is f32 for an
  * f32 alpha, else f64. alpha must be positive and finite (else GENC_ERR_DOMAIN).
+ * Differentiable in alpha by implicit reparameterization (Figurnov et al. 2018):
+ * under a tape, a draw z moves along its quantile, dz/dalpha = -(dP/dalpha) / p(z),
+ * P the gamma CDF at fixed probability. Every other sampler's draws are constant
+ * in their parameters.
  */
 genc_array *genc_random_gamma(genc_ctx *ctx, genc_key key, genc_array *alpha, int64_t n);
 /**
  * The logarithm of Gamma(alpha, 1) draws (arguments as genc_random_gamma):
  * finite where the draw itself underflows to 0, as it does about half the time
  * for alpha = 1e-3. Use it for Beta and Dirichlet with tiny concentrations.
- * exp() of it equals genc_random_gamma with the same key.
+ * exp() of it equals genc_random_gamma with the same key. Differentiable in alpha
+ * like genc_random_gamma (d log z / dalpha, finite where z underflows).
  */
 genc_array *genc_random_log_gamma(genc_ctx *ctx, genc_key key, genc_array *alpha, int64_t n);
 /** Poisson(rate) draws, one per element of @p rate (inversion for small rates,

@@ -125,6 +125,10 @@ genc_array *genc__cast_raw(genc_ctx *ctx, genc_array *x, genc_dtype dt);
 /* Elementwise log N(x; mu, sigma), broadcast, in one pass (src/array/fused.c);
  * differentiable in all three. Parameters are not checked here. */
 genc_array *genc__normal_logpdf(genc_ctx *ctx, genc_array *x, genc_array *mu, genc_array *sigma);
+/* dz/da of gamma draws z ~ Gamma(a, 1) along their quantile (implicit
+ * reparameterization; d log z / da of log-gamma draws if lg), elementwise,
+ * broadcast: the vjp of the gamma samplers (src/array/fused.c). */
+genc_array *genc__gamma_sample_grad(genc_ctx *ctx, genc_array *z, genc_array *alpha, bool lg);
 /* Sum cot down to the shape/particles of like (vjp of broadcasting). */
 genc_array *genc__unbroadcast(genc_ctx *ctx, genc_array *cot, const genc_array *like);
 /* Row-major strides of the physical shape (particle axis first). */

@@ -62,6 +62,9 @@ typedef struct genc_sample_req {
  * where the hottest densities would make several. */
 typedef enum genc_fused_op {
   GENC_FUSED_NORMAL_LOGPDF, /* (x, mu, sigma) -> genc_sf_normal_lp, src/backend/specfun.h */
+  /* binary ones (c is ignored; callers pass b): implicit reparameterization of gamma draws */
+  GENC_FUSED_GAMMA_DZ_DA,    /* (z, a) -> genc_sf_gamma_dz_da */
+  GENC_FUSED_GAMMA_DLOGZ_DA, /* (log z, a) -> genc_sf_gamma_dlogz_da */
   GENC_FUSED_COUNT
 } genc_fused_op;
 

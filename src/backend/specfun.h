@@ -179,4 +179,56 @@ GENC_HD double genc_sf_lgamma(double x) {
 
 GENC_HD double genc_sf_round(double x) { return round(x); }
 
+/* Implicit reparameterization of Gamma(a, 1) (Figurnov et al. 2018): a draw z
+ * moves with a along its quantile, dz/da = -(dP(a, z)/da) / p(z; a), P the
+ * regularized lower incomplete gamma function. Returned in log space,
+ * d log z / da, which stays finite where z underflows (a -> 0), given lz = log z.
+ *
+ * Below z = a + 1, P's series sum_n z^(a+n) e^-z / Gamma(a+n+1) differentiated
+ * termwise and divided by z p(z) = z^a e^-z / Gamma(a) leaves
+ *   -sum_n r_n (log z - psi(a+n+1)),  r_0 = 1/a,  r_n = r_(n-1) z / (a+n),
+ * with no exp or lgamma. Above it, Q = 1 - P = z^a e^-z h / Gamma(a) with h the
+ * continued fraction of Gamma(a, z) (modified Lentz), so
+ *   d log z / da = dQ/da / (z p) = h (log z - psi(a)) + dh/da,
+ * dh/da carried through the Lentz recurrence in forward mode. */
+GENC_HD double genc_sf_gamma_dlogz_da(double lz, double a) {
+  if (!(a > 0) || lz != lz) return NAN;
+  if (lz == -INFINITY) return INFINITY;
+  double z = exp(lz);
+  if (z < a + 1.0) {
+    double r = 1.0 / a, psi = genc_sf_digamma(a + 1.0), sum = r * (lz - psi);
+    for (int n = 1; n < 100000; n++) {
+      r *= z / (a + n);
+      psi += 1.0 / (a + n);
+      double t = r * (lz - psi);
+      sum += t;
+      if (fabs(t) <= 1e-17 * fabs(sum) && z < a + n) break;
+    }
+    return -sum;
+  }
+  const double tiny = 1e-300;
+  double b = z + 1.0 - a, b_a = -1.0; /* b and db/da */
+  double c = 1.0 / tiny, c_a = 0.0, d = 1.0 / b, d_a = -b_a / (b * b), h = d, h_a = d_a;
+  for (int i = 1; i < 100000; i++) {
+    double an = -i * (i - a), an_a = i;
+    b += 2.0;
+    double dd = an * d + b, dd_a = an_a * d + an * d_a + b_a;
+    if (fabs(dd) < tiny) dd = tiny;
+    double cc = b + an / c, cc_a = b_a + (an_a * c - an * c_a) / (c * c);
+    if (fabs(cc) < tiny) cc = tiny;
+    d = 1.0 / dd, d_a = -dd_a * d * d;
+    c = cc, c_a = cc_a;
+    double del = d * c, del_a = d_a * c + d * c_a;
+    h_a = h_a * del + h * del_a;
+    h *= del;
+    if (fabs(del - 1.0) < 1e-16 && fabs(del_a) < 1e-16 * (1.0 + fabs(h_a / h))) break;
+  }
+  return h * (lz - genc_sf_digamma(a)) + h_a;
+}
+
+/* dz/da for z ~ Gamma(a, 1): z d log z / da, and 0 where z underflowed to 0 */
+GENC_HD double genc_sf_gamma_dz_da(double z, double a) {
+  return z == 0.0 ? 0.0 : z * genc_sf_gamma_dlogz_da(log(z), a);
+}
+
 #endif

@@ -47,7 +47,8 @@ static const genc_dist_type beta_type = {.name = "beta",
                                          .param_names = {"alpha", "beta"},
                                          .check = check,
                                          .sample = sample,
-                                         .logpdf = logpdf};
+                                         .logpdf = logpdf,
+                                         .rsample = sample};
 
 genc_dist(genc_beta)(genc_ctx *ctx, genc_array *alpha, genc_array *beta) {
   (void)ctx;

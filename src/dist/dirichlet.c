@@ -35,7 +35,9 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   if (m < 0) return NULL;
   int ax = -1;
   genc_array *g = genc__gamma_draw(ctx, key, a, a->ndim, a->shape, m, genc__dist_dtype(d), true);
-  genc_array *e = genc_exp(ctx, genc_sub(ctx, g, genc_max(ctx, g, 1, &ax, true)));
+  /* the shift only guards exp; the normalized result does not depend on it */
+  genc_array *shift = genc_stop_gradient(ctx, genc_max(ctx, g, 1, &ax, true));
+  genc_array *e = genc_exp(ctx, genc_sub(ctx, g, shift));
   return genc_div(ctx, e, genc_sum(ctx, e, 1, &ax, true));
 }
 
@@ -44,7 +46,8 @@ static const genc_dist_type dirichlet_type = {.name = "dirichlet",
                                               .param_names = {"alpha"},
                                               .check = check,
                                               .sample = sample,
-                                              .logpdf = logpdf};
+                                              .logpdf = logpdf,
+                                              .rsample = sample};
 
 genc_dist(genc_dirichlet)(genc_ctx *ctx, genc_array *alpha) {
   (void)ctx;

@@ -28,7 +28,8 @@ static const genc_dist_type gamma_type = {.name = "gamma",
                                           .param_names = {"shape", "rate"},
                                           .check = check,
                                           .sample = sample,
-                                          .logpdf = logpdf};
+                                          .logpdf = logpdf,
+                                          .rsample = sample};
 
 genc_dist(genc_gamma)(genc_ctx *ctx, genc_array *shape, genc_array *rate) {
   (void)ctx;
@@ -59,7 +60,8 @@ static const genc_dist_type inv_gamma_type = {.name = "inv_gamma",
                                               .param_names = {"shape", "scale"},
                                               .check = check,
                                               .sample = ig_sample,
-                                              .logpdf = ig_logpdf};
+                                              .logpdf = ig_logpdf,
+                                              .rsample = ig_sample};
 
 genc_dist(genc_inv_gamma)(genc_ctx *ctx, genc_array *shape, genc_array *scale) {
   (void)ctx;

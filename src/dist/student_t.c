@@ -35,7 +35,8 @@ static const genc_dist_type student_t_type = {.name = "student_t",
                                               .param_names = {"df", "loc", "scale"},
                                               .check = check,
                                               .sample = sample,
-                                              .logpdf = logpdf};
+                                              .logpdf = logpdf,
+                                              .rsample = sample};
 
 genc_dist(genc_student_t)(genc_ctx *ctx, genc_array *df, genc_array *loc, genc_array *scale) {
   (void)ctx;

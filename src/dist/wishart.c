@@ -100,13 +100,15 @@ static const genc_dist_type wishart_type = {.name = "wishart",
                                             .param_names = {"df", "scale"},
                                             .check = check,
                                             .sample = sample,
-                                            .logpdf = logpdf};
+                                            .logpdf = logpdf,
+                                            .rsample = sample};
 static const genc_dist_type inv_wishart_type = {.name = "inv_wishart",
                                                 .nparams = 2,
                                                 .param_names = {"df", "scale"},
                                                 .check = check,
                                                 .sample = sample,
-                                                .logpdf = logpdf};
+                                                .logpdf = logpdf,
+                                                .rsample = sample};
 
 genc_dist(genc_wishart)(genc_ctx *ctx, genc_array *df, genc_array *scale) {
   (void)ctx;

@@ -39,7 +39,18 @@ static genc_array *sample_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   return out;
 }
 
-static const genc_prim sample_prim = {"random", sample_fwd, NULL};
+/* Draws move with their parameters only where a law is reparameterized: the
+ * gamma laws, implicitly (along the quantile at fixed probability). Other laws
+ * have no parameter inputs that could carry a gradient (stop_gradient). */
+static genc_status sample_vjp(genc_ctx *ctx, const genc_node *nd, genc_array *g, genc_array **ic) {
+  genc_law law = (genc_law)nd->p.op;
+  if (law != GENC_LAW_GAMMA && law != GENC_LAW_LOG_GAMMA) return GENC_OK;
+  genc_array *d = genc__gamma_sample_grad(ctx, nd->out, nd->in[0], law == GENC_LAW_LOG_GAMMA);
+  ic[0] = genc_mul(ctx, g, d);
+  return ic[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static const genc_prim sample_prim = {"random", sample_fwd, sample_vjp};
 
 double genc__sample_scalar(genc_key key, genc_law law) {
   /* the request sample_fwd builds for a shared 0-d draw (see run below) */
@@ -190,11 +201,19 @@ static int64_t out_particles(genc_ctx *ctx, const char *name, int64_t pn, int64_
 }
 
 /* Parameter as f64 of the output shape (size-1 parameters stay size 1). */
-static genc_array *as_param(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape) {
-  x = genc_stop_gradient(ctx, genc_astype(ctx, x, GENC_F64));
+/* A parameter as the sampler reads it: f64, one element or the output shape;
+ * differentiable only where the law is (diff). */
+static genc_array *as_param_d(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape,
+                              bool diff) {
+  x = genc_astype(ctx, x, GENC_F64);
+  if (!diff) x = genc_stop_gradient(ctx, x);
   if (x && x->size != 1 && (x->ndim != ndim || memcmp(x->shape, shape, sizeof *shape * ndim)))
     x = genc_broadcast_to(ctx, x, ndim, shape);
   return x;
+}
+
+static genc_array *as_param(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape) {
+  return as_param_d(ctx, x, ndim, shape, false);
 }
 
 #define C(v) genc_scalar_weak(ctx, v)
@@ -208,7 +227,7 @@ static genc_array *gamma_like(genc_ctx *ctx, const char *name, genc_law law, gen
       genc_logical_and(ctx, genc_gt(ctx, alpha, 0.0), genc_lt(ctx, alpha, C(INFINITY)));
   if (!check_param(ctx, name, "alpha", "positive and finite", alpha, ok)) return NULL;
   genc_dtype dt = alpha->dtype == GENC_F32 ? GENC_F32 : GENC_F64;
-  genc_array *a = as_param(ctx, alpha, alpha->ndim, alpha->shape);
+  genc_array *a = as_param_d(ctx, alpha, alpha->ndim, alpha->shape, true);
   return a ? run(ctx, law, dt, key, alpha->ndim, alpha->shape, on, 1, &a) : NULL;
 }
 

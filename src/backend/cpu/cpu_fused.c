@@ -37,12 +37,42 @@
     }                                                                                              \
   } while (0)
 
+/* Elementwise f(x, y) of two broadcast operands, for the binary fused ops
+ * (iterative special functions: nothing to hoist or vectorize). */
+#define BINARY_LOOP(T, F)                                                                          \
+  do {                                                                                             \
+    const T *X_ = a, *Y_ = b;                                                                      \
+    T *O_ = out;                                                                                   \
+    int nd_ = g->ndim;                                                                             \
+    int64_t w_ = g->shape[nd_ - 1], s0 = g->stride[0][nd_ - 1], s1 = g->stride[1][nd_ - 1];        \
+    int64_t outer_ = g->n / w_, idx_[GENC_PDIMS] = {0}, off_[2] = {0, 0};                          \
+    for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
+      for (int64_t i = 0; i < w_; i++)                                                             \
+        O_[o_ * w_ + i] = (T)F(X_[off_[0] + i * s0], Y_[off_[1] + i * s1]);                        \
+      genc_cpu_next_row(g, idx_, off_, 2);                                                         \
+    }                                                                                              \
+  } while (0)
+
+#define BINARY_OP(F)                                                                               \
+  do {                                                                                             \
+    if (dt == GENC_F64)                                                                            \
+      BINARY_LOOP(double, F);                                                                      \
+    else if (dt == GENC_F32)                                                                       \
+      BINARY_LOOP(float, F);                                                                       \
+  } while (0)
+
 void genc_cpu_fused3(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
                      const void *c, void *out, const genc_bcast *g) {
   (void)st;
-  if (op != GENC_FUSED_NORMAL_LOGPDF) return;
-  if (dt == GENC_F64)
-    NORMAL_LP_LOOP(double);
-  else if (dt == GENC_F32)
-    NORMAL_LP_LOOP(float);
+  switch (op) {
+  case GENC_FUSED_NORMAL_LOGPDF:
+    if (dt == GENC_F64)
+      NORMAL_LP_LOOP(double);
+    else if (dt == GENC_F32)
+      NORMAL_LP_LOOP(float);
+    break;
+  case GENC_FUSED_GAMMA_DZ_DA: BINARY_OP(genc_sf_gamma_dz_da); break;
+  case GENC_FUSED_GAMMA_DLOGZ_DA: BINARY_OP(genc_sf_gamma_dlogz_da); break;
+  default: break;
+  }
 }

@@ -309,17 +309,42 @@ __global__ void k_normal_lp(const T *x, const T *mu, const T *sg, T *out, genc_b
   }
 }
 
+template <typename T>
+__global__ void k_gamma_grad(bool lg, const T *x, const T *a, T *out, genc_bcast g) {
+  GENC_CU_LOOP(i, g.n) {
+    int64_t o[2];
+    bc_offsets<2>(g, i, o);
+    double v = x[o[0]], al = a[o[1]];
+    out[i] = (T)(lg ? genc_sf_gamma_dlogz_da(v, al) : genc_sf_gamma_dz_da(v, al));
+  }
+}
+
 void genc_cu_fused3(void *stp, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
                     const void *c, void *out, const genc_bcast *g) {
   genc_cu_state *st = genc_cu_enter(stp);
-  if (g->n <= 0 || op != GENC_FUSED_NORMAL_LOGPDF) return;
+  if (g->n <= 0) return;
   unsigned nb = genc_cu_blocks(st, g->n);
   cudaStream_t s = st->stream;
-  if (dt == GENC_F64)
-    k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)a, (const double *)b,
-                                               (const double *)c, (double *)out, *g);
-  else if (dt == GENC_F32)
-    k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)a, (const float *)b, (const float *)c,
-                                               (float *)out, *g);
+  bool f64 = dt == GENC_F64, lg = op == GENC_FUSED_GAMMA_DLOGZ_DA;
+  switch (op) {
+  case GENC_FUSED_NORMAL_LOGPDF:
+    if (f64)
+      k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const double *)a, (const double *)b,
+                                                 (const double *)c, (double *)out, *g);
+    else
+      k_normal_lp<<<nb, GENC_CU_THREADS, 0, s>>>((const float *)a, (const float *)b,
+                                                 (const float *)c, (float *)out, *g);
+    break;
+  case GENC_FUSED_GAMMA_DZ_DA:
+  case GENC_FUSED_GAMMA_DLOGZ_DA:
+    if (f64)
+      k_gamma_grad<<<nb, GENC_CU_THREADS, 0, s>>>(lg, (const double *)a, (const double *)b,
+                                                  (double *)out, *g);
+    else
+      k_gamma_grad<<<nb, GENC_CU_THREADS, 0, s>>>(lg, (const float *)a, (const float *)b,
+                                                  (float *)out, *g);
+    break;
+  default: return;
+  }
   genc_cu_check(st);
 }
