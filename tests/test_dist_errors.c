@@ -189,10 +189,22 @@ static void test_api_errors(void **state) {
   assert_int_equal(genc_dist_check(ctx, &wrong), GENC_ERR_ARG);
   genc_ctx_clear_error(ctx);
   /* the reparameterized set */
-  const char *rs[] = {"normal",    "uniform",          "exponential",        "laplace",
-                      "lognormal", "cauchy",           "truncated_normal",   "broadcasted_normal",
-                      "mvnormal",  "delta",            "gamma",              "inv_gamma",
-                      "beta",      "student_t",        "dirichlet",          "wishart",
+  const char *rs[] = {"normal",
+                      "uniform",
+                      "exponential",
+                      "laplace",
+                      "lognormal",
+                      "cauchy",
+                      "truncated_normal",
+                      "broadcasted_normal",
+                      "mvnormal",
+                      "delta",
+                      "gamma",
+                      "inv_gamma",
+                      "beta",
+                      "student_t",
+                      "dirichlet",
+                      "wishart",
                       "inv_wishart"};
   for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
     genc_array *p[8] = {genc_scalar(ctx, 0), genc_scalar(ctx, 1), genc_scalar(ctx, 0),

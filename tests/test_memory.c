@@ -18,15 +18,6 @@ static int64_t iterations(void) {
   return T_SANITIZED || getenv("GENC_SANITIZED") ? 200000 : 1000000;
 }
 
-static int setup(void **state) {
-  *state = t_ctx();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  genc_ctx_destroy(*state);
-  return 0;
-}
-
 /* One step of a toy model: a normal log density of a scalar and of a small vector. */
 static genc_array *model_step(genc_ctx *ctx, genc_array *mu, genc_array *xs, int64_t i) {
   genc_array *z = genc_scalar(ctx, (double)(i % 7) * 0.1);
@@ -120,10 +111,10 @@ static void test_retain_release(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_long_loop_flat, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grad_loop_flat, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_scope_end_keep, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_retain_release, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_long_loop_flat, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_grad_loop_flat, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_scope_end_keep, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_retain_release, t_setup, t_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

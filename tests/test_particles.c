@@ -1,49 +1,15 @@
 /* The particle axis as data: get, take (resampling), stack, to/from axis. */
 #include "fdcheck.h"
 
-static genc_array *iota(genc_ctx *ctx, int64_t n, int ndim, const int64_t *shape, double scale,
-                        double off) {
-  int64_t size = 1;
-  for (int d = 0; d < ndim; d++)
-    size *= shape[d];
-  int64_t tot = size * (n ? n : 1);
-  double *v = malloc((size_t)tot * sizeof *v);
-  for (int64_t j = 0; j < tot; j++)
-    v[j] = (double)j * scale + off;
-  genc_array *a = genc_array_from(ctx, GENC_F64, ndim, shape, n, v);
-  free(v);
-  T_OK(ctx, a);
-  return a;
-}
-
 static genc_array *ivec(genc_ctx *ctx, int64_t len, const int32_t *v) {
   genc_array *a = genc_array_from(ctx, GENC_I32, 1, &len, 0, v);
   T_OK(ctx, a);
   return a;
 }
 
-static void expect_error(genc_ctx *ctx, genc_array *r, genc_status st, const char *w1,
-                         const char *w2) {
-  assert_null(r);
-  assert_int_equal(genc_ctx_status(ctx), st);
-  const char *m = genc_ctx_error(ctx);
-  if (w1 && !strstr(m, w1)) fail_msg("message '%s' lacks '%s'", m, w1);
-  if (w2 && !strstr(m, w2)) fail_msg("message '%s' lacks '%s'", m, w2);
-  genc_ctx_clear_error(ctx);
-}
-
-static int setup(void **state) {
-  *state = t_ctx();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  genc_ctx_destroy(*state);
-  return 0;
-}
-
 static void test_get(void **state) {
   genc_ctx *ctx = *state;
-  genc_array *x = iota(ctx, 3, 1, (int64_t[]){2}, 1, 0);
+  genc_array *x = t_iota(ctx, 3, 1, (int64_t[]){2}, 1, 0);
   genc_array *y = genc_particle_get(ctx, x, 2);
   T_OK(ctx, y);
   assert_int_equal(genc_array_particles(y), 0);
@@ -51,13 +17,13 @@ static void test_get(void **state) {
   T_CLOSE(t_at(ctx, y, 1), 5, 0);
   genc_array *s = genc_scalar(ctx, 7);
   assert_ptr_equal(genc_particle_get(ctx, s, 5), s); /* shared: itself */
-  expect_error(ctx, genc_particle_get(ctx, x, 3), GENC_ERR_PARTICLE, "particle 3", "3 particles");
-  expect_error(ctx, genc_particle_get(ctx, x, -1), GENC_ERR_PARTICLE, "particle_get", NULL);
+  t_expect_error(ctx, genc_particle_get(ctx, x, 3), GENC_ERR_PARTICLE, "particle 3", "3 particles");
+  t_expect_error(ctx, genc_particle_get(ctx, x, -1), GENC_ERR_PARTICLE, "particle_get", NULL);
 }
 
 static void test_take(void **state) {
   genc_ctx *ctx = *state;
-  genc_array *x = iota(ctx, 3, 1, (int64_t[]){2}, 1, 0); /* particles [0,1] [2,3] [4,5] */
+  genc_array *x = t_iota(ctx, 3, 1, (int64_t[]){2}, 1, 0); /* particles [0,1] [2,3] [4,5] */
   genc_array *y = genc_particle_take(ctx, x, ivec(ctx, 4, (int32_t[]){2, 0, 2, 1}));
   T_OK(ctx, y);
   assert_int_equal(genc_array_particles(y), 4);
@@ -66,21 +32,21 @@ static void test_take(void **state) {
     T_CLOSE(t_at(ctx, y, i), want[i], 0);
   genc_array *s = genc_scalar(ctx, 1);
   assert_ptr_equal(genc_particle_take(ctx, s, ivec(ctx, 2, (int32_t[]){0, 0})), s);
-  expect_error(ctx, genc_particle_take(ctx, x, ivec(ctx, 2, (int32_t[]){1, 3})), GENC_ERR_ARG,
-               "particle_take: index 3", "3 particles");
-  expect_error(ctx, genc_particle_take(ctx, x, genc_array_vec(ctx, 1, (double[]){0})),
-               GENC_ERR_DTYPE, "particle_take", "f64");
+  t_expect_error(ctx, genc_particle_take(ctx, x, ivec(ctx, 2, (int32_t[]){1, 3})), GENC_ERR_ARG,
+                 "particle_take: index 3", "3 particles");
+  t_expect_error(ctx, genc_particle_take(ctx, x, genc_array_vec(ctx, 1, (double[]){0})),
+                 GENC_ERR_DTYPE, "particle_take", "f64");
   genc_array *ib = genc_array_from(ctx, GENC_I32, 1, (int64_t[]){1}, 3, (int32_t[]){0, 1, 2});
-  expect_error(ctx, genc_particle_take(ctx, x, ib), GENC_ERR_PARTICLE, "particle_take", NULL);
+  t_expect_error(ctx, genc_particle_take(ctx, x, ib), GENC_ERR_PARTICLE, "particle_take", NULL);
   genc_array *i2 = genc_array_from(ctx, GENC_I32, 2, (int64_t[]){1, 1}, 0, (int32_t[]){0});
-  expect_error(ctx, genc_particle_take(ctx, x, i2), GENC_ERR_SHAPE, "particle_take", "[1, 1]");
+  t_expect_error(ctx, genc_particle_take(ctx, x, i2), GENC_ERR_SHAPE, "particle_take", "[1, 1]");
 }
 
 static void test_stack_axis(void **state) {
   genc_ctx *ctx = *state;
   genc_array *xs[5];
   for (int k = 0; k < 5; k++)
-    xs[k] = iota(ctx, 0, 2, (int64_t[]){1, 2}, 1, 10 * k);
+    xs[k] = t_iota(ctx, 0, 2, (int64_t[]){1, 2}, 1, 10 * k);
   genc_array *y = genc_particle_stack(ctx, 5, xs);
   T_OK(ctx, y);
   assert_int_equal(genc_array_particles(y), 5);
@@ -97,24 +63,24 @@ static void test_stack_axis(void **state) {
   T_OK(ctx, b);
   assert_int_equal(genc_array_particles(b), 5);
   T_CLOSE(t_at(ctx, b, 8), 40, 0);
-  expect_error(ctx, genc_particle_to_axis(ctx, a), GENC_ERR_PARTICLE, "particle_to_axis", NULL);
-  expect_error(ctx, genc_particle_from_axis(ctx, b), GENC_ERR_PARTICLE, "particle_from_axis",
-               "5 particles");
-  expect_error(ctx, genc_particle_from_axis(ctx, genc_scalar(ctx, 1)), GENC_ERR_SHAPE,
-               "particle_from_axis", NULL);
+  t_expect_error(ctx, genc_particle_to_axis(ctx, a), GENC_ERR_PARTICLE, "particle_to_axis", NULL);
+  t_expect_error(ctx, genc_particle_from_axis(ctx, b), GENC_ERR_PARTICLE, "particle_from_axis",
+                 "5 particles");
+  t_expect_error(ctx, genc_particle_from_axis(ctx, genc_scalar(ctx, 1)), GENC_ERR_SHAPE,
+                 "particle_from_axis", NULL);
   genc_array *bad[2] = {xs[0], y};
-  expect_error(ctx, genc_particle_stack(ctx, 2, bad), GENC_ERR_PARTICLE, "particle_stack",
-               "array 1");
+  t_expect_error(ctx, genc_particle_stack(ctx, 2, bad), GENC_ERR_PARTICLE, "particle_stack",
+                 "array 1");
   bad[1] = genc_scalar(ctx, 1);
-  expect_error(ctx, genc_particle_stack(ctx, 2, bad), GENC_ERR_SHAPE, "stack", "[1, 2]");
-  expect_error(ctx, genc_particle_stack(ctx, 0, bad), GENC_ERR_ARG, "particle_stack", NULL);
+  t_expect_error(ctx, genc_particle_stack(ctx, 2, bad), GENC_ERR_SHAPE, "stack", "[1, 2]");
+  t_expect_error(ctx, genc_particle_stack(ctx, 0, bad), GENC_ERR_ARG, "particle_stack", NULL);
 }
 
 /* Resampling as model code writes it: take with a batched i32 index on axis 0
  * of the particle-axis view agrees with particle_take. */
 static void test_resample_paths_agree(void **state) {
   genc_ctx *ctx = *state;
-  genc_array *x = iota(ctx, 4, 2, (int64_t[]){2, 3}, 0.5, 1);
+  genc_array *x = t_iota(ctx, 4, 2, (int64_t[]){2, 3}, 0.5, 1);
   genc_array *idx = ivec(ctx, 4, (int32_t[]){3, 3, 0, 1});
   genc_array *a = genc_particle_take(ctx, x, idx);
   genc_array *b =
@@ -146,8 +112,8 @@ static genc_array *pfn(genc_ctx *ctx, genc_array *const *a, void *user) {
 
 static void test_grads(void **state) {
   genc_ctx *ctx = *state;
-  genc_array *xb = iota(ctx, 3, 1, (int64_t[]){2}, 0.3, -0.5);
-  genc_array *xs = iota(ctx, 0, 2, (int64_t[]){3, 2}, 0.3, -0.5);
+  genc_array *xb = t_iota(ctx, 3, 1, (int64_t[]){2}, 0.3, -0.5);
+  genc_array *xs = t_iota(ctx, 0, 2, (int64_t[]){3, 2}, 0.3, -0.5);
   genc_array *idx = ivec(ctx, 5, (int32_t[]){2, 0, 2, 2, 1});
   int kinds[5] = {K_GET, K_TAKE, K_STACK, K_TO, K_FROM};
   genc_array *which[5] = {xb, xb, xs, xb, xs};
@@ -160,11 +126,11 @@ static void test_grads(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_get, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_take, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_stack_axis, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_resample_paths_agree, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_get, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_take, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_stack_axis, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_resample_paths_agree, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_grads, t_setup, t_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

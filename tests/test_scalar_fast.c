@@ -48,15 +48,6 @@ static void same_bits(double a, double b, const char *what, const char *dist) {
   if (memcmp(&a, &b, sizeof a)) fail_msg("%s %s: fast %.17g, array path %.17g", dist, what, a, b);
 }
 
-static int setup(void **state) {
-  *state = t_ctx();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  genc_ctx_destroy(*state);
-  return 0;
-}
-
 /* The fast path is taken exactly where it is promised. */
 static void test_applies(void **state) {
   genc_ctx *ctx = *state;
@@ -387,5 +378,5 @@ int main(void) {
       cmocka_unit_test(test_gfi_batched_and_project),
       cmocka_unit_test(test_gfi_error),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

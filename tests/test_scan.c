@@ -9,25 +9,6 @@ static genc_array *from(genc_ctx *ctx, int64_t n, int ndim, const int64_t *shape
   return a;
 }
 
-static void expect_error(genc_ctx *ctx, genc_array *r, genc_status st, const char *w1,
-                         const char *w2) {
-  assert_null(r);
-  assert_int_equal(genc_ctx_status(ctx), st);
-  const char *m = genc_ctx_error(ctx);
-  if (w1 && !strstr(m, w1)) fail_msg("message '%s' lacks '%s'", m, w1);
-  if (w2 && !strstr(m, w2)) fail_msg("message '%s' lacks '%s'", m, w2);
-  genc_ctx_clear_error(ctx);
-}
-
-static int setup(void **state) {
-  *state = t_ctx();
-  return *state ? 0 : -1;
-}
-static int teardown(void **state) {
-  genc_ctx_destroy(*state);
-  return 0;
-}
-
 static const double X[12] = {0.5, -1.0, 2.0, 0.25, 3.0, -0.5, 1.5, 1.0, -2.0, 0.0, 0.75, 4.0};
 
 static void test_cumsum(void **state) {
@@ -56,8 +37,8 @@ static void test_cumsum(void **state) {
   T_OK(ctx, cb);
   assert_int_equal(genc_array_dtype(cb), GENC_I32);
   T_CLOSE(t_at(ctx, cb, 2), 2, 0);
-  expect_error(ctx, genc_cumsum(ctx, x, 2), GENC_ERR_AXIS, "cumsum", "rank 2");
-  expect_error(ctx, genc_cumsum(ctx, genc_scalar(ctx, 1), 0), GENC_ERR_AXIS, "cumsum", NULL);
+  t_expect_error(ctx, genc_cumsum(ctx, x, 2), GENC_ERR_AXIS, "cumsum", "rank 2");
+  t_expect_error(ctx, genc_cumsum(ctx, genc_scalar(ctx, 1), 0), GENC_ERR_AXIS, "cumsum", NULL);
 }
 
 static void test_cumlogsumexp(void **state) {
@@ -86,7 +67,7 @@ static void test_cumlogsumexp(void **state) {
   y = genc_cumlogsumexp(ctx, genc_array_from(ctx, GENC_I32, 1, (int64_t[]){2}, 0, iv), 0);
   assert_int_equal(genc_array_dtype(y), GENC_F64);
   T_CLOSE(t_at(ctx, y, 1), log(2.0), 1e-15);
-  expect_error(ctx, genc_cumlogsumexp(ctx, x, -3), GENC_ERR_AXIS, "cumlogsumexp", NULL);
+  t_expect_error(ctx, genc_cumlogsumexp(ctx, x, -3), GENC_ERR_AXIS, "cumlogsumexp", NULL);
 }
 
 static genc_array *scan_fn(genc_ctx *ctx, genc_array *const *a, void *user) {
@@ -184,22 +165,23 @@ static void test_searchsorted(void **state) {
   y = genc_searchsorted(ctx, genc_array_from(ctx, GENC_I32, 1, (int64_t[]){3}, 0, iv),
                         genc_scalar(ctx, 3.5), false);
   T_CLOSE(t_item(ctx, y), 2, 0);
-  expect_error(ctx, genc_searchsorted(ctx, genc_scalar(ctx, 1), v, false), GENC_ERR_SHAPE,
-               "searchsorted", NULL);
+  t_expect_error(ctx, genc_searchsorted(ctx, genc_scalar(ctx, 1), v, false), GENC_ERR_SHAPE,
+                 "searchsorted", NULL);
   genc_array *v3 = from(ctx, 0, 2, (int64_t[]){3, 1}, q);
-  expect_error(ctx, genc_searchsorted(ctx, s2, v3, false), GENC_ERR_SHAPE, "[2, 3]", "[3, 1]");
+  t_expect_error(ctx, genc_searchsorted(ctx, s2, v3, false), GENC_ERR_SHAPE, "[2, 3]", "[3, 1]");
   genc_array *v4 = from(ctx, 3, 0, NULL, q);
-  expect_error(ctx, genc_searchsorted(ctx, sb, v4, false), GENC_ERR_PARTICLE, "searchsorted", NULL);
+  t_expect_error(ctx, genc_searchsorted(ctx, sb, v4, false), GENC_ERR_PARTICLE, "searchsorted",
+                 NULL);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_cumsum, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cumlogsumexp, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grads, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grad_large, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grad_neg_inf, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_searchsorted, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cumsum, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_cumlogsumexp, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_grads, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_grad_large, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_grad_neg_inf, t_setup, t_teardown),
+      cmocka_unit_test_setup_teardown(test_searchsorted, t_setup, t_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,4 +63,42 @@ static inline genc_ctx *t_ctx(void) {
   return ctx;
 }
 
+/* cmocka group setup/teardown for tests that take their context from *state. */
+static inline int t_setup(void **state) {
+  *state = t_ctx();
+  return *state ? 0 : -1;
+}
+static inline int t_teardown(void **state) {
+  genc_ctx_destroy(*state);
+  return 0;
+}
+
+/* r must be NULL with status st and a message containing w1 and w2 (either may
+ * be NULL); clears the error. */
+static inline void t_expect_error(genc_ctx *ctx, genc_array *r, genc_status st, const char *w1,
+                                  const char *w2) {
+  assert_null(r);
+  assert_int_equal(genc_ctx_status(ctx), st);
+  const char *m = genc_ctx_error(ctx);
+  if (w1 && !strstr(m, w1)) fail_msg("message '%s' lacks '%s'", m, w1);
+  if (w2 && !strstr(m, w2)) fail_msg("message '%s' lacks '%s'", m, w2);
+  genc_ctx_clear_error(ctx);
+}
+
+/* An f64 array of the given shape over n particles holding j * scale + off. */
+static inline genc_array *t_iota(genc_ctx *ctx, int64_t n, int ndim, const int64_t *shape,
+                                 double scale, double off) {
+  int64_t size = 1;
+  for (int d = 0; d < ndim; d++)
+    size *= shape[d];
+  int64_t tot = size * (n ? n : 1);
+  double *v = malloc((size_t)(tot ? tot : 1) * sizeof *v);
+  for (int64_t j = 0; j < tot; j++)
+    v[j] = (double)j * scale + off;
+  genc_array *a = genc_array_from(ctx, GENC_F64, ndim, shape, n, v);
+  free(v);
+  T_OK(ctx, a);
+  return a;
+}
+
 #endif
