@@ -200,9 +200,8 @@ static int64_t out_particles(genc_ctx *ctx, const char *name, int64_t pn, int64_
   return pn ? pn : n;
 }
 
-/* Parameter as f64 of the output shape (size-1 parameters stay size 1). */
-/* A parameter as the sampler reads it: f64, one element or the output shape;
- * differentiable only where the law is (diff). */
+/* A parameter as the sampler reads it: f64, of the output shape (size-1
+ * parameters stay size 1); differentiable only where the law is (diff). */
 static genc_array *as_param_d(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *shape,
                               bool diff) {
   x = genc_astype(ctx, x, GENC_F64);
