@@ -1,21 +1,24 @@
 /*
  * The gamma law's fast paths (src/random/laws.h), checked against their
  * definitions on the host:
- *  - the CPU runner (genc_law_gamma_run, several elements at a time, d and c
- *    cached) gives bit for bit genc_law_sample_elem's draw for every element,
- *    the per-element code the CUDA kernel runs;
+ *  - the CPU sampling loop (genc_cpu_sample: tiles of elements whose first
+ *    Philox blocks come from the SIMD Philox, d and c cached) gives bit for bit
+ *    genc_law_sample_elem's draw for every element, the per-element code the
+ *    CUDA kernel runs, for every law;
+ *  - the SIMD Philox gives Random123's philox4x32 words;
  *  - genc_law_sincos2pi agrees with libm's cos and sin of 2 pi u;
  *  - alpha == 1 is Exp(1) = -log U of the element's first two words.
  * Distributional tests of gamma draws are in test_random.c and test_dist_sample.c.
  */
 #include "testutil.h"
 
+#include "backend/cpu/cpu.h"
 #include "random/laws.h"
 
 /* Run both paths over a request with the given alphas (one per element, or
  * one for all when nalpha == 1) and compare every element's bits. */
-static void check_run(genc_law law, genc_dtype dt, int64_t npart, int64_t size, const double *al,
-                      int64_t nalpha) {
+static void check_run2(genc_law law, genc_dtype dt, int64_t npart, int64_t size, const double *al,
+                       int64_t nalpha, const double *p1) {
   genc_sample_req q = {.law = law,
                        .dtype = dt,
                        .key = {0x9e3779b9u, 12345u},
@@ -26,13 +29,15 @@ static void check_run(genc_law law, genc_dtype dt, int64_t npart, int64_t size, 
   q.param[0] = al;
   q.pstride[0][0] = nalpha == 1 ? 0 : size;
   q.pstride[0][1] = nalpha == 1 ? 0 : 1;
+  q.param[1] = p1; /* binomial's p: as many as alpha */
+  q.pstride[1][0] = q.pstride[0][0], q.pstride[1][1] = q.pstride[0][1];
   int64_t n = npart * size;
   size_t bytes = (size_t)n * (dt == GENC_F64 ? 8 : 4);
   unsigned char *a = malloc(bytes), *b = malloc(bytes);
   for (int64_t p = 0; p < npart; p++)
     for (int64_t j = 0; j < size; j++)
       genc_law_sample_elem(&q, p, j, a);
-  genc_law_gamma_run(&q, b);
+  genc_cpu_sample(NULL, &q, b);
   if (memcmp(a, b, bytes)) {
     for (int64_t i = 0; i < n; i++) {
       size_t w = dt == GENC_F64 ? 8 : 4;
@@ -42,6 +47,11 @@ static void check_run(genc_law law, genc_dtype dt, int64_t npart, int64_t size, 
   }
   free(a);
   free(b);
+}
+
+static void check_run(genc_law law, genc_dtype dt, int64_t npart, int64_t size, const double *al,
+                      int64_t nalpha) {
+  check_run2(law, dt, npart, size, al, nalpha, NULL);
 }
 
 static void test_run_equals_elem(void **state) {
@@ -63,6 +73,48 @@ static void test_run_equals_elem(void **state) {
       check_run(laws[l], GENC_F64, 1001, 1, &mix[i], 1); /* shared */
   }
   free(al);
+}
+
+/* The other laws through the same tiles: parameterless ones (normal in its
+ * particle pairs, with an odd particle offset and odd particle counts), and
+ * Poisson and binomial, whose rejection loops read past the preloaded block. */
+static void test_laws_equal_elem(void **state) {
+  (void)state;
+  const genc_law plain[] = {GENC_LAW_UNIFORM, GENC_LAW_NORMAL, GENC_LAW_EXPONENTIAL,
+                            GENC_LAW_GUMBEL};
+  for (int l = 0; l < 4; l++) {
+    check_run(plain[l], GENC_F64, 1001, 1, NULL, 1);
+    check_run(plain[l], GENC_F64, 37, 29, NULL, 1); /* tiles cut inside a particle */
+    check_run(plain[l], GENC_F32, 5, 3, NULL, 1);
+  }
+  check_run(GENC_LAW_BITS, GENC_I32, 300, 3, NULL, 1);
+  double rate[600], cnt[600], prob[600];
+  const double rates[] = {0.0, 1e-3, 3.0, 9.9, 10.0, 300.0, 1e6};
+  for (int i = 0; i < 600; i++) {
+    rate[i] = rates[i % 7];
+    cnt[i] = (double)((i * 37) % 1000) + (i % 5 == 0 ? 1e6 : 0);
+    prob[i] = (double)(i % 11) / 10.0 * 0.999;
+  }
+  check_run(GENC_LAW_POISSON, GENC_I32, 200, 3, rate, 600);
+  check_run2(GENC_LAW_BINOMIAL, GENC_I32, 600, 1, cnt, 600, prob);
+}
+
+/* The SIMD Philox against Random123 for every tail length of the vector loop. */
+static void test_philox(void **state) {
+  (void)state;
+  uint32_t key[2] = {0xdeadbeefu, 0x01234567u}, c0[70], c1[70], out[4 * 70];
+  for (int n = 1; n <= 70; n++) {
+    for (int u = 0; u < n; u++)
+      c0[u] = (uint32_t)u * 2654435761u + (uint32_t)n, c1[u] = 0xffffffffu - (uint32_t)u;
+    genc_cpu_philox(key, n, c0, c1, 99u, (uint32_t)n * 3u, out);
+    for (int u = 0; u < n; u++) {
+      philox4x32_ctr_t c = {{c0[u], c1[u], 99u, (uint32_t)n * 3u}};
+      philox4x32_key_t k = {{key[0], key[1]}};
+      philox4x32_ctr_t r = philox4x32(c, k);
+      for (int w = 0; w < 4; w++)
+        if (r.v[w] != out[w * n + u]) fail_msg("n = %d, block %d, word %d", n, u, w);
+    }
+  }
 }
 
 static void test_sincos2pi(void **state) {
@@ -99,8 +151,9 @@ static void test_exp1_case(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_run_equals_elem),
-                                     cmocka_unit_test(test_sincos2pi),
-                                     cmocka_unit_test(test_exp1_case)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_run_equals_elem), cmocka_unit_test(test_laws_equal_elem),
+      cmocka_unit_test(test_philox), cmocka_unit_test(test_sincos2pi),
+      cmocka_unit_test(test_exp1_case)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,6 +51,16 @@ GENC_HD genc_rng genc_rng_make(const uint32_t key[2], uint32_t j, uint32_t p, ui
   return r;
 }
 
+/* The state of r after its first refill, from that block computed elsewhere
+ * (the CPU computes the first blocks of many elements in SIMD lanes): the
+ * words a law then reads are exactly those it would have read. */
+static inline void genc_rng_preload(genc_rng *r, uint32_t b0, uint32_t b1, uint32_t b2,
+                                    uint32_t b3) {
+  r->buf.v[0] = b0, r->buf.v[1] = b1, r->buf.v[2] = b2, r->buf.v[3] = b3;
+  r->ctr.v[3] = 1;
+  r->used = 0;
+}
+
 /* Hot helpers must inline even where the compiler judges Philox too big:
  * otherwise every word costs a call. */
 #if defined(__CUDACC__)
@@ -212,16 +222,31 @@ GENC_LAW_INLINE void genc_law_mt_words(genc_rng *r, double alpha, uint32_t w[8])
   }
 }
 
+/* genc_law_mt_words from the element's first two blocks b (8 words, computed
+ * elsewhere), leaving r where genc_law_mt_words would. */
+static inline void genc_law_mt_words_pre(genc_rng *r, double alpha, const uint32_t b[8],
+                                         uint32_t w[8]) {
+  genc_rng_preload(r, b[0], b[1], b[2], b[3]);
+  if (alpha == 1.0) {
+    genc_law_mt_words(r, alpha, w); /* two words of the first block */
+    return;
+  }
+  for (int i = 0; i < 8; i++)
+    w[i] = b[i];
+  r->ctr.v[3] = 2;
+  r->used = 4;
+}
+
 /* d = a - 1/3 and c = 1 / sqrt(9 d) of Marsaglia-Tsang for alpha (a = alpha,
  * or alpha + 1 below 1): a square root and a division that a loop over
- * elements of one alpha computes once (genc_law_gamma_run). */
+ * elements of one alpha computes once (the CPU loop, cpu_random.c). */
 GENC_LAW_INLINE void genc_law_mt_consts(double alpha, double *d, double *c) {
   *d = (alpha < 1.0 ? alpha + 1.0 : alpha) - 1.0 / 3.0;
   *c = 1.0 / sqrt(9.0 * *d);
 }
 
 /* The first try from its words, straight-line code up to the squeeze test,
- * so that the first tries of several elements (genc_law_gamma_run) overlap. */
+ * so that the first tries of several elements (the CPU loop) overlap. */
 GENC_LAW_INLINE void genc_law_mt_first(const uint32_t w[8], double alpha, double d, double c,
                                        genc_law_mt *m) {
   m->alpha = alpha;
@@ -430,16 +455,17 @@ GENC_HD void genc_law_write(const genc_sample_req *q, int64_t o, double v, void 
 
 /* Element j of particles p (even, counting the offset) and p + 1 of a normal
  * request at once: what genc_law_sample_elem gives for each, for half the work. */
-GENC_HD void genc_law_normal_pair_elem(const genc_sample_req *q, int64_t p, int64_t j, void *out) {
-  genc_rng r = genc_rng_make(q->key, (uint32_t)j, genc_law_block_particle(q, p), q->stream);
+GENC_HD void genc_law_normal_pair_rng(const genc_sample_req *q, int64_t p, int64_t j, genc_rng *r,
+                                      void *out) {
   double c, s;
-  genc_law_normal2(&r, &c, &s);
+  genc_law_normal2(r, &c, &s);
   genc_law_write(q, p * q->size + j, c, out);
   genc_law_write(q, (p + 1) * q->size + j, s, out);
 }
 
 /* An element of a gamma or log-gamma request (the CUDA kernel's and the
- * host's one-draw path; the CPU loop runs genc_law_gamma_run), kept apart from
+ * host's one-draw path; the CPU loop, cpu_random.c, starts from precomputed
+ * blocks), kept apart from
  * the switch over every law so that the gamma code is compiled on its own. */
 GENC_HD void genc_law_gamma_elem(const genc_sample_req *q, int64_t p, int64_t j, void *out) {
   genc_rng r = genc_rng_make(q->key, (uint32_t)j, (uint32_t)(p + q->part_offset), q->stream);
@@ -453,54 +479,36 @@ GENC_HD void genc_law_gamma_elem(const genc_sample_req *q, int64_t p, int64_t j,
     genc_law_write(q, o, genc_law_gamma_mt(&r, a, false), out);
 }
 
-/* Every element of a gamma or log-gamma request (the CPU loop): each
- * element's draw is exactly genc_law_sample_elem's, but the first tries of
- * GENC_LAW_RUN_WIDTH elements are issued together, so that their Philox
- * rounds and logs (long dependency chains) overlap in an out-of-order CPU,
- * and d, c are computed once per run of equal alphas. Measured (gcc 12, one
- * AMD EPYC core): log-gamma draws about 1.25 times faster, gamma(5) 1.05. */
-#define GENC_LAW_RUN_WIDTH 4
-GENC_HD void genc_law_gamma_run(const genc_sample_req *q, void *out) {
-  enum { W = GENC_LAW_RUN_WIDTH };
-  /* the request in locals: stores to out could alias it, forcing reloads */
-  const uint32_t key[2] = {q->key[0], q->key[1]}, stream = q->stream;
-  const int64_t size = q->size, off = q->part_offset, s0 = q->pstride[0][0], s1 = q->pstride[0][1];
-  const int64_t total = q->npart * size;
-  const double *alpha = q->param[0];
-  const bool lg = q->law == GENC_LAW_LOG_GAMMA, f64 = q->dtype == GENC_F64;
-  int64_t p[W], j[W];
-  double last = NAN, d = NAN, c = NAN; /* constants of the last alpha seen */
-  p[0] = j[0] = 0;
-  for (int64_t i = 0; i < total; i += W) {
-    int k = total - i < W ? (int)(total - i) : W;
-    genc_rng r[W];
-    genc_law_mt m[W];
-    uint32_t w[W][8];
-    double a[W];
-    for (int e = 1; e < W; e++) {
-      p[e] = p[e - 1] + (j[e - 1] + 1 == size);
-      j[e] = j[e - 1] + 1 == size ? 0 : j[e - 1] + 1;
+/* Element j of particle p of a request other than gamma, from its word source
+ * r (fresh, or preloaded with its first block). */
+GENC_HD void genc_law_sample_rng(const genc_sample_req *q, int64_t p, int64_t j, genc_rng *r,
+                                 void *out) {
+  int64_t o = p * q->size + j;
+  double a = q->param[0] ? q->param[0][p * q->pstride[0][0] + j * q->pstride[0][1]] : 0.0;
+  double b = q->param[1] ? q->param[1][p * q->pstride[1][0] + j * q->pstride[1][1]] : 0.0;
+  double v;
+  switch (q->law) {
+  case GENC_LAW_BITS: ((int32_t *)out)[o] = (int32_t)genc_rng_u32(r); return;
+  case GENC_LAW_UNIFORM:
+    if (q->dtype == GENC_F32) {
+      ((float *)out)[o] = genc_law_uniform_f32(r);
+      return;
     }
-    for (int e = 0; e < k; e++) {
-      r[e] = genc_rng_make(key, (uint32_t)j[e], (uint32_t)(p[e] + off), stream);
-      a[e] = alpha[p[e] * s0 + j[e] * s1];
-    }
-    for (int e = 0; e < k; e++)
-      genc_law_mt_words(&r[e], a[e], w[e]);
-    for (int e = 0; e < k; e++) {
-      if (a[e] != last) genc_law_mt_consts(last = a[e], &d, &c);
-      genc_law_mt_first(w[e], a[e], d, c, &m[e]);
-    }
-    for (int e = 0; e < k; e++) {
-      double v = genc_law_mt_end(&r[e], &m[e], lg);
-      if (f64)
-        ((double *)out)[i + e] = v;
-      else
-        genc_law_write(q, i + e, v, out);
-    }
-    p[0] = p[W - 1] + (j[W - 1] + 1 == size);
-    j[0] = j[W - 1] + 1 == size ? 0 : j[W - 1] + 1;
+    v = genc_law_uniform(r);
+    break;
+  case GENC_LAW_NORMAL: {
+    double c, sn;
+    genc_law_normal2(r, &c, &sn);
+    v = (p + q->part_offset) & 1 ? sn : c;
+    break;
   }
+  case GENC_LAW_EXPONENTIAL: v = genc_law_exponential(r); break;
+  case GENC_LAW_GUMBEL: v = genc_law_gumbel(r); break;
+  case GENC_LAW_POISSON: v = genc_law_poisson(r, a); break;
+  case GENC_LAW_BINOMIAL: v = genc_law_binomial(r, a, b); break;
+  default: v = NAN; break;
+  }
+  genc_law_write(q, o, v, out);
 }
 
 GENC_HD void genc_law_sample_elem(const genc_sample_req *q, int64_t p, int64_t j, void *out) {
@@ -509,34 +517,7 @@ GENC_HD void genc_law_sample_elem(const genc_sample_req *q, int64_t p, int64_t j
     return;
   }
   genc_rng r = genc_rng_make(q->key, (uint32_t)j, genc_law_block_particle(q, p), q->stream);
-  int64_t o = p * q->size + j;
-  double a = q->param[0] ? q->param[0][p * q->pstride[0][0] + j * q->pstride[0][1]] : 0.0;
-  double b = q->param[1] ? q->param[1][p * q->pstride[1][0] + j * q->pstride[1][1]] : 0.0;
-  double v;
-  switch (q->law) {
-  case GENC_LAW_BITS: ((int32_t *)out)[o] = (int32_t)genc_rng_u32(&r); return;
-  case GENC_LAW_UNIFORM:
-    if (q->dtype == GENC_F32) {
-      ((float *)out)[o] = genc_law_uniform_f32(&r);
-      return;
-    }
-    v = genc_law_uniform(&r);
-    break;
-  case GENC_LAW_NORMAL: {
-    double c, sn;
-    genc_law_normal2(&r, &c, &sn);
-    v = (p + q->part_offset) & 1 ? sn : c;
-    break;
-  }
-  case GENC_LAW_EXPONENTIAL: v = genc_law_exponential(&r); break;
-  case GENC_LAW_GUMBEL: v = genc_law_gumbel(&r); break;
-  case GENC_LAW_GAMMA: v = genc_law_gamma(&r, a); break;
-  case GENC_LAW_LOG_GAMMA: v = genc_law_log_gamma(&r, a); break;
-  case GENC_LAW_POISSON: v = genc_law_poisson(&r, a); break;
-  case GENC_LAW_BINOMIAL: v = genc_law_binomial(&r, a, b); break;
-  default: v = NAN; break;
-  }
-  genc_law_write(q, o, v, out);
+  genc_law_sample_rng(q, p, j, &r, out);
 }
 
 #endif

@@ -50,5 +50,9 @@ void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_
 int64_t genc_cpu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);
 int64_t genc_cpu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a);
 void genc_cpu_sample(void *st, const genc_sample_req *req, void *out);
+/* Philox4x32-10 blocks of the counters {c0[u], c1[u], c2, c3} under key, u < n,
+ * written word-major: word k of block u at out[k * n + u]. */
+void genc_cpu_philox(const uint32_t key[2], int64_t n, const uint32_t *c0, const uint32_t *c1,
+                     uint32_t c2, uint32_t c3, uint32_t *out);
 
 #endif

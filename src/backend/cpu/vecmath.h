@@ -3,8 +3,9 @@
  * glibc ships libmvec (linked through libm's linker script on x86_64): SIMD
  * versions of exp, log, sin, ... with at most 4 ulp error. Declaring the scalar
  * functions with GCC's simd attribute lets the vectorizer call them from the
- * plain loops of cpu_elementwise.c, and GENC_VEC_CLONES compiles those loops
- * once for AVX2 and once for the x86-64 baseline, picked at load time. Other
+ * plain loops of cpu_elementwise.c, and GENC_VEC_CLONES compiles a function
+ * for AVX-512 (x86-64-v4), AVX2 (v3) and the x86-64 baseline, picked at load
+ * time (the vector Philox of cpu_philox.c uses it too). Other
  * compilers and platforms keep the scalar calls: same formulas, same results
  * within the libm tolerance the tests already allow. */
 #ifndef GENC_BACKEND_CPU_VECMATH_H
@@ -38,7 +39,8 @@ GENC_VEC1F(erff);
 GENC_VEC1F(erfcf);
 #undef GENC_VEC1
 #undef GENC_VEC1F
-#define GENC_VEC_CLONES __attribute__((target_clones("avx2", "default")))
+#define GENC_VEC_CLONES                                                                            \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define GENC_VEC_CLONES
 #endif
