@@ -92,6 +92,48 @@ static void test_normal_tiny_sigma(void **state) {
   genc_ctx_destroy(ctx);
 }
 
+/* Wishart values outside the support (not positive definite, NaN) score -inf
+ * with gradient 0, particle by particle; the others score as on their own. */
+static genc_array *wishart_lp(genc_ctx *ctx, genc_array *const *args, void *u) {
+  double s[4] = {2.0, 0.3, 0.3, 1.0};
+  genc_dist d = *(const bool *)u ? genc_inv_wishart(ctx, 4.0, genc_array_mat(ctx, 2, 2, s))
+                                 : genc_wishart(ctx, 4.0, genc_array_mat(ctx, 2, 2, s));
+  return genc_dist_logpdf(ctx, &d, args[0]);
+}
+
+static void test_wishart_outside_support(void **state) {
+  (void)state;
+  genc_ctx *ctx = t_ctx();
+  /* particles: PD, indefinite, PD, negative definite, NaN entry */
+  double v[5][4] = {{1.5, 0.2, 0.2, 0.8},
+                    {1.0, 2.0, 2.0, 1.0},
+                    {3.0, -0.5, -0.5, 2.0},
+                    {-1.0, 0.0, 0.0, -2.0},
+                    {1.0, NAN, NAN, 1.0}};
+  const bool pd[5] = {true, false, true, false, false};
+  int64_t sh[2] = {2, 2};
+  genc_array *x = genc_array_from(ctx, GENC_F64, 2, sh, 5, &v[0][0]);
+  for (int inv = 0; inv < 2; inv++) {
+    bool b = inv;
+    genc_array *lp, *g;
+    T_OK(ctx, genc_value_and_grad(ctx, wishart_lp, 1, &x, &b, 1u, &lp, &g) == GENC_OK);
+    for (int i = 0; i < 5; i++) {
+      double want = -INFINITY;
+      if (pd[i]) {
+        genc_array *xi = genc_array_mat(ctx, 2, 2, v[i]);
+        want = t_item(ctx, wishart_lp(ctx, &xi, &b));
+      }
+      T_CLOSE(t_at(ctx, lp, i), want, 1e-14);
+      for (int e = 0; e < 4; e++) {
+        double ge = t_at(ctx, g, i * 4 + e);
+        if (pd[i] ? !isfinite(ge) : ge != 0.0)
+          fail_msg("%s particle %d: gradient %g", inv ? "inv_wishart" : "wishart", i, ge);
+      }
+    }
+  }
+  genc_ctx_destroy(ctx);
+}
+
 /* Integer and bool values score like the same numbers in f64. */
 static void test_value_dtypes(void **state) {
   (void)state;
@@ -137,8 +179,8 @@ static void test_user_type(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fixtures), cmocka_unit_test(test_batched),
-      cmocka_unit_test(test_normal_tiny_sigma), cmocka_unit_test(test_value_dtypes),
-      cmocka_unit_test(test_user_type)};
+      cmocka_unit_test(test_fixtures),          cmocka_unit_test(test_batched),
+      cmocka_unit_test(test_normal_tiny_sigma), cmocka_unit_test(test_wishart_outside_support),
+      cmocka_unit_test(test_value_dtypes),      cmocka_unit_test(test_user_type)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

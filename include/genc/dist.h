@@ -112,7 +112,8 @@ genc_dist genc_categorical(genc_ctx *ctx, genc_array *logits);
 genc_dist genc_poisson(genc_ctx *ctx, genc_array *rate);
 /** Laplace(loc, scale), scale > 0. Reparameterized. */
 genc_dist genc_laplace(genc_ctx *ctx, genc_array *loc, genc_array *scale);
-/** Student's t(df, loc, scale), df > 0, scale > 0. Reparameterized (implicitly, through the gamma draws). */
+/** Student's t(df, loc, scale), df > 0, scale > 0. Reparameterized (implicitly, through the gamma
+ * draws). */
 genc_dist genc_student_t(genc_ctx *ctx, genc_array *df, genc_array *loc, genc_array *scale);
 /** Log-normal: log x ~ Normal(mu, sigma). Reparameterized. */
 genc_dist genc_lognormal(genc_ctx *ctx, genc_array *mu, genc_array *sigma);
@@ -122,14 +123,16 @@ genc_dist genc_mvnormal(genc_ctx *ctx, genc_array *mean, genc_array *cov);
 /** Multivariate normal given the lower Cholesky factor L of the covariance
  * (cov = L L^T, diagonal > 0). Reparameterized. */
 genc_dist genc_mvnormal_chol(genc_ctx *ctx, genc_array *mean, genc_array *chol);
-/** Dirichlet(alpha) over the last axis, alpha > 0. Reparameterized (implicitly, through the gamma draws). */
+/** Dirichlet(alpha) over the last axis, alpha > 0. Reparameterized (implicitly, through the gamma
+ * draws). */
 genc_dist genc_dirichlet(genc_ctx *ctx, genc_array *alpha);
 /** Point mass at v (log density 0 at v, -inf elsewhere). Reparameterized (the
  * draw is v itself). */
 genc_dist genc_delta(genc_ctx *ctx, genc_array *v);
 /** Cauchy(loc, scale), scale > 0. Reparameterized. */
 genc_dist genc_cauchy(genc_ctx *ctx, genc_array *loc, genc_array *scale);
-/** Inverse gamma(shape, scale): 1/x ~ Gamma(shape, rate = scale). Reparameterized (implicitly, through the gamma draws). */
+/** Inverse gamma(shape, scale): 1/x ~ Gamma(shape, rate = scale). Reparameterized (implicitly,
+ * through the gamma draws). */
 genc_dist genc_inv_gamma(genc_ctx *ctx, genc_array *shape, genc_array *scale);
 /** Geometric(p), p in (0, 1]: failures before the first success, k >= 0; i32. */
 genc_dist genc_geometric(genc_ctx *ctx, genc_array *p);
@@ -149,9 +152,10 @@ genc_dist genc_piecewise_uniform(genc_ctx *ctx, genc_array *bounds, genc_array *
 /** Beta-uniform mixture theta * Beta(alpha, beta) + (1 - theta) * U(0, 1). */
 genc_dist genc_beta_uniform(genc_ctx *ctx, genc_array *theta, genc_array *alpha, genc_array *beta);
 /**
- * Wishart(df, scale [k, k] positive definite), df > k - 1. The log density of
- * a value that is not positive definite is a GENC_ERR_LINALG error, not -inf
- * (it is computed through the value's Cholesky factor). Same for inv_wishart.
+ * Wishart(df, scale [k, k] positive definite), df > k - 1. The value's lower
+ * triangle is read (it is scored through its Cholesky factor); a value that is
+ * not positive definite is outside the support: log density -inf, gradient 0.
+ * Same for inv_wishart.
  * Reparameterized (Bartlett's construction; implicitly through its gamma draws).
  */
 genc_dist genc_wishart(genc_ctx *ctx, genc_array *df, genc_array *scale);

@@ -129,6 +129,10 @@ genc_array *genc__normal_logpdf(genc_ctx *ctx, genc_array *x, genc_array *mu, ge
  * reparameterization; d log z / da of log-gamma draws if lg), elementwise,
  * broadcast: the vjp of the gamma samplers (src/array/fused.c). */
 genc_array *genc__gamma_sample_grad(genc_ctx *ctx, genc_array *z, genc_array *alpha, bool lg);
+/* Per matrix of a [..., n, n] array: true where it is positive definite (its
+ * Cholesky factorization, which reads the lower triangle, succeeds with finite
+ * entries). Not differentiable; never an error for a matrix that is not. */
+genc_array *genc__pd_mask(genc_ctx *ctx, genc_array *a);
 /* Sum cot down to the shape/particles of like (vjp of broadcasting). */
 genc_array *genc__unbroadcast(genc_ctx *ctx, genc_array *cot, const genc_array *like);
 /* Row-major strides of the physical shape (particle axis first). */

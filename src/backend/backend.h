@@ -127,7 +127,8 @@ typedef struct genc_backend {
   void (*matmul)(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                  const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb, void *c);
   /* batched lower Cholesky, in place on out (holding a copy of A); returns -1 or the
-   * first batch index that is not positive definite */
+   * first batch index that is not positive definite. Every matrix is processed; one
+   * that is not positive definite is filled with NaN (genc__pd_mask reads that). */
   int64_t (*cholesky)(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
   /* out (holding B [batch, n, m]) <- op(L)^-1 B; L batch stride sl (0 = shared) */
   void (*trisolve)(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,

@@ -51,9 +51,12 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   int64_t k = dim_of(d);
   bool inv = d->type == &inv_wishart_type;
   x = genc__as_float(ctx, x);
+  /* outside the support (not positive definite): -inf. The formula runs on the
+   * identity there instead, so that no NaN reaches the value's gradient. */
+  int64_t one[2] = {1, 1};
+  genc_array *ok = genc__pd_mask(ctx, x);
+  x = genc_where(ctx, genc_reshape(ctx, ok, 2, one), x, genc_array_eye(ctx, GENC_F64, k));
   genc_array *ldx = logdet_pd(ctx, x), *lds = logdet_pd(ctx, s);
-  if (!ldx && genc_ctx_status(ctx) == GENC_ERR_LINALG)
-    genc_ctx_fail(ctx, GENC_ERR_LINALG, "%s: value is not positive definite", d->type->name);
   /* tr(S^-1 X) (Wishart) or tr(S X^-1) (inverse): both matrices symmetric */
   genc_array *tr =
       genc_sum_all(ctx, genc_mul(ctx, inv ? s : genc_inv(ctx, s), inv ? genc_inv(ctx, x) : x));
@@ -62,7 +65,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *cs = genc_mul(ctx, df, inv ? 0.5 : -0.5);
   genc_array *t = genc_add(ctx, genc_mul(ctx, cx, ldx), genc_mul(ctx, cs, lds));
   t = genc_sub(ctx, t, genc_mul(ctx, tr, 0.5));
-  return genc_add(ctx, t, norm_const(ctx, df, k));
+  return genc_where(ctx, ok, genc_add(ctx, t, norm_const(ctx, df, k)), -INFINITY);
 }
 
 /* Bartlett: X = (L A)(L A)^T with A lower triangular, A_ii = sqrt(chi2(df - i)),

@@ -76,6 +76,7 @@ void genc_cpu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t 
 int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out) {
   (void)st;
   lapack_int ln = (lapack_int)n, lda = (lapack_int)(n ? n : 1), info = 0;
+  int64_t first = -1;
   for (int64_t bi = 0; bi < batch; bi++) {
     if (dt == GENC_F64) {
       double *A = (double *)out + bi * n * n;
@@ -88,9 +89,16 @@ int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, voi
       for (int64_t i = 0; i < n; i++)
         memset(A + i * n + i + 1, 0, (size_t)(n - i - 1) * 4);
     }
-    if (info != 0) return bi;
+    if (info != 0) { /* the contract: NaN, and on to the next matrix */
+      if (first < 0) first = bi;
+      for (int64_t e = 0; e < n * n; e++)
+        if (dt == GENC_F64)
+          ((double *)out)[bi * n * n + e] = NAN;
+        else
+          ((float *)out)[bi * n * n + e] = NAN;
+    }
   }
-  return -1;
+  return first;
 }
 
 void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,

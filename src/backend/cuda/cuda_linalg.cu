@@ -144,7 +144,9 @@ template <typename T> __global__ void k_chol(T *a, int64_t n, long long *flag) {
     }
     __syncthreads();
   }
-  if (bad) {
+  if (bad) { /* the contract: NaN, and the first failing matrix reported */
+    for (int64_t e = threadIdx.x; e < n * n; e += blockDim.x)
+      A[e] = (T)NAN;
     if (threadIdx.x == 0) atomicMin(flag, (long long)blockIdx.x);
     return;
   }
