@@ -24,4 +24,11 @@ fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null ||
   echo "run_gpu_tests: nvidia-smi found no GPU; the tests will report themselves skipped"
 export GENC_TEST_DEVICE=cuda
-ctest --test-dir "$bdir" --output-on-failure -j"${GENC_TEST_JOBS:-4}" "$@"
+# install_pkgconfig links a program against the installed library, which needs
+# the -dev packages; a GPU machine that only runs a copied build may lack them
+extra=()
+if ! pkg-config --exists libcjson 2>/dev/null; then
+  echo "run_gpu_tests: libcjson-dev is not installed here; install_pkgconfig is left out"
+  extra=(-E install_pkgconfig)
+fi
+ctest --test-dir "$bdir" --output-on-failure -j"${GENC_TEST_JOBS:-4}" "${extra[@]}" "$@"
