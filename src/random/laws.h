@@ -8,10 +8,10 @@
  * in 0.3-18% of draws (max relative difference 2e-13, from exp of log-gamma
  * near -700), because libdevice and glibc round transcendentals differently.
  * No draw takes a different rejection path in those tests. The gamma law was
- * since rewritten (sine halves kept, polynomial sin/cos, Exp(1) for alpha 1,
- * a CPU loop of several elements at a time): test_cuda_agree still passes on
- * an H100, and test_gamma_law checks the CPU loop against this per-element
- * code bit for bit.
+ * since rewritten (sine halves kept, polynomial sin/cos, Exp(1) for alpha 1),
+ * and the CPU loop now takes each element's first blocks from a SIMD Philox
+ * (cpu_random.c): test_cuda_agree still passes on an H100, and test_gamma_law
+ * checks the CPU loop against this per-element code bit for bit, every law.
  *
  * Element j of particle p reads 32-bit words from Philox4x32-10 with key
  * `key` and counter {j, p, stream, it}; each Philox call yields 4 words and
@@ -245,8 +245,8 @@ GENC_LAW_INLINE void genc_law_mt_consts(double alpha, double *d, double *c) {
   *c = 1.0 / sqrt(9.0 * *d);
 }
 
-/* The first try from its words, straight-line code up to the squeeze test,
- * so that the first tries of several elements (the CPU loop) overlap. */
+/* The first try from its words (which a caller may fetch ahead, as the CPU
+ * loop does from its SIMD Philox), straight-line code up to the squeeze test. */
 GENC_LAW_INLINE void genc_law_mt_first(const uint32_t w[8], double alpha, double d, double c,
                                        genc_law_mt *m) {
   m->alpha = alpha;
@@ -465,8 +465,8 @@ GENC_HD void genc_law_normal_pair_rng(const genc_sample_req *q, int64_t p, int64
 
 /* An element of a gamma or log-gamma request (the CUDA kernel's and the
  * host's one-draw path; the CPU loop, cpu_random.c, starts from precomputed
- * blocks), kept apart from
- * the switch over every law so that the gamma code is compiled on its own. */
+ * blocks), kept apart from the switch over every law so that the gamma code
+ * is compiled on its own. */
 GENC_HD void genc_law_gamma_elem(const genc_sample_req *q, int64_t p, int64_t j, void *out) {
   genc_rng r = genc_rng_make(q->key, (uint32_t)j, (uint32_t)(p + q->part_offset), q->stream);
   double a = q->param[0][p * q->pstride[0][0] + j * q->pstride[0][1]];
