@@ -131,6 +131,11 @@ genc_status genc__check_param(genc_ctx *ctx, const genc_dist *d, int i, genc__pk
   return genc__check_array(ctx, d->type->name, d->type->param_names[i], d->p[i], kind);
 }
 
+genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d) {
+  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
+  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
+}
+
 genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, const char *msg) {
   if (!ok) return genc_ctx_status(ctx);
   bool old = genc__norec_begin(ctx);
@@ -152,4 +157,9 @@ genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v
   /* the message genc__check_array gives for a one-element array */
   return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter %s must be %s (got %g)", d->type->name,
                        d->type->param_names[i], kind_text(kind), v);
+}
+
+genc_status genc__check_loc_scale_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
+  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
 }

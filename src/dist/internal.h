@@ -35,6 +35,8 @@ genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name,
                               genc__pkind kind);
 /* Check parameter i of d against kind (names from the type). */
 genc_status genc__check_param(genc_ctx *ctx, const genc_dist *d, int i, genc__pkind kind);
+/* Parameters (location, scale) of a location-scale family: 0 finite, 1 > 0. */
+genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d);
 /* Check a derived condition: every element of the bool array ok is true, else
  * GENC_ERR_DOMAIN with msg (prefixed by the distribution name). */
 genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, const char *msg);
@@ -100,6 +102,8 @@ genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc
 
 /* Host twin of genc__check_param for parameter i of value v (same message). */
 genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v, genc__pkind kind);
+/* Host twin of genc__check_loc_scale (parameter values p[0], p[1]). */
+genc_status genc__check_loc_scale_scalar(genc_ctx *ctx, const genc_dist *d, const double *p);
 /* True if the fast path applies to d for a draw or density over n particles
  * (no tape, CPU, n == 0, every parameter a shared 0-d f64 array, the type has
  * scalar functions); then pv holds the parameters. Sets no error. */

@@ -2,11 +2,6 @@
 #include "dist/internal.h"
 #include "random/internal.h"
 
-static genc_status check(genc_ctx *ctx, const genc_dist *d) {
-  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
-  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
-}
-
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *b = d->p[1];
   genc_array *z = genc_div(ctx, genc_abs(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0])), b);
@@ -24,11 +19,6 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 
 /* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
 
-static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
-  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
-  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
-}
-
 static bool sample_scalar(genc_key key, const double *p, double *v) {
   double e1 = genc__sample_scalar(genc_key_fold_in(key, 1), GENC_LAW_EXPONENTIAL);
   double e2 = genc__sample_scalar(genc_key_fold_in(key, 2), GENC_LAW_EXPONENTIAL);
@@ -44,11 +34,11 @@ static double logpdf_scalar(const double *p, double x) {
 static const genc_dist_type laplace_type = {.name = "laplace",
                                             .nparams = 2,
                                             .param_names = {"loc", "scale"},
-                                            .check = check,
+                                            .check = genc__check_loc_scale,
                                             .sample = rsample,
                                             .logpdf = logpdf,
                                             .rsample = rsample,
-                                            .check_scalar = check_scalar,
+                                            .check_scalar = genc__check_loc_scale_scalar,
                                             .sample_scalar = sample_scalar,
                                             .logpdf_scalar = logpdf_scalar,
                                             .scalar_dtype = GENC_F64};

@@ -3,11 +3,6 @@
 #include "dist/internal.h"
 #include "random/internal.h"
 
-static genc_status check(genc_ctx *ctx, const genc_dist *d) {
-  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
-  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
-}
-
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   x = genc__as_float(ctx, x);
   genc_array *ok = genc_gt(ctx, x, 0.0), *xs = genc_where(ctx, ok, x, 1.0);
@@ -22,11 +17,6 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 /* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
-
-static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
-  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
-  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
-}
 
 static bool sample_scalar(genc_key key, const double *p, double *v) {
   *v = exp(p[0] + p[1] * genc__sample_scalar(key, GENC_LAW_NORMAL));
@@ -43,11 +33,11 @@ static double logpdf_scalar(const double *p, double x) {
 static const genc_dist_type lognormal_type = {.name = "lognormal",
                                               .nparams = 2,
                                               .param_names = {"mu", "sigma"},
-                                              .check = check,
+                                              .check = genc__check_loc_scale,
                                               .sample = rsample,
                                               .logpdf = logpdf,
                                               .rsample = rsample,
-                                              .check_scalar = check_scalar,
+                                              .check_scalar = genc__check_loc_scale_scalar,
                                               .sample_scalar = sample_scalar,
                                               .logpdf_scalar = logpdf_scalar,
                                               .scalar_dtype = GENC_F64};

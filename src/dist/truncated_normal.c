@@ -2,8 +2,7 @@
 #include "dist/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
-  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
-  if (!st) st = genc__check_param(ctx, d, 1, GENC__POS);
+  genc_status st = genc__check_loc_scale(ctx, d);
   if (!st) st = genc__check_param(ctx, d, 2, GENC__ANY);
   if (!st) st = genc__check_param(ctx, d, 3, GENC__ANY);
   if (!st)

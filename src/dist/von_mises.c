@@ -1,11 +1,6 @@
 /* Von Mises(mu, kappa) on the circle. */
 #include "dist/internal.h"
 
-static genc_status check(genc_ctx *ctx, const genc_dist *d) {
-  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
-  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
-}
-
 /* log I0(k) with array ops (so it is differentiable): the power series
  * sum (k^2/4)^j / (j!)^2 below 20 (40 terms: the last is < 1e-16 of the sum
  * at k = 20) and the asymptotic series e^k / sqrt(2 pi k) sum c_j / k^j above
@@ -94,7 +89,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 static const genc_dist_type von_mises_type = {.name = "von_mises",
                                               .nparams = 2,
                                               .param_names = {"mu", "kappa"},
-                                              .check = check,
+                                              .check = genc__check_loc_scale,
                                               .sample = sample,
                                               .logpdf = logpdf};
 
