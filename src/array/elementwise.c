@@ -148,8 +148,8 @@ static genc_dtype binary_compute_dtype(genc_binary_op op, const genc_array *a,
   return dt;
 }
 
-static genc_array *nary_out(genc_ctx *ctx, const char *name, int n, genc_array *const *in,
-                            genc_dtype odt) {
+genc_array *genc__nary_out(genc_ctx *ctx, const char *name, int n, genc_array *const *in,
+                           genc_dtype odt) {
   if (n == 2 && in[0]->n == in[1]->n && in[0]->ndim == in[1]->ndim &&
       !memcmp(in[0]->shape, in[1]->shape, (size_t)in[0]->ndim * sizeof(int64_t)))
     return genc__alloc(ctx, odt, in[0]->ndim, in[0]->shape, in[0]->n);
@@ -189,7 +189,7 @@ static genc_array *binary_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   if (!a || !b) return NULL;
   genc_dtype odt = is_compare(op) || is_logical(op) ? GENC_BOOL : dt;
   genc_array *ab[2] = {a, b};
-  genc_array *y = nary_out(ctx, binary_name(op), 2, ab, odt);
+  genc_array *y = genc__nary_out(ctx, binary_name(op), 2, ab, odt);
   if (!y || !y->bytes) return y;
   genc_bcast g;
   genc__bcast_plan(y, 2, (const genc_array *const *)ab, &g);
@@ -293,7 +293,7 @@ static genc_array *where_fwd(genc_ctx *ctx, genc_array *const *in, const genc_pa
   genc_array *a = genc__cast_raw(ctx, in[1], dt), *b = genc__cast_raw(ctx, in[2], dt);
   if (!c || !a || !b) return NULL;
   genc_array *cab[3] = {c, a, b};
-  genc_array *y = nary_out(ctx, "where", 3, cab, dt);
+  genc_array *y = genc__nary_out(ctx, "where", 3, cab, dt);
   if (!y || !y->bytes) return y;
   genc_bcast g;
   genc__bcast_plan(y, 3, (const genc_array *const *)cab, &g);

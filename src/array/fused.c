@@ -26,11 +26,7 @@ static genc_array *fused_fwd(genc_ctx *ctx, genc_array *const *in, const genc_pa
   genc_array *c[3];
   for (int k = 0; k < n; k++)
     if (!(c[k] = genc__cast_raw(ctx, in[k], dt))) return NULL;
-  int nd;
-  int64_t shape[GENC_MAX_DIMS];
-  int64_t np = genc__join_particles(ctx, name, n, c);
-  if (np < 0 || !genc__broadcast_shapes(ctx, name, n, c, &nd, shape)) return NULL;
-  genc_array *y = genc__alloc(ctx, dt, nd, shape, np);
+  genc_array *y = genc__nary_out(ctx, name, n, c, dt);
   if (!y || !y->bytes) return y;
   genc_bcast g;
   genc__bcast_plan(y, n, (const genc_array *const *)c, &g);

@@ -118,6 +118,10 @@ int64_t genc__join_particles(genc_ctx *ctx, const char *op, int n, genc_array *c
 /* Broadcast logical shapes; false with an error naming op and shapes. */
 bool genc__broadcast_shapes(genc_ctx *ctx, const char *op, int n, genc_array *const *in, int *ndim,
                             int64_t *shape);
+/* The uninitialized output (dtype odt) of an elementwise op of n inputs: the
+ * joined particle count and broadcast shape, or NULL with an error naming name. */
+genc_array *genc__nary_out(genc_ctx *ctx, const char *name, int n, genc_array *const *in,
+                           genc_dtype odt);
 /* Build the collapsed iteration space of out against up to 3 inputs. */
 void genc__bcast_plan(const genc_array *out, int nin, const genc_array *const *in, genc_bcast *g);
 /* Convert dtype (no tape). */

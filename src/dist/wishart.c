@@ -52,7 +52,9 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   bool inv = d->type == &inv_wishart_type;
   x = genc__as_float(ctx, x);
   /* outside the support (not positive definite): -inf. The formula runs on the
-   * identity there instead, so that no NaN reaches the value's gradient. */
+   * identity there instead, so that no NaN reaches the value's gradient; that
+   * costs a second factorization of x (the mask's, off the tape), since the
+   * Cholesky vjp of a failed factor would be NaN. */
   int64_t one[2] = {1, 1};
   genc_array *ok = genc__pd_mask(ctx, x);
   x = genc_where(ctx, genc_reshape(ctx, ok, 2, one), x, genc_array_eye(ctx, GENC_F64, k));
