@@ -72,7 +72,7 @@ static genc_array *genc_chain(genc_ctx *ctx, genc_array *x) {
 int main(int argc, char **argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 5;
   if (reps < 1 || reps > 100) reps = 5;
-  genc_ctx *ctx = genc_ctx_create(NULL, NULL);
+  genc_ctx *ctx = genc_ctx_new(NULL, NULL);
   double tg[100], tf[100], tv[100], tu[100];
 
   /* 1. elementwise chain */
@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
   }
   printf("scalar add: %.1f ns per op (target < 100 ns)\n", median(tg, reps) * 1e9);
   printf("live bytes at end: %lld\n", (long long)genc_ctx_live_bytes(ctx));
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   free(x), free(y), free(t), free(a), free(b), free(c);
   return 0;
 }

@@ -238,7 +238,7 @@ static void row2(const char *what, double tg, double tb, double tc) {
 }
 
 int main(void) {
-  genc_ctx *ctx = genc_ctx_create(NULL, NULL);
+  genc_ctx *ctx = genc_ctx_new(NULL, NULL);
   if (!ctx) return 1;
   double *buf = malloc(N * sizeof *buf), *out = malloc(N * sizeof *out);
   printf("N = %d per call, best of %d\n", N, REPS);
@@ -276,6 +276,6 @@ int main(void) {
 
   free(buf);
   free(out);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }

@@ -85,7 +85,7 @@ static double genc_b1(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
     }
     genc_array_copy_out(ctx, lw, w, m);
     lme_add(&l, w, m);
-    genc_trace_free(t);
+    genc_trace_release(t);
     genc_scope_end(ctx, mark);
   }
   double dt = now() - t0;
@@ -165,7 +165,7 @@ static double sim_time(genc_ctx *ctx, genc_gf *sg, int reps, bool taped) {
   for (int r = 0; r < reps; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_trace *t = genc_gf_simulate(ctx, sg, NULL, genc_key_from_seed((uint64_t)r), 0);
-    genc_trace_free(t);
+    genc_trace_release(t);
     genc_scope_end(ctx, mark);
   }
   double dt = (now() - t0) / reps;
@@ -186,10 +186,10 @@ static double mh_time(genc_ctx *ctx, genc_trace **tp, const genc_selection *sel,
     double wv = 0;
     genc_array_item(ctx, w, &wv);
     if (log(((double)(r % 97) + 0.5) / 97) < wv) { /* deterministic stand-in for log U */
-      genc_trace_free(t);
+      genc_trace_release(t);
       t = nt;
     } else {
-      genc_trace_free(nt);
+      genc_trace_release(nt);
     }
     genc_scope_end(ctx, mark);
   }
@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
     X[i] = -1 + 2.0 * i / 99;
     Y[i] = 0.5 - 1.0 * X[i] + 2.0 * X[i] * X[i] + 0.3 * sin(12.9898 * i);
   }
-  genc_ctx *ctx = genc_ctx_create(NULL, NULL);
+  genc_ctx *ctx = genc_ctx_new(NULL, NULL);
   genc_gf *gf = genc_gf_dynamic("b1", b1, 2, NULL);
   double x2[K];
   for (int i = 0; i < K; i++)
@@ -254,11 +254,11 @@ int main(int argc, char **argv) {
   printf("array path (tape on): simulate %.0f ns/choice (fast path %.2fx faster), MH %.0f "
          "ns/site (fast path %.2fx faster)\n",
          1e9 * sim_a / K, sim_a / sim, 1e9 * mh_a / K, mh_a / mh);
-  genc_trace_free(t);
-  genc_selection_free(sel);
-  genc_gf_free(sg);
+  genc_trace_release(t);
+  genc_selection_release(sel);
+  genc_gf_release(sg);
   genc_choicemap_free(obs);
-  genc_gf_free(gf);
-  genc_ctx_destroy(ctx);
+  genc_gf_release(gf);
+  genc_ctx_free(ctx);
   return 0;
 }

@@ -48,9 +48,9 @@ int main(void) {
     x[i] = -1 + 2.0 * i / (K - 1);
     y[i] = 1.7 * x[i] - 0.4 + 0.8 * sin(12.9898 * i);
   }
-  genc_ctx *ctx = genc_ctx_create_env(NULL);
+  genc_ctx *ctx = genc_ctx_new_env(NULL);
   if (!ctx) {
-    fprintf(stderr, "%s\n", genc_ctx_create_error());
+    fprintf(stderr, "%s\n", genc_ctx_new_error());
     return 1;
   }
   genc_gf *gf = genc_gf_dynamic("linreg", linreg, 1, NULL);
@@ -92,9 +92,9 @@ int main(void) {
   printf("check against the exact posterior: %s\n", ok ? "ok" : "FAILED");
 
   free(w), free(s), free(c);
-  genc_trace_free(t);
+  genc_trace_release(t);
   genc_choicemap_free(obs);
-  genc_gf_free(gf);
-  genc_ctx_destroy(ctx);
+  genc_gf_release(gf);
+  genc_ctx_free(ctx);
   return ok ? 0 : 1;
 }

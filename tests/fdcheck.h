@@ -27,7 +27,7 @@
 
 /* Host copy of any array as doubles (particle-major); caller frees. */
 static inline double *t_fd_host(genc_ctx *ctx, genc_array *a, int64_t *count) {
-  int64_t np = genc_array_particles(a), n = genc_array_size(a) * (np ? np : 1);
+  int64_t np = genc_array_nparticles(a), n = genc_array_size(a) * (np ? np : 1);
   double *buf = malloc((size_t)(n ? n : 1) * sizeof *buf);
   if (!buf || genc_array_copy_out(ctx, a, buf, n))
     fail_msg("fdcheck: copy_out failed: %s", genc_ctx_error(ctx));
@@ -38,7 +38,7 @@ static inline double *t_fd_host(genc_ctx *ctx, genc_array *a, int64_t *count) {
 /* An array like @p like (dtype, shape, particles) holding @p v (converted). */
 static inline genc_array *t_fd_like(genc_ctx *ctx, genc_array *like, const double *v) {
   genc_array *a = genc_array_from(ctx, GENC_F64, genc_array_ndim(like), genc_array_shape(like),
-                                  genc_array_particles(like), v);
+                                  genc_array_nparticles(like), v);
   if (a && genc_array_dtype(like) != GENC_F64) a = genc_astype(ctx, a, genc_array_dtype(like));
   if (!a) fail_msg("fdcheck: cannot build an array: %s", genc_ctx_error(ctx));
   return a;
@@ -106,7 +106,7 @@ static inline double t_fdcheck(genc_ctx *ctx, genc_fn f, int nargs, genc_array *
   for (int i = 0; i < nargs; i++) {
     if (!(wrt >> i & 1u)) continue;
     assert_non_null(g[i]);
-    assert_int_equal(genc_array_particles(g[i]), genc_array_particles(args[i]));
+    assert_int_equal(genc_array_nparticles(g[i]), genc_array_nparticles(args[i]));
     assert_int_equal(genc_array_ndim(g[i]), genc_array_ndim(args[i]));
     assert_int_equal(genc_array_size(g[i]), genc_array_size(args[i]));
     int64_t ng, nf;

@@ -79,7 +79,7 @@ static void test_parse(void **state) {
   assert_int_equal(genc_addr_parse(ctx, deep, &a), GENC_ERR_ADDRESS);
   assert_non_null(strstr(genc_ctx_error(ctx), "more than 32 parts"));
   assert_int_equal(genc_addr_parse(ctx, NULL, &a), GENC_ERR_ARG);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_path_macro(void **state) {

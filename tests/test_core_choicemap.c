@@ -37,7 +37,7 @@ static void test_get_after_set(void **state) {
   assert_false(genc_choicemap_has(cm, S("y"))); /* a sub-map, not a value */
   assert_true(genc_choicemap_has_path(cm, GENC_PATH(S("noise"), S("sd"))));
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_missing(void **state) {
@@ -61,7 +61,7 @@ static void test_missing(void **state) {
   assert_false(genc_choicemap_has(NULL, S("a")));
   assert_true(genc_choicemap_is_empty(NULL));
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_set_errors(void **state) {
@@ -98,7 +98,7 @@ static void test_set_errors(void **state) {
   assert_non_null(strstr(genc_ctx_error(ctx), "below a leaf"));
   genc_choicemap_free(leaf);
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_hierarchy(void **state) {
@@ -142,7 +142,7 @@ static void test_hierarchy(void **state) {
   assert_true(genc_choicemap_remove(cm, S("y")));
   assert_false(genc_choicemap_remove(cm, S("y")));
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* foreach collects "path=value" lines */
@@ -187,7 +187,7 @@ static void test_iterate(void **state) {
   assert_true(comp == S("y"));
   assert_null(genc_choicemap_child(cm, 3, &comp));
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Many index children go through the hash index; lookups stay right after
@@ -217,7 +217,7 @@ static void test_many(void **state) {
   genc_choicemap_child(cm, 0, &c);
   assert_true(c == 3); /* order kept after removals */
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_ownership(void **state) {
@@ -238,7 +238,7 @@ static void test_ownership(void **state) {
   genc_choicemap_free(cp);
   genc_choicemap_free(cm);
   assert_int_equal(genc_ctx_live_arrays(ctx), base + 1); /* only the 30, made outside a scope */
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_merge(void **state) {
@@ -285,7 +285,7 @@ static void test_merge(void **state) {
   genc_choicemap *maps[] = {a, e, m1, m2, m3, b, r, c, rc, ab, ab_c, bc, a_bc};
   for (size_t i = 0; i < sizeof maps / sizeof *maps; i++)
     genc_choicemap_free(maps[i]);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_equal(void **state) {
@@ -314,7 +314,7 @@ static void test_equal(void **state) {
   assert_true(genc_choicemap_equal(ctx, NULL, genc_choicemap_submap(b, S("empty"))));
   genc_choicemap_free(a);
   genc_choicemap_free(b);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static genc_choicemap *rich_map(genc_ctx *ctx) {
@@ -357,7 +357,7 @@ static void test_print(void **state) {
   assert_string_equal(s, "v = [0, 1, 2, 3, 4, 5, 6, 7, ... (20)]\n");
   free(s);
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_json(void **state) {
@@ -390,7 +390,7 @@ static void test_json(void **state) {
   cJSON_Delete(j);
   free(s);
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_edges(void **state) {
@@ -434,7 +434,7 @@ static void test_edges(void **state) {
   assert_int_equal(genc_choicemap_merge_into(ctx, NULL, leaf, GENC_MERGE_RIGHT), GENC_ERR_ARG);
   genc_choicemap_free(leaf);
   genc_choicemap_free(cm);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

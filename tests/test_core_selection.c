@@ -58,7 +58,7 @@ static genc_selection *random_set(genc_ctx *ctx, int depth) {
     if (depth > 0 && next() % 3 == 0) {
       genc_selection *sub = random_set(ctx, depth - 1);
       assert_int_equal(genc_selection_add_sub(ctx, s, p, len, sub), GENC_OK);
-      genc_selection_free(sub);
+      genc_selection_release(sub);
     } else {
       assert_int_equal(genc_selection_add_path(ctx, s, p, len), GENC_OK);
     }
@@ -77,8 +77,8 @@ static genc_selection *random_sel(genc_ctx *ctx, int depth) {
     y = random_sel(ctx, depth - 1);
     res = r % 2 ? genc_selection_union(ctx, x, y) : genc_selection_intersection(ctx, x, y);
   }
-  genc_selection_free(x);
-  genc_selection_free(y);
+  genc_selection_release(x);
+  genc_selection_release(y);
   return res;
 }
 
@@ -108,7 +108,7 @@ static bool laws_at(const genc_comp *p, int len, void *u) {
             has(nu, p, len) == has(na_i_nb, p, len) && has(ni, p, len) == has(na_u_nb, p, len);
   genc_selection *all[] = {na, nb, u_, i_, nu, ni, na_i_nb, na_u_nb};
   for (int k = 0; k < 8; k++)
-    genc_selection_free(all[k]);
+    genc_selection_release(all[k]);
   return ok;
 }
 
@@ -118,7 +118,7 @@ static bool sub_law_at(const genc_comp *p, int len, void *u) {
   if (len == 0) return true;
   genc_selection *sub = genc_selection_sub(q->ctx, q->a, p[0]);
   bool ok = sub && has(q->a, p, len) == has(sub, p + 1, len - 1);
-  genc_selection_free(sub);
+  genc_selection_release(sub);
   return ok;
 }
 
@@ -140,10 +140,10 @@ static void test_laws(void **state) {
       fail_msg("is_none wrong in trial %d", trial);
     if (genc_selection_is_all(q.a) && !all_paths(not_all_at, q.a))
       fail_msg("is_all wrong in trial %d", trial);
-    genc_selection_free(q.a);
-    genc_selection_free(q.b);
+    genc_selection_release(q.a);
+    genc_selection_release(q.b);
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_basic(void **state) {
@@ -155,7 +155,7 @@ static void test_basic(void **state) {
   assert_false(genc_selection_has(none, S("x")));
   assert_false(genc_selection_has(NULL, S("x")));
   assert_true(genc_selection_is_all(all) && genc_selection_is_none(none));
-  genc_selection_free(all); /* static: no-op */
+  genc_selection_release(all); /* static: no-op */
   genc_selection *s = genc_selection_new(ctx);
   assert_true(genc_selection_is_none(s));
   assert_int_equal(genc_selection_add(ctx, s, S("slope")), GENC_OK);
@@ -174,13 +174,13 @@ static void test_basic(void **state) {
   assert_ptr_equal(ss, genc_selection_all());
   assert_ptr_equal(so, genc_selection_none());
   assert_true(genc_selection_has(sy, 3) && !genc_selection_has(sy, 4));
-  genc_selection_free(sy);
+  genc_selection_release(sy);
   /* hierarchical: below "model", select what an inner selection does */
   genc_selection *inner = genc_selection_new(ctx);
   genc_selection_add(ctx, inner, S("z"));
   genc_selection *h = genc_selection_new(ctx);
   assert_int_equal(genc_selection_add_sub(ctx, h, GENC_PATH(S("model")), inner), GENC_OK);
-  genc_selection_free(inner); /* h holds its own reference */
+  genc_selection_release(inner); /* h holds its own reference */
   assert_true(genc_selection_has_path(h, GENC_PATH(S("model"), S("z"))));
   assert_false(genc_selection_has(h, S("model")));
   assert_false(genc_selection_has_path(h, GENC_PATH(S("model"), S("w"))));
@@ -196,12 +196,12 @@ static void test_basic(void **state) {
   genc_selection *cs = genc_selection_complement(ctx, s);
   genc_selection *nn = genc_selection_complement(ctx, cs);
   assert_ptr_equal(nn, s); /* !!s simplifies to s */
-  genc_selection_free(nn);
-  genc_selection_free(cs);
-  genc_selection_free(s);
-  genc_selection_free(h);
-  genc_selection_free(e);
-  genc_ctx_destroy(ctx);
+  genc_selection_release(nn);
+  genc_selection_release(cs);
+  genc_selection_release(s);
+  genc_selection_release(h);
+  genc_selection_release(e);
+  genc_ctx_free(ctx);
 }
 
 static void test_errors(void **state) {
@@ -218,8 +218,8 @@ static void test_errors(void **state) {
   assert_null(genc_selection_union(ctx, s, NULL));
   assert_int_equal(genc_ctx_status(ctx), GENC_ERR_ARG);
   assert_null(genc_selection_complement(ctx, NULL));
-  genc_selection_free(s);
-  genc_ctx_destroy(ctx);
+  genc_selection_release(s);
+  genc_ctx_free(ctx);
 }
 
 static void test_choicemaps(void **state) {
@@ -260,10 +260,10 @@ static void test_choicemaps(void **state) {
   genc_choicemap *maps[] = {cm, fa, fn, ff, f1, f2, back};
   for (int i = 0; i < 7; i++)
     genc_choicemap_free(maps[i]);
-  genc_selection_free(fc);
-  genc_selection_free(s);
-  genc_selection_free(ns);
-  genc_ctx_destroy(ctx);
+  genc_selection_release(fc);
+  genc_selection_release(s);
+  genc_selection_release(ns);
+  genc_ctx_free(ctx);
 }
 
 static void test_format(void **state) {
@@ -285,8 +285,8 @@ static void test_format(void **state) {
   assert_string_equal(buf, "all");
   genc_selection *all[] = {s, t, u, n, i};
   for (int k = 0; k < 5; k++)
-    genc_selection_free(all[k]);
-  genc_ctx_destroy(ctx);
+    genc_selection_release(all[k]);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

@@ -33,10 +33,10 @@ static double agree(const char *what, build_fn f, int variant, double tol) {
   if (!b) fail_msg("%s[%d] on CUDA: %s", what, variant, genc_ctx_error(gpu));
   assert_int_equal(genc_array_dtype(a), genc_array_dtype(b));
   assert_int_equal(genc_array_ndim(a), genc_array_ndim(b));
-  assert_int_equal(genc_array_particles(a), genc_array_particles(b));
+  assert_int_equal(genc_array_nparticles(a), genc_array_nparticles(b));
   for (int d = 0; d < genc_array_ndim(a); d++)
     assert_int_equal(genc_array_shape(a)[d], genc_array_shape(b)[d]);
-  int64_t np = genc_array_particles(a), n = genc_array_size(a) * (np ? np : 1);
+  int64_t np = genc_array_nparticles(a), n = genc_array_size(a) * (np ? np : 1);
   double *x = malloc((size_t)(n ? n : 1) * sizeof *x), *y = malloc((size_t)(n ? n : 1) * sizeof *y);
   assert_int_equal(genc_array_copy_out(cpu, a, x, n), GENC_OK);
   assert_int_equal(genc_array_copy_out(gpu, b, y, n), GENC_OK);
@@ -418,20 +418,20 @@ static void test_bad_device(void **state) {
   (void)state;
   genc_ctx_opts o = {.device = GENC_CUDA, .device_index = 99};
   genc_status st = GENC_OK;
-  assert_null(genc_ctx_create(&o, &st));
+  assert_null(genc_ctx_new(&o, &st));
   assert_int_equal(st, GENC_ERR_BACKEND);
-  assert_non_null(strstr(genc_ctx_create_error(), "device 99"));
+  assert_non_null(strstr(genc_ctx_new_error(), "device 99"));
 }
 
 int main(void) {
   genc_ctx_opts o = {.device = GENC_CUDA};
   genc_status st;
-  gpu = genc_ctx_create(&o, &st);
+  gpu = genc_ctx_new(&o, &st);
   if (!gpu) {
-    printf("skipped: no CUDA device (%s)\n", genc_ctx_create_error());
+    printf("skipped: no CUDA device (%s)\n", genc_ctx_new_error());
     return 77;
   }
-  cpu = genc_ctx_create(NULL, NULL);
+  cpu = genc_ctx_new(NULL, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unary),         cmocka_unit_test(test_binary),
       cmocka_unit_test(test_where_cast),    cmocka_unit_test(test_reduce),
@@ -442,7 +442,7 @@ int main(void) {
       cmocka_unit_test(test_bad_device),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
-  genc_ctx_destroy(cpu);
-  genc_ctx_destroy(gpu);
+  genc_ctx_free(cpu);
+  genc_ctx_free(gpu);
   return rc;
 }

@@ -40,7 +40,7 @@ static void test_fixtures(void **state) {
   assert_true(n >= 150);
   printf("%d cases, worst f64 relative error %.3g\n", n, worst);
   cJSON_Delete(all);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Scoring N particles at once equals scoring each alone, with batched values
@@ -55,7 +55,7 @@ static void test_batched(void **state) {
   genc_dist d = genc_normal(ctx, 0.5, s);
   genc_array *lp = genc_dist_logpdf(ctx, &d, x);
   T_OK(ctx, lp);
-  assert_int_equal(genc_array_particles(lp), 4);
+  assert_int_equal(genc_array_nparticles(lp), 4);
   for (int i = 0; i < 4; i++) {
     genc_dist di = genc_normal(ctx, 0.5, sg[i]);
     genc_array *li = genc_dist_logpdf(ctx, &di, genc_scalar(ctx, xs[i]));
@@ -66,7 +66,7 @@ static void test_batched(void **state) {
   genc_array *lg = genc_dist_logpdf(ctx, &g, x);
   T_CLOSE(t_at(ctx, lg, 0), -INFINITY, 0);
   T_CLOSE(t_at(ctx, lg, 1), log(9.0) + log(0.25) - 0.75, 1e-14);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* A sigma whose square underflows (1e-200) still scores: mu = 0 and x = sigma,
@@ -90,7 +90,7 @@ static void test_normal_tiny_sigma(void **state) {
     sum += want;
   }
   T_CLOSE(t_item(ctx, lp), sum, 1e-14);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Wishart values outside the support (not positive definite, NaN) score -inf
@@ -134,7 +134,7 @@ static void test_wishart_outside_support(void **state) {
       }
     }
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Integer and bool values score like the same numbers in f64. */
@@ -151,7 +151,7 @@ static void test_value_dtypes(void **state) {
   genc_dist c = genc_categorical(ctx, genc_array_vec(ctx, 3, (double[]){0, 0, 0}));
   T_CLOSE(t_item(ctx, genc_dist_logpdf(ctx, &c, genc_scalar_of(ctx, 2, GENC_I32))), -log(3.0),
           1e-15);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* A user-defined distribution is used exactly like a built-in one. */
@@ -168,16 +168,16 @@ static void test_user_type(void **state) {
   genc_ctx *ctx = t_ctx();
   static const genc_dist_type t = {
       .name = "my_exp", .nparams = 0, .sample = half_sample, .logpdf = half_logpdf};
-  genc_dist d = genc_dist_make(&t, 0, NULL);
+  genc_dist d = genc_dist_new(&t, 0, NULL);
   assert_string_equal(genc_dist_name(&d), "my_exp");
   assert_false(genc_dist_has_rsample(&d));
   T_CLOSE(t_item(ctx, genc_dist_logpdf(ctx, &d, genc_scalar(ctx, 2.0))), -2.0, 0);
   genc_array *s = genc_dist_sample(ctx, genc_key_from_seed(1), &d, 10);
   T_OK(ctx, s);
-  assert_int_equal(genc_array_particles(s), 10);
+  assert_int_equal(genc_array_nparticles(s), 10);
   assert_null(genc_dist_rsample(ctx, genc_key_from_seed(1), &d, 10));
   assert_int_equal(genc_ctx_status(ctx), GENC_ERR_UNSUPPORTED);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

@@ -78,7 +78,7 @@ static void test_moments_and_fit(void **state) {
     genc_dist d = td_make_json(ctx, c, GENC_F64, &mix);
     genc_array *x = genc_dist_sample(ctx, genc_key_from_seed(1000 + (uint64_t)k), &d, N);
     if (!x) fail_msg("%s: %s", name, genc_ctx_error(ctx));
-    assert_int_equal(genc_array_particles(x), N);
+    assert_int_equal(genc_array_nparticles(x), N);
     double *v = first_elements(ctx, x, N);
     moments(name, v, c);
     chi_square(name, v, c);
@@ -86,7 +86,7 @@ static void test_moments_and_fit(void **state) {
     genc_scope_end(ctx, mark);
   }
   cJSON_Delete(all);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Particle i of a batched draw equals the shared draw of genc_key_particle(key, i). */
@@ -106,7 +106,7 @@ static void test_batched_equals_single(void **state) {
     for (uint32_t i = 0; i < 6; i++) {
       genc_array *xi = genc_dist_sample(ctx, genc_key_particle(key, i), &d, 0);
       T_OK(ctx, xi);
-      assert_int_equal(genc_array_particles(xi), 0);
+      assert_int_equal(genc_array_nparticles(xi), 0);
       assert_int_equal(genc_array_dtype(xi), genc_array_dtype(xb));
       for (int64_t j = 0; j < size; j++) {
         double a = t_at(ctx, xb, i * size + j), b = t_at(ctx, xi, j);
@@ -119,7 +119,7 @@ static void test_batched_equals_single(void **state) {
     genc_scope_end(ctx, mark);
   }
   cJSON_Delete(all);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* Value dtypes and shapes of draws; batched parameters give batched draws. */
@@ -136,7 +136,7 @@ static void test_draw_types(void **state) {
   genc_dist nb = genc_normal(ctx, 0.0, s);
   genc_array *x = genc_dist_sample(ctx, key, &nb, 0);
   T_OK(ctx, x);
-  assert_int_equal(genc_array_particles(x), 3);
+  assert_int_equal(genc_array_nparticles(x), 3);
   assert_null(genc_dist_sample(ctx, key, &nb, 4)); /* 4 particles vs parameters of 3 */
   assert_int_equal(genc_ctx_status(ctx), GENC_ERR_PARTICLE);
   genc_ctx_clear_error(ctx);
@@ -151,7 +151,7 @@ static void test_draw_types(void **state) {
   genc_array *xs = genc_sum_all(ctx, genc_dist_sample(ctx, key, &dir, 5));
   for (int i = 0; i < 5; i++)
     T_CLOSE(t_at(ctx, xs, i), 1.0, 1e-14); /* no 0/0 for tiny alpha */
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

@@ -35,7 +35,7 @@ static int setup(void **s) {
 static int teardown(void **s) {
   (void)s;
   cJSON_Delete(fix);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }
 
@@ -49,7 +49,7 @@ static genc_array *vec(int64_t n, const double *v) {
 
 static double *host(genc_array *a) {
   T_OK(ctx, a);
-  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
   assert_int_equal(genc_array_copy_out(ctx, a, v, n), GENC_OK);
   return v;
@@ -458,7 +458,7 @@ static void test_broadcast(void **s) {
   genc_array *P = genc_array_from(ctx, GENC_F64, 2, s31, 2, pa);
   genc_array *D = genc_mul(ctx, B, P);
   T_OK(ctx, D);
-  assert_int_equal(genc_array_particles(D), 2);
+  assert_int_equal(genc_array_nparticles(D), 2);
   assert_int_equal(genc_array_size(D), 12);
   double *d = host(D);
   for (int p = 0; p < 2; p++)
@@ -470,7 +470,7 @@ static void test_broadcast(void **s) {
   int64_t s3[1] = {3};
   genc_array *Q = genc_array_from(ctx, GENC_F64, 1, s3, 2, pa);
   genc_array *R = genc_add(ctx, genc_reshape(ctx, P, 1, s3), Q);
-  assert_int_equal(genc_array_particles(R), 2);
+  assert_int_equal(genc_array_nparticles(R), 2);
   for (int i = 0; i < 6; i++)
     T_CLOSE(t_at(ctx, R, i), 2 * pa[i], 0);
   genc_array *S = genc_pow(ctx, Q, genc_scalar(ctx, 2));
@@ -479,7 +479,7 @@ static void test_broadcast(void **s) {
   /* batched 0-d against shared vector */
   genc_array *b0 = genc_array_from(ctx, GENC_F64, 0, NULL, 3, a);
   genc_array *E = genc_add(ctx, b0, B);
-  assert_int_equal(genc_array_particles(E), 3);
+  assert_int_equal(genc_array_nparticles(E), 3);
   assert_int_equal(genc_array_size(E), 4);
   T_CLOSE(t_at(ctx, E, 4 * 2 + 3), a[2] + b[3], 0);
   /* empty arrays broadcast to empty */
@@ -516,7 +516,7 @@ static void test_broadcast_errors(void **s) {
   genc_ctx *other = t_ctx();
   genc_array *o = genc_scalar(other, 1);
   expect_err(genc_add(ctx, a, o), GENC_ERR_ARG, "context", NULL);
-  genc_ctx_destroy(other);
+  genc_ctx_free(other);
   genc_scope_end(ctx, mark);
 }
 
@@ -540,7 +540,7 @@ static void test_where(void **s) {
   uint8_t pc[2] = {1, 0};
   genc_array *bc = genc_array_from(ctx, GENC_BOOL, 0, NULL, 2, pc);
   genc_array *V = genc_where(ctx, bc, vec(4, a), 0.0);
-  assert_int_equal(genc_array_particles(V), 2);
+  assert_int_equal(genc_array_nparticles(V), 2);
   T_CLOSE(t_at(ctx, V, 3), 4, 0);
   T_CLOSE(t_at(ctx, V, 7), 0, 0);
   /* where never propagates the unselected NaN/inf */
@@ -578,7 +578,7 @@ static void test_astype(void **s) {
   T_CLOSE(t_at(ctx, same, 4), 3.9, 0);
   /* keeps the particle axis */
   genc_array *p = genc_astype(ctx, genc_array_from(ctx, GENC_F64, 0, NULL, 3, v), GENC_I32);
-  assert_int_equal(genc_array_particles(p), 3);
+  assert_int_equal(genc_array_nparticles(p), 3);
   T_CLOSE(t_at(ctx, p, 0), -2, 0);
   genc_scope_end(ctx, mark);
 }

@@ -28,8 +28,8 @@ static int teardown(void **state) {
   fixture *f = *state;
   genc_gf *g[] = {f->scalar, f->vector, f->inner, f->spliced, f->mid, f->top, f->branch};
   for (size_t i = 0; i < sizeof g / sizeof *g; i++)
-    genc_gf_free(g[i]);
-  genc_ctx_destroy(f->ctx);
+    genc_gf_release(g[i]);
+  genc_ctx_free(f->ctx);
   free(f);
   return 0;
 }
@@ -55,13 +55,13 @@ static void check_laws(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, uint
   T_OK(ctx, a);
   T_CLOSE(t_item(ctx, a), score, 1e-12);
   assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, g), cm));
-  genc_trace_free(g);
+  genc_trace_release(g);
 
   /* generate with no constraints: weight 0 */
   g = genc_gf_generate(ctx, gf, args, NULL, key, 0, &w);
   T_OK(ctx, g);
   assert_true(t_item(ctx, w) == 0.0);
-  genc_trace_free(g);
+  genc_trace_release(g);
 
   /* update with nothing new: weight 0, same trace (fast path, and through the body) */
   genc_choicemap *disc = NULL;
@@ -71,26 +71,26 @@ static void check_laws(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, uint
   assert_true(t_item(ctx, w) == 0.0);
   assert_true(genc_choicemap_is_empty(disc));
   genc_choicemap_free(disc);
-  genc_trace_free(u);
+  genc_trace_release(u);
   genc_choicemap *empty = genc_choicemap_new(ctx);
   u = genc_gf_update(ctx, t, args ? args : (genc_array *const[]){NULL}, NULL, empty, key, &w, NULL);
   T_OK(ctx, u);
   T_CLOSE(t_item(ctx, w), 0.0, 1e-12);
   assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, u), cm));
   T_CLOSE(t_item(ctx, genc_trace_score(u)), score, 1e-12);
-  genc_trace_free(u);
+  genc_trace_release(u);
 
   /* regenerate with the empty selection: weight 0 (fast path and through the body) */
   genc_trace *r = genc_gf_regenerate(ctx, t, NULL, NULL, genc_selection_none(), key, &w);
   T_OK(ctx, r);
   assert_true(t_item(ctx, w) == 0.0);
-  genc_trace_free(r);
+  genc_trace_release(r);
   r = genc_gf_regenerate(ctx, t, args ? args : (genc_array *const[]){NULL}, NULL,
                          genc_selection_none(), key, &w);
   T_OK(ctx, r);
   T_CLOSE(t_item(ctx, w), 0.0, 1e-12);
   assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, r), cm));
-  genc_trace_free(r);
+  genc_trace_release(r);
 
   /* project(all) = score, project(none) = 0 */
   T_CLOSE(t_item(ctx, genc_gf_project(ctx, t, genc_selection_all())), score, 1e-12);
@@ -106,8 +106,8 @@ static void check_laws(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, uint
   T_CLOSE(t_item(ctx, genc_trace_score(u)), s2, 1e-12);
   T_CLOSE(t_item(ctx, w), s2 - score, 1e-12);
   genc_choicemap_free(disc);
-  genc_trace_free(u);
-  genc_trace_free(t2);
+  genc_trace_release(u);
+  genc_trace_release(t2);
 
   /* propose: weight = score of its choices */
   genc_array *pw = NULL;
@@ -117,7 +117,7 @@ static void check_laws(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, uint
   genc_choicemap_free(pc);
 
   genc_choicemap_free(empty);
-  genc_trace_free(t);
+  genc_trace_release(t);
   genc_scope_end(ctx, mark);
 }
 
@@ -128,8 +128,8 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
   genc_key key = genc_key_from_seed(seed);
   genc_trace *bt = genc_gf_simulate(ctx, gf, args, key, n);
   T_OK(ctx, bt);
-  assert_int_equal(genc_trace_particles(bt), n);
-  assert_int_equal(genc_array_particles(genc_trace_score(bt)), n);
+  assert_int_equal(genc_trace_nparticles(bt), n);
+  assert_int_equal(genc_array_nparticles(genc_trace_score(bt)), n);
   for (int i = 0; i < n; i++) {
     genc_trace *s = genc_gf_simulate(ctx, gf, args, genc_key_particle(key, (uint32_t)i), 0);
     genc_trace *p = genc_trace_particle(ctx, bt, i);
@@ -138,8 +138,8 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
     assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, s), genc_trace_choices(ctx, p)));
     T_CLOSE(t_item(ctx, genc_trace_score(p)), t_item(ctx, genc_trace_score(s)), 1e-12);
     T_CLOSE(t_at(ctx, genc_trace_score(bt), i), t_item(ctx, genc_trace_score(s)), 1e-12);
-    genc_trace_free(s);
-    genc_trace_free(p);
+    genc_trace_release(s);
+    genc_trace_release(p);
   }
   /* batched generate constrained by particle 0's choices: weight = score per particle */
   genc_trace *p0 = genc_trace_particle(ctx, bt, 0);
@@ -162,23 +162,23 @@ static void check_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, u
     assert_true(
         genc_choicemap_equal(ctx, genc_trace_choices(ctx, rs), genc_trace_choices(ctx, rp)));
     T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
-    genc_trace_free(p);
-    genc_trace_free(rs);
-    genc_trace_free(rp);
+    genc_trace_release(p);
+    genc_trace_release(rs);
+    genc_trace_release(rp);
   }
   /* resampling: take particles [4, 4, 0] */
   int32_t idx[3] = {4, 4, 0};
   int64_t three = 3;
   genc_trace *tk = genc_trace_take(ctx, bt, genc_array_from(ctx, GENC_I32, 1, &three, 0, idx));
   T_OK(ctx, tk);
-  assert_int_equal(genc_trace_particles(tk), 3);
+  assert_int_equal(genc_trace_nparticles(tk), 3);
   T_CLOSE(t_at(ctx, genc_trace_score(tk), 1), t_at(ctx, genc_trace_score(bt), 4), 0);
   T_CLOSE(t_at(ctx, genc_trace_score(tk), 2), t_at(ctx, genc_trace_score(bt), 0), 0);
-  genc_trace_free(tk);
-  genc_trace_free(r);
-  genc_trace_free(g);
-  genc_trace_free(p0);
-  genc_trace_free(bt);
+  genc_trace_release(tk);
+  genc_trace_release(r);
+  genc_trace_release(g);
+  genc_trace_release(p0);
+  genc_trace_release(bt);
   genc_scope_end(ctx, mark);
 }
 
@@ -212,7 +212,7 @@ static void test_nested3(void **state) {
   genc_trace *t = genc_gf_simulate(f->ctx, f->top, NULL, genc_key_from_seed(5), 0);
   T_OK(f->ctx,
        genc_trace_get(f->ctx, t, GENC_PATH(GENC_SYM("mid"), GENC_SYM("leaf"), GENC_SYM("w"))));
-  genc_trace_free(t);
+  genc_trace_release(t);
 }
 
 static void test_branch(void **state) {
@@ -223,7 +223,7 @@ static void test_branch(void **state) {
     check_laws(f->ctx, f->branch, NULL, s);
     genc_trace *t = genc_gf_simulate(f->ctx, f->branch, NULL, genc_key_from_seed(s), 0);
     seen[genc_choicemap_has(genc_trace_choices(f->ctx, t), GENC_SYM("x"))] = true;
-    genc_trace_free(t);
+    genc_trace_release(t);
   }
   assert_true(seen[0] && seen[1]);
 }

@@ -18,7 +18,7 @@ static int setup(void **s) {
 }
 static int teardown(void **s) {
   (void)s;
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }
 
@@ -74,13 +74,13 @@ static void test_assess_linreg(void **s) {
   T_OK(ctx, t3);
   T_CLOSE(t_item(ctx, w), lnorm(2.6, 1.0, 1) - lnorm(2.6, 2.5, 1), 1e-13);
 
-  genc_trace_free(t3);
-  genc_trace_free(t2);
-  genc_trace_free(t);
+  genc_trace_release(t3);
+  genc_trace_release(t2);
+  genc_trace_release(t);
   genc_choicemap_free(disc);
   genc_choicemap_free(u);
   genc_choicemap_free(cm);
-  genc_gf_free(gf);
+  genc_gf_release(gf);
 }
 
 /* regenerate {x} on the scalar model: x' is drawn fresh, y is kept, so
@@ -122,10 +122,10 @@ static void test_regenerate_weight(void **s) {
   genc_edit_result_clear(&er);
 
   genc_choicemap_free(u);
-  genc_selection_free(sel);
-  genc_trace_free(r);
-  genc_trace_free(t);
-  genc_gf_free(gf);
+  genc_selection_release(sel);
+  genc_trace_release(r);
+  genc_trace_release(t);
+  genc_gf_release(gf);
 }
 
 /* score = lnorm(x; 0, 1) + lnorm(y; x, 0.5):
@@ -142,8 +142,8 @@ static void test_choice_gradients(void **s) {
   T_CLOSE(t_item(ctx, genc_choicemap_lookup(grads, GENC_SYM("y"))), -(y - x) / 0.25, 1e-12);
   genc_choicemap_free(vals);
   genc_choicemap_free(grads);
-  genc_trace_free(t);
-  genc_gf_free(gf);
+  genc_trace_release(t);
+  genc_gf_release(gf);
 }
 
 /* inner(m): score = lnorm(v; m, 1) + lnorm(w; v, 1): d/dm = v - m */
@@ -157,8 +157,8 @@ static void test_arg_gradients(void **s) {
   assert_int_equal(genc_gf_arg_gradients(ctx, t, g), GENC_OK);
   double v = t_item(ctx, genc_trace_get(ctx, t, GENC_PATH(GENC_SYM("v"))));
   T_CLOSE(t_item(ctx, g[0]), v - 0.3, 1e-12);
-  genc_trace_free(t);
-  genc_gf_free(gf);
+  genc_trace_release(t);
+  genc_gf_release(gf);
 }
 
 static genc_array *m_param(genc_rt *rt, genc_array *const *args, void *u) {
@@ -184,13 +184,13 @@ static void test_param_gradients(void **s) {
   assert_string_equal(genc_param_store_name(ps, 0), "mu");
   assert_int_equal(genc_param_store_zero_grads(ctx, ps), GENC_OK);
   T_CLOSE(t_item(ctx, genc_param_store_grad(ctx, ps, "mu")), 0, 0);
-  genc_trace_free(t);
+  genc_trace_release(t);
   /* no store: a clear error */
   genc_gf_set_params(gf, NULL);
   assert_null(genc_gf_simulate(ctx, gf, NULL, genc_key_from_seed(10), 0));
   assert_int_equal(genc_ctx_status(ctx), GENC_ERR_ADDRESS);
   assert_non_null(strstr(genc_ctx_error(ctx), "mu"));
-  genc_gf_free(gf);
+  genc_gf_release(gf);
   genc_param_store_free(ps);
 }
 
@@ -265,18 +265,18 @@ static void test_errors(void **s) {
   genc_trace *t = genc_gf_simulate(ctx, sc, NULL, genc_key_from_seed(1), 0);
   assert_null(genc_trace_particle(ctx, t, 0));
   expect_error(GENC_ERR_PARTICLE, "particle 0");
-  genc_trace_free(t);
+  genc_trace_release(t);
 
   genc_choicemap_free(deep);
   genc_choicemap_free(nan);
   genc_choicemap_free(partial);
   genc_choicemap_free(only_x);
   genc_choicemap_free(cm);
-  genc_gf_free(br);
-  genc_gf_free(sp);
-  genc_gf_free(inner);
-  genc_gf_free(sc);
-  genc_gf_free(twice);
+  genc_gf_release(br);
+  genc_gf_release(sp);
+  genc_gf_release(inner);
+  genc_gf_release(sc);
+  genc_gf_release(twice);
   genc_scope_end(ctx, mark);
 }
 
@@ -294,18 +294,18 @@ static void test_memory_flat(void **s) {
     genc_trace *r = genc_gf_regenerate(ctx, t, NULL, NULL, sel, genc_key_from_seed(100 + it), &w);
     T_OK(ctx, r);
     if (t_item(ctx, w) > -0.5) {
-      genc_trace_free(t);
+      genc_trace_release(t);
       t = r;
     } else {
-      genc_trace_free(r);
+      genc_trace_release(r);
     }
     genc_scope_end(ctx, mark);
     if (it == 10) live0 = genc_ctx_live_arrays(ctx);
   }
   assert_int_equal(genc_ctx_live_arrays(ctx), live0);
-  genc_trace_free(t);
-  genc_selection_free(sel);
-  genc_gf_free(gf);
+  genc_trace_release(t);
+  genc_selection_release(sel);
+  genc_gf_release(gf);
 }
 
 int main(void) {

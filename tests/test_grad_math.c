@@ -20,7 +20,7 @@ static int setup(void **s) {
 }
 static int teardown(void **s) {
   (void)s;
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }
 
@@ -371,9 +371,9 @@ static void test_per_particle_grads(void **s) {
   genc_array *args[2] = {genc_array_from(ctx, GENC_F64, 1, s3, 2, xv), genc_array_vec(ctx, 3, wv)};
   genc_array *val, *g[2];
   assert_int_equal(genc_value_and_grad(ctx, f_particle, 2, args, NULL, 3u, &val, g), GENC_OK);
-  assert_int_equal(genc_array_particles(val), 2);
-  assert_int_equal(genc_array_particles(g[0]), 2);
-  assert_int_equal(genc_array_particles(g[1]), 0);
+  assert_int_equal(genc_array_nparticles(val), 2);
+  assert_int_equal(genc_array_nparticles(g[0]), 2);
+  assert_int_equal(genc_array_nparticles(g[1]), 0);
   for (int p = 0; p < 2; p++)
     for (int i = 0; i < 3; i++)
       T_CLOSE(t_at(ctx, g[0], p * 3 + i), 2 * wv[i] * xv[p * 3 + i], 0);
@@ -383,7 +383,7 @@ static void test_per_particle_grads(void **s) {
   /* and per-particle linalg: d logdet(A_p) / d A_p = A_p^-T, particle by particle */
   genc_array *A = tri(3, 2, 70), *Ag;
   assert_int_equal(genc_value_and_grad(ctx, f_logdet, 1, &A, NULL, 1u, &val, &Ag), GENC_OK);
-  assert_int_equal(genc_array_particles(val), 2);
+  assert_int_equal(genc_array_nparticles(val), 2);
   genc_array *want = genc_inv(ctx, A); /* transpose checked elementwise below */
   for (int p = 0; p < 2; p++)
     for (int i = 0; i < 3; i++)

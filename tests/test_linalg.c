@@ -13,7 +13,7 @@ static int setup(void **s) {
 }
 static int teardown(void **s) {
   (void)s;
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }
 
@@ -42,7 +42,7 @@ static genc_array *make(int ndim, const int64_t *shape, int64_t n, uint64_t seed
 }
 
 static double *host(genc_array *a) {
-  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
   assert_int_equal(genc_array_copy_out(ctx, a, v, n), GENC_OK);
   return v;
@@ -60,7 +60,7 @@ static void naive_mm(const double *a, const double *b, double *c, int64_t m, int
 
 static void check_shape(genc_array *a, int64_t n, int ndim, const int64_t *shape) {
   T_OK(ctx, a);
-  assert_int_equal(genc_array_particles(a), n);
+  assert_int_equal(genc_array_nparticles(a), n);
   assert_int_equal(genc_array_ndim(a), ndim);
   for (int d = 0; d < ndim; d++)
     assert_int_equal(genc_array_shape(a)[d], shape[d]);

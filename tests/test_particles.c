@@ -12,7 +12,7 @@ static void test_get(void **state) {
   genc_array *x = t_iota(ctx, 3, 1, (int64_t[]){2}, 1, 0);
   genc_array *y = genc_particle_get(ctx, x, 2);
   T_OK(ctx, y);
-  assert_int_equal(genc_array_particles(y), 0);
+  assert_int_equal(genc_array_nparticles(y), 0);
   T_CLOSE(t_at(ctx, y, 0), 4, 0);
   T_CLOSE(t_at(ctx, y, 1), 5, 0);
   genc_array *s = genc_scalar(ctx, 7);
@@ -26,7 +26,7 @@ static void test_take(void **state) {
   genc_array *x = t_iota(ctx, 3, 1, (int64_t[]){2}, 1, 0); /* particles [0,1] [2,3] [4,5] */
   genc_array *y = genc_particle_take(ctx, x, ivec(ctx, 4, (int32_t[]){2, 0, 2, 1}));
   T_OK(ctx, y);
-  assert_int_equal(genc_array_particles(y), 4);
+  assert_int_equal(genc_array_nparticles(y), 4);
   double want[8] = {4, 5, 0, 1, 4, 5, 2, 3};
   for (int i = 0; i < 8; i++)
     T_CLOSE(t_at(ctx, y, i), want[i], 0);
@@ -49,19 +49,19 @@ static void test_stack_axis(void **state) {
     xs[k] = t_iota(ctx, 0, 2, (int64_t[]){1, 2}, 1, 10 * k);
   genc_array *y = genc_particle_stack(ctx, 5, xs);
   T_OK(ctx, y);
-  assert_int_equal(genc_array_particles(y), 5);
+  assert_int_equal(genc_array_nparticles(y), 5);
   assert_int_equal(genc_array_ndim(y), 2);
   for (int k = 0; k < 5; k++)
     T_CLOSE(t_at(ctx, y, 2 * k + 1), 10 * k + 1, 0);
   genc_array *a = genc_particle_to_axis(ctx, y);
   T_OK(ctx, a);
-  assert_int_equal(genc_array_particles(a), 0);
+  assert_int_equal(genc_array_nparticles(a), 0);
   assert_int_equal(genc_array_ndim(a), 3);
   assert_int_equal(genc_array_shape(a)[0], 5);
   T_CLOSE(t_at(ctx, a, 9), 41, 0);
   genc_array *b = genc_particle_from_axis(ctx, a);
   T_OK(ctx, b);
-  assert_int_equal(genc_array_particles(b), 5);
+  assert_int_equal(genc_array_nparticles(b), 5);
   T_CLOSE(t_at(ctx, b, 8), 40, 0);
   t_expect_error(ctx, genc_particle_to_axis(ctx, a), GENC_ERR_PARTICLE, "particle_to_axis", NULL);
   t_expect_error(ctx, genc_particle_from_axis(ctx, b), GENC_ERR_PARTICLE, "particle_from_axis",

@@ -53,7 +53,7 @@ static double gnum2(const char *name, const char *sub, int i) {
 /* All elements of an array as doubles (caller frees). */
 static double *host(genc_ctx *ctx, genc_array *a, int64_t *cnt) {
   if (!a) fail_msg("sampler failed: %s", genc_ctx_error(ctx));
-  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
   if (genc_array_copy_out(ctx, a, v, n)) fail_msg("copy_out: %s", genc_ctx_error(ctx));
   if (cnt) *cnt = n;
@@ -92,7 +92,7 @@ static void test_golden(void **state) {
   for (int i = 0; i < 4; i++)
     assert_true(ub[3 * 4 + i] == gnum("uniform42_p3", i));
   free(u), free(z), free(ub);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_determinism(void **state) {
@@ -122,7 +122,7 @@ static void test_determinism(void **state) {
     assert_memory_equal(&s1[i], &e, sizeof e);
   }
   free(a), free(b), free(c);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- batched draws reproduce per-particle draws ---- */
@@ -199,11 +199,11 @@ static void test_batched_is_per_particle(void **state) {
   double *g1 =
       host(ctx, genc_random_gamma(ctx, genc_key_particle(key, 1), genc_particle_get(ctx, ab, 1), 0),
            NULL);
-  assert_int_equal(genc_array_particles(genc_random_gamma(ctx, key, ab, 2)), 2);
+  assert_int_equal(genc_array_nparticles(genc_random_gamma(ctx, key, ab, 2)), 2);
   for (int j = 0; j < 3; j++)
     assert_true(g[3 + j] == g1[j]);
   free(g), free(g1);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- independence ---- */
@@ -242,7 +242,7 @@ static void test_independence(void **state) {
     if (fabs(z) > 5 || fabs(zlag) > 5) fail_msg("pair %zu: corr z %g, lag-1 z %g", i, z, zlag);
     free(a), free(b);
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- moments ---- */
@@ -319,7 +319,7 @@ static void test_moments_continuous(void **state) {
       assert_true(fabs(x[j] - y[j]) <= 8 * DBL_EPSILON * y[j]);
     free(x), free(y);
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_gamma_tiny_alpha(void **state) {
@@ -342,7 +342,7 @@ static void test_gamma_tiny_alpha(void **state) {
   double expect = NDRAW * exp(-744.44 * 1e-2);
   if (fabs(zeros - expect) > 5 * sqrt(expect)) fail_msg("%d zeros, expected %g", zeros, expect);
   free(x), free(l);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_moments_discrete(void **state) {
@@ -376,7 +376,7 @@ static void test_moments_discrete(void **state) {
   genc_array *pa = genc_array_full(ctx, GENC_F64, 1, sh, 0, 0.3);
   moments_of(ctx, "bernoulli(0.3)", genc_random_bernoulli(ctx, k, pa, 0), 0.3, 0.21,
              0.21 * (1 - 3 * 0.21));
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- goodness of fit ---- */
@@ -512,7 +512,7 @@ static void test_goodness_of_fit(void **state) {
     gof_pmf(what, x, NGOF, lpmf_binomial, bn[i][0], bn[i][1], (int)bn[i][0]);
     free(x);
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static void test_categorical_and_permutation(void **state) {
@@ -554,7 +554,7 @@ static void test_categorical_and_permutation(void **state) {
     assert_int_equal(seen[i], 1);
   free(x);
   assert_int_equal(genc_array_size(genc_random_permutation(ctx, k, 0, 0)), 0);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- errors ---- */
@@ -619,7 +619,7 @@ static void test_errors(void **state) {
   genc_array *e = genc_random_normal(ctx, k, GENC_F64, 1, zero, 4);
   T_OK(ctx, e);
   assert_int_equal(genc_array_size(e), 0);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

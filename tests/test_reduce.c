@@ -15,13 +15,13 @@ static int setup(void **s) {
 }
 static int teardown(void **s) {
   (void)s;
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }
 
 static double *host(genc_array *a) {
   T_OK(ctx, a);
-  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
   assert_int_equal(genc_array_copy_out(ctx, a, v, n), GENC_OK);
   return v;
@@ -88,8 +88,8 @@ static void check_reduction(genc_reduce_op op, genc_array *x, const double *xv, 
       mean ? genc_mean(ctx, x, na, axes, keep) : genc_reduce(ctx, op, x, na, axes, keep);
   T_OK(ctx, y);
   if (na == 0) mask = 7; /* naxes == 0 reduces every axis */
-  int64_t np = genc_array_particles(x);
-  assert_int_equal(genc_array_particles(y), np);
+  int64_t np = genc_array_nparticles(x);
+  assert_int_equal(genc_array_nparticles(y), np);
   int nd = 0;
   for (int d = 0; d < 3; d++) {
     bool red = mask >> d & 1;
@@ -210,7 +210,7 @@ static void test_argmax_argmin(void **s) {
   int64_t s3[1] = {3};
   genc_array *xi = genc_array_from(ctx, GENC_I32, 1, s3, 2, iv);
   genc_array *bi = genc_argmin(ctx, xi, 0, false);
-  assert_int_equal(genc_array_particles(bi), 2);
+  assert_int_equal(genc_array_nparticles(bi), 2);
   T_CLOSE(t_at(ctx, bi, 0), 2, 0);
   T_CLOSE(t_at(ctx, bi, 1), 0, 0);
   T_CLOSE(t_at(ctx, genc_argmax(ctx, xi, 0, false), 1), 2, 0);
@@ -268,7 +268,7 @@ static void test_particle_reduce(void **s) {
   genc_array *x = genc_array_from(ctx, GENC_F64, 1, s2, 3, v); /* 3 particles x [2] */
   genc_array *sm = genc_particle_reduce(ctx, GENC_RSUM, x);
   T_OK(ctx, sm);
-  assert_int_equal(genc_array_particles(sm), 0);
+  assert_int_equal(genc_array_nparticles(sm), 0);
   assert_int_equal(genc_array_size(sm), 2);
   T_CLOSE(t_at(ctx, sm, 0), 9, 0);
   genc_array *mx = genc_particle_reduce(ctx, GENC_RMAX, x);
@@ -278,7 +278,7 @@ static void test_particle_reduce(void **s) {
   T_CLOSE(t_at(ctx, ls, 1), 1e300, 1e-15);
   /* logical reductions leave the particle axis alone */
   genc_array *per = genc_sum_all(ctx, x);
-  assert_int_equal(genc_array_particles(per), 3);
+  assert_int_equal(genc_array_nparticles(per), 3);
   T_CLOSE(t_at(ctx, per, 1), 7, 0);
   expect_err(genc_particle_reduce(ctx, GENC_RSUM, genc_array_vec(ctx, 2, v)), GENC_ERR_PARTICLE,
              "not batched");

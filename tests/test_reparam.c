@@ -49,7 +49,7 @@ static void test_fixture(void **state) {
   }
   free(a), free(lz), free(want);
   cJSON_Delete(all);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static genc_array *gamma_sum(genc_ctx *ctx, genc_array *const *args, void *user) {
@@ -77,7 +77,7 @@ static void test_sampler_vjp(void **state) {
       T_CLOSE(t_at(ctx, g, i), want, 1e-13);
     }
   }
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 /* ---- unbiasedness of the reparameterized gradient of a mean ---- */
@@ -180,7 +180,7 @@ static void test_unbiased(void **state) {
     genc_array *theta = genc_array_from(ctx, GENC_F64, 0, &none, NP, buf), *g, *v;
     if (genc_value_and_grad(ctx, mean_fn, 1, &theta, (void *)m, 1u, &v, &g) != GENC_OK)
       fail_msg("%s: %s", m->what, genc_ctx_error(ctx));
-    assert_int_equal(genc_array_particles(g), NP);
+    assert_int_equal(genc_array_nparticles(g), NP);
     genc_array_copy_out(ctx, g, buf, NP);
     double s = 0, s2 = 0;
     for (int i = 0; i < NP; i++)
@@ -191,7 +191,7 @@ static void test_unbiased(void **state) {
     genc_scope_end(ctx, mark);
   }
   free(buf);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 int main(void) {

@@ -222,8 +222,8 @@ static gfis make_gfs(void) {
 }
 
 static void free_gfs(gfis g) {
-  genc_gf_free(g.mixed);
-  genc_gf_free(g.inner);
+  genc_gf_release(g.mixed);
+  genc_gf_release(g.inner);
 }
 
 static genc_trace *sim(genc_ctx *ctx, genc_gf *gf, uint64_t seed, bool taped) {
@@ -261,9 +261,9 @@ static void test_gfi_simulate_assess(void **state) {
     T_OK(ctx, gt);
     same_bits(t_item(ctx, gw), score, "generate weight", "mixed");
     same_bits(t_item(ctx, genc_trace_score(gt)), score, "generate score", "mixed");
-    genc_trace_free(gt);
-    genc_trace_free(t);
-    genc_trace_free(tt);
+    genc_trace_release(gt);
+    genc_trace_release(t);
+    genc_trace_release(tt);
     genc_scope_end(ctx, mark);
   }
   free_gfs(g);
@@ -302,14 +302,14 @@ static void test_gfi_regenerate_update(void **state) {
     T_CLOSE(t_item(ctx, w), t_item(ctx, genc_trace_score(up)) - t_item(ctx, genc_trace_score(t)),
             1e-12);
     genc_choicemap_free(u);
-    genc_trace_free(up);
-    genc_trace_free(upt);
-    genc_trace_free(r);
-    genc_trace_free(rt);
-    genc_trace_free(t);
+    genc_trace_release(up);
+    genc_trace_release(upt);
+    genc_trace_release(r);
+    genc_trace_release(rt);
+    genc_trace_release(t);
     genc_scope_end(ctx, mark);
   }
-  genc_selection_free(sel);
+  genc_selection_release(sel);
   free_gfs(g);
 }
 
@@ -332,10 +332,10 @@ static void test_gfi_batched_and_project(void **state) {
     genc_array *p = genc_gf_project(ctx, t, all);
     T_OK(ctx, p);
     T_CLOSE(t_item(ctx, p), t_item(ctx, genc_trace_score(t)), 1e-14);
-    genc_selection_free(all);
-    genc_trace_free(t);
+    genc_selection_release(all);
+    genc_trace_release(t);
   }
-  genc_trace_free(bt);
+  genc_trace_release(bt);
   genc_scope_end(ctx, mark);
   free_gfs(g);
 }
@@ -363,7 +363,7 @@ static void test_gfi_error(void **state) {
   genc_tape_end(ctx);
   assert_string_equal(genc_ctx_error(ctx), fast);
   genc_ctx_clear_error(ctx);
-  genc_gf_free(gf);
+  genc_gf_release(gf);
 }
 
 int main(void) {

@@ -146,7 +146,7 @@ static void test_searchsorted(void **state) {
   genc_array *sb = from(ctx, 2, 1, (int64_t[]){3}, cdf);
   genc_array *y = genc_searchsorted(ctx, sb, genc_scalar(ctx, 0.55), false);
   T_OK(ctx, y);
-  assert_int_equal(genc_array_particles(y), 2);
+  assert_int_equal(genc_array_nparticles(y), 2);
   assert_int_equal(genc_array_ndim(y), 0);
   T_CLOSE(t_at(ctx, y, 0), 2, 0);
   T_CLOSE(t_at(ctx, y, 1), 0, 0);

@@ -17,7 +17,7 @@ static double *host(genc_ctx *ctx, genc_array *a) {
 
 static void expect_shape(genc_array *a, int64_t n, int ndim, const int64_t *shape) {
   assert_non_null(a);
-  assert_int_equal(genc_array_particles(a), n);
+  assert_int_equal(genc_array_nparticles(a), n);
   assert_int_equal(genc_array_ndim(a), ndim);
   for (int d = 0; d < ndim; d++)
     assert_int_equal(genc_array_shape(a)[d], shape[d]);

@@ -10,7 +10,7 @@ static void test_basic(void **state) {
   T_CLOSE(t_at(ctx, y, 2), 7, 0);
   genc_array *s = genc_sum_all(ctx, y);
   T_CLOSE(t_item(ctx, s), 15, 0);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
 static genc_array *f(genc_ctx *ctx, genc_array *const *a, void *u) {
@@ -32,10 +32,10 @@ static void test_grad(void **state) {
   assert_int_equal(genc_grad(ctx, f, 2, args, NULL, 1u, h), GENC_OK);
   assert_null(h[1]);
   T_CLOSE(t_at(ctx, h[0], 2), 3 * exp(0.3), 1e-15);
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
 }
 
-/* GENC_DEVICE picks the device of genc_ctx_create_env: the CPU when unset or
+/* GENC_DEVICE picks the device of genc_ctx_new_env: the CPU when unset or
  * "cpu"; malformed values are GENC_ERR_ARG with the value in the message; a GPU
  * that is not there (no build, no card, or not card 99) is GENC_ERR_BACKEND. */
 static void test_ctx_env(void **state) {
@@ -50,25 +50,25 @@ static void test_ctx_env(void **state) {
     else
       unsetenv("GENC_DEVICE");
     genc_status st = GENC_ERR_ARG;
-    genc_ctx *ctx = genc_ctx_create_env(&st);
+    genc_ctx *ctx = genc_ctx_new_env(&st);
     assert_non_null(ctx);
     assert_int_equal(st, GENC_OK);
     assert_int_equal(genc_ctx_device(ctx), GENC_CPU);
-    genc_ctx_destroy(ctx);
+    genc_ctx_free(ctx);
   }
   const char *bad[] = {"gpu", "cuda:", "cuda:x", "cuda:1x", "cudax", "cuda:-1", "CPU"};
   for (int i = 0; i < 7; i++) {
     setenv("GENC_DEVICE", bad[i], 1);
     genc_status st = GENC_OK;
-    assert_null(genc_ctx_create_env(&st));
+    assert_null(genc_ctx_new_env(&st));
     assert_int_equal(st, GENC_ERR_ARG);
     char want[64];
     snprintf(want, sizeof want, "GENC_DEVICE=\"%s\" is not cpu, cuda or cuda:N", bad[i]);
-    assert_non_null(strstr(genc_ctx_create_error(), want));
+    assert_non_null(strstr(genc_ctx_new_error(), want));
   }
   setenv("GENC_DEVICE", "cuda:99", 1);
   genc_status st = GENC_OK;
-  assert_null(genc_ctx_create_env(&st));
+  assert_null(genc_ctx_new_env(&st));
   assert_int_equal(st, GENC_ERR_BACKEND);
   if (saved)
     setenv("GENC_DEVICE", keep, 1);

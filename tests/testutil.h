@@ -39,7 +39,7 @@ static inline double t_item(genc_ctx *ctx, genc_array *a) {
 
 /* Read element i (particle-major) of any array. */
 static inline double t_at(genc_ctx *ctx, genc_array *a, int64_t i) {
-  int64_t n = genc_array_size(a) * (genc_array_particles(a) ? genc_array_particles(a) : 1);
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
   double *buf = malloc((size_t)n * sizeof *buf);
   if (genc_array_copy_out(ctx, a, buf, n)) fail_msg("copy_out failed: %s", genc_ctx_error(ctx));
   double v = buf[i];
@@ -55,9 +55,9 @@ static inline genc_ctx *t_ctx(void) {
   genc_ctx_opts o = {0};
   if (dev && !strcmp(dev, "cuda")) o.device = GENC_CUDA;
   genc_status st;
-  genc_ctx *ctx = genc_ctx_create(&o, &st);
+  genc_ctx *ctx = genc_ctx_new(&o, &st);
   if (!ctx && o.device == GENC_CUDA) {
-    printf("skipped: no CUDA device (%s)\n", genc_ctx_create_error());
+    printf("skipped: no CUDA device (%s)\n", genc_ctx_new_error());
     exit(77);
   }
   return ctx;
@@ -69,7 +69,7 @@ static inline int t_setup(void **state) {
   return *state ? 0 : -1;
 }
 static inline int t_teardown(void **state) {
-  genc_ctx_destroy(*state);
+  genc_ctx_free(*state);
   return 0;
 }
 

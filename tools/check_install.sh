@@ -10,11 +10,11 @@ cat > "$prefix/prog.c" <<'C'
 #include <genc.h>
 #include <stdio.h>
 int main(void) {
-  genc_ctx *ctx = genc_ctx_create(NULL, NULL);
+  genc_ctx *ctx = genc_ctx_new(NULL, NULL);
   double v = 0;
   genc_array *x = genc_add(ctx, genc_scalar(ctx, 40.0), 2.0);
   int bad = !x || genc_array_item(ctx, x, &v) || v != 42.0;
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   puts(bad ? "install check: wrong" : "install check: ok");
   return bad;
 }

@@ -189,9 +189,9 @@ int main(int argc, char **argv) {
     return 77;
   }
   genc_ctx_opts o = {GENC_CUDA, 0};
-  genc_ctx *ctx = genc_ctx_create(&o, NULL);
+  genc_ctx *ctx = genc_ctx_new(&o, NULL);
   if (!ctx) {
-    printf("genc: %s\n", genc_ctx_create_error());
+    printf("genc: %s\n", genc_ctx_new_error());
     return 1;
   }
   printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name, prop.multiProcessorCount,
@@ -228,6 +228,6 @@ int main(int argc, char **argv) {
   }
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) printf("CUDA error: %s\n", cudaGetErrorString(err));
-  genc_ctx_destroy(ctx);
+  genc_ctx_free(ctx);
   return 0;
 }

@@ -96,7 +96,7 @@ int64_t genc_array_dim(const genc_array *a, int axis);
 /** Number of logical elements (product of the shape; 1 for 0-d). */
 int64_t genc_array_size(const genc_array *a);
 /** Particle count: 0 for shared arrays. */
-int64_t genc_array_particles(const genc_array *a);
+int64_t genc_array_nparticles(const genc_array *a);
 /** True if batched over particles. */
 bool genc_array_batched(const genc_array *a);
 

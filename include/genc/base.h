@@ -49,7 +49,7 @@ typedef enum genc_device { GENC_CPU = 0, GENC_CUDA = 1 } genc_device;
 
 typedef struct genc_ctx genc_ctx;
 
-/** Options for genc_ctx_create(). Zero-initialized fields take the defaults. */
+/** Options for genc_ctx_new(). Zero-initialized fields take the defaults. */
 typedef struct genc_ctx_opts {
   genc_device device; /**< backend; default GENC_CPU */
   int device_index;   /**< CUDA device ordinal; default 0 */
@@ -58,25 +58,25 @@ typedef struct genc_ctx_opts {
 /**
  * Create a context. @p opts may be NULL for the defaults (CPU). On failure
  * (no GPU, out of memory) returns NULL and, if @p status is not NULL, stores
- * the reason there; genc_ctx_create_error() gives the message.
+ * the reason there; genc_ctx_new_error() gives the message.
  */
-genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status);
+genc_ctx *genc_ctx_new(const genc_ctx_opts *opts, genc_status *status);
 
 /**
  * Create a context on the device the environment variable GENC_DEVICE names:
  * unset, empty or "cpu" for the CPU, "cuda" for GPU 0, "cuda:N" for GPU N. So a
  * program (every example) runs on the GPU with `GENC_DEVICE=cuda ./prog` and
  * no change to its code. Any other value fails with GENC_ERR_ARG; failures are
- * reported as by genc_ctx_create(). No other genc function reads the
+ * reported as by genc_ctx_new(). No other genc function reads the
  * environment.
  */
-genc_ctx *genc_ctx_create_env(genc_status *status);
+genc_ctx *genc_ctx_new_env(genc_status *status);
 
-/** Message of the last genc_ctx_create() failure on this thread. */
-const char *genc_ctx_create_error(void);
+/** Message of the last genc_ctx_new() failure on this thread. */
+const char *genc_ctx_new_error(void);
 
 /** Destroy a context and every array it still owns. NULL is a no-op. */
-void genc_ctx_destroy(genc_ctx *ctx);
+void genc_ctx_free(genc_ctx *ctx);
 
 /** Device this context runs on. */
 genc_device genc_ctx_device(const genc_ctx *ctx);

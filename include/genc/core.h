@@ -429,7 +429,7 @@ genc_selection *genc_selection_intersection(genc_ctx *ctx, genc_selection *a, ge
 genc_selection *genc_selection_retain(genc_selection *s);
 
 /** Drop a reference; the last one frees the selection. NULL is a no-op. */
-void genc_selection_free(genc_selection *s);
+void genc_selection_release(genc_selection *s);
 
 /** Is the choice at child @p c selected? NULL selects nothing. */
 bool genc_selection_has(const genc_selection *s, genc_comp c);
@@ -442,7 +442,7 @@ bool genc_selection_has_path(const genc_selection *s, const genc_comp *path, int
 
 /**
  * The subselection at child @p c: what @p s selects below @p c, as a new
- * reference (genc_selection_free() it). Allocates nothing for all, none and
+ * reference (genc_selection_release() it). Allocates nothing for all, none and
  * sets; a complement, union or intersection allocates only when its parts do
  * not simplify to all or none. NULL on GENC_ERR_NOMEM.
  */

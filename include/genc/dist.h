@@ -10,7 +10,7 @@
  * differentiable in the value and the parameters through the tape.
  *
  * Users define a distribution by filling a ::genc_dist_type and calling
- * genc_dist_make(); it is then used exactly like the built-in ones.
+ * genc_dist_new(); it is then used exactly like the built-in ones.
  */
 #ifndef GENC_DIST_H
 #define GENC_DIST_H
@@ -179,7 +179,7 @@ typedef struct genc_mixture_comps {
 genc_dist genc_mixture(genc_ctx *ctx, const genc_mixture_comps *comps, genc_array *log_weights);
 
 /** Package a distribution of a user-defined type. */
-genc_dist genc_dist_make(const genc_dist_type *type, int nparams, genc_array *const *params);
+genc_dist genc_dist_new(const genc_dist_type *type, int nparams, genc_array *const *params);
 /** Check parameters (the type's check, plus NULL and context checks). */
 genc_status genc_dist_check(genc_ctx *ctx, const genc_dist *d);
 /** Check, then sample (see genc_dist_type.sample). NULL on error. */

@@ -36,7 +36,7 @@
  * choice; -inf (a zero-probability constraint) is a legal weight.
  *
  * **Memory.** Traces are heap objects, immutable once made and reference
- * counted (genc_trace_retain / genc_trace_free): an MH step keeps the old trace
+ * counted (genc_trace_retain / genc_trace_release): an MH step keeps the old trace
  * until it decides, and update/regenerate share unchanged sub-traces with the
  * old trace. Traces retain their arrays. Every operation runs in its own array
  * scope; the arrays it returns (weight, retval) belong to the caller's current
@@ -107,8 +107,14 @@ typedef genc_array *(*genc_model_fn)(genc_rt *rt, genc_array *const *args, void 
  * NULL on bad arguments or NOMEM (no context: nothing is recorded).
  */
 genc_gf *genc_gf_dynamic(const char *name, genc_model_fn fn, int nargs, void *user);
-/** Free a generative function. Traces of it must be freed first. NULL is a no-op. */
-void genc_gf_free(genc_gf *gf);
+/**
+ * Generative functions are reference counted: constructors return one
+ * reference, every trace holds one, and so does a combinator or model that
+ * holds the function. genc_gf_retain() takes a reference and returns @p gf.
+ */
+genc_gf *genc_gf_retain(genc_gf *gf);
+/** Drop a reference; the last one frees the function. Safe before its traces. NULL: no-op. */
+void genc_gf_release(genc_gf *gf);
 /** Name given at creation. */
 const char *genc_gf_name(const genc_gf *gf);
 /** Number of arguments. */
@@ -126,7 +132,7 @@ uint32_t genc_gf_arg_grads(const genc_gf *gf);
  * traces, so that the body's temporaries stay in cache. Values are identical
  * to an untiled run (tile t draws with its particles' keys). Tiling is skipped
  * when an argument or a constraint is batched. 0 disables it; the default is
- * 2048. A model that reads genc_rt_particles() sees the tile's count.
+ * 2048. A model that reads genc_rt_nparticles() sees the tile's count.
  */
 void genc_gf_set_tile(genc_gf *gf, int64_t particles);
 /** The tile size (0: untiled). */
@@ -143,7 +149,7 @@ genc_param_store *genc_gf_params(const genc_gf *gf);
 /** The context the model runs in (for its array ops). */
 genc_ctx *genc_rt_ctx(genc_rt *rt);
 /** Particle count of this run: 0 for a single trace. */
-int64_t genc_rt_particles(const genc_rt *rt);
+int64_t genc_rt_nparticles(const genc_rt *rt);
 
 /**
  * Make the random choice @p d at address component @p addr (a symbol or an
@@ -182,7 +188,7 @@ genc_array *genc_rt_param(genc_rt *rt, const char *name);
 /** Take a reference to @p t; returns it. */
 genc_trace *genc_trace_retain(genc_trace *t);
 /** Drop a reference; the last one frees the trace. NULL is a no-op. */
-void genc_trace_free(genc_trace *t);
+void genc_trace_release(genc_trace *t);
 /** The generative function that made the trace. */
 genc_gf *genc_trace_gf(const genc_trace *t);
 /** Argument @p i (owned by the trace), NULL if out of range. */
@@ -192,7 +198,7 @@ genc_array *genc_trace_retval(const genc_trace *t);
 /** log p(choices; args): 0-d, batched over the particles of a batched trace. */
 genc_array *genc_trace_score(const genc_trace *t);
 /** Particle count: 0 for a single trace. */
-int64_t genc_trace_particles(const genc_trace *t);
+int64_t genc_trace_nparticles(const genc_trace *t);
 /**
  * The choices, as a map owned by the trace (built at the first call). NULL on
  * NOMEM.
@@ -374,18 +380,18 @@ typedef struct genc_gf_type {
   void (*gf_free)(void *impl);
 } genc_gf_type;
 
-/** Make a generative function of @p type with data @p impl (owned). NULL on NOMEM. */
-genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, void *impl);
+/** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM. */
+genc_gf *genc_gf_new(const genc_gf_type *type, const char *name, int nargs, void *impl);
 /** The type of @p gf. */
 const genc_gf_type *genc_gf_type_of(const genc_gf *gf);
-/** The implementation data given to genc_gf_make(). */
+/** The implementation data given to genc_gf_new(). */
 void *genc_gf_impl(const genc_gf *gf);
 /**
  * Make a trace (one reference) of @p gf holding @p args (nargs of gf),
  * @p retval and @p score (all retained) with implementation data @p impl
  * (owned, freed by the type's trace_free). NULL on NOMEM.
  */
-genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
+genc_trace *genc_trace_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
                             genc_array *score, int64_t n, void *impl);
 /** The implementation data of a trace. */
 void *genc_trace_impl(const genc_trace *t);

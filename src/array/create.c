@@ -167,7 +167,7 @@ int64_t genc_array_dim(const genc_array *a, int axis) {
   return ax >= 0 && ax < a->ndim ? a->shape[ax] : -1;
 }
 int64_t genc_array_size(const genc_array *a) { return a->size; }
-int64_t genc_array_particles(const genc_array *a) { return a->n; }
+int64_t genc_array_nparticles(const genc_array *a) { return a->n; }
 bool genc_array_batched(const genc_array *a) { return a->n > 0; }
 
 static double elem_to_double(const void *p, genc_dtype dt, int64_t i) {

@@ -9,9 +9,9 @@
 
 static _Thread_local char create_err[512];
 
-const char *genc_ctx_create_error(void) { return create_err; }
+const char *genc_ctx_new_error(void) { return create_err; }
 
-genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status) {
+genc_ctx *genc_ctx_new(const genc_ctx_opts *opts, genc_status *status) {
   genc_ctx_opts o = opts ? *opts : (genc_ctx_opts){0};
   const genc_backend *bk = NULL;
   genc_status st = GENC_OK;
@@ -22,19 +22,19 @@ genc_ctx *genc_ctx_create(const genc_ctx_opts *opts, genc_status *status) {
     bk = genc_backend_cuda_get();
     if (!bk) {
       snprintf(create_err, sizeof create_err,
-               "genc_ctx_create: this build of genc has no CUDA backend (nvcc was not found "
+               "genc_ctx_new: this build of genc has no CUDA backend (nvcc was not found "
                "when it was configured)");
       st = GENC_ERR_BACKEND;
     }
   } else {
-    snprintf(create_err, sizeof create_err, "genc_ctx_create: unknown device %d", (int)o.device);
+    snprintf(create_err, sizeof create_err, "genc_ctx_new: unknown device %d", (int)o.device);
     st = GENC_ERR_ARG;
   }
   genc_ctx *ctx = NULL;
   if (st == GENC_OK) {
     ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
-      snprintf(create_err, sizeof create_err, "genc_ctx_create: out of memory");
+      snprintf(create_err, sizeof create_err, "genc_ctx_new: out of memory");
       st = GENC_ERR_NOMEM;
     }
   }
@@ -66,19 +66,19 @@ static bool parse_device(const char *e, genc_ctx_opts *o) {
   return true;
 }
 
-genc_ctx *genc_ctx_create_env(genc_status *status) {
+genc_ctx *genc_ctx_new_env(genc_status *status) {
   const char *e = getenv("GENC_DEVICE");
   genc_ctx_opts o;
   if (!parse_device(e, &o)) {
     snprintf(create_err, sizeof create_err,
-             "genc_ctx_create_env: GENC_DEVICE=\"%.64s\" is not cpu, cuda or cuda:N", e);
+             "genc_ctx_new_env: GENC_DEVICE=\"%.64s\" is not cpu, cuda or cuda:N", e);
     if (status) *status = GENC_ERR_ARG;
     return NULL;
   }
-  return genc_ctx_create(&o, status);
+  return genc_ctx_new(&o, status);
 }
 
-void genc_ctx_destroy(genc_ctx *ctx) {
+void genc_ctx_free(genc_ctx *ctx) {
   if (!ctx) return;
   genc_tape_end(ctx);
   genc_scope_end(ctx, 0);

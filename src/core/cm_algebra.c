@@ -92,7 +92,7 @@ genc_choicemap *genc_choicemap_merge(genc_ctx *ctx, const genc_choicemap *a,
 }
 
 double *genc__host_values(genc_ctx *ctx, const genc_array *a, int64_t *count) {
-  int64_t np = genc_array_particles(a);
+  int64_t np = genc_array_nparticles(a);
   int64_t n = genc_array_size(a) * (np ? np : 1);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
   if (!v) {
@@ -112,7 +112,7 @@ static int values_equal(genc_ctx *ctx, const genc_array *a, const genc_array *b)
   if (a == b) return 1;
   int nd = genc_array_ndim(a);
   if (genc_array_dtype(a) != genc_array_dtype(b) || nd != genc_array_ndim(b) ||
-      genc_array_particles(a) != genc_array_particles(b) ||
+      genc_array_nparticles(a) != genc_array_nparticles(b) ||
       memcmp(genc_array_shape(a), genc_array_shape(b), (size_t)nd * sizeof(int64_t)))
     return 0;
   int64_t na = 0, nb = 0;

@@ -81,7 +81,7 @@ static genc_status put_value(genc_ctx *ctx, genc__sb *sb, const genc_array *a) {
   if (!v) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_NOMEM;
   int nd = genc_array_ndim(a);
   int64_t shape[GENC_MAX_DIMS + 1];
-  int64_t np = genc_array_particles(a);
+  int64_t np = genc_array_nparticles(a);
   shape[0] = np;
   memcpy(shape + 1, genc_array_shape(a), (size_t)nd * sizeof *shape);
   if (np) genc__sb_printf(sb, "(%lld particles) ", (long long)np);
@@ -184,7 +184,7 @@ static cJSON *json_value(genc_ctx *ctx, const genc_array *a) {
   if (!v) return NULL;
   int nd = genc_array_ndim(a);
   int64_t shape[GENC_MAX_DIMS + 1];
-  int64_t np = genc_array_particles(a);
+  int64_t np = genc_array_nparticles(a);
   shape[0] = np;
   memcpy(shape + 1, genc_array_shape(a), (size_t)nd * sizeof *shape);
   cJSON *r = json_block(v, np ? shape : shape + 1, np ? nd + 1 : nd, 0, genc_array_dtype(a));

@@ -23,7 +23,7 @@ static genc_status put_kid(genc_ctx *ctx, genc_selection *n, genc_comp c, genc_s
   }
   i = genc__cidx_append(&n->ix, c, (void **)&n->kids, sizeof *n->kids);
   if (i < 0) {
-    genc_selection_free(sub);
+    genc_selection_release(sub);
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_selection_add: out of memory");
   }
   n->kids[i] = sub;
@@ -42,18 +42,18 @@ static genc_status add_own(genc_ctx *ctx, genc_selection *n, const genc_comp *pa
   genc_selection *k = i >= 0 ? n->kids[i] : NULL;
   if (k && k->kind == GENC__SEL_SET && k->refs == 1) return add_own(ctx, k, path + 1, len - 1, sub);
   if (k && genc_selection_is_all(k)) {
-    genc_selection_free(sub); /* already selected whole */
+    genc_selection_release(sub); /* already selected whole */
     return GENC_OK;
   }
   /* absent, or shared / not a set: build a fresh chain and unite it in */
   genc_selection *fresh = genc_selection_new(ctx);
   if (!fresh) {
-    genc_selection_free(sub);
+    genc_selection_release(sub);
     return genc_ctx_status(ctx);
   }
   genc_status st = add_own(ctx, fresh, path + 1, len - 1, sub);
   if (st) {
-    genc_selection_free(fresh);
+    genc_selection_release(fresh);
     return st;
   }
   return put_kid(ctx, n, path[0], fresh);
@@ -106,7 +106,7 @@ genc_selection *genc_selection_from_choicemap(genc_ctx *ctx, const genc_choicema
                     "genc_selection_from_choicemap: map nests deeper "
                     "than %d",
                     GENC_ADDR_MAX);
-    genc_selection_free(s);
+    genc_selection_release(s);
     return NULL;
   }
   return s;
@@ -140,7 +140,7 @@ static genc_status filter_rec(genc_ctx *ctx, genc_choicemap *dst, const genc_cho
       else
         st = genc_choicemap_set_submap(ctx, dst, c, part); /* takes part */
     }
-    genc_selection_free(sub);
+    genc_selection_release(sub);
     if (st) return st;
   }
   return GENC_OK;

@@ -17,14 +17,14 @@ genc_selection *genc_selection_retain(genc_selection *s) {
   return s;
 }
 
-void genc_selection_free(genc_selection *s) {
+void genc_selection_release(genc_selection *s) {
   if (!s || s->refs < 0 || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
   for (int64_t i = 0; i < s->ix.len; i++)
-    genc_selection_free(s->kids[i]);
+    genc_selection_release(s->kids[i]);
   genc__cidx_free(&s->ix);
   free(s->kids);
-  genc_selection_free(s->a);
-  genc_selection_free(s->b);
+  genc_selection_release(s->a);
+  genc_selection_release(s->b);
   free(s);
 }
 
@@ -107,16 +107,16 @@ static genc_selection *complement_own(genc_ctx *ctx, genc_selection *x) {
   if (!x) return NULL;
   if (genc_selection_is_all(x) || genc_selection_is_none(x)) {
     bool all = genc_selection_is_none(x);
-    genc_selection_free(x);
+    genc_selection_release(x);
     return all ? &sel_all : &sel_none;
   }
   if (x->kind == GENC__SEL_NOT) { /* !!y == y */
     genc_selection *y = genc_selection_retain(x->a);
-    genc_selection_free(x);
+    genc_selection_release(x);
     return y;
   }
   genc_selection *r = genc__sel_make(ctx, GENC__SEL_NOT, x, NULL);
-  if (!r) genc_selection_free(x);
+  if (!r) genc_selection_release(x);
   return r;
 }
 
@@ -124,8 +124,8 @@ static genc_selection *complement_own(genc_ctx *ctx, genc_selection *x) {
 static genc_selection *binary_own(genc_ctx *ctx, genc__sel_kind k, genc_selection *x,
                                   genc_selection *y) {
   if (!x || !y) {
-    genc_selection_free(x);
-    genc_selection_free(y);
+    genc_selection_release(x);
+    genc_selection_release(y);
     return NULL;
   }
   bool (*absorb)(const genc_selection *) =
@@ -134,8 +134,8 @@ static genc_selection *binary_own(genc_ctx *ctx, genc__sel_kind k, genc_selectio
       k == GENC__SEL_OR ? genc_selection_is_none : genc_selection_is_all;
   genc_selection *keep = NULL, *drop = NULL;
   if (absorb(x) || absorb(y)) {
-    genc_selection_free(x);
-    genc_selection_free(y);
+    genc_selection_release(x);
+    genc_selection_release(y);
     return k == GENC__SEL_OR ? &sel_all : &sel_none;
   }
   if (unit(x) || x == y)
@@ -143,13 +143,13 @@ static genc_selection *binary_own(genc_ctx *ctx, genc__sel_kind k, genc_selectio
   else if (unit(y))
     keep = x, drop = y;
   if (keep) {
-    genc_selection_free(drop);
+    genc_selection_release(drop);
     return keep;
   }
   genc_selection *r = genc__sel_make(ctx, k, x, y);
   if (!r) {
-    genc_selection_free(x);
-    genc_selection_free(y);
+    genc_selection_release(x);
+    genc_selection_release(y);
   }
   return r;
 }

@@ -2,7 +2,7 @@
  * points that every caller (models, the GFI, inference) goes through. */
 #include "dist/internal.h"
 
-genc_dist genc_dist_make(const genc_dist_type *type, int nparams, genc_array *const *params) {
+genc_dist genc_dist_new(const genc_dist_type *type, int nparams, genc_array *const *params) {
   genc_dist d = {.type = type, .nparams = nparams};
   for (int i = 0; i < nparams && i < GENC_DIST_MAX_PARAMS; i++)
     d.p[i] = params[i];

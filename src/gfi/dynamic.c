@@ -19,7 +19,7 @@ genc_gf *genc_gf_dynamic(const char *name, genc_model_fn fn, int nargs, void *us
   if (!d) return NULL;
   d->fn = fn;
   d->user = user;
-  genc_gf *gf = genc_gf_make(&genc__dynamic_type, name, nargs, d);
+  genc_gf *gf = genc_gf_new(&genc__dynamic_type, name, nargs, d);
   if (!gf) free(d);
   return gf;
 }
@@ -135,7 +135,7 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   if (!st && (!score || !weight)) st = genc_ctx_status(ctx);
   if (!st && rt.tr->len > d->hint) d->hint = rt.tr->len;
   if (!st && mode != MODE_ASSESS) {
-    res->trace = genc_trace_make(ctx, gf, call->args, retval, score, rt.n, rt.tr);
+    res->trace = genc_trace_new(ctx, gf, call->args, retval, score, rt.n, rt.tr);
     if (res->trace)
       rt.tr = NULL;
     else
@@ -144,7 +144,7 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   genc__dyn_free(rt.tr);
   if (st) {
     genc_choicemap_free(rt.discard);
-    genc_trace_free(res->trace);
+    genc_trace_release(res->trace);
     res->trace = NULL;
     genc_scope_end(ctx, mark);
     return st;
@@ -204,7 +204,7 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
       st = r->sub->gf->type->project(ctx, r->sub->gf, &sc, &sr);
       if (!st && !genc__acc(ctx, &w, sr.weight)) st = genc_ctx_status(ctx);
     }
-    genc_selection_free(sub);
+    genc_selection_release(sub);
   }
   w = st ? NULL : genc__per_particle(ctx, w, t->n);
   if (!w) {
@@ -244,7 +244,7 @@ static genc_trace *dyn_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_
     ok = !t->args[i] || (args[i] = f(ctx, t->args[i], user)) != NULL;
   genc_array *ret = ok && t->retval ? f(ctx, t->retval, user) : NULL;
   genc_array *score = ok ? f(ctx, t->score, user) : NULL;
-  genc_trace *out = score ? genc_trace_make(ctx, t->gf, args, ret, score, n, nd) : NULL;
+  genc_trace *out = score ? genc_trace_new(ctx, t->gf, args, ret, score, n, nd) : NULL;
   if (!out) genc__dyn_free(nd);
   return out;
 }

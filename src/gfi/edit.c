@@ -6,7 +6,7 @@
 
 void genc_edit_result_clear(genc_edit_result *r) {
   if (!r) return;
-  genc_trace_free(r->trace);
+  genc_trace_release(r->trace);
   genc_choicemap_free(r->discard);
   memset(r, 0, sizeof *r);
 }

@@ -5,7 +5,7 @@
 
 #include "gfi/internal.h"
 
-genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, void *impl) {
+genc_gf *genc_gf_new(const genc_gf_type *type, const char *name, int nargs, void *impl) {
   if (!type || nargs < 0 || nargs > GENC_GF_MAX_ARGS) return NULL;
   genc_gf *gf = calloc(1, sizeof *gf);
   const char *nm = name ? name : type->name;
@@ -16,6 +16,7 @@ genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, voi
     return NULL;
   }
   strcpy(copy, nm);
+  atomic_init(&gf->refs, 1);
   gf->type = type;
   gf->name = copy;
   gf->nargs = nargs;
@@ -24,8 +25,13 @@ genc_gf *genc_gf_make(const genc_gf_type *type, const char *name, int nargs, voi
   return gf;
 }
 
-void genc_gf_free(genc_gf *gf) {
-  if (!gf) return;
+genc_gf *genc_gf_retain(genc_gf *gf) {
+  if (gf) atomic_fetch_add(&gf->refs, 1);
+  return gf;
+}
+
+void genc_gf_release(genc_gf *gf) {
+  if (!gf || atomic_fetch_sub(&gf->refs, 1) != 1) return;
   if (gf->type->gf_free) gf->type->gf_free(gf->impl);
   free(gf->name);
   free(gf);

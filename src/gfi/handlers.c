@@ -8,7 +8,7 @@
 #include "gfi/internal.h"
 
 genc_ctx *genc_rt_ctx(genc_rt *rt) { return rt ? rt->ctx : NULL; }
-int64_t genc_rt_particles(const genc_rt *rt) { return rt ? rt->n : 0; }
+int64_t genc_rt_nparticles(const genc_rt *rt) { return rt ? rt->n : 0; }
 
 /* Record a failure of this run (the message is already in the context). */
 static genc_array *fail(genc_rt *rt) {
@@ -217,7 +217,7 @@ static genc_status call_op(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
       c.selection = sub;
       st = ty->regenerate(ctx, gf, &c, res);
     }
-    genc_selection_free(sub);
+    genc_selection_release(sub);
     if (!reuse) return st;
     break;
   }

@@ -2,9 +2,12 @@
 #ifndef GENC_GFI_INTERNAL_H
 #define GENC_GFI_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "genc/gfi.h"
 
 struct genc_gf {
+  _Atomic int32_t refs; /* atomic: one function may serve contexts on several threads */
   const genc_gf_type *type;
   char *name;
   int nargs;

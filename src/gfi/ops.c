@@ -26,7 +26,7 @@ static genc_trace *checked(genc_ctx *ctx, genc_gfi_result *r, genc_status st, co
   if (!st) st = genc__check_weight(ctx, r->trace->score, r->trace->gf->name, "score");
   if (!st && r->weight) st = genc__check_weight(ctx, r->weight, r->trace->gf->name, op);
   if (st) {
-    genc_trace_free(r->trace);
+    genc_trace_release(r->trace);
     genc_choicemap_free(r->discard);
     r->discard = NULL;
     return NULL;
@@ -83,7 +83,7 @@ genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *a
     if (weight) *weight = t->score;
     if (retval) *retval = t->retval;
   }
-  genc_trace_free(t);
+  genc_trace_release(t);
   return out;
 }
 
@@ -115,7 +115,7 @@ genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const
   genc_trace *out = checked(ctx, &r, st, "update weight", weight);
   if (!out) return NULL;
   if (discard && !r.discard && !(r.discard = genc_choicemap_new(ctx))) {
-    genc_trace_free(out);
+    genc_trace_release(out);
     return NULL;
   }
   if (discard)

@@ -50,7 +50,7 @@ void genc__dyn_free(void *impl) {
   for (int i = 0; i < d->len; i++) {
     genc_array_release(d->recs[i].value);
     genc_array_release(d->recs[i].lp);
-    genc_trace_free(d->recs[i].sub);
+    genc_trace_release(d->recs[i].sub);
   }
   free(d->recs);
   free(d->slots);

@@ -61,7 +61,7 @@ static genc_array *join_fn(genc_ctx *ctx, genc_array *x, void *user) {
   genc_array *out = x;
   for (int t = 0; t < j->k && out; t++) {
     genc_array *v = j->tiles[t].v[pos];
-    xs[t] = v && genc_array_particles(v) ? v : genc_particle_broadcast(ctx, v, j->sizes[t]);
+    xs[t] = v && genc_array_nparticles(v) ? v : genc_particle_broadcast(ctx, v, j->sizes[t]);
     if (!xs[t]) out = NULL;
   }
   if (out) out = genc_particle_concat(ctx, j->k, xs);
@@ -71,13 +71,13 @@ static genc_array *join_fn(genc_ctx *ctx, genc_array *x, void *user) {
 
 static int batched_leaf(const genc_comp *path, int len, genc_array *v, void *user) {
   (void)path, (void)len, (void)user;
-  return v && genc_array_particles(v) > 0;
+  return v && genc_array_nparticles(v) > 0;
 }
 
 bool genc__tile_applies(const genc_gf *gf, const genc_gfi_call *c) {
   if (!gf->tile || c->n <= gf->tile || !gf->type->trace_map) return false;
   for (int i = 0; i < gf->nargs; i++)
-    if (c->args && c->args[i] && genc_array_particles(c->args[i]) > 0) return false;
+    if (c->args && c->args[i] && genc_array_nparticles(c->args[i]) > 0) return false;
   return !c->constraints || !genc_choicemap_foreach(c->constraints, batched_leaf, NULL);
 }
 
@@ -105,7 +105,7 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
     if (!st) {
       genc_trace *seen = gf->type->trace_map(ctx, tr[t], collect_fn, &cols[t], sizes[t]);
       st = seen ? GENC_OK : genc_ctx_status(ctx);
-      genc_trace_free(seen);
+      genc_trace_release(seen);
     }
   }
   genc_trace *out = NULL;
@@ -126,11 +126,11 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
       st = genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_NOMEM;
   }
   for (int t = 0; t < k; t++) {
-    if (tr) genc_trace_free(tr[t]);
+    if (tr) genc_trace_release(tr[t]);
     if (cols) free(cols[t].v);
   }
   if (st) {
-    genc_trace_free(out);
+    genc_trace_release(out);
     out = NULL, weight = NULL;
   }
   genc_scope_end_keep(ctx, mark, &weight, weight ? 1 : 0);

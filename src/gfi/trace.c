@@ -3,7 +3,7 @@
 
 #include "gfi/internal.h"
 
-genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
+genc_trace *genc_trace_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
                             genc_array *score, int64_t n, void *impl) {
   genc_trace *t = calloc(1, sizeof *t);
   if (!t) {
@@ -11,7 +11,7 @@ genc_trace *genc_trace_make(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
     return NULL;
   }
   t->refs = 1;
-  t->gf = gf;
+  t->gf = genc_gf_retain(gf);
   t->ctx = ctx;
   t->n = n;
   for (int i = 0; i < gf->nargs; i++)
@@ -29,7 +29,7 @@ genc_trace *genc_trace_retain(genc_trace *t) {
   return t;
 }
 
-void genc_trace_free(genc_trace *t) {
+void genc_trace_release(genc_trace *t) {
   if (!t || --t->refs > 0) return;
   for (int i = 0; i < t->gf->nargs; i++)
     genc_array_release(t->args[i]);
@@ -37,6 +37,7 @@ void genc_trace_free(genc_trace *t) {
   genc_array_release(t->score);
   genc_choicemap_free(t->choices);
   if (t->impl && t->gf->type->trace_free) t->gf->type->trace_free(t->impl);
+  genc_gf_release(t->gf);
   free(t);
 }
 
@@ -46,7 +47,7 @@ genc_array *genc_trace_arg(const genc_trace *t, int i) {
 }
 genc_array *genc_trace_retval(const genc_trace *t) { return t ? t->retval : NULL; }
 genc_array *genc_trace_score(const genc_trace *t) { return t ? t->score : NULL; }
-int64_t genc_trace_particles(const genc_trace *t) { return t ? t->n : 0; }
+int64_t genc_trace_nparticles(const genc_trace *t) { return t ? t->n : 0; }
 
 const genc_choicemap *genc_trace_choices(genc_ctx *ctx, const genc_trace *t) {
   if (!t) {

@@ -33,18 +33,18 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
   int ndev = 0;
   cudaError_t e = cudaGetDeviceCount(&ndev);
   if (e != cudaSuccess || ndev == 0) {
-    snprintf(err, errcap, "genc_ctx_create: no CUDA device is available (%s)",
+    snprintf(err, errcap, "genc_ctx_new: no CUDA device is available (%s)",
              e != cudaSuccess ? cudaGetErrorString(e) : "the driver reports 0 devices");
     return NULL;
   }
   int dev = device_index;
   if (dev < 0 || dev >= ndev) {
-    snprintf(err, errcap, "genc_ctx_create: CUDA device %d requested, %d present", dev, ndev);
+    snprintf(err, errcap, "genc_ctx_new: CUDA device %d requested, %d present", dev, ndev);
     return NULL;
   }
   genc_cu_state *st = (genc_cu_state *)calloc(1, sizeof *st);
   if (!st) {
-    snprintf(err, errcap, "genc_ctx_create: out of memory");
+    snprintf(err, errcap, "genc_ctx_new: out of memory");
     return NULL;
   }
   st->dev = dev;
@@ -64,10 +64,10 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
   }
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&st->sms, cudaDevAttrMultiProcessorCount, dev);
   if (e != cudaSuccess) {
-    snprintf(err, errcap, "genc_ctx_create: CUDA device %d: %s failed: %s", dev, what,
+    snprintf(err, errcap, "genc_ctx_new: CUDA device %d: %s failed: %s", dev, what,
              cudaGetErrorString(e));
   } else if (cublasCreate(&st->blas) != CUBLAS_STATUS_SUCCESS) {
-    snprintf(err, errcap, "genc_ctx_create: CUDA device %d: cublasCreate failed", dev);
+    snprintf(err, errcap, "genc_ctx_new: CUDA device %d: cublasCreate failed", dev);
     e = cudaErrorUnknown;
   } else {
     cublasSetStream(st->blas, st->stream);
