@@ -380,7 +380,8 @@ typedef struct genc_gf_type {
   void (*gf_free)(void *impl);
 } genc_gf_type;
 
-/** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM. */
+/** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM.
+ */
 genc_gf *genc_gf_new(const genc_gf_type *type, const char *name, int nargs, void *impl);
 /** The type of @p gf. */
 const genc_gf_type *genc_gf_type_of(const genc_gf *gf);
@@ -392,7 +393,7 @@ void *genc_gf_impl(const genc_gf *gf);
  * (owned, freed by the type's trace_free). NULL on NOMEM.
  */
 genc_trace *genc_trace_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
-                            genc_array *score, int64_t n, void *impl);
+                           genc_array *score, int64_t n, void *impl);
 /** The implementation data of a trace. */
 void *genc_trace_impl(const genc_trace *t);
 

@@ -4,7 +4,7 @@
 #include "gfi/internal.h"
 
 genc_trace *genc_trace_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_array *retval,
-                            genc_array *score, int64_t n, void *impl) {
+                           genc_array *score, int64_t n, void *impl) {
   genc_trace *t = calloc(1, sizeof *t);
   if (!t) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace", genc_gf_name(gf));
