@@ -13,5 +13,6 @@
 #include "genc/dist.h"
 #include "genc/core.h"
 #include "genc/gfi.h"
+#include "genc/comb.h"
 
 #endif
