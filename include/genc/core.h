@@ -479,7 +479,8 @@ int genc_selection_format(const genc_selection *s, char *buf, size_t cap);
 typedef enum genc_diff_kind {
   GENC_DIFF_UNKNOWN = 0,   /**< may have changed in any way (the safe default) */
   GENC_DIFF_NO_CHANGE = 1, /**< identical to the previous call's argument */
-  GENC_DIFF_INT = 2        /**< an integer argument changed by genc_argdiff::delta */
+  GENC_DIFF_INT = 2,       /**< an integer argument changed by genc_argdiff::delta */
+  GENC_DIFF_VECTOR = 3     /**< only the listed elements (leading axis) of a vector changed */
 } genc_diff_kind;
 
 /**
@@ -488,25 +489,40 @@ typedef enum genc_diff_kind {
  * argument is GENC_DIFF_UNKNOWN. The zero value is "unknown".
  */
 typedef struct genc_argdiff {
-  genc_diff_kind kind; /**< what is known */
-  int64_t delta;       /**< GENC_DIFF_INT: new value - old value; else 0 */
+  genc_diff_kind kind;    /**< what is known */
+  int64_t delta;          /**< GENC_DIFF_INT: new value - old value; else 0 */
+  const int64_t *changed; /**< GENC_DIFF_VECTOR: indices of the changed elements (borrowed) */
+  int64_t nchanged;       /**< GENC_DIFF_VECTOR: number of entries in @p changed */
 } genc_argdiff;
 
 /** The diff "no change". */
 static inline genc_argdiff genc_nochange(void) {
-  genc_argdiff d = {GENC_DIFF_NO_CHANGE, 0};
+  genc_argdiff d = {.kind = GENC_DIFF_NO_CHANGE};
   return d;
 }
 
 /** The diff "unknown change". */
 static inline genc_argdiff genc_unknown(void) {
-  genc_argdiff d = {GENC_DIFF_UNKNOWN, 0};
+  genc_argdiff d = {.kind = GENC_DIFF_UNKNOWN};
   return d;
 }
 
 /** The diff of an integer argument that changed by @p delta (0 is no change). */
 static inline genc_argdiff genc_intdiff(int64_t delta) {
-  genc_argdiff d = {delta ? GENC_DIFF_INT : GENC_DIFF_NO_CHANGE, delta};
+  genc_argdiff d = {.kind = delta ? GENC_DIFF_INT : GENC_DIFF_NO_CHANGE, .delta = delta};
+  return d;
+}
+
+/**
+ * The diff of an array argument of which only elements @p changed[0..count)
+ * along the leading axis changed (what Map, Scan and Vmap read; other
+ * functions treat it as unknown). Elements at or beyond the old length are new
+ * whether listed or not; indices outside the new length are ignored. The list
+ * is borrowed: it must stay valid until the update or regenerate call returns.
+ * count == 0 with the same length means no element changed.
+ */
+static inline genc_argdiff genc_vectordiff(const int64_t *changed, int64_t count) {
+  genc_argdiff d = {.kind = GENC_DIFF_VECTOR, .changed = changed, .nchanged = count};
   return d;
 }
 
@@ -519,7 +535,7 @@ bool genc_argdiffs_all_unchanged(const genc_argdiff *d, int n);
 /** Fill @p d[0..n) with @p v (e.g. genc_nochange()). */
 void genc_argdiffs_fill(genc_argdiff *d, int n, genc_argdiff v);
 
-/** Name of a diff kind ("unknown", "no-change", "int"). */
+/** Name of a diff kind ("unknown", "no-change", "int", "vector"). */
 const char *genc_diff_kind_name(genc_diff_kind k);
 
 #ifdef __cplusplus

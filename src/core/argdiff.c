@@ -23,6 +23,7 @@ const char *genc_diff_kind_name(genc_diff_kind k) {
   case GENC_DIFF_UNKNOWN: return "unknown";
   case GENC_DIFF_NO_CHANGE: return "no-change";
   case GENC_DIFF_INT: return "int";
+  case GENC_DIFF_VECTOR: return "vector";
   }
   return "invalid";
 }

@@ -1,0 +1,122 @@
+/* Shared machinery of the sequence combinators (Map, Unfold, Scan): a trace
+ * that holds one kernel trace per element or step at index address t, the
+ * per-step dispatch of a GFI operation to the kernel, and the helpers that
+ * decide what changed. Written against the public headers only. Internal to
+ * src/comb. */
+#ifndef GENC_COMB_SEQ_H
+#define GENC_COMB_SEQ_H
+
+#include "genc.h"
+
+typedef enum seq_mode {
+  SEQ_SIMULATE,
+  SEQ_GENERATE,
+  SEQ_UPDATE,
+  SEQ_REGENERATE,
+  SEQ_ASSESS
+} seq_mode;
+
+/* The implementation data of a Map, Unfold or Scan function. */
+typedef struct seq_gf {
+  genc_gf *kernel;     /* retained */
+  genc_carry_fn carry; /* Scan: carry from a kernel return value (NULL: itself) */
+  void *user;          /* Scan: for carry */
+} seq_gf;
+
+/* The implementation data of their traces: kernel trace t at address t.
+ * Kernel traces keep their own scores and return values, so the per-step
+ * scores and carries an incremental update needs are sub[t]->score/retval. */
+typedef struct seq_trace {
+  int64_t len;
+  genc_trace **sub;
+} seq_trace;
+
+/* One operation over the steps. The caller fills ctx, gf, mode, call, old and
+ * len, calls seq_run_init, then seq_step for t = 0..len-1 in order, then
+ * seq_run_finish. */
+typedef struct seq_run {
+  genc_ctx *ctx;
+  genc_gf *gf; /* the combinator */
+  genc_gf *kernel;
+  seq_mode mode;
+  const genc_gfi_call *call;
+  const seq_trace *old; /* update, regenerate */
+  int64_t len;          /* steps of the new trace */
+  seq_trace *tr;        /* the new trace's data (not for assess) */
+  genc_array **rets;    /* kernel return values, len entries */
+  genc_array *dscore;   /* update/regenerate: new - old score of revisited steps; else score */
+  genc_array *weight;
+  genc_choicemap *discard; /* update */
+  int64_t runs;            /* kernel operations run (not reused) */
+} seq_run;
+
+/* Allocate the run's tables. GENC_OK or NOMEM. */
+genc_status seq_run_init(seq_run *r);
+/* Free what the run still owns (after a failure, or after finish). */
+void seq_run_free(seq_run *r);
+/*
+ * Run step t with kernel arguments @p kargs and kernel argument diffs @p kd
+ * (NULL: unknown; all no-change with no constraint or selection at t reuses
+ * the old step). *revisited (may be NULL) says whether the kernel ran.
+ */
+genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc_argdiff *kd,
+                     bool *revisited);
+/*
+ * Close the run: steps of the old trace beyond len are removed (update:
+ * their scores leave the weight and their choices go to the discard), the
+ * constraints are checked for addresses no step visited, and res is filled:
+ * a trace with @p retval (the combinator's return value) and the score, or
+ * for assess the weight and retval.
+ */
+genc_status seq_run_finish(seq_run *r, genc_array *retval, genc_gfi_result *res);
+
+/* Run an Unfold (scan false) or Scan (scan true) operation (seq_chain.c). */
+genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_gfi_call *call,
+                          genc_gfi_result *res, bool scan);
+
+/* The trace type's shared entries. */
+genc_status seq_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,
+                        genc_gfi_result *res);
+genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
+                          int64_t n);
+genc_status seq_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out);
+void seq_trace_free(void *impl);
+void seq_gf_free(void *impl);
+
+/* A new sequence combinator of @p type over @p kernel named "<prefix>(<kernel>)". */
+genc_gf *seq_gf_new(const genc_gf_type *type, const char *prefix, genc_gf *kernel, int nargs,
+                    genc_carry_fn carry, void *user);
+
+/* ---- helpers ---- */
+
+/* Element t of x along its leading axis (a 0-d take). */
+genc_array *seq_elem(genc_ctx *ctx, genc_array *x, int64_t t);
+/* Stack len arrays along a new leading axis; len == 0 gives an empty [0, ...]
+ * array shaped like @p like (may be NULL: shape [0]). */
+genc_array *seq_stack(genc_ctx *ctx, int64_t len, genc_array *const *xs, genc_array *like);
+/* True if a and b hold the same values (same pointer, or equal dtype, shape,
+ * particle count and elements); false on any doubt. */
+bool seq_same_value(genc_ctx *ctx, genc_array *a, genc_array *b);
+/*
+ * Which elements t < len of a mapped argument changed, into changed[len]:
+ * from the diff @p d (no-change, vector) or, when unknown, by comparing the
+ * old and new arrays element by element. Elements at or beyond the old
+ * length are new (changed). GENC_OK or an error.
+ */
+genc_status seq_changed_elems(genc_ctx *ctx, const genc_argdiff *d, genc_array *old_x,
+                              genc_array *new_x, int64_t len, bool *changed);
+/* True if argument i is unchanged: a no-change diff, the same pointer, or equal values. */
+bool seq_arg_unchanged(genc_ctx *ctx, const genc_argdiff *d, int i, genc_array *old_x,
+                       genc_array *new_x);
+/* Read a 0-d shared integer argument (a length) into *out, failing with a
+ * message naming @p gf and @p what. */
+genc_status seq_read_len(genc_ctx *ctx, const genc_gf *gf, genc_array *x, const char *what,
+                         int64_t *out);
+/* End an operation's scope: free the run; on success keep res's weight (and
+ * retval) in the caller's scope, on failure drop res. Returns st. */
+genc_status seq_close(genc_ctx *ctx, int64_t mark, genc_status st, seq_run *r,
+                      genc_gfi_result *res);
+/* x, or 0, broadcast to n particles when n > 0. */
+genc_array *seq_per_particle(genc_ctx *ctx, genc_array *x, int64_t n);
+
+#endif

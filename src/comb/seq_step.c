@@ -1,0 +1,139 @@
+/* One GFI operation of a sequence combinator, step by step: each step runs
+ * (or reuses) one kernel trace at index address t, and its score, weight and
+ * discard join the operation's. Weights follow Gen.jl: update adds the
+ * kernel's update weight of kept steps and the generate weight of new ones and
+ * subtracts removed steps' scores; regenerate counts only kept steps. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "comb/seq.h"
+
+static bool acc(genc_ctx *ctx, genc_array **a, genc_array *x, int sign) {
+  if (!x) return false;
+  if (sign < 0) x = genc_neg(ctx, x);
+  *a = *a ? genc_add(ctx, *a, x) : x;
+  return *a != NULL;
+}
+
+genc_status seq_run_init(seq_run *r) {
+  int64_t cap = r->len > 0 ? r->len : 1;
+  r->rets = calloc((size_t)cap, sizeof *r->rets);
+  if (r->mode != SEQ_ASSESS) {
+    r->tr = calloc(1, sizeof *r->tr);
+    if (r->tr) r->tr->sub = calloc((size_t)cap, sizeof *r->tr->sub);
+  }
+  if (r->mode == SEQ_UPDATE) r->discard = genc_choicemap_new(r->ctx);
+  bool ok = r->rets && (r->mode == SEQ_ASSESS || (r->tr && r->tr->sub)) &&
+            (r->mode != SEQ_UPDATE || r->discard);
+  if (ok) return GENC_OK;
+  return genc_ctx_fail(r->ctx, GENC_ERR_NOMEM, "%s: out of memory for %lld steps",
+                       genc_gf_name(r->gf), (long long)r->len);
+}
+
+void seq_run_free(seq_run *r) {
+  if (r->tr) {
+    r->tr->len = r->len;
+    seq_trace_free(r->tr);
+  }
+  free(r->rets);
+  genc_choicemap_free(r->discard);
+  r->tr = NULL, r->rets = NULL, r->discard = NULL;
+}
+
+/* Run the kernel's operation for step t; *reuse set when the old step stands. */
+static genc_status step_op(seq_run *r, genc_gfi_call *kc, const genc_trace *o, bool unchanged,
+                           genc_gfi_result *kr, bool *reuse) {
+  const genc_gf_type *ty = genc_gf_type_of(r->kernel);
+  genc_ctx *ctx = r->ctx;
+  *reuse = false;
+  switch (r->mode) {
+  case SEQ_SIMULATE: return ty->simulate(ctx, r->kernel, kc, kr);
+  case SEQ_GENERATE: return ty->generate(ctx, r->kernel, kc, kr);
+  case SEQ_ASSESS: return ty->assess(ctx, r->kernel, kc, kr);
+  case SEQ_UPDATE:
+    if (!o) return ty->generate(ctx, r->kernel, kc, kr);
+    if ((*reuse = unchanged && genc_choicemap_is_empty(kc->constraints))) return GENC_OK;
+    kc->trace = o;
+    return ty->update(ctx, r->kernel, kc, kr);
+  case SEQ_REGENERATE: break; /* regen_op */
+  }
+  return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: bad mode", genc_gf_name(r->gf));
+}
+
+static genc_status regen_op(seq_run *r, genc_gfi_call *kc, int64_t t, const genc_trace *o,
+                            bool unchanged, genc_gfi_result *kr, bool *reuse) {
+  const genc_gf_type *ty = genc_gf_type_of(r->kernel);
+  *reuse = false;
+  if (!o) return ty->simulate(r->ctx, r->kernel, kc, kr);
+  genc_selection *sel = genc_selection_sub(r->ctx, r->call->selection, genc_idx(t));
+  if (!sel) return genc_ctx_status(r->ctx);
+  genc_status st = GENC_OK;
+  if (!(*reuse = unchanged && genc_selection_is_none(sel))) {
+    kc->trace = o;
+    kc->selection = sel;
+    st = ty->regenerate(r->ctx, r->kernel, kc, kr);
+  }
+  genc_selection_release(sel);
+  return st;
+}
+
+/* Fold the kernel's result for step t into the run. */
+static genc_status absorb(seq_run *r, int64_t t, const genc_trace *o, genc_gfi_result *kr) {
+  genc_ctx *ctx = r->ctx;
+  bool ok = true;
+  if (r->mode == SEQ_ASSESS) {
+    r->rets[t] = kr->retval;
+    ok = acc(ctx, &r->dscore, kr->weight, 1);
+    return ok ? GENC_OK : genc_ctx_status(ctx);
+  }
+  r->tr->sub[t] = kr->trace;
+  r->rets[t] = genc_trace_retval(kr->trace);
+  ok = acc(ctx, &r->dscore, genc_trace_score(kr->trace), 1);
+  if (ok && o) ok = acc(ctx, &r->dscore, genc_trace_score(o), -1);
+  bool weighs =
+      r->mode == SEQ_GENERATE || r->mode == SEQ_UPDATE || (r->mode == SEQ_REGENERATE && o);
+  if (ok && weighs && kr->weight) ok = acc(ctx, &r->weight, kr->weight, 1);
+  if (ok && kr->discard && !genc_choicemap_is_empty(kr->discard)) {
+    ok = !genc_choicemap_set_submap(ctx, r->discard, genc_idx(t), kr->discard);
+    kr->discard = NULL;
+  }
+  genc_choicemap_free(kr->discard);
+  return ok ? GENC_OK : genc_ctx_status(ctx);
+}
+
+genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc_argdiff *kd,
+                     bool *revisited) {
+  genc_ctx *ctx = r->ctx;
+  genc_gfi_call kc = *r->call; /* keeps n and any field this layer does not know */
+  kc.args = kargs;
+  kc.argdiffs = kd;
+  kc.key = genc_key_fold_in(r->call->key, (uint64_t)t);
+  kc.constraints = NULL, kc.selection = NULL, kc.trace = NULL;
+  if (r->mode == SEQ_GENERATE || r->mode == SEQ_UPDATE || r->mode == SEQ_ASSESS) {
+    kc.constraints = genc_choicemap_submap(r->call->constraints, genc_idx(t));
+    if (genc_choicemap_value(kc.constraints))
+      return genc_ctx_fail(ctx, GENC_ERR_ADDRESS,
+                           "%s: the constraint at %lld is a value, but step %lld is a call of %s",
+                           genc_gf_name(r->gf), (long long)t, (long long)t,
+                           genc_gf_name(r->kernel));
+  }
+  const genc_trace *o = r->old && t < r->old->len ? r->old->sub[t] : NULL;
+  bool unchanged = kd && genc_argdiffs_all_unchanged(kd, genc_gf_nargs(r->kernel));
+  genc_gfi_result kr = {0};
+  bool reuse = false;
+  genc_status st = r->mode == SEQ_REGENERATE ? regen_op(r, &kc, t, o, unchanged, &kr, &reuse)
+                                             : step_op(r, &kc, o, unchanged, &kr, &reuse);
+  if (revisited) *revisited = !reuse;
+  if (st) {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", genc_ctx_error(ctx));
+    return genc_ctx_fail(ctx, st, "%s, step %lld: %s", genc_gf_name(r->gf), (long long)t, msg);
+  }
+  if (reuse) {
+    r->tr->sub[t] = genc_trace_retain((genc_trace *)o);
+    r->rets[t] = genc_trace_retval(o);
+    return GENC_OK;
+  }
+  r->runs++;
+  return absorb(r, t, o, &kr);
+}
