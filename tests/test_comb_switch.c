@@ -1,0 +1,181 @@
+/* Switch: GFI laws single and batched (shared and per-particle index), what
+ * update does when the index changes (trace, discard, weight by hand), the
+ * vectorized update against single updates, errors. */
+#include "comb_laws.h"
+
+/* a(m): x ~ N(m, 1); y ~ N(x, 0.5); returns x */
+static genc_array *br_a(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, args[0], 1.0));
+  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
+  return x;
+}
+
+/* b(m): x ~ N(-m, 2); z ~ N(x, 1); returns x */
+static genc_array *br_b(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_neg(ctx, args[0]), 2.0));
+  GENC_TRACE(rt, "z", genc_normal(ctx, x, 1.0));
+  return x;
+}
+
+typedef struct fixture {
+  genc_ctx *ctx;
+  genc_gf *a, *b, *sw;
+  genc_array *m;
+  genc_selection *selx;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  f->ctx = t_ctx();
+  f->a = genc_gf_dynamic("a", br_a, 1, NULL);
+  f->b = genc_gf_dynamic("b", br_b, 1, NULL);
+  f->sw = genc_switch("sw", 2, (genc_gf *[]){f->a, f->b});
+  f->m = genc_scalar(f->ctx, 0.5);
+  genc_array_retain(f->m);
+  f->selx = genc_selection_new(f->ctx);
+  genc_selection_add(f->ctx, f->selx, GENC_SYM("x"));
+  *state = f;
+  return f->sw ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  genc_selection_release(f->selx);
+  genc_array_release(f->m);
+  genc_gf_release(f->sw);
+  genc_gf_release(f->a);
+  genc_gf_release(f->b);
+  genc_ctx_free(f->ctx);
+  free(f);
+  return 0;
+}
+
+static genc_array *idx_of(genc_ctx *ctx, int n, const int32_t *v) {
+  genc_array *a = genc_array_from(ctx, GENC_I32, 0, NULL, n, v);
+  T_OK(ctx, a);
+  return a;
+}
+
+static double normal_lp(double x, double mu, double s) {
+  double z = (x - mu) / s;
+  return -0.5 * z * z - log(s) - 0.5 * log(2 * M_PI);
+}
+
+static void test_laws_single(void **state) {
+  fixture *f = *state;
+  for (int32_t k = 0; k < 2; k++)
+    for (uint64_t s = 1; s <= 3; s++)
+      cl_laws(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &k), f->m}, f->selx, s);
+}
+
+static void test_laws_batched(void **state) {
+  fixture *f = *state;
+  int32_t one = 1, per[5] = {0, 1, 1, 0, 1};
+  cl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &one), f->m}, 4, 21);
+  cl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 5, per), f->m}, 5, 22);
+}
+
+/* Choices at the Switch's own level; index change in update: new branch
+ * generated with the constraints, old choices to the discard,
+ * w = generate weight - old score. */
+static void test_index_change(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int32_t zero = 0, one = 1;
+  genc_array *args0[2] = {idx_of(ctx, 0, &zero), f->m}, *args1[2] = {idx_of(ctx, 0, &one), f->m};
+  genc_trace *t = genc_gf_simulate(ctx, f->sw, args0, genc_key_from_seed(3), 0);
+  T_OK(ctx, t);
+  double x0 = t_item(ctx, genc_trace_get(ctx, t, GENC_PATH(GENC_SYM("x"))));
+  double y0 = t_item(ctx, genc_trace_get(ctx, t, GENC_PATH(GENC_SYM("y"))));
+  genc_choicemap *cons = genc_choicemap_new(ctx);
+  genc_choicemap_set(ctx, cons, GENC_SYM("x"), genc_scalar(ctx, 0.3));
+  genc_array *w = NULL;
+  genc_choicemap *disc = NULL;
+  genc_argdiff d[2] = {genc_unknown(), genc_nochange()};
+  genc_trace *u = genc_gf_update(ctx, t, args1, d, cons, genc_key_from_seed(4), &w, &disc);
+  T_OK(ctx, u);
+  const genc_choicemap *cm = genc_trace_choices(ctx, u);
+  assert_int_equal(genc_choicemap_num_values(cm), 2);
+  assert_true(genc_choicemap_has(cm, GENC_SYM("z")) && !genc_choicemap_has(cm, GENC_SYM("y")));
+  T_CLOSE(t_item(ctx, genc_choicemap_lookup(cm, GENC_SYM("x"))), 0.3, 0);
+  assert_int_equal(genc_choicemap_num_values(disc), 2);
+  T_CLOSE(t_item(ctx, genc_choicemap_lookup(disc, GENC_SYM("x"))), x0, 0);
+  T_CLOSE(t_item(ctx, genc_choicemap_lookup(disc, GENC_SYM("y"))), y0, 0);
+  double old = normal_lp(x0, 0.5, 1) + normal_lp(y0, x0, 0.5);
+  T_CLOSE(t_item(ctx, genc_trace_score(t)), old, 1e-12);
+  T_CLOSE(t_item(ctx, w), normal_lp(0.3, -0.5, 2) - old, 1e-12);
+  double z = t_item(ctx, genc_choicemap_lookup(cm, GENC_SYM("z")));
+  T_CLOSE(t_item(ctx, genc_trace_score(u)), normal_lp(0.3, -0.5, 2) + normal_lp(z, 0.3, 1), 1e-12);
+  T_CLOSE(t_item(ctx, genc_trace_retval(u)), 0.3, 0);
+  /* regenerate to the other branch: w = 0, a fresh branch-b trace */
+  genc_trace *r =
+      genc_gf_regenerate(ctx, t, args1, d, genc_selection_none(), genc_key_from_seed(5), &w);
+  T_OK(ctx, r);
+  assert_true(t_item(ctx, w) == 0.0);
+  assert_true(genc_choicemap_has(genc_trace_choices(ctx, r), GENC_SYM("z")));
+  genc_trace_release(r);
+  genc_choicemap_free(disc);
+  genc_choicemap_free(cons);
+  genc_trace_release(u);
+  genc_trace_release(t);
+}
+
+/* A batched update that moves particles between branches equals single
+ * updates of the particles with their keys. */
+static void test_vectorized_update(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int32_t i0[5] = {0, 1, 1, 0, 1}, i1[5] = {1, 1, 0, 0, 0};
+  genc_array *a0[2] = {idx_of(ctx, 5, i0), f->m}, *a1[2] = {idx_of(ctx, 5, i1), f->m};
+  genc_key key = genc_key_from_seed(8);
+  genc_trace *bt = genc_gf_simulate(ctx, f->sw, a0, genc_key_from_seed(7), 5);
+  T_OK(ctx, bt);
+  genc_choicemap *cons = genc_choicemap_new(ctx);
+  genc_choicemap_set(ctx, cons, GENC_SYM("x"), genc_scalar(ctx, -0.2));
+  genc_array *w = NULL;
+  genc_trace *u = genc_gf_update(ctx, bt, a1, NULL, cons, key, &w, NULL);
+  T_OK(ctx, u);
+  for (int i = 0; i < 5; i++) {
+    genc_trace *p = genc_trace_particle(ctx, bt, i);
+    genc_array *pa[2], *ws = NULL;
+    cl_part_args(ctx, 2, a1, i, pa);
+    genc_trace *us = genc_gf_update(ctx, p, pa, NULL, cons, genc_key_particle(key, i), &ws, NULL);
+    T_OK(ctx, us);
+    genc_trace *up = genc_trace_particle(ctx, u, i);
+    T_OK(ctx, up);
+    assert_true(
+        genc_choicemap_equal(ctx, genc_trace_choices(ctx, us), genc_trace_choices(ctx, up)));
+    T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
+    T_CLOSE(t_at(ctx, genc_trace_score(u), i), t_item(ctx, genc_trace_score(us)), 1e-12);
+    genc_trace_release(p);
+    genc_trace_release(us);
+    genc_trace_release(up);
+  }
+  genc_choicemap_free(cons);
+  genc_trace_release(u);
+  genc_trace_release(bt);
+}
+
+static void test_errors(void **state) {
+  fixture *f = *state;
+  int32_t two = 2;
+  genc_trace *t = genc_gf_simulate(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &two), f->m},
+                                   genc_key_from_seed(1), 0);
+  t_expect_error(f->ctx, (genc_array *)t, GENC_ERR_ARG, "sw", "out of range");
+  t = genc_gf_simulate(f->ctx, f->sw, (genc_array *[]){f->m, f->m}, genc_key_from_seed(1), 0);
+  t_expect_error(f->ctx, (genc_array *)t, GENC_ERR_ARG, "sw", "branch index");
+  assert_null(genc_switch("bad", 0, NULL));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_laws_single),  cmocka_unit_test(test_laws_batched),
+      cmocka_unit_test(test_index_change), cmocka_unit_test(test_vectorized_update),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
