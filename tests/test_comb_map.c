@@ -1,6 +1,6 @@
 /* Map: GFI laws single and batched, address layout, scores and weights worked
  * out by hand, incremental update counted in kernel runs, splicing. */
-#include "comb_laws.h"
+#include "comb_seq_laws.h"
 
 typedef struct fixture {
   genc_ctx *ctx;
