@@ -56,6 +56,16 @@ static genc_array *carry_of(chain *c, genc_array *ret) {
   return g->carry && ret ? g->carry(c->r.ctx, ret, g->user) : ret;
 }
 
+/* Did a revisited step pass on the same carry? (Scan: the carries, not the
+ * packed return values, whose outputs may differ.) */
+static bool same_carry(chain *c, genc_array *ret, genc_array *old_ret) {
+  if (ret == old_ret) return true;
+  int64_t mark = genc_scope_begin(c->r.ctx);
+  bool same = seq_same_value(c->r.ctx, carry_of(c, ret), carry_of(c, old_ret));
+  genc_scope_end(c->r.ctx, mark);
+  return same;
+}
+
 /* Fresh kernel arguments for step t from the previous step's return value. */
 static void fresh_args(chain *c, int64_t t, genc_array **kargs) {
   genc_ctx *ctx = c->r.ctx;
@@ -91,7 +101,7 @@ static genc_status chain_steps(chain *c) {
     }
     bool rev = false;
     st = seq_step(r, t, kargs, kd, &rev);
-    carry_changed = !st && rev && (!o || !seq_same_value(r->ctx, r->rets[t], genc_trace_retval(o)));
+    carry_changed = !st && rev && (!o || !same_carry(c, r->rets[t], genc_trace_retval(o)));
   }
   return st;
 }
