@@ -18,12 +18,13 @@ static genc_status edit_proposal(genc_ctx *ctx, const genc_trace *t, const genc_
   genc_key k[2];
   genc_key_split(key, 2, k);
   genc_array *wf = NULL, *w = NULL;
-  genc_choicemap *u = genc_gf_propose(ctx, req->fwd, req->fwd_args, k[0], t->n, &wf, NULL);
+  genc_choicemap *u = genc_gf_propose_from(ctx, req->fwd, t, req->fwd_args, k[0], &wf, NULL);
   if (!u) return genc_ctx_status(ctx);
   out->trace = genc_gf_update(ctx, t, NULL, NULL, u, k[1], &w, &out->discard);
   genc_choicemap_free(u);
   if (!out->trace) return genc_ctx_status(ctx);
-  genc_array *wb = genc_gf_assess(ctx, req->bwd, req->bwd_args, out->discard, NULL);
+  genc_array *wb =
+      genc_gf_assess_from(ctx, req->bwd, out->trace, req->bwd_args, out->discard, NULL);
   out->weight = genc_sub(ctx, genc_add(ctx, w, wb), wf);
   if (!out->weight) return genc_ctx_status(ctx);
   out->backward = (genc_edit_request){.kind = GENC_EDIT_PROPOSAL,
