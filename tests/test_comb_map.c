@@ -223,6 +223,36 @@ static void test_spliced(void **state) {
   genc_gf_release(outer);
 }
 
+/* Tiled batched runs (tile of 2 particles for 5) join Map traces through
+ * trace_map: the laws of batched runs still hold. */
+static void test_tiled(void **state) {
+  fixture *f = *state;
+  genc_array *ms = t_vec(f->ctx, 0, 3, 1.0, -1.0);
+  genc_gf_set_tile(f->map, 2);
+  check_batched(f->ctx, f->map, &ms, 23);
+  genc_gf_set_tile(f->map, 2048);
+}
+
+/* Choice gradients through the Map: d score / d x_t = (m_t - x_t) + (y_t - x_t) / 0.25. */
+static void test_gradients(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  genc_array *ms = t_vec(ctx, 0, 3, 1.0, -1.0);
+  genc_trace *t = genc_gf_simulate(ctx, f->map, &ms, genc_key_from_seed(17), 0);
+  T_OK(ctx, t);
+  genc_choicemap *g = NULL;
+  assert_int_equal(genc_gf_choice_gradients(ctx, t, genc_selection_all(), NULL, &g), GENC_OK);
+  for (int i = 0; i < 3; i++) {
+    double x = t_choice2(ctx, t, genc_idx(i), GENC_SYM("x"));
+    double y = t_choice2(ctx, t, genc_idx(i), GENC_SYM("y"));
+    genc_comp p[2] = {genc_idx(i), GENC_SYM("x")};
+    T_CLOSE(t_item(ctx, genc_choicemap_lookup_path(g, p, 2)), (i - 1.0 - x) + (y - x) / 0.25,
+            1e-12);
+  }
+  genc_choicemap_free(g);
+  genc_trace_release(t);
+}
+
 static void test_errors(void **state) {
   fixture *f = *state;
   genc_ctx *ctx = f->ctx;
@@ -252,7 +282,8 @@ int main(void) {
       cmocka_unit_test(test_laws),         cmocka_unit_test(test_layout_and_score),
       cmocka_unit_test(test_incremental),  cmocka_unit_test(test_shrink),
       cmocka_unit_test(test_batched_args), cmocka_unit_test(test_spliced),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),       cmocka_unit_test(test_tiled),
+      cmocka_unit_test(test_gradients),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -134,6 +134,35 @@ static void test_spliced(void **state) {
   genc_gf_release(outer);
 }
 
+/* Tiled batched runs join Vmap traces through trace_map (tile of 2 for 5). */
+static void test_tiled(void **state) {
+  fixture *f = *state;
+  genc_array *ms = t_vec(f->ctx, 0, 3, 1.0, -1.0);
+  genc_gf_set_tile(f->vmap, 2);
+  check_batched(f->ctx, f->vmap, &ms, 73);
+  genc_gf_set_tile(f->vmap, 2048);
+}
+
+/* Choice gradients of "x" (a [T] array): (m - x) + (y - x) / 0.25 elementwise. */
+static void test_gradients(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  genc_array *ms = t_vec(ctx, 0, 3, 1.0, -1.0);
+  genc_trace *t = genc_gf_simulate(ctx, f->vmap, &ms, genc_key_from_seed(19), 0);
+  T_OK(ctx, t);
+  genc_choicemap *g = NULL;
+  assert_int_equal(genc_gf_choice_gradients(ctx, t, genc_selection_all(), NULL, &g), GENC_OK);
+  const genc_choicemap *cm = genc_trace_choices(ctx, t);
+  for (int j = 0; j < 3; j++) {
+    double x = t_at(ctx, genc_choicemap_lookup(cm, GENC_SYM("x")), j);
+    double y = t_at(ctx, genc_choicemap_lookup(cm, GENC_SYM("y")), j);
+    T_CLOSE(t_at(ctx, genc_choicemap_lookup(g, GENC_SYM("x")), j), (j - 1.0 - x) + (y - x) / 0.25,
+            1e-12);
+  }
+  genc_choicemap_free(g);
+  genc_trace_release(t);
+}
+
 static void test_errors(void **state) {
   fixture *f = *state;
   genc_ctx *ctx = f->ctx;
@@ -154,7 +183,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_laws),         cmocka_unit_test(test_layout),
       cmocka_unit_test(test_batched_args), cmocka_unit_test(test_spliced),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),       cmocka_unit_test(test_tiled),
+      cmocka_unit_test(test_gradients),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
