@@ -178,6 +178,57 @@ typedef struct genc_mixture_comps {
  */
 genc_dist genc_mixture(genc_ctx *ctx, const genc_mixture_comps *comps, genc_array *log_weights);
 
+/** Half-normal(sigma) = |Normal(0, sigma)|, sigma > 0, on x >= 0 (density
+ * 2 N(x; 0, sigma)). Reparameterized. */
+genc_dist genc_half_normal(genc_ctx *ctx, genc_array *sigma);
+/** Half-Cauchy(scale) = |Cauchy(0, scale)|, scale > 0, on x >= 0. Reparameterized. */
+genc_dist genc_half_cauchy(genc_ctx *ctx, genc_array *scale);
+/**
+ * Wrapped Cauchy(mu, rho) on the circle, mu finite, rho in [0, 1) (rho = 0:
+ * uniform): density (1 - rho^2) / (2 pi (1 + rho^2 - 2 rho cos(x - mu))) on
+ * the support [-pi, pi); values outside it have log density -inf, and draws
+ * are wrapped into it. (scipy: wrapcauchy(c = rho) of (x - mu) mod 2 pi.)
+ * Reparameterized in mu and rho (inverse CDF).
+ */
+genc_dist genc_wrapped_cauchy(genc_ctx *ctx, genc_array *mu, genc_array *rho);
+/**
+ * Wrapped normal(mu, sigma) on the circle, mu finite, sigma > 0: the law of
+ * Normal(mu, sigma) wrapped into the support [-pi, pi) (log density -inf
+ * outside it). The density is the wrapping sum of normal densities for sigma
+ * < 1.5 and its Fourier (Jacobi theta) series above, each truncated where the
+ * terms fall below double precision. Reparameterized.
+ */
+genc_dist genc_wrapped_normal(genc_ctx *ctx, genc_array *mu, genc_array *sigma);
+
+/** Components of a product: @p k distributions (the array must outlive the product). */
+typedef struct genc_product_comps {
+  int k;
+  const genc_dist *comps;
+} genc_product_comps;
+
+/**
+ * Product of the independent distributions in @p comps (kept by pointer in the
+ * result's `extra`, like genc_mixture(), so it must outlive the distribution).
+ * Every component must have the same value shape S; the value stacks them along
+ * a new leading axis, shape [k, S...], with their dtypes promoted (component i
+ * is value[i], and discrete components score integer-valued floats). The log
+ * density is the sum of the components'. Reparameterized when every component is.
+ */
+genc_dist genc_product(genc_ctx *ctx, const genc_product_comps *comps);
+/**
+ * @p base repeated independently over the shape @p shape (@p ndim axes, each
+ * >= 0): the value has shape [shape..., base value shape...] and the log
+ * density is the sum over the repeats. @p base is kept by pointer (it must
+ * outlive the result); the shape is kept as its parameter "shape" (a 1-d i32
+ * array in the current scope). Any base works (scalar ones
+ * such as genc_normal included): each repeat e is one base draw with key
+ * genc_key_fold_in(key, e), batched over the particles, and one base density,
+ * so the cost grows with the number of repeats (for many elementwise repeats
+ * genc_broadcasted_normal and friends are faster). Reparameterized when the
+ * base is.
+ */
+genc_dist genc_iid(genc_ctx *ctx, const genc_dist *base, int ndim, const int64_t *shape);
+
 /** Package a distribution of a user-defined type. */
 genc_dist genc_dist_new(const genc_dist_type *type, int nparams, genc_array *const *params);
 /** Check parameters (the type's check, plus NULL and context checks). */
@@ -192,6 +243,83 @@ genc_array *genc_dist_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x);
 bool genc_dist_has_rsample(const genc_dist *d);
 /** The type's name. */
 const char *genc_dist_name(const genc_dist *d);
+
+/* ---- Helpers for writing a distribution type (the built-ins use them too) ----
+ * A check written with these costs one reduction and one host read per
+ * parameter per call, whatever the particle count, and names the distribution
+ * and parameter the way the built-ins do:
+ *   "<type name>: parameter <param name> must be finite and > 0 (got -1)". */
+
+/** What a parameter must satisfy. Every kind rejects NaN. */
+typedef enum genc_param_kind {
+  GENC_PARAM_ANY,      /**< not NaN (infinities allowed) */
+  GENC_PARAM_REAL,     /**< finite */
+  GENC_PARAM_POSITIVE, /**< finite and > 0 */
+  GENC_PARAM_NONNEG,   /**< finite and >= 0 */
+  GENC_PARAM_PROB,     /**< in [0, 1] */
+  GENC_PARAM_PROB_POS, /**< in (0, 1] */
+  GENC_PARAM_COUNT,    /**< a finite integer >= 0 */
+  GENC_PARAM_INT,      /**< a finite integer */
+  GENC_PARAM_LOGIT     /**< not +inf (finite or -inf: unnormalized log-probabilities) */
+} genc_param_kind;
+
+/**
+ * Check that every element of every particle of parameter @p i of @p d
+ * satisfies @p kind; otherwise GENC_ERR_DOMAIN naming the type and the
+ * parameter (from d->type->param_names) and the smallest offending value.
+ * Not recorded on the tape. Use it in a genc_dist_type.check function.
+ */
+genc_status genc_dist_check_param(genc_ctx *ctx, const genc_dist *d, int i, genc_param_kind kind);
+/** genc_dist_check_param() for an array @p x (e.g. one derived from the
+ * parameters) with the names @p dist and @p param used in the message; a NULL
+ * @p x is GENC_ERR_ARG (or the context's pending error). */
+genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *param,
+                                  genc_array *x, genc_param_kind kind);
+/** Check a derived condition: every element (all particles) of the bool array
+ * @p ok is true, else GENC_ERR_DOMAIN "<type name>: <msg>". */
+genc_status genc_dist_check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok,
+                                 const char *msg);
+/** Host twin of genc_dist_check_param() for the value @p v of parameter @p i
+ * (the same message), for a genc_dist_type.check_scalar function. */
+genc_status genc_dist_check_value(genc_ctx *ctx, const genc_dist *d, int i, double v,
+                                  genc_param_kind kind);
+
+/**
+ * Sum elementwise log density terms @p lp over the last @p event_ndim logical
+ * axes (each particle separately); @p event_ndim < 0 sums every axis, giving
+ * the 0-d per-particle log density a logpdf function returns. An event_ndim
+ * above lp's rank is GENC_ERR_SHAPE. Differentiable.
+ */
+genc_array *genc_dist_sum_event(genc_ctx *ctx, genc_array *lp, int event_ndim);
+/**
+ * The log density of a value with independent elements: the sum over every
+ * logical axis of where(ok, term, -inf), so exactly -inf when an element is
+ * outside the support (@p ok false there). Keep @p term finite where ok is
+ * false (substitute a safe value before a log) so that no NaN reaches the
+ * gradient.
+ */
+genc_array *genc_dist_sum_support(genc_ctx *ctx, genc_array *term, genc_array *ok);
+
+/** Parameterless laws of genc_dist_draw(). */
+typedef enum genc_dist_law {
+  GENC_DIST_LAW_UNIFORM,    /**< U[0, 1) */
+  GENC_DIST_LAW_NORMAL,     /**< N(0, 1) */
+  GENC_DIST_LAW_EXPONENTIAL /**< Exp(1) */
+} genc_dist_law;
+
+/**
+ * Standard draws for a sampler: @p law over the broadcast shape of the first
+ * @p np parameters of @p d (np == 0: 0-d), in the distribution's float dtype
+ * (f32 when a non-weak parameter is f32 and none f64, else f64), batched over
+ * @p n particles when n > 0 (GENC_ERR_PARTICLE if a batched parameter has
+ * another count), else over the parameters' particles (shared if none is
+ * batched).
+ */
+genc_array *genc_dist_draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, int64_t n,
+                           genc_dist_law law);
+/** One f64 draw of @p law on the host: bit for bit the shared 0-d draw that
+ * genc_dist_draw() makes on the CPU with @p key (for sample_scalar). */
+double genc_dist_draw_scalar(genc_key key, genc_dist_law law);
 
 #ifndef __cplusplus
 /* C numbers where parameter arrays are expected: genc_normal(ctx, 0.0, 1.0). */
@@ -242,6 +370,12 @@ const char *genc_dist_name(const genc_dist *d);
 #define genc_von_mises(ctx, mu, kappa)                                                             \
   genc_von_mises((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (kappa)))
 #define genc_mixture(ctx, comps, lw) genc_mixture((ctx), (comps), GENC_A((ctx), (lw)))
+#define genc_half_normal(ctx, sigma) genc_half_normal((ctx), GENC_A((ctx), (sigma)))
+#define genc_half_cauchy(ctx, scale) genc_half_cauchy((ctx), GENC_A((ctx), (scale)))
+#define genc_wrapped_cauchy(ctx, mu, rho)                                                          \
+  genc_wrapped_cauchy((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (rho)))
+#define genc_wrapped_normal(ctx, mu, sigma)                                                        \
+  genc_wrapped_normal((ctx), GENC_A((ctx), (mu)), GENC_A((ctx), (sigma)))
 #endif
 /** Alias of genc_normal. */
 #define genc_gaussian genc_normal

@@ -8,33 +8,34 @@
 
 #include "dist/internal.h"
 
-static const char *kind_text(genc__pkind k) {
+static const char *kind_text(genc_param_kind k) {
   switch (k) {
-  case GENC__ANY: return "a number";
-  case GENC__REAL: return "finite";
-  case GENC__POS: return "finite and > 0";
-  case GENC__NONNEG: return "finite and >= 0";
-  case GENC__PROB: return "in [0, 1]";
-  case GENC__PROB_POS: return "in (0, 1]";
-  case GENC__COUNT: return "a non-negative integer";
-  case GENC__INT: return "an integer";
-  case GENC__NOT_NAN_POSINF: return "finite or -inf";
+  case GENC_PARAM_ANY: return "a number";
+  case GENC_PARAM_REAL: return "finite";
+  case GENC_PARAM_POSITIVE: return "finite and > 0";
+  case GENC_PARAM_NONNEG: return "finite and >= 0";
+  case GENC_PARAM_PROB: return "in [0, 1]";
+  case GENC_PARAM_PROB_POS: return "in (0, 1]";
+  case GENC_PARAM_COUNT: return "a non-negative integer";
+  case GENC_PARAM_INT: return "an integer";
+  case GENC_PARAM_LOGIT: return "finite or -inf";
   }
   return "valid";
 }
 
-static genc_array *kind_ok(genc_ctx *ctx, genc_array *x, genc__pkind k) {
+static genc_array *kind_ok(genc_ctx *ctx, genc_array *x, genc_param_kind k) {
   genc_array *fin = genc_isfinite(ctx, x);
   switch (k) {
-  case GENC__ANY: return genc_eq(ctx, x, x);
-  case GENC__REAL: return fin;
-  case GENC__POS: return genc_logical_and(ctx, fin, genc_gt(ctx, x, 0.0));
-  case GENC__NONNEG: return genc_logical_and(ctx, fin, genc_ge(ctx, x, 0.0));
-  case GENC__PROB: return genc_logical_and(ctx, genc_ge(ctx, x, 0.0), genc_le(ctx, x, 1.0));
-  case GENC__PROB_POS: return genc_logical_and(ctx, genc_gt(ctx, x, 0.0), genc_le(ctx, x, 1.0));
-  case GENC__COUNT: return genc_logical_and(ctx, genc_ge(ctx, x, 0.0), genc__is_int(ctx, x));
-  case GENC__INT: return genc__is_int(ctx, x);
-  case GENC__NOT_NAN_POSINF:
+  case GENC_PARAM_ANY: return genc_eq(ctx, x, x);
+  case GENC_PARAM_REAL: return fin;
+  case GENC_PARAM_POSITIVE: return genc_logical_and(ctx, fin, genc_gt(ctx, x, 0.0));
+  case GENC_PARAM_NONNEG: return genc_logical_and(ctx, fin, genc_ge(ctx, x, 0.0));
+  case GENC_PARAM_PROB: return genc_logical_and(ctx, genc_ge(ctx, x, 0.0), genc_le(ctx, x, 1.0));
+  case GENC_PARAM_PROB_POS:
+    return genc_logical_and(ctx, genc_gt(ctx, x, 0.0), genc_le(ctx, x, 1.0));
+  case GENC_PARAM_COUNT: return genc_logical_and(ctx, genc_ge(ctx, x, 0.0), genc__is_int(ctx, x));
+  case GENC_PARAM_INT: return genc__is_int(ctx, x);
+  case GENC_PARAM_LOGIT:
     return genc_logical_and(ctx, genc_eq(ctx, x, x), genc_ne(ctx, x, INFINITY));
   }
   return NULL;
@@ -52,17 +53,17 @@ static genc_status worst(genc_ctx *ctx, genc_array *x, genc_array *ok, double *o
 }
 
 /* Does v satisfy kind? (the host-side twin of kind_ok) */
-static bool value_ok(double v, genc__pkind k) {
+static bool value_ok(double v, genc_param_kind k) {
   switch (k) {
-  case GENC__ANY: return v == v;
-  case GENC__REAL: return isfinite(v);
-  case GENC__POS: return isfinite(v) && v > 0;
-  case GENC__NONNEG: return isfinite(v) && v >= 0;
-  case GENC__PROB: return v >= 0 && v <= 1;
-  case GENC__PROB_POS: return v > 0 && v <= 1;
-  case GENC__COUNT: return isfinite(v) && v >= 0 && v == floor(v);
-  case GENC__INT: return isfinite(v) && v == floor(v);
-  case GENC__NOT_NAN_POSINF: return v == v && v != INFINITY;
+  case GENC_PARAM_ANY: return v == v;
+  case GENC_PARAM_REAL: return isfinite(v);
+  case GENC_PARAM_POSITIVE: return isfinite(v) && v > 0;
+  case GENC_PARAM_NONNEG: return isfinite(v) && v >= 0;
+  case GENC_PARAM_PROB: return v >= 0 && v <= 1;
+  case GENC_PARAM_PROB_POS: return v > 0 && v <= 1;
+  case GENC_PARAM_COUNT: return isfinite(v) && v >= 0 && v == floor(v);
+  case GENC_PARAM_INT: return isfinite(v) && v == floor(v);
+  case GENC_PARAM_LOGIT: return v == v && v != INFINITY;
   }
   return false;
 }
@@ -78,13 +79,13 @@ static genc_status extreme(genc_ctx *ctx, genc_array *x, genc_reduce_op op, doub
  * (slower, message-making) path must decide. A one-element array costs one
  * read; a larger one two reductions and two reads, with no elementwise
  * temporaries: min and max bound every element, and both propagate NaN. */
-static int quick_ok(genc_ctx *ctx, genc_array *x, genc__pkind kind) {
+static int quick_ok(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
   if (genc__numel(x) == 1) {
     double v;
     return !genc_array_copy_out(ctx, x, &v, 1) && value_ok(v, kind);
   }
-  if (kind == GENC__COUNT || kind == GENC__INT) return 0;
-  if (kind == GENC__REAL) {
+  if (kind == GENC_PARAM_COUNT || kind == GENC_PARAM_INT) return 0;
+  if (kind == GENC_PARAM_REAL) {
     /* a finite sum means every element is finite (an overflowing sum of finite
      * values only sends us to the exact path); one pass instead of two */
     double s;
@@ -97,8 +98,14 @@ static int quick_ok(genc_ctx *ctx, genc_array *x, genc__pkind kind) {
   return value_ok(lo, kind) && value_ok(hi, kind);
 }
 
-genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
-                              genc__pkind kind) {
+genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
+                                  genc_param_kind kind) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!dist) dist = "distribution";
+  if (!name) name = "?";
+  if ((unsigned)kind > GENC_PARAM_LOGIT)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: unknown kind %d for parameter %s", dist, (int)kind,
+                         name);
   if (!x) {
     if (genc_ctx_status(ctx) != GENC_OK) return genc_ctx_status(ctx);
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: parameter %s is NULL", dist, name);
@@ -127,17 +134,46 @@ genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name,
                        kind_text(kind), v);
 }
 
-genc_status genc__check_param(genc_ctx *ctx, const genc_dist *d, int i, genc__pkind kind) {
-  return genc__check_array(ctx, d->type->name, d->type->param_names[i], d->p[i], kind);
+/* The public entry points check their arguments: user types call them. */
+static genc_status bad_args(genc_ctx *ctx, const char *fn, const genc_dist *d, int i,
+                            genc_param_kind kind) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!d || !d->type) return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: NULL distribution or type", fn);
+  if (i < 0 || i >= d->nparams || i >= GENC_DIST_MAX_PARAMS)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: %s has no parameter %d", fn,
+                         d->type->name ? d->type->name : "distribution", i);
+  if ((unsigned)kind > GENC_PARAM_LOGIT)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: unknown parameter kind %d", fn, (int)kind);
+  return GENC_OK;
+}
+
+static const char *dname(const genc_dist *d) {
+  return d->type->name ? d->type->name : "distribution";
+}
+
+static const char *pname(const genc_dist *d, int i) {
+  return d->type->param_names[i] ? d->type->param_names[i] : "?";
+}
+
+genc_status genc_dist_check_param(genc_ctx *ctx, const genc_dist *d, int i, genc_param_kind kind) {
+  genc_status st = bad_args(ctx, "genc_dist_check_param", d, i, kind);
+  return st ? st : genc_dist_check_array(ctx, dname(d), pname(d, i), d->p[i], kind);
 }
 
 genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d) {
-  genc_status st = genc__check_param(ctx, d, 0, GENC__REAL);
-  return st ? st : genc__check_param(ctx, d, 1, GENC__POS);
+  genc_status st = genc__check_param(ctx, d, 0, GENC_PARAM_REAL);
+  return st ? st : genc__check_param(ctx, d, 1, GENC_PARAM_POSITIVE);
 }
 
-genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, const char *msg) {
-  if (!ok) return genc_ctx_status(ctx);
+genc_status genc_dist_check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok,
+                                 const char *msg) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!d || !d->type)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_dist_check_true: NULL distribution or type");
+  if (!ok) {
+    if (genc_ctx_status(ctx) != GENC_OK) return genc_ctx_status(ctx);
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: genc_dist_check_true of a NULL array", dname(d));
+  }
   bool old = genc__norec_begin(ctx);
   int64_t mark = genc_scope_begin(ctx);
   genc_array *m = genc_min(ctx, genc_astype(ctx, ok, GENC_F64), 0, NULL, false);
@@ -148,18 +184,20 @@ genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, 
   genc__norec_end(ctx, old);
   if (st != GENC_OK) return st;
   if (v == 1.0) return GENC_OK;
-  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: %s", d->type->name, msg);
+  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: %s", dname(d), msg ? msg : "invalid parameters");
 }
 
-genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v,
-                              genc__pkind kind) {
+genc_status genc_dist_check_value(genc_ctx *ctx, const genc_dist *d, int i, double v,
+                                  genc_param_kind kind) {
+  genc_status st = bad_args(ctx, "genc_dist_check_value", d, i, kind);
+  if (st) return st;
   if (value_ok(v, kind)) return GENC_OK;
-  /* the message genc__check_array gives for a one-element array */
-  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter %s must be %s (got %g)", d->type->name,
-                       d->type->param_names[i], kind_text(kind), v);
+  /* the message genc_dist_check_array gives for a one-element array */
+  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: parameter %s must be %s (got %g)", dname(d),
+                       pname(d, i), kind_text(kind), v);
 }
 
 genc_status genc__check_loc_scale_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
-  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC__REAL);
-  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC__POS);
+  genc_status st = genc__check_value(ctx, d, 0, p[0], GENC_PARAM_REAL);
+  return st ? st : genc__check_value(ctx, d, 1, p[1], GENC_PARAM_POSITIVE);
 }

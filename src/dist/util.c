@@ -1,5 +1,6 @@
 /* Shapes, dtypes and numerically careful building blocks of log densities. */
 #include "dist/internal.h"
+#include "random/internal.h"
 
 genc_dtype genc__dist_dtype(const genc_dist *d) {
   bool f32 = false, f64 = false;
@@ -46,13 +47,48 @@ genc_array *genc__draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, 
   }
 }
 
-genc_array *genc__sum_event(genc_ctx *ctx, genc_array *t) {
-  /* a 0-d term is already the per-particle log density: skip a pass */
-  return t && t->ndim == 0 ? t : genc_sum_all(ctx, t);
+static genc_law law_of(genc_dist_law law) {
+  switch (law) {
+  case GENC_DIST_LAW_UNIFORM: return GENC_LAW_UNIFORM;
+  case GENC_DIST_LAW_EXPONENTIAL: return GENC_LAW_EXPONENTIAL;
+  default: return GENC_LAW_NORMAL;
+  }
 }
 
-genc_array *genc__finish(genc_ctx *ctx, genc_array *term, genc_array *ok) {
-  return genc__sum_event(ctx, genc_where(ctx, ok, term, -INFINITY));
+genc_array *genc_dist_draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, int64_t n,
+                           genc_dist_law law) {
+  if (!ctx) return NULL;
+  if (!d || !d->type || np < 0 || np > d->nparams || (unsigned)law > GENC_DIST_LAW_EXPONENTIAL) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_dist_draw: NULL distribution, np %d or law %d invalid",
+                  np, (int)law);
+    return NULL;
+  }
+  return genc__draw(ctx, key, d, np, n, law_of(law));
+}
+
+double genc_dist_draw_scalar(genc_key key, genc_dist_law law) {
+  return genc__sample_scalar(key, law_of(law));
+}
+
+genc_array *genc_dist_sum_event(genc_ctx *ctx, genc_array *lp, int event_ndim) {
+  if (!lp) return NULL; /* the failure that made it NULL is already reported */
+  /* a 0-d term is already the per-particle log density: skip a pass */
+  if (lp->ndim == 0 || event_ndim == 0) return lp;
+  if (event_ndim < 0 || event_ndim == lp->ndim) return genc_sum_all(ctx, lp);
+  if (event_ndim > lp->ndim) {
+    char b[96];
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "genc_dist_sum_event: %d event axes but the terms are %s",
+                  event_ndim, genc__shape_str(lp, b, sizeof b));
+    return NULL;
+  }
+  int axes[GENC_MAX_DIMS];
+  for (int i = 0; i < event_ndim; i++)
+    axes[i] = -1 - i;
+  return genc_sum(ctx, lp, event_ndim, axes, false);
+}
+
+genc_array *genc_dist_sum_support(genc_ctx *ctx, genc_array *term, genc_array *ok) {
+  return genc_dist_sum_event(ctx, genc_where(ctx, ok, term, -INFINITY), -1);
 }
 
 genc_array *genc__as_float(genc_ctx *ctx, genc_array *x) {
@@ -116,6 +152,18 @@ genc_array *genc__lmvgamma(genc_ctx *ctx, genc_array *a, int64_t k) {
   for (int64_t j = 1; j <= k; j++)
     s = genc_add(ctx, s, genc_lgamma(ctx, genc_add(ctx, a, 0.5 * (double)(1 - j))));
   return s;
+}
+
+genc_array *genc__wrap_angle(genc_ctx *ctx, genc_array *y) {
+  genc_array *k = genc_floor(ctx, genc_div(ctx, genc_add(ctx, y, M_PI), 2 * M_PI));
+  genc_array *w = genc_sub(ctx, y, genc_mul(ctx, k, 2 * M_PI));
+  /* rounding can leave w a hair outside [-pi, pi) */
+  w = genc_where(ctx, genc_lt(ctx, w, -M_PI), genc_add(ctx, w, 2 * M_PI), w);
+  return genc_where(ctx, genc_ge(ctx, w, M_PI), genc_sub(ctx, w, 2 * M_PI), w);
+}
+
+genc_array *genc__in_circle(genc_ctx *ctx, genc_array *x) {
+  return genc_logical_and(ctx, genc_ge(ctx, x, -M_PI), genc_lt(ctx, x, M_PI));
 }
 
 genc_array *genc__logaddexp(genc_ctx *ctx, genc_array *a, genc_array *b) {
