@@ -15,31 +15,27 @@
 #define GENC_LOG_2PI 1.8378770664093454836
 #define GENC_LOG_PI 1.1447298858494001741
 
-/* What a parameter must satisfy. Every kind also rejects NaN; all but
- * GENC__ANY reject infinities. */
-typedef enum genc__pkind {
-  GENC__ANY,           /* not NaN (infinities allowed) */
-  GENC__REAL,          /* finite */
-  GENC__POS,           /* finite, > 0 */
-  GENC__NONNEG,        /* finite, >= 0 */
-  GENC__PROB,          /* in [0, 1] */
-  GENC__PROB_POS,      /* in (0, 1] */
-  GENC__COUNT,         /* finite integer >= 0 */
-  GENC__INT,           /* finite integer */
-  GENC__NOT_NAN_POSINF /* logits: not NaN, not +inf */
-} genc__pkind;
+/* The parameter checks are the public helpers of genc/dist.h
+ * (genc_dist_check_*); the short names below are aliases kept for the
+ * built-in files. */
+typedef genc_param_kind genc__pkind;
+#define GENC__ANY GENC_PARAM_ANY
+#define GENC__REAL GENC_PARAM_REAL
+#define GENC__POS GENC_PARAM_POSITIVE
+#define GENC__NONNEG GENC_PARAM_NONNEG
+#define GENC__PROB GENC_PARAM_PROB
+#define GENC__PROB_POS GENC_PARAM_PROB_POS
+#define GENC__COUNT GENC_PARAM_COUNT
+#define GENC__INT GENC_PARAM_INT
+#define GENC__NOT_NAN_POSINF GENC_PARAM_LOGIT
+#define genc__check_array genc_dist_check_array
+#define genc__check_param genc_dist_check_param
+#define genc__check_true genc_dist_check_true
+#define genc__check_value genc_dist_check_value
+#define genc__finish genc_dist_sum_support
 
-/* Check that every element (over all particles) of x satisfies kind; on
- * failure, GENC_ERR_DOMAIN "<dist>: parameter <name> must be ... (got v)". */
-genc_status genc__check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
-                              genc__pkind kind);
-/* Check parameter i of d against kind (names from the type). */
-genc_status genc__check_param(genc_ctx *ctx, const genc_dist *d, int i, genc__pkind kind);
 /* Parameters (location, scale) of a location-scale family: 0 finite, 1 > 0. */
 genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d);
-/* Check a derived condition: every element of the bool array ok is true, else
- * GENC_ERR_DOMAIN with msg (prefixed by the distribution name). */
-genc_status genc__check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok, const char *msg);
 
 /* Package a built-in distribution. */
 genc_dist genc__dist(const genc_dist_type *t, genc_array *a, genc_array *b, genc_array *c,
@@ -58,10 +54,9 @@ genc_array *genc__draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int np, 
                        genc_law law);
 
 /* Sum over every logical element (the event); a 0-d term is returned as is. */
-genc_array *genc__sum_event(genc_ctx *ctx, genc_array *t);
-/* Sum over every logical element of where(ok, term, -inf): the log density of
- * a value with independent elements, -inf outside the support. */
-genc_array *genc__finish(genc_ctx *ctx, genc_array *term, genc_array *ok);
+static inline genc_array *genc__sum_event(genc_ctx *ctx, genc_array *t) {
+  return genc_dist_sum_event(ctx, t, -1);
+}
 /* Bool: x is a (finite) integer. */
 genc_array *genc__is_int(genc_ctx *ctx, genc_array *x);
 /* x as f64 (integer and bool values are scored in f64). */
@@ -87,6 +82,11 @@ genc_array *genc__normal_terms(genc_ctx *ctx, genc_array *x, genc_array *mu, gen
 genc_array *genc__poisson_terms(genc_ctx *ctx, genc_array *k, genc_array *rate);
 /* Elementwise beta log density terms on [0, 1] (not summed, no support mask). */
 genc_array *genc__beta_terms(genc_ctx *ctx, genc_array *x, genc_array *a, genc_array *b);
+/* Angles y wrapped into [-pi, pi) (y - 2 pi floor((y + pi) / 2 pi), rounding
+ * fixed up); the gradient is that of y. */
+genc_array *genc__wrap_angle(genc_ctx *ctx, genc_array *y);
+/* Bool: x in the circular support [-pi, pi). */
+genc_array *genc__in_circle(genc_ctx *ctx, genc_array *x);
 /* log(e^a + e^b), -inf when both are -inf. */
 genc_array *genc__logaddexp(genc_ctx *ctx, genc_array *a, genc_array *b);
 /* Gamma(alpha, 1) draws (their logs if lg: no underflow for tiny alpha) with
@@ -100,8 +100,6 @@ genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc
 
 /* ---- The scalar fast path (genc_dist_type.sample_scalar and friends) ---- */
 
-/* Host twin of genc__check_param for parameter i of value v (same message). */
-genc_status genc__check_value(genc_ctx *ctx, const genc_dist *d, int i, double v, genc__pkind kind);
 /* Host twin of genc__check_loc_scale (parameter values p[0], p[1]). */
 genc_status genc__check_loc_scale_scalar(genc_ctx *ctx, const genc_dist *d, const double *p);
 /* True if the fast path applies to d for a draw or density over n particles
