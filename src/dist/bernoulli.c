@@ -1,5 +1,5 @@
 /* Bernoulli(p): values are bool (numbers 0 and 1 are scored too). */
-#include "dist/internal.h"
+#include "dist/edges.h"
 #include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
@@ -11,7 +11,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *one = genc_eq(ctx, xf, 1.0);
   genc_array *ok = genc_logical_or(ctx, one, genc_eq(ctx, xf, 0.0));
   genc_array *t = genc_where(ctx, one, genc_log(ctx, p), genc_log1p(ctx, genc_neg(ctx, p)));
-  return genc__finish(ctx, t, ok);
+  return genc__finish_nan(ctx, t, ok, xf);
 }
 
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
@@ -33,7 +33,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 
 static double logpdf_scalar(const double *p, double x) {
   bool one = x == 1.0;
-  if (!one && x != 0.0) return -INFINITY;
+  if (!one && x != 0.0) return x != x ? x : -INFINITY; /* NaN scores NaN */
   return one ? log(p[0]) : log1p(-p[0]);
 }
 

@@ -1,5 +1,5 @@
 /* Beta(alpha, beta) and the beta-uniform mixture theta Beta + (1 - theta) U(0, 1). */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__POS);
@@ -21,11 +21,14 @@ static genc_array *in01(genc_ctx *ctx, genc_array *x) {
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   x = genc__as_float(ctx, x);
   genc_array *ok = in01(ctx, x), *xs = genc_where(ctx, ok, x, 0.5);
-  return genc__finish(ctx, genc__beta_terms(ctx, xs, d->p[0], d->p[1]), ok);
+  return genc__finish_nan(ctx, genc__beta_terms(ctx, xs, d->p[0], d->p[1]), ok, x);
 }
 
 /* Ga / (Ga + Gb) = sigmoid(log Ga - log Gb) from log-gamma draws, which stays
- * exact for tiny alpha or beta where Ga and Gb underflow */
+ * exact for tiny alpha or beta where Ga and Gb underflow. A draw closer to 0
+ * or 1 than the dtype resolves (beta(1e-3, 1e-3) puts half its mass within
+ * e^-700 of them) is the nearest number inside (0, 1), where the density is
+ * finite, not 0 or 1, where it is +inf. */
 static genc_array *beta_draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int a, int64_t m) {
   int ndim;
   int64_t shape[GENC_MAX_DIMS];
@@ -34,7 +37,7 @@ static genc_array *beta_draw(genc_ctx *ctx, genc_key key, const genc_dist *d, in
   genc_key k1 = genc_key_fold_in(key, 1), k2 = genc_key_fold_in(key, 2);
   genc_array *ga = genc__gamma_draw(ctx, k1, d->p[a], ndim, shape, m, dt, true);
   genc_array *gb = genc__gamma_draw(ctx, k2, d->p[a + 1], ndim, shape, m, dt, true);
-  return genc_sigmoid(ctx, genc_sub(ctx, ga, gb));
+  return genc__clamp_open01(ctx, genc_sigmoid(ctx, genc_sub(ctx, ga, gb)));
 }
 
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
@@ -66,7 +69,7 @@ static genc_array *bu_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *th = d->p[0], *ok = in01(ctx, x), *xs = genc_where(ctx, ok, x, 0.5);
   genc_array *la = genc_add(ctx, genc_log(ctx, th), genc__beta_terms(ctx, xs, d->p[1], d->p[2]));
   genc_array *lb = genc_log1p(ctx, genc_neg(ctx, th));
-  return genc__finish(ctx, genc__logaddexp(ctx, la, lb), ok);
+  return genc__finish_nan(ctx, genc__logaddexp(ctx, la, lb), ok, x);
 }
 
 static genc_array *bu_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {

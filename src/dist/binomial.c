@@ -1,5 +1,5 @@
 /* Binomial(n, p); values are i32. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__COUNT);
@@ -33,7 +33,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *t = genc_where(ctx, pin, interior(ctx, ks, ns, ps), -INFINITY);
   t = genc_where(ctx, k0, genc__xlog1py(ctx, n, genc_neg(ctx, p)), t);
   t = genc_where(ctx, kn, genc__xlogy(ctx, n, p), t);
-  return genc__finish(ctx, t, ok);
+  return genc__finish_nan(ctx, t, ok, k);
 }
 
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {

@@ -1,5 +1,5 @@
 /* Categorical over 0..K-1 from logits along the last axis; values are i32. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_array *l = d->p[0];
@@ -30,7 +30,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *mask = genc_eq(ctx, xe, genc_array_arange(ctx, GENC_I32, 0, (double)k, 1));
   genc_array *t = genc_sum(ctx, genc_where(ctx, mask, lp, 0.0), 1, &ax, false);
   genc_array *ok = genc_logical_and(ctx, genc_ge(ctx, x, 0.0), genc_lt(ctx, x, (double)k));
-  return genc__finish(ctx, t, genc_logical_and(ctx, ok, genc__is_int(ctx, x)));
+  return genc__finish_nan(ctx, t, genc_logical_and(ctx, ok, genc__is_int(ctx, x)), x);
 }
 
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {

@@ -1,5 +1,5 @@
 /* Point mass at v. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return genc__check_param(ctx, d, 0, GENC__ANY);
@@ -7,8 +7,8 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
 
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *t = genc_mul(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0]), 0.0);
-  return genc__finish(ctx, genc_where(ctx, genc_isfinite(ctx, t), t, 0.0),
-                      genc_eq(ctx, x, d->p[0]));
+  return genc__finish_nan(ctx, genc_where(ctx, genc_isfinite(ctx, t), t, 0.0),
+                          genc_eq(ctx, x, d->p[0]), x);
 }
 
 /* the draw is v itself (a fresh array, replicated over n particles) */

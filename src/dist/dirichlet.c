@@ -1,5 +1,5 @@
 /* Dirichlet(alpha) over the last axis. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   if (d->p[0]->ndim < 1)
@@ -23,7 +23,8 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *t = genc_sum(ctx, genc__xlogy(ctx, genc_sub(ctx, a, 1.0), xs), 1, &ax, false);
   genc_array *c = genc_sub(ctx, genc_lgamma(ctx, genc_sum(ctx, a, 1, &ax, false)),
                            genc_sum(ctx, genc_lgamma(ctx, a), 1, &ax, false));
-  return genc__finish(ctx, genc_add(ctx, t, c), ok);
+  /* the row sum is NaN where the value holds a NaN (the NaN rule) */
+  return genc__finish_nan(ctx, genc_add(ctx, t, c), ok, s);
 }
 
 /* normalized gamma draws, from their logs (tiny alpha underflows): e^(g - max g)
@@ -38,7 +39,10 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
   /* the shift only guards exp; the normalized result does not depend on it */
   genc_array *shift = genc_stop_gradient(ctx, genc_max(ctx, g, 1, &ax, true));
   genc_array *e = genc_exp(ctx, genc_sub(ctx, g, shift));
-  return genc_div(ctx, e, genc_sum(ctx, e, 1, &ax, true));
+  /* components below the smallest positive number (all but one for alpha
+   * 1e-3) are that number, where the density is finite (at 0 it is +inf); the
+   * sum moves by at most K times it */
+  return genc__clamp_pos(ctx, genc_div(ctx, e, genc_sum(ctx, e, 1, &ax, true)));
 }
 
 static const genc_dist_type dirichlet_type = {.name = "dirichlet",

@@ -1,6 +1,6 @@
 /* Log-normal: log x ~ Normal(mu, sigma). */
 #include "backend/specfun.h"
-#include "dist/internal.h"
+#include "dist/edges.h"
 #include "random/internal.h"
 
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
@@ -8,7 +8,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *ok = genc_gt(ctx, x, 0.0), *xs = genc_where(ctx, ok, x, 1.0);
   genc_array *lx = genc_log(ctx, xs);
   genc_array *t = genc_sub(ctx, genc__normal_terms(ctx, lx, d->p[0], d->p[1]), lx);
-  return genc__finish(ctx, t, ok);
+  return genc__finish_nan(ctx, t, ok, x);
 }
 
 static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
@@ -27,7 +27,8 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 static double logpdf_scalar(const double *p, double x) {
   bool ok = x > 0.0;
   double lx = log(ok ? x : 1.0);
-  return ok ? genc_sf_normal_lp(lx, p[0], p[1], log(p[1])) - lx : -INFINITY;
+  if (!ok) return x != x ? x : -INFINITY; /* NaN scores NaN */
+  return genc_sf_normal_lp(lx, p[0], p[1], log(p[1])) - lx;
 }
 
 static const genc_dist_type lognormal_type = {.name = "lognormal",

@@ -1,7 +1,30 @@
 /* Mixture of distributions with unnormalized log weights. */
+#include <string.h>
+
 #include "dist/internal.h"
 
 static const genc_mixture_comps *comps_of(const genc_dist *d) { return d->extra; }
+
+/* What a component's draws are: "discrete" (integer or bool values) or the
+ * float dtype of its draws. */
+static const char *value_kind(const genc_dist *c) {
+  return c->type->discrete ? "discrete" : genc_dtype_name(genc__dist_dtype(c));
+}
+
+/* Every component must draw values of one kind: a mixture picks among their
+ * draws, so mixed dtypes would promote silently (an f32 model turning f64). */
+static genc_status check_dtypes(genc_ctx *ctx, const genc_mixture_comps *mc) {
+  const char *k0 = value_kind(&mc->comps[0]);
+  for (int i = 1; i < mc->k; i++) {
+    const char *ki = value_kind(&mc->comps[i]);
+    if (strcmp(ki, k0))
+      return genc_ctx_fail(ctx, GENC_ERR_DTYPE,
+                           "mixture: component %d (%s) draws %s values but component 0 (%s) "
+                           "draws %s values; components must agree",
+                           i, genc_dist_name(&mc->comps[i]), ki, genc_dist_name(&mc->comps[0]), k0);
+  }
+  return GENC_OK;
+}
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   const genc_mixture_comps *mc = comps_of(d);
@@ -20,7 +43,7 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
                           "parameter log_weights is all -inf");
   for (int i = 0; i < mc->k && !st; i++)
     st = genc_dist_check(ctx, &mc->comps[i]);
-  return st;
+  return st ? st : check_dtypes(ctx, mc);
 }
 
 /* log sum_i w_i p_i(x), accumulated pairwise in log space */
@@ -29,11 +52,13 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *lw = d->p[0];
   int ax = -1;
   genc_array *ln = genc_sub(ctx, lw, genc_logsumexp(ctx, lw, 1, &ax, true));
-  genc_array *acc = genc_scalar_weak(ctx, -INFINITY);
+  /* the first term starts the sum (a weak -inf start would make the sum f64) */
+  genc_array *acc = NULL;
   for (int i = 0; i < mc->k; i++) {
     const genc_dist *c = &mc->comps[i];
     genc_array *w = genc_sum(ctx, genc_slice(ctx, ln, -1, i, i + 1, 1), 1, &ax, false);
-    acc = genc__logaddexp(ctx, acc, genc_add(ctx, w, c->type->logpdf(ctx, c, x)));
+    genc_array *term = genc_add(ctx, w, c->type->logpdf(ctx, c, x));
+    acc = i ? genc__logaddexp(ctx, acc, term) : term;
   }
   return acc;
 }

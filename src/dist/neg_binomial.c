@@ -1,5 +1,5 @@
 /* Negative binomial(r, p): pmf C(k + r - 1, k) p^r (1 - p)^k; values are i32. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC__POS);
@@ -15,7 +15,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
                genc_add(ctx, genc_lgamma(ctx, genc_add(ctx, ks, 1.0)), genc_lgamma(ctx, r)));
   t = genc_add(ctx, t, genc_mul(ctx, r, genc_log(ctx, p)));
   t = genc_add(ctx, t, genc__xlog1py(ctx, ks, genc_neg(ctx, p)));
-  return genc__finish(ctx, t, ok);
+  return genc__finish_nan(ctx, t, ok, k);
 }
 
 /* gamma-Poisson: rate ~ Gamma(r) (1 - p) / p, then Poisson(rate) */

@@ -1,5 +1,5 @@
 /* Piecewise uniform: bin [bounds[i], bounds[i+1]) has mass probs[i] / sum(probs). */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_array *lo_of(genc_ctx *ctx, genc_array *b) {
   return genc_slice(ctx, b, -1, 0, b->shape[b->ndim - 1] - 1, 1);
@@ -50,7 +50,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *in = genc_logical_and(ctx, genc_ge(ctx, xe, lo), below);
   genc_array *t = genc_sum(ctx, genc_where(ctx, in, bin_logd(ctx, d), 0.0), 1, &ax, false);
   genc_array *ok = genc_gt(ctx, genc_max(ctx, genc_astype(ctx, in, GENC_F64), 1, &ax, false), 0.0);
-  return genc__finish(ctx, t, ok);
+  return genc__finish_nan(ctx, t, ok, x);
 }
 
 /* a bin by categorical draw, then a uniform point in it */

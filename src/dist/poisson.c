@@ -1,5 +1,5 @@
 /* Poisson(rate); values are i32. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return genc__check_param(ctx, d, 0, GENC__NONNEG);
@@ -24,7 +24,7 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *k = genc__as_float(ctx, x);
   genc_array *ok = genc_logical_and(ctx, genc_ge(ctx, k, 0.0), genc__is_int(ctx, k));
   genc_array *ks = genc_where(ctx, ok, k, 0.0);
-  return genc__finish(ctx, genc__poisson_terms(ctx, ks, d->p[0]), ok);
+  return genc__finish_nan(ctx, genc__poisson_terms(ctx, ks, d->p[0]), ok, k);
 }
 
 static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {

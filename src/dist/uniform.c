@@ -1,5 +1,5 @@
 /* Uniform(lo, hi) on the closed interval [lo, hi]. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 #include "random/internal.h"
 
 static genc_status check(genc_ctx *ctx, const genc_dist *d) {
@@ -10,16 +10,29 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return st;
 }
 
+/* log(hi - lo), also where hi - lo overflows (lo = -1e308, hi = 1e308): then
+ * log(hi / 2 - lo / 2) + log 2 (halving is exact there) */
+static genc_array *log_width(genc_ctx *ctx, genc_array *lo, genc_array *hi) {
+  genc_array *w = genc_sub(ctx, hi, lo);
+  genc_array *half = genc_sub(ctx, genc_mul(ctx, hi, 0.5), genc_mul(ctx, lo, 0.5));
+  genc_array *big = genc_eq(ctx, w, INFINITY);
+  return genc_where(ctx, big, genc_add(ctx, genc_log(ctx, half), M_LN2),
+                    genc_log(ctx, genc_where(ctx, big, 1.0, w)));
+}
+
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   x = genc__as_float(ctx, x);
   genc_array *ok = genc_logical_and(ctx, genc_ge(ctx, x, d->p[0]), genc_le(ctx, x, d->p[1]));
-  genc_array *t = genc_neg(ctx, genc_log(ctx, genc_sub(ctx, d->p[1], d->p[0])));
-  return genc__finish(ctx, t, ok);
+  genc_array *t = genc_neg(ctx, log_width(ctx, d->p[0], d->p[1]));
+  return genc__finish_nan(ctx, t, ok, x);
 }
 
+/* lo (1 - u) + hi u, which does not overflow where hi - lo does, clamped to
+ * [lo, hi] against rounding */
 static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
-  genc_array *u = genc__draw(ctx, key, d, 2, n, GENC_LAW_UNIFORM);
-  return genc_add(ctx, d->p[0], genc_mul(ctx, genc_sub(ctx, d->p[1], d->p[0]), u));
+  genc_array *u = genc__draw(ctx, key, d, 2, n, GENC_LAW_UNIFORM), *lo = d->p[0], *hi = d->p[1];
+  genc_array *x = genc_add(ctx, genc_mul(ctx, lo, genc_sub(ctx, 1.0, u)), genc_mul(ctx, hi, u));
+  return genc_minimum(ctx, genc_maximum(ctx, x, lo), hi);
 }
 
 /* ---- scalar fast path: the operations of logpdf and rsample, in their order ---- */
@@ -33,12 +46,16 @@ static genc_status check_scalar(genc_ctx *ctx, const genc_dist *d, const double 
 }
 
 static bool sample_scalar(genc_key key, const double *p, double *v) {
-  *v = p[0] + (p[1] - p[0]) * genc__sample_scalar(key, GENC_LAW_UNIFORM);
+  double u = genc__sample_scalar(key, GENC_LAW_UNIFORM);
+  *v = fmin(fmax(p[0] * (1.0 - u) + p[1] * u, p[0]), p[1]);
   return true;
 }
 
 static double logpdf_scalar(const double *p, double x) {
-  return x >= p[0] && x <= p[1] ? -log(p[1] - p[0]) : -INFINITY;
+  if (x != x) return x; /* the NaN rule */
+  if (!(x >= p[0] && x <= p[1])) return -INFINITY;
+  double w = p[1] - p[0];
+  return -(w == INFINITY ? log(p[1] * 0.5 - p[0] * 0.5) + M_LN2 : log(w));
 }
 
 static const genc_dist_type uniform_type = {.name = "uniform",

@@ -1,5 +1,5 @@
 /* Von Mises(mu, kappa) on the circle. */
-#include "dist/internal.h"
+#include "dist/edges.h"
 
 /* log I0(k) with array ops (so it is differentiable): the power series
  * sum (k^2/4)^j / (j!)^2 below 20 (40 terms: the last is < 1e-16 of the sum
@@ -28,9 +28,12 @@ static genc_array *log_i0(genc_ctx *ctx, genc_array *k) {
 
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *k = d->p[1];
-  genc_array *c = genc_mul(ctx, k, genc_cos(ctx, genc_sub(ctx, genc__as_float(ctx, x), d->p[0])));
+  /* an infinite angle is outside the support (cos(inf) is NaN); NaN stays NaN */
+  x = genc__as_float(ctx, x);
+  genc_array *ok = genc_isfinite(ctx, x), *xs = genc_where(ctx, ok, x, 0.0);
+  genc_array *c = genc_mul(ctx, k, genc_cos(ctx, genc_sub(ctx, xs, d->p[0])));
   genc_array *t = genc_sub(ctx, c, genc_add(ctx, log_i0(ctx, k), log(2 * M_PI)));
-  return genc__sum_event(ctx, t);
+  return genc__finish_nan(ctx, t, ok, x);
 }
 
 /* One round of Best and Fisher's (1979) rejection sampler for the angle. */

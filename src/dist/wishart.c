@@ -56,8 +56,10 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
    * costs a second factorization of x (the mask's, off the tape), since the
    * Cholesky vjp of a failed factor would be NaN. */
   int64_t one[2] = {1, 1};
-  genc_array *ok = genc__pd_mask(ctx, x);
-  x = genc_where(ctx, genc_reshape(ctx, ok, 2, one), x, genc_array_eye(ctx, GENC_F64, k));
+  genc_array *ok = genc__pd_mask(ctx, x), *x0 = genc_stop_gradient(ctx, x);
+  /* the identity in x's dtype: an f32 value keeps an f32 density */
+  x = genc_where(ctx, genc_reshape(ctx, ok, 2, one), x,
+                 genc_array_eye(ctx, x ? (genc_dtype)x->dtype : GENC_F64, k));
   genc_array *ldx = logdet_pd(ctx, x), *lds = logdet_pd(ctx, s);
   /* tr(S^-1 X) (Wishart) or tr(S X^-1) (inverse): both matrices symmetric */
   genc_array *tr =
@@ -67,7 +69,10 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   genc_array *cs = genc_mul(ctx, df, inv ? 0.5 : -0.5);
   genc_array *t = genc_add(ctx, genc_mul(ctx, cx, ldx), genc_mul(ctx, cs, lds));
   t = genc_sub(ctx, t, genc_mul(ctx, tr, 0.5));
-  return genc_where(ctx, ok, genc_add(ctx, t, norm_const(ctx, df, k)), -INFINITY);
+  /* the NaN rule: a value holding a NaN (not positive definite) scores NaN */
+  genc_array *s0 = genc_sum_all(ctx, genc_where(ctx, genc_ne(ctx, x0, x0), x0, 0.0));
+  genc_array *out = genc_where(ctx, genc_ne(ctx, s0, s0), s0, -INFINITY);
+  return genc_where(ctx, ok, genc_add(ctx, t, norm_const(ctx, df, k)), out);
 }
 
 /* Bartlett: X = (L A)(L A)^T with A lower triangular, A_ii = sqrt(chi2(df - i)),
@@ -76,17 +81,17 @@ genc_array *genc__wishart_draw(genc_ctx *ctx, genc_key key, genc_array *df, genc
                                int64_t m) {
   if (!df || !chol) return NULL;
   int64_t k = chol->shape[chol->ndim - 1], kk[2] = {k, k}, col[2] = {k, 1};
+  /* draws in the scale's dtype (f32 parameters give f32 draws) */
+  genc_dtype dt = chol->dtype == GENC_F32 ? GENC_F32 : GENC_F64;
   genc_array *idx = genc_array_arange(ctx, GENC_F64, 0, (double)k, 1);
   genc_array *alpha = genc_mul(ctx, genc_sub(ctx, df, idx), 0.5);
   int64_t ma = alpha && alpha->n ? 0 : m;
-  genc_array *g =
-      genc__gamma_draw(ctx, genc_key_fold_in(key, 1), alpha, 1, &k, ma, GENC_F64, false);
-  genc_array *z = genc_random_normal(ctx, genc_key_fold_in(key, 2), GENC_F64, 2, kk, m);
+  genc_array *g = genc__gamma_draw(ctx, genc_key_fold_in(key, 1), alpha, 1, &k, ma, dt, false);
+  genc_array *z = genc_random_normal(ctx, genc_key_fold_in(key, 2), dt, 2, kk, m);
   genc_array *lower = genc_lt(ctx, idx, genc_reshape(ctx, idx, 2, col));
   genc_array *a = genc_where(ctx, lower, z, 0.0);
-  a = genc_add(
-      ctx, a,
-      genc_mul(ctx, genc_array_eye(ctx, GENC_F64, k), genc_sqrt(ctx, genc_mul(ctx, g, 2.0))));
+  a = genc_add(ctx, a,
+               genc_mul(ctx, genc_array_eye(ctx, dt, k), genc_sqrt(ctx, genc_mul(ctx, g, 2.0))));
   genc_array *la = genc_matmul(ctx, chol, a);
   return genc_matmul(ctx, la, genc_transpose(ctx, la));
 }

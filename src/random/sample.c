@@ -295,6 +295,14 @@ genc_array *genc_random_categorical(genc_ctx *ctx, genc_key key, genc_array *log
   if (on < 0) return NULL;
   genc_array *ok = genc_lt(ctx, logits, C(INFINITY));
   if (!check_param(ctx, name, "logits", "below +inf and not NaN", logits, ok)) return NULL;
+  /* a row of -inf logits has no category to draw (argmax would say 0) */
+  int ax = -1;
+  genc_array *mx = genc_max(ctx, genc_stop_gradient(ctx, logits), 1, &ax, false);
+  int r = all_true(ctx, genc_gt(ctx, mx, C(-INFINITY)));
+  if (r == 0)
+    genc_ctx_fail(ctx, GENC_ERR_DOMAIN, "%s: every logit is -inf in a row of logits %s", name,
+                  genc__shape_str(logits, (char[128]){0}, 128));
+  if (r != 1) return NULL;
   genc_dtype dt = logits->dtype == GENC_F32 ? GENC_F32 : GENC_F64;
   genc_array *g = genc_random_gumbel(ctx, key, dt, logits->ndim, logits->shape, on);
   return genc_argmax(ctx, genc_add(ctx, genc_stop_gradient(ctx, logits), g), -1, false);
