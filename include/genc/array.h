@@ -16,7 +16,16 @@
  * no scope open belong to the context and die with it.
  *
  * Errors: ops return NULL and record a message in the context (see base.h).
- * A NULL input makes an op return NULL without a new message.
+ * A NULL input makes an op return NULL without a new message; a NULL context
+ * makes every function return NULL (or an error status, or the neutral value
+ * its doc gives) without crashing. Sizes are checked once when an output is
+ * planned: one whose element or byte count overflows, or exceeds 2^47 bytes,
+ * is GENC_ERR_NOMEM naming the op and the shape.
+ *
+ * Integer semantics: i32 arithmetic (add, sub, mul, neg, abs, square, sum,
+ * prod, cumsum) wraps around in two's complement, as NumPy and JAX do:
+ * INT32_MAX + 1 == INT32_MIN and -INT32_MIN == INT32_MIN. It never traps and is
+ * never undefined behaviour.
  *
  * Names: math ops are named after the math (genc_add, genc_exp) because model
  * code reads as math; everything else reads genc_<noun>_<verb>.
@@ -85,13 +94,18 @@ genc_array *genc_array_linspace(genc_ctx *ctx, genc_dtype dt, double start, doub
 /** Identity matrix [n, n]. */
 genc_array *genc_array_eye(genc_ctx *ctx, genc_dtype dt, int64_t n);
 
+/*
+ * The queries below accept NULL (the result of a failed op) and answer with a
+ * neutral value: dtype (genc_dtype)-1 (no dtype: genc_dtype_size gives 0),
+ * ndim -1, shape NULL, dim -1, size 0, nparticles 0, batched false.
+ */
 /** Element type. */
 genc_dtype genc_array_dtype(const genc_array *a);
 /** Number of logical dimensions. */
 int genc_array_ndim(const genc_array *a);
 /** Logical shape (ndim entries, valid while @p a lives). */
 const int64_t *genc_array_shape(const genc_array *a);
-/** Size of logical dimension @p axis (negative counts from the end). */
+/** Size of logical dimension @p axis (negative counts from the end); -1 if out of range. */
 int64_t genc_array_dim(const genc_array *a, int axis);
 /** Number of logical elements (product of the shape; 1 for 0-d). */
 int64_t genc_array_size(const genc_array *a);
@@ -278,9 +292,9 @@ genc_array *genc_prod(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, 
 genc_array *genc_max(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_min(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
 genc_array *genc_logsumexp(genc_ctx *ctx, genc_array *x, int naxes, const int *axes, bool keepdims);
-/** Index (i32) of the maximum along one axis. */
+/** Index (i32) of the maximum along one axis; an empty axis is GENC_ERR_SHAPE. */
 genc_array *genc_argmax(genc_ctx *ctx, genc_array *x, int axis, bool keepdims);
-/** Index (i32) of the minimum along one axis. */
+/** Index (i32) of the minimum along one axis; an empty axis is GENC_ERR_SHAPE. */
 genc_array *genc_argmin(genc_ctx *ctx, genc_array *x, int axis, bool keepdims);
 /** Sum over every logical element: a 0-d array (batched stays batched). */
 genc_array *genc_sum_all(genc_ctx *ctx, genc_array *x);
@@ -353,9 +367,17 @@ genc_array *genc_one_hot(genc_ctx *ctx, genc_array *idx, int64_t depth);
 
 /** Matrix product with NumPy matmul semantics (1-d operands promoted). */
 genc_array *genc_matmul(genc_ctx *ctx, genc_array *a, genc_array *b);
-/** Lower Cholesky factor L with L L^T = a; not positive definite is GENC_ERR_LINALG. */
+/**
+ * Lower Cholesky factor L with L L^T = a (the lower triangle is read); a matrix
+ * that is not positive definite, or holds NaN or inf, is GENC_ERR_LINALG naming
+ * its particle / batch index.
+ */
 genc_array *genc_cholesky(genc_ctx *ctx, genc_array *a);
-/** Solve op(L) X = B for triangular L (lower if @p lower), op = transpose if @p trans. */
+/**
+ * Solve op(L) X = B for triangular L (lower if @p lower), op = transpose if
+ * @p trans. An L with an exact zero on its diagonal is GENC_ERR_LINALG naming
+ * its particle / batch index.
+ */
 genc_array *genc_triangular_solve(genc_ctx *ctx, genc_array *l, genc_array *b, bool lower,
                                   bool trans);
 /** log |det a| of a square matrix (through LU). */

@@ -53,6 +53,14 @@ typedef struct genc_ctx genc_ctx;
 typedef struct genc_ctx_opts {
   genc_device device; /**< backend; default GENC_CPU */
   int device_index;   /**< CUDA device ordinal; default 0 */
+  /**
+   * Debug aid for arrays made in a loop with no scope open (they live until
+   * genc_ctx_free, so such a loop grows without bound): when > 0, an op that
+   * would make more than this many arrays alive outside any scope fails with
+   * GENC_ERR_NOMEM and a message showing the genc_scope_begin/genc_scope_end
+   * idiom. Costs one compare per array made. Default 0: no limit.
+   */
+  int64_t live_array_limit;
 } genc_ctx_opts;
 
 /**
@@ -78,16 +86,22 @@ const char *genc_ctx_new_error(void);
 /** Destroy a context and every array it still owns. NULL is a no-op. */
 void genc_ctx_free(genc_ctx *ctx);
 
-/** Device this context runs on. */
+/** Device this context runs on (GENC_CPU for NULL). */
 genc_device genc_ctx_device(const genc_ctx *ctx);
 
-/** Last error's status (GENC_OK if none since genc_ctx_clear_error()). */
+/**
+ * Last error's status (GENC_OK if none since genc_ctx_clear_error()). For a
+ * NULL context (genc_ctx_new failed): that failure's status, or GENC_ERR_ARG.
+ */
 genc_status genc_ctx_status(const genc_ctx *ctx);
 
-/** Last error's message ("" if none). Valid until the next error. */
+/**
+ * Last error's message ("" if none). Valid until the next error. For a NULL
+ * context: "no context (genc_ctx_new failed: <genc_ctx_new_error()>)".
+ */
 const char *genc_ctx_error(const genc_ctx *ctx);
 
-/** Forget the last error. */
+/** Forget the last error. NULL is a no-op. */
 void genc_ctx_clear_error(genc_ctx *ctx);
 
 /**
@@ -101,16 +115,16 @@ genc_status genc_ctx_fail(genc_ctx *ctx, genc_status st, const char *fmt, ...)
 #endif
     ;
 
-/** Bytes held by live arrays of this context (not the allocator's cache). */
+/** Bytes held by live arrays of this context (not the allocator's cache); 0 for NULL. */
 int64_t genc_ctx_live_bytes(const genc_ctx *ctx);
 
-/** Number of live arrays of this context. */
+/** Number of live arrays of this context; 0 for NULL. */
 int64_t genc_ctx_live_arrays(const genc_ctx *ctx);
 
 /** Name of a dtype ("f64", "f32", "i32", "bool"). */
 const char *genc_dtype_name(genc_dtype dt);
 
-/** Size in bytes of one element of @p dt. */
+/** Size in bytes of one element of @p dt (0 for a value that is no dtype). */
 size_t genc_dtype_size(genc_dtype dt);
 
 /** Human-readable name of a status code. */

@@ -40,7 +40,10 @@ static genc_node *node_new(genc_ctx *ctx, const genc_prim *prim, int nin, genc_a
 
 genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
                            const genc_params *p) {
+  const char *op = ctx->op;
+  ctx->op = prim->name;
   genc_array *out = prim->forward(ctx, in, p);
+  ctx->op = op;
   if (!out || !ctx->tape || ctx->no_record || !prim->vjp) return out;
   bool tracked = false;
   for (int i = 0; i < nin; i++)
@@ -50,6 +53,7 @@ genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_a
 }
 
 genc_status genc_tape_begin(genc_ctx *ctx) {
+  if (!ctx) return GENC_ERR_ARG;
   if (ctx->tape)
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_tape_begin: a tape is already recording (tapes do not nest)");
@@ -58,7 +62,7 @@ genc_status genc_tape_begin(genc_ctx *ctx) {
   return GENC_OK;
 }
 
-bool genc_tape_active(const genc_ctx *ctx) { return ctx->tape != NULL; }
+bool genc_tape_active(const genc_ctx *ctx) { return ctx && ctx->tape != NULL; }
 
 static genc_array *copy_prim_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
   (void)p;
@@ -84,6 +88,7 @@ genc_array *genc_tape_watch(genc_ctx *ctx, genc_array *x) {
 }
 
 void genc_tape_end(genc_ctx *ctx) {
+  if (!ctx) return;
   genc_tape *t = ctx->tape;
   if (!t) return;
   ctx->tape = NULL;
@@ -128,8 +133,12 @@ genc_array *genc__unbroadcast(genc_ctx *ctx, genc_array *cot, const genc_array *
 
 genc_status genc_tape_backward(genc_ctx *ctx, genc_array *out, genc_array *cot, int n,
                                genc_array *const *leaves, genc_array **grads) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!ctx->tape) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_tape_backward: no tape");
   if (!out) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
+  if (n < 0 || (n && (!leaves || !grads)))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_tape_backward: %d leaves need leaves and grads",
+                         n);
   for (int i = 0; i < n; i++)
     grads[i] = NULL;
   genc_tape *t = ctx->tape;
@@ -171,6 +180,7 @@ genc_status genc_tape_backward(genc_ctx *ctx, genc_array *out, genc_array *cot, 
 
 genc_status genc_vjp(genc_ctx *ctx, genc_fn f, int nargs, genc_array *const *args, void *user,
                      uint32_t wrt, genc_array *cot, genc_array **out, genc_array **grads) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!f || nargs < 0 || nargs > 32 || (nargs && !args))
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_vjp: need a function and 0..32 arguments");
   if (!genc__check_in(ctx, "genc_vjp", nargs, args))

@@ -5,58 +5,73 @@
 
 #include "array/internal.h"
 
-static genc_array *full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
-                        double v) {
-  if (!ctx) return NULL;
-  if ((unsigned)dt > GENC_BOOL) {
-    genc_ctx_fail(ctx, GENC_ERR_DTYPE, "unknown dtype %d", (int)dt);
-    return NULL;
-  }
+/* The checks every creation function makes before it allocates. */
+static bool check_dtype(genc_ctx *ctx, const char *op, genc_dtype dt) {
+  if ((unsigned)dt <= GENC_BOOL) return true;
+  genc_ctx_fail(ctx, GENC_ERR_DTYPE, "%s: unknown dtype %d", op, (int)dt);
+  return false;
+}
+
+static genc_array *alloc_named(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
+                               const int64_t *shape, int64_t n) {
+  if (!check_dtype(ctx, op, dt)) return NULL;
   if (ndim && !shape) {
-    genc_ctx_fail(ctx, GENC_ERR_ARG, "array of rank %d given a NULL shape", ndim);
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: array of rank %d given a NULL shape", op, ndim);
     return NULL;
   }
+  const char *old = genc__op_enter(ctx, op);
   genc_array *a = genc__alloc(ctx, dt, ndim, shape, n);
+  ctx->op = old;
+  return a;
+}
+
+static genc_array *full(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
+                        const int64_t *shape, int64_t n, double v) {
+  if (!ctx) return NULL;
+  genc_array *a = alloc_named(ctx, op, dt, ndim, shape, n);
   if (a && a->bytes) ctx->bk->fill(ctx->bst, dt, a->data, genc__numel(a), v);
   return a;
 }
 
-genc_array *genc_scalar(genc_ctx *ctx, double v) { return full(ctx, GENC_F64, 0, NULL, 0, v); }
+genc_array *genc_scalar(genc_ctx *ctx, double v) {
+  return full(ctx, "genc_scalar", GENC_F64, 0, NULL, 0, v);
+}
 
 genc_array *genc_scalar_of(genc_ctx *ctx, double v, genc_dtype dt) {
-  return full(ctx, dt, 0, NULL, 0, v);
+  return full(ctx, "genc_scalar_of", dt, 0, NULL, 0, v);
 }
 
 genc_array *genc_scalar_weak(genc_ctx *ctx, double v) {
-  genc_array *a = full(ctx, GENC_F64, 0, NULL, 0, v);
+  genc_array *a = full(ctx, "genc_scalar_weak", GENC_F64, 0, NULL, 0, v);
   if (a) a->weak = 1;
   return a;
 }
 
 genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v) {
-  genc_array *a = full(ctx, GENC_I32, 0, NULL, 0, (double)v);
+  genc_array *a = full(ctx, "genc_scalar_weak_i32", GENC_I32, 0, NULL, 0, (double)v);
   if (a) a->weak = 1;
   return a;
 }
 
 genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
                             double v) {
-  return full(ctx, dt, ndim, shape, n, v);
+  return full(ctx, "genc_array_full", dt, ndim, shape, n, v);
 }
 
 genc_array *genc_array_zeros(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
                              int64_t n) {
-  return full(ctx, dt, ndim, shape, n, 0.0);
+  return full(ctx, "genc_array_zeros", dt, ndim, shape, n, 0.0);
 }
 
 genc_array *genc_array_ones(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
                             int64_t n) {
-  return full(ctx, dt, ndim, shape, n, 1.0);
+  return full(ctx, "genc_array_ones", dt, ndim, shape, n, 1.0);
 }
 
 genc_array *genc_array_zeros_like(genc_ctx *ctx, const genc_array *like) {
   if (!like) return NULL;
-  return full(ctx, (genc_dtype)like->dtype, like->ndim, like->shape, like->n, 0.0);
+  return full(ctx, "genc_array_zeros_like", (genc_dtype)like->dtype, like->ndim, like->shape,
+              like->n, 0.0);
 }
 
 genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,
@@ -66,11 +81,7 @@ genc_array *genc_array_from(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_from: NULL data");
     return NULL;
   }
-  if ((unsigned)dt > GENC_BOOL) {
-    genc_ctx_fail(ctx, GENC_ERR_DTYPE, "genc_array_from: unknown dtype %d", (int)dt);
-    return NULL;
-  }
-  genc_array *a = genc__alloc(ctx, dt, ndim, shape, n);
+  genc_array *a = alloc_named(ctx, "genc_array_from", dt, ndim, shape, n);
   if (a && a->bytes && ctx->bk->upload(ctx->bst, a->data, data, a->bytes)) {
     genc_ctx_fail(ctx, GENC_ERR_BACKEND, "genc_array_from: copy to the device failed");
     return NULL;
@@ -88,87 +99,107 @@ genc_array *genc_array_mat(genc_ctx *ctx, int64_t rows, int64_t cols, const doub
 }
 
 /* Build a host buffer of doubles, convert to dt, upload. */
-static genc_array *from_doubles(genc_ctx *ctx, genc_dtype dt, int64_t len, double *v) {
-  genc_array *a = genc__alloc(ctx, GENC_F64, 1, &len, 0);
+static genc_array *from_doubles(genc_ctx *ctx, const char *op, genc_dtype dt, int64_t len,
+                                double *v) {
+  genc_array *a = alloc_named(ctx, op, GENC_F64, 1, &len, 0);
   if (!a) return NULL;
   if (a->bytes && ctx->bk->upload(ctx->bst, a->data, v, a->bytes)) {
-    genc_ctx_fail(ctx, GENC_ERR_BACKEND, "copy to the device failed");
+    genc_ctx_fail(ctx, GENC_ERR_BACKEND, "%s: copy to the device failed", op);
     return NULL;
   }
   return dt == GENC_F64 ? a : genc__cast_raw(ctx, a, dt);
 }
 
+/* A host buffer of len doubles (zeroed), or NULL with an error naming op: a
+ * length whose f64 array would be too large fails before malloc is asked. */
+static double *host_doubles(genc_ctx *ctx, const char *op, int ndim, const int64_t *shape) {
+  int64_t len;
+  size_t bytes;
+  if (!genc__plan_size(GENC_F64, ndim, shape, 0, &len, &bytes)) {
+    genc__fail_too_large(ctx, op, GENC_F64, ndim, shape, 0);
+    return NULL;
+  }
+  double *v = calloc(bytes ? bytes : 1, 1);
+  if (!v) genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for %zu bytes", op, bytes);
+  return v;
+}
+
 genc_array *genc_array_arange(genc_ctx *ctx, genc_dtype dt, double start, double stop,
                               double step) {
-  if (!ctx) return NULL;
+  const char *op = "genc_array_arange";
+  if (!ctx || !check_dtype(ctx, op, dt)) return NULL;
   if (step == 0 || !isfinite(start) || !isfinite(stop) || !isfinite(step)) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_arange: need finite bounds and a nonzero step");
     return NULL;
   }
   double c = ceil((stop - start) / step);
-  int64_t len = c > 0 ? (int64_t)c : 0;
-  double *v = malloc((size_t)(len ? len : 1) * sizeof *v);
-  if (!v) {
-    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_arange: out of memory");
+  if (c > (double)GENC_MAX_ALLOC_BYTES) { /* beyond any allocation, and beyond int64 */
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM,
+                  "%s: %.17g elements (start %g, stop %g, step %g) are too many to allocate", op, c,
+                  start, stop, step);
     return NULL;
   }
+  int64_t len = c > 0 ? (int64_t)c : 0;
+  double *v = host_doubles(ctx, op, 1, &len);
+  if (!v) return NULL;
   for (int64_t i = 0; i < len; i++)
     v[i] = start + (double)i * step;
-  genc_array *a = from_doubles(ctx, dt, len, v);
+  genc_array *a = from_doubles(ctx, op, dt, len, v);
   free(v);
   return a;
 }
 
 genc_array *genc_array_linspace(genc_ctx *ctx, genc_dtype dt, double start, double stop,
                                 int64_t num) {
-  if (!ctx) return NULL;
+  const char *op = "genc_array_linspace";
+  if (!ctx || !check_dtype(ctx, op, dt)) return NULL;
   if (num < 0) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_linspace: negative count %lld", (long long)num);
     return NULL;
   }
-  double *v = malloc((size_t)(num ? num : 1) * sizeof *v);
-  if (!v) {
-    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_linspace: out of memory");
-    return NULL;
-  }
+  double *v = host_doubles(ctx, op, 1, &num);
+  if (!v) return NULL;
   double step = num > 1 ? (stop - start) / (double)(num - 1) : 0;
   for (int64_t i = 0; i < num; i++)
     v[i] = start + (double)i * step;
   if (num > 1) v[num - 1] = stop;
-  genc_array *a = from_doubles(ctx, dt, num, v);
+  genc_array *a = from_doubles(ctx, op, dt, num, v);
   free(v);
   return a;
 }
 
 genc_array *genc_array_eye(genc_ctx *ctx, genc_dtype dt, int64_t n) {
-  if (!ctx) return NULL;
+  const char *op = "genc_array_eye";
+  if (!ctx || !check_dtype(ctx, op, dt)) return NULL;
   if (n < 0) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_eye: negative size %lld", (long long)n);
     return NULL;
   }
-  double *v = calloc((size_t)(n > 0 ? n * n : 1), sizeof *v);
-  if (!v) {
-    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_array_eye: out of memory");
-    return NULL;
-  }
+  int64_t s[2] = {n, n};
+  double *v = host_doubles(ctx, op, 2, s); /* n * n cannot overflow past here */
+  if (!v) return NULL;
   for (int64_t i = 0; i < n; i++)
     v[i * n + i] = 1;
-  genc_array *a = from_doubles(ctx, dt, n * n, v);
+  genc_array *a = from_doubles(ctx, op, dt, n * n, v);
   free(v);
-  int64_t s[2] = {n, n};
   return genc_reshape(ctx, a, 2, s);
 }
 
-genc_dtype genc_array_dtype(const genc_array *a) { return (genc_dtype)a->dtype; }
-int genc_array_ndim(const genc_array *a) { return a->ndim; }
-const int64_t *genc_array_shape(const genc_array *a) { return a->shape; }
+/* The queries answer a NULL array (an earlier failure) with the neutral values
+ * array.h documents instead of crashing. */
+genc_dtype genc_array_dtype(const genc_array *a) {
+  return a ? (genc_dtype)a->dtype : (genc_dtype)-1;
+}
+int genc_array_ndim(const genc_array *a) { return a ? a->ndim : -1; }
+const int64_t *genc_array_shape(const genc_array *a) { return a ? a->shape : NULL; }
 int64_t genc_array_dim(const genc_array *a, int axis) {
+  if (!a) return -1;
   int ax = axis < 0 ? axis + a->ndim : axis;
   return ax >= 0 && ax < a->ndim ? a->shape[ax] : -1;
 }
-int64_t genc_array_size(const genc_array *a) { return a->size; }
-int64_t genc_array_nparticles(const genc_array *a) { return a->n; }
-bool genc_array_batched(const genc_array *a) { return a->n > 0; }
+int64_t genc_array_size(const genc_array *a) { return a ? a->size : 0; }
+int64_t genc_array_nparticles(const genc_array *a) { return a ? a->n : 0; }
+bool genc_array_batched(const genc_array *a) { return a && a->n > 0; }
 
 static double elem_to_double(const void *p, genc_dtype dt, int64_t i) {
   switch (dt) {
@@ -181,6 +212,7 @@ static double elem_to_double(const void *p, genc_dtype dt, int64_t i) {
 }
 
 genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   if (!out) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_item: NULL output");
   if (a->n)
@@ -203,6 +235,7 @@ genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
 }
 
 genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, size_t bytes) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   if (!out && a->bytes) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_copy_raw: NULL output");
   if (bytes < a->bytes)
@@ -215,8 +248,10 @@ genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, s
 }
 
 genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out, int64_t cap) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   int64_t n = genc__numel(a);
+  if (!out && n) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_copy_out: NULL output");
   if (cap < n)
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_array_copy_out: buffer holds %lld values, the array has %lld",
@@ -233,6 +268,7 @@ genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out,
 }
 
 int genc_array_format(genc_ctx *ctx, const genc_array *a, char *buf, size_t cap) {
+  if (!buf) cap = 0;
   if (!a) return snprintf(buf, cap, "<null>");
   int64_t n = genc__numel(a);
   double *v = malloc((size_t)(n ? n : 1) * sizeof *v);

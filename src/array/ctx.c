@@ -8,6 +8,8 @@
 #include "array/internal.h"
 
 static _Thread_local char create_err[512];
+/* status of the last genc_ctx_new failure on this thread, for genc_ctx_status(NULL) */
+static _Thread_local genc_status create_status;
 
 const char *genc_ctx_new_error(void) { return create_err; }
 
@@ -30,6 +32,12 @@ genc_ctx *genc_ctx_new(const genc_ctx_opts *opts, genc_status *status) {
     snprintf(create_err, sizeof create_err, "genc_ctx_new: unknown device %d", (int)o.device);
     st = GENC_ERR_ARG;
   }
+  if (st == GENC_OK && o.live_array_limit < 0) {
+    snprintf(create_err, sizeof create_err,
+             "genc_ctx_new: live_array_limit %lld is negative (0 turns the limit off)",
+             (long long)o.live_array_limit);
+    st = GENC_ERR_ARG;
+  }
   genc_ctx *ctx = NULL;
   if (st == GENC_OK) {
     ctx = calloc(1, sizeof *ctx);
@@ -40,6 +48,8 @@ genc_ctx *genc_ctx_new(const genc_ctx_opts *opts, genc_status *status) {
   }
   if (ctx) {
     ctx->bk = bk;
+    ctx->live_limit = o.live_array_limit ? o.live_array_limit : INT64_MAX;
+    ctx->reg_limit = ctx->live_limit;
     ctx->bst = bk->create(o.device_index, create_err, sizeof create_err);
     if (!ctx->bst) {
       free(ctx);
@@ -47,6 +57,7 @@ genc_ctx *genc_ctx_new(const genc_ctx_opts *opts, genc_status *status) {
       st = GENC_ERR_BACKEND;
     }
   }
+  create_status = st;
   if (status) *status = st;
   return ctx;
 }
@@ -72,6 +83,7 @@ genc_ctx *genc_ctx_new_env(genc_status *status) {
   if (!parse_device(e, &o)) {
     snprintf(create_err, sizeof create_err,
              "genc_ctx_new_env: GENC_DEVICE=\"%.64s\" is not cpu, cuda or cuda:N", e);
+    create_status = GENC_ERR_ARG;
     if (status) *status = GENC_ERR_ARG;
     return NULL;
   }
@@ -92,11 +104,26 @@ void genc_ctx_free(genc_ctx *ctx) {
   free(ctx);
 }
 
-genc_device genc_ctx_device(const genc_ctx *ctx) { return ctx->bk->device; }
-genc_status genc_ctx_status(const genc_ctx *ctx) { return ctx->status; }
-const char *genc_ctx_error(const genc_ctx *ctx) { return ctx->msg; }
+genc_device genc_ctx_device(const genc_ctx *ctx) { return ctx ? ctx->bk->device : GENC_CPU; }
+
+genc_status genc_ctx_status(const genc_ctx *ctx) {
+  if (ctx) return ctx->status;
+  return create_status ? create_status : GENC_ERR_ARG;
+}
+
+/* The usual way to get here is genc_ctx_error(ctx) after genc_ctx_new failed. */
+const char *genc_ctx_error(const genc_ctx *ctx) {
+  static _Thread_local char buf[sizeof create_err + 64];
+  if (ctx) return ctx->msg;
+  if (create_err[0])
+    snprintf(buf, sizeof buf, "no context (genc_ctx_new failed: %s)", create_err);
+  else
+    snprintf(buf, sizeof buf, "no context (a NULL genc_ctx was passed)");
+  return buf;
+}
 
 void genc_ctx_clear_error(genc_ctx *ctx) {
+  if (!ctx) return;
   ctx->status = GENC_OK;
   ctx->msg[0] = 0;
 }
@@ -111,8 +138,8 @@ genc_status genc_ctx_fail(genc_ctx *ctx, genc_status st, const char *fmt, ...) {
   return st;
 }
 
-int64_t genc_ctx_live_bytes(const genc_ctx *ctx) { return ctx->live_bytes; }
-int64_t genc_ctx_live_arrays(const genc_ctx *ctx) { return ctx->live_arrays; }
+int64_t genc_ctx_live_bytes(const genc_ctx *ctx) { return ctx ? ctx->live_bytes : 0; }
+int64_t genc_ctx_live_arrays(const genc_ctx *ctx) { return ctx ? ctx->live_arrays : 0; }
 
 const char *genc_dtype_name(genc_dtype dt) {
   switch (dt) {
@@ -124,7 +151,7 @@ const char *genc_dtype_name(genc_dtype dt) {
   return "?";
 }
 
-size_t genc_dtype_size(genc_dtype dt) { return genc__esize(dt); }
+size_t genc_dtype_size(genc_dtype dt) { return (unsigned)dt > GENC_BOOL ? 0 : genc__esize(dt); }
 
 const char *genc_status_name(genc_status st) {
   static const char *names[] = {"ok",

@@ -73,12 +73,16 @@ genc_array *genc_slice(genc_ctx *ctx, genc_array *x, int axis, int64_t start, in
     genc_ctx_fail(ctx, GENC_ERR_ARG, "slice: step %lld must be positive", (long long)step);
     return NULL;
   }
+  /* Python's clamping, in an order that cannot overflow for any int64 bounds:
+   * a negative bound plus n >= 0 stays in range, and the length is computed
+   * without adding step */
   int64_t n = x->shape[a];
   if (start < 0) start += n;
   if (stop < 0) stop += n;
   start = start < 0 ? 0 : start > n ? n : start;
   stop = stop < 0 ? 0 : stop > n ? n : stop;
-  int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
+  int64_t len = stop > start ? (stop - start - 1) / step + 1 : 0;
+  if (len <= 1) step = 1; /* same elements; keeps step * inner in range */
   if (start == 0 && len == n && step == 1) return x;
   genc_params p = {.axis = a, .i = {start, len, step}};
   return genc__dispatch(ctx, &slice_prim, 1, &x, &p);

@@ -81,9 +81,15 @@ struct genc_ctx {
   genc_array **reg;
   int64_t reg_len, reg_cap;
   int scope_depth;
+  /* genc__alloc fails once reg_len reaches this: the user's live_array_limit
+   * while no scope is open, INT64_MAX otherwise (one compare per array) */
+  int64_t reg_limit, live_limit;
   /* recycled array headers */
   genc_array *free_arrays;
   int64_t live_bytes, live_arrays;
+  /* name of the op running (set by genc__dispatch and the creation
+   * functions), so that genc__alloc's errors name it; NULL outside ops */
+  const char *op;
   /* autodiff */
   genc_tape *tape;
   bool no_record; /* set while backpropagating */
@@ -93,6 +99,26 @@ struct genc_ctx {
 
 /* Allocate an uninitialized array registered in the current scope. */
 genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n);
+/* Largest array buffer genc asks a backend for: 2^47 bytes (128 TiB), the
+ * user address space of x86-64 and more than any GPU holds. Larger requests
+ * fail with GENC_ERR_NOMEM before the allocator sees them. */
+#define GENC_MAX_ALLOC_BYTES ((int64_t)1 << 47)
+/* Elements of a shape of ndim dims over n particles (n == 0: shared) and
+ * bytes of dtype dt; false on overflow or over GENC_MAX_ALLOC_BYTES (shape
+ * entries must be >= 0). Every size the array layer allocates is planned
+ * through it. */
+bool genc__plan_size(genc_dtype dt, int ndim, const int64_t *shape, int64_t n, int64_t *size,
+                     size_t *bytes);
+/* Record GENC_ERR_NOMEM for an array too large to allocate, naming ctx->op
+ * (or @p op when not NULL), the shape and the particle count. */
+void genc__fail_too_large(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
+                          const int64_t *shape, int64_t n);
+/* Run a public creation function under its name: genc__alloc's errors name it. */
+static inline const char *genc__op_enter(genc_ctx *ctx, const char *op) {
+  const char *old = ctx->op;
+  ctx->op = op;
+  return old;
+}
 /* Same shape/particles as @p like with dtype @p dt. */
 genc_array *genc__alloc_like(genc_ctx *ctx, const genc_array *like, genc_dtype dt);
 /* Physical element count. */

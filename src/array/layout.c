@@ -117,7 +117,11 @@ static genc_array *concat_fwd(genc_ctx *ctx, genc_array *const *in, const genc_p
   int64_t np = genc__join_particles(ctx, "concat", n, in);
   int64_t shape[GENC_MAX_DIMS], total = 0;
   for (int k = 0; k < n; k++)
-    total += in[k]->shape[p->axis];
+    if (__builtin_add_overflow(total, in[k]->shape[p->axis], &total)) {
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "concat: the joined length of axis %d overflows int64",
+                    p->axis);
+      return NULL;
+    }
   for (int d = 0; d < x0->ndim; d++)
     shape[d] = d == p->axis ? total : x0->shape[d];
   genc_array *y = genc__alloc(ctx, (genc_dtype)x0->dtype, x0->ndim, shape, np);

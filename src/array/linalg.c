@@ -259,7 +259,9 @@ static genc_array *chol_fwd(genc_ctx *ctx, genc_array *const *in, const genc_par
   if (!y || !y->bytes) return y;
   int64_t bad =
       ctx->bk->cholesky(ctx->bst, (genc_dtype)y->dtype, nbatch(y), y->shape[y->ndim - 1], y->data);
-  return bad < 0 ? y : linalg_fail(ctx, "cholesky", "not positive definite", x, bad);
+  return bad < 0
+             ? y
+             : linalg_fail(ctx, "cholesky", "not positive definite (or holds NaN or inf)", x, bad);
 }
 
 /* Abar = sym(L^-T Phi(L^T Lbar) L^-1), Phi = lower triangle with half the
@@ -303,9 +305,11 @@ static genc_array *trsv_fwd(genc_ctx *ctx, genc_array *const *in, const genc_par
   if (!l || !b || !b->bytes) return l ? b : NULL;
   y = b;
   int64_t n = l->shape[l->ndim - 1];
-  ctx->bk->trisolve(ctx->bst, dt, nbatch(y), n, y->shape[y->ndim - 1], l->data,
-                    single(l) ? 0 : n * n, y->data, p->flag, p->flag2);
-  return y;
+  int64_t bad = ctx->bk->trisolve(ctx->bst, dt, nbatch(y), n, y->shape[y->ndim - 1], l->data,
+                                  single(l) ? 0 : n * n, y->data, p->flag, p->flag2);
+  return bad < 0 ? y
+                 : linalg_fail(ctx, "triangular_solve", "singular (a zero on the diagonal of L)",
+                               in[0], bad);
 }
 
 /* Bbar = op(L)^-T Xbar; Lbar = -Bbar X^T (or its transpose), on L's triangle. */

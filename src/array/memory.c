@@ -1,4 +1,5 @@
 /* Array headers, data buffers and scopes (ARCHITECTURE.md decision 4). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "array/internal.h"
@@ -24,22 +25,88 @@ static void array_free(genc_array *a) {
   ctx->free_arrays = a;
 }
 
-genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
-  int64_t size = 1;
-  for (int i = 0; i < ndim; i++) {
-    if (shape[i] < 0) {
-      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "negative dimension %lld in array shape",
-                    (long long)shape[i]);
-      return NULL;
-    }
-    size *= shape[i];
-  }
+bool genc__plan_size(genc_dtype dt, int ndim, const int64_t *shape, int64_t n, int64_t *size,
+                     size_t *bytes) {
+  int64_t s = 1, total;
+  for (int i = 0; i < ndim; i++)
+    if (__builtin_mul_overflow(s, shape[i], &s)) return false;
+  if (__builtin_mul_overflow(s, n ? n : 1, &total) ||
+      __builtin_mul_overflow(total, (int64_t)genc__esize(dt), &total) ||
+      total > GENC_MAX_ALLOC_BYTES)
+    return false;
+  *size = s;
+  *bytes = (size_t)total;
+  return true;
+}
+
+static const char *fmt_shape(int ndim, const int64_t *shape, int64_t n, char *buf, size_t cap) {
+  size_t k = 0;
+  if (n) k += (size_t)snprintf(buf, cap, "%lld particles x ", (long long)n);
+  k += (size_t)snprintf(buf + k, k < cap ? cap - k : 0, "[");
+  for (int i = 0; i < ndim && k < cap; i++)
+    k += (size_t)snprintf(buf + k, cap - k, i ? ", %lld" : "%lld", (long long)shape[i]);
+  if (k < cap) snprintf(buf + k, cap - k, "]");
+  return buf;
+}
+
+void genc__fail_too_large(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
+                          const int64_t *shape, int64_t n) {
+  char b[256];
+  genc_ctx_fail(ctx, GENC_ERR_NOMEM,
+                "%s: an array of shape %s (%s) is too large to allocate (more than %lld bytes)",
+                op        ? op
+                : ctx->op ? ctx->op
+                          : "array",
+                fmt_shape(ndim, shape, n, b, sizeof b), genc_dtype_name(dt),
+                (long long)GENC_MAX_ALLOC_BYTES);
+}
+
+static bool check_alloc_args(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
+                             int64_t n) {
+  const char *op = ctx->op ? ctx->op : "array";
   if (ndim < 0 || ndim > GENC_MAX_DIMS) {
-    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "array rank %d outside 0..%d", ndim, GENC_MAX_DIMS);
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: array rank %d outside 0..%d", op, ndim, GENC_MAX_DIMS);
+    return false;
+  }
+  if ((unsigned)dt > GENC_BOOL) {
+    genc_ctx_fail(ctx, GENC_ERR_DTYPE, "%s: unknown dtype %d", op, (int)dt);
+    return false;
+  }
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] < 0) {
+      char b[256];
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: negative dimension %lld in array shape %s", op,
+                    (long long)shape[i], fmt_shape(ndim, shape, n, b, sizeof b));
+      return false;
+    }
+  if (n < 0) {
+    genc_ctx_fail(ctx, GENC_ERR_PARTICLE, "%s: negative particle count %lld", op, (long long)n);
+    return false;
+  }
+  return true;
+}
+
+/* The debug aid of genc_ctx_opts.live_array_limit: arrays made with no scope
+ * open live until genc_ctx_free, so a loop without a scope grows forever. */
+static void fail_live_limit(genc_ctx *ctx) {
+  genc_ctx_fail(ctx, GENC_ERR_NOMEM,
+                "%s: %lld arrays are alive outside any scope, the context's live_array_limit: "
+                "arrays made with no scope open live until genc_ctx_free, so a loop that makes "
+                "arrays must open a scope per iteration: `int64_t m = genc_scope_begin(ctx); "
+                "... genc_scope_end(ctx, m);` (genc_scope_end_keep keeps results)",
+                ctx->op ? ctx->op : "array", (long long)ctx->reg_len);
+}
+
+genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
+  if (!check_alloc_args(ctx, dt, ndim, shape, n)) return NULL;
+  int64_t size;
+  size_t bytes;
+  if (!genc__plan_size(dt, ndim, shape, n, &size, &bytes)) {
+    genc__fail_too_large(ctx, NULL, dt, ndim, shape, n);
     return NULL;
   }
-  if (n < 0) {
-    genc_ctx_fail(ctx, GENC_ERR_PARTICLE, "negative particle count %lld", (long long)n);
+  if (ctx->reg_len >= ctx->reg_limit) {
+    fail_live_limit(ctx);
     return NULL;
   }
   genc_array *a = ctx->free_arrays;
@@ -62,7 +129,7 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
   for (int i = 0; i < ndim; i++)
     a->shape[i] = shape[i];
   a->node = NULL;
-  a->bytes = (size_t)((n ? n : 1) * size) * genc__esize(dt);
+  a->bytes = bytes;
   a->data = NULL;
   ctx->live_arrays++;
   if (a->bytes) {
@@ -70,8 +137,9 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
     if (!a->data) {
       a->bytes = 0;
       array_free(a);
-      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for an array of %lld elements",
-                    (long long)((n ? n : 1) * size));
+      char b[256];
+      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for an array of shape %s (%zu bytes)",
+                    ctx->op ? ctx->op : "array", fmt_shape(ndim, shape, n, b, sizeof b), bytes);
       return NULL;
     }
   }
@@ -98,18 +166,23 @@ void genc_array_release(genc_array *a) {
 }
 
 int64_t genc_scope_begin(genc_ctx *ctx) {
+  if (!ctx) return -1;
   ctx->scope_depth++;
+  ctx->reg_limit = INT64_MAX; /* the live-array limit counts unscoped arrays only */
   return ctx->reg_len;
 }
 
 void genc_scope_end(genc_ctx *ctx, int64_t mark) {
-  if (mark < 0 || mark > ctx->reg_len) return;
+  if (!ctx || mark < 0 || mark > ctx->reg_len) return;
   while (ctx->reg_len > mark)
     genc_array_release(ctx->reg[--ctx->reg_len]);
   if (ctx->scope_depth > 0) ctx->scope_depth--;
+  if (ctx->scope_depth == 0) ctx->reg_limit = ctx->live_limit;
 }
 
 void genc_scope_end_keep(genc_ctx *ctx, int64_t mark, genc_array *const *keep, int nkeep) {
+  if (!ctx) return;
+  if (!keep) nkeep = 0;
   for (int i = 0; i < nkeep; i++)
     genc_array_retain(keep[i]);
   genc_scope_end(ctx, mark);

@@ -175,7 +175,10 @@ static genc_array *pcat_fwd(genc_ctx *ctx, genc_array *const *in, const genc_par
   int n = p->naxes;
   int64_t total = 0;
   for (int k = 0; k < n; k++)
-    total += in[k]->n;
+    if (__builtin_add_overflow(total, in[k]->n, &total)) {
+      genc_ctx_fail(ctx, GENC_ERR_PARTICLE, "particle_concat: the total particle count overflows");
+      return NULL;
+    }
   genc_array *y = genc__alloc(ctx, (genc_dtype)in[0]->dtype, in[0]->ndim, in[0]->shape, total);
   if (!y) return NULL;
   size_t off = 0;

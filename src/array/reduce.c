@@ -155,6 +155,12 @@ genc_array *genc_reduce(genc_ctx *ctx, genc_reduce_op op, genc_array *x, int nax
     genc_ctx_fail(ctx, GENC_ERR_AXIS, "%s: needs exactly one axis", name);
     return NULL;
   }
+  if ((op == GENC_RARGMAX || op == GENC_RARGMIN) && x->shape[p.axes[0]] == 0) {
+    char b[128]; /* an empty axis has no index to return (NumPy raises too) */
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: axis %d of %s is empty: no index to return", name,
+                  axes[0], genc__shape_str(x, b, sizeof b));
+    return NULL;
+  }
   return genc__dispatch(ctx, &reduce_prim, 1, &x, &p);
 }
 

@@ -127,12 +127,16 @@ typedef struct genc_backend {
   void (*matmul)(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n, int64_t k,
                  const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb, void *c);
   /* batched lower Cholesky, in place on out (holding a copy of A); returns -1 or the
-   * first batch index that is not positive definite. Every matrix is processed; one
-   * that is not positive definite is filled with NaN (genc__pd_mask reads that). */
+   * first batch index that is not positive definite (a non-finite factor, from NaN
+   * or inf entries, counts as not). Every matrix is processed; one that is not
+   * positive definite is filled with NaN (genc__pd_mask reads that). */
   int64_t (*cholesky)(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
-  /* out (holding B [batch, n, m]) <- op(L)^-1 B; L batch stride sl (0 = shared) */
-  void (*trisolve)(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
-                   int64_t sl, void *out, bool lower, bool trans);
+  /* out (holding B [batch, n, m]) <- op(L)^-1 B; L batch stride sl (0 = shared).
+   * Returns -1, or the first batch index whose L has an exact zero on its
+   * diagonal (solved anyway: inf/NaN there). A NaN diagonal is not reported: a
+   * NaN-filled failed Cholesky factor flows through to genc__pd_mask's users. */
+  int64_t (*trisolve)(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
+                      int64_t sl, void *out, bool lower, bool trans);
   /* LU in place on a (batch of [n,n]); logabsdet per batch into out (f64/f32 per dt);
    * returns -1 or first singular batch */
   int64_t (*logdet)(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);

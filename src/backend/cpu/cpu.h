@@ -18,6 +18,11 @@ static inline void genc_cpu_next_row(const genc_bcast *g, int64_t *idx, int64_t 
   }
 }
 
+/* i32 arithmetic wraps (two's complement, as NumPy and JAX): computed in
+ * unsigned, where overflow is defined, then converted back (GCC defines that
+ * conversion as modulo 2^32). */
+#define GENC_WRAP32(a, OP, b) ((int32_t)((uint32_t)(a)OP(uint32_t)(b)))
+
 void genc_cpu_fill(void *st, genc_dtype dt, void *dst, int64_t n, double v);
 void genc_cpu_cast(void *st, genc_dtype from, const void *x, genc_dtype to, void *y, int64_t n);
 void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, const void *x, void *y, int64_t n);
@@ -45,8 +50,8 @@ void genc_cpu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t 
                      const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                      void *c);
 int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
-void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
-                       int64_t sl, void *out, bool lower, bool trans);
+int64_t genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
+                          const void *l, int64_t sl, void *out, bool lower, bool trans);
 int64_t genc_cpu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);
 int64_t genc_cpu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a);
 void genc_cpu_sample(void *st, const genc_sample_req *req, void *out);

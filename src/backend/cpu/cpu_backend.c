@@ -20,6 +20,10 @@ typedef struct cpu_state {
   size_t cached_bytes;
 } cpu_state;
 
+/* Requests above this are refused: rounding them up to a power of two would
+ * overflow (the array layer never asks for more than GENC_MAX_ALLOC_BYTES). */
+#define MAX_REQUEST ((size_t)1 << 62)
+
 static int size_class(size_t bytes, size_t *rounded) {
   size_t s = 64;
   int c = 0;
@@ -50,6 +54,7 @@ static void cpu_destroy(void *stp) {
 static void *cpu_alloc(void *stp, size_t bytes) {
   cpu_state *st = stp;
   size_t r;
+  if (bytes > MAX_REQUEST) return NULL;
   int c = size_class(bytes, &r);
   if (c < NCLASS && st->cache[c]) {
     block *b = st->cache[c];
@@ -63,6 +68,7 @@ static void *cpu_alloc(void *stp, size_t bytes) {
 static void cpu_free(void *stp, void *p, size_t bytes) {
   cpu_state *st = stp;
   size_t r;
+  if (!p) return;
   int c = size_class(bytes, &r);
   if (c < NCLASS && st->cached_bytes + r <= CACHE_BUDGET_BYTES) {
     block *b = p;

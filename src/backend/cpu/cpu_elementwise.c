@@ -132,10 +132,10 @@ GENC_VEC_CLONES void genc_cpu_unary(void *st, genc_unary_op op, genc_dtype dt, c
     const T *x = xv;
     T *y = yv;
     switch (op) {
-    case GENC_NEG: ULOOP(-v)
-    case GENC_ABS: ULOOP(v < 0 ? -v : v)
+    case GENC_NEG: ULOOP(GENC_WRAP32(0, -, v))
+    case GENC_ABS: ULOOP(v < 0 ? GENC_WRAP32(0, -, v) : v)
     case GENC_SIGN: ULOOP((v > 0) - (v < 0))
-    case GENC_SQUARE: ULOOP(v * v)
+    case GENC_SQUARE: ULOOP(GENC_WRAP32(v, *, v))
     default: break;
     }
   }
@@ -230,9 +230,9 @@ void genc_cpu_binary(void *st, genc_binary_op op, genc_dtype dt, const void *a, 
     break;
   case GENC_I32:
     switch (op) {
-    case GENC_ADD: LOOP2(int32_t, int32_t, x + y)
-    case GENC_SUB: LOOP2(int32_t, int32_t, x - y)
-    case GENC_MUL: LOOP2(int32_t, int32_t, x * y)
+    case GENC_ADD: LOOP2(int32_t, int32_t, GENC_WRAP32(x, +, y))
+    case GENC_SUB: LOOP2(int32_t, int32_t, GENC_WRAP32(x, -, y))
+    case GENC_MUL: LOOP2(int32_t, int32_t, GENC_WRAP32(x, *, y))
     case GENC_MAXIMUM: LOOP2(int32_t, int32_t, x > y ? x : y)
     case GENC_MINIMUM: LOOP2(int32_t, int32_t, x < y ? x : y) CMP_CASES(int32_t) default : break;
     }

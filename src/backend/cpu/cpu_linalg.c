@@ -73,6 +73,27 @@ void genc_cpu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t 
          (const char *)b + (size_t)(bi * sb) * es, tb, (char *)c + (size_t)(bi * m * n) * es);
 }
 
+static bool all_finite(genc_dtype dt, const void *a, int64_t n) {
+  bool ok = true;
+  if (dt == GENC_F64)
+    for (int64_t i = 0; i < n; i++)
+      ok &= isfinite(((const double *)a)[i]) != 0;
+  else
+    for (int64_t i = 0; i < n; i++)
+      ok &= isfinite(((const float *)a)[i]) != 0;
+  return ok;
+}
+
+/* First batch whose triangular matrix has a zero on its diagonal, or -1. */
+static int64_t zero_diag(genc_dtype dt, int64_t batch, int64_t n, const void *l, int64_t sl) {
+  for (int64_t bi = 0; bi < (sl ? batch : 1); bi++)
+    for (int64_t i = 0; i < n; i++)
+      if (dt == GENC_F64 ? ((const double *)l)[bi * sl + i * n + i] == 0
+                         : ((const float *)l)[bi * sl + i * n + i] == 0)
+        return bi;
+  return -1;
+}
+
 int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out) {
   (void)st;
   lapack_int ln = (lapack_int)n, lda = (lapack_int)(n ? n : 1), info = 0;
@@ -89,6 +110,10 @@ int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, voi
       for (int64_t i = 0; i < n; i++)
         memset(A + i * n + i + 1, 0, (size_t)(n - i - 1) * 4);
     }
+    /* potrf may pass NaN and inf through as a "factor": those fail too */
+    if (info == 0 &&
+        !all_finite(dt, (char *)out + (size_t)(bi * n * n) * (dt == GENC_F64 ? 8 : 4), n * n))
+      info = 1;
     if (info != 0) { /* the contract: NaN, and on to the next matrix */
       if (first < 0) first = bi;
       for (int64_t e = 0; e < n * n; e++)
@@ -101,10 +126,11 @@ int64_t genc_cpu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, voi
   return first;
 }
 
-void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
-                       int64_t sl, void *out, bool lower, bool trans) {
+int64_t genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
+                          const void *l, int64_t sl, void *out, bool lower, bool trans) {
   (void)st;
-  if (n == 0 || m == 0) return;
+  if (n == 0 || m == 0 || batch == 0) return -1;
+  int64_t bad = zero_diag(dt, batch, n, l, sl);
   enum CBLAS_UPLO up = lower ? CblasLower : CblasUpper;
   enum CBLAS_TRANSPOSE tr = trans ? CblasTrans : CblasNoTrans;
   for (int64_t bi = 0; bi < batch; bi++) {
@@ -115,6 +141,7 @@ void genc_cpu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_
       cblas_strsm(CblasRowMajor, CblasLeft, up, tr, CblasNonUnit, (blasint)n, (blasint)m, 1.0f,
                   (const float *)l + bi * sl, (blasint)n, (float *)out + bi * n * m, (blasint)m);
   }
+  return bad;
 }
 
 /* Pivot and work space: on the stack for small n. */

@@ -124,8 +124,8 @@ void genc_cpu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *xv,
     const int32_t *x = xv;
     int32_t *y = yv;
     switch (op) {
-    case GENC_RSUM: RED_LOOP(int32_t, 0, acc + v, acc) break;
-    case GENC_RPROD: RED_LOOP(int32_t, 1, acc * v, acc) break;
+    case GENC_RSUM: RED_LOOP(int32_t, 0, GENC_WRAP32(acc, +, v), acc) break;
+    case GENC_RPROD: RED_LOOP(int32_t, 1, GENC_WRAP32(acc, *, v), acc) break;
     case GENC_RMAX: RED_LOOP(int32_t, INT32_MIN, v > acc ? v : acc, acc) break;
     case GENC_RMIN: RED_LOOP(int32_t, INT32_MAX, v < acc ? v : acc, acc) break;
     case GENC_RARGMAX: ARG_LOOP(int32_t, v > b) break;
@@ -177,7 +177,7 @@ void genc_cpu_scan(void *st, genc_reduce_op op, genc_dtype dt, const void *xv, v
       for (int64_t j = 0; j < inner; j++) {
         int32_t acc = 0;
         for (int64_t l = 0; l < len; l++) {
-          acc += x[(o * len + l) * inner + j];
+          acc = GENC_WRAP32(acc, +, x[(o * len + l) * inner + j]);
           y[(o * len + l) * inner + j] = acc;
         }
       }

@@ -94,6 +94,7 @@ static void cu_destroy(void *stp) {
 
 void *genc_cu_alloc(void *stp, size_t bytes) {
   genc_cu_state *st = genc_cu_enter(stp);
+  if (bytes > ((size_t)1 << 62)) return NULL; /* rounding up would overflow */
   size_t r = round_size(bytes);
   for (int64_t i = st->ncache - 1; i >= 0; i--)
     if (st->cache[i].bytes == r) {

@@ -117,12 +117,14 @@ template <typename T> __device__ inline T unary_float(int op, T v) {
   }
 }
 
+/* i32 wraps (two's complement, as on the CPU): computed in unsigned */
 __device__ inline int32_t unary_int(int op, int32_t v) {
+  uint32_t u = (uint32_t)v;
   switch (op) {
-  case GENC_NEG: return -v;
-  case GENC_ABS: return v < 0 ? -v : v;
+  case GENC_NEG: return (int32_t)(0u - u);
+  case GENC_ABS: return v < 0 ? (int32_t)(0u - u) : v;
   case GENC_SIGN: return (v > 0) - (v < 0);
-  case GENC_SQUARE: return v * v;
+  case GENC_SQUARE: return (int32_t)(u * u);
   default: return v;
   }
 }
@@ -187,12 +189,27 @@ __device__ inline double m_atan2(double x, double y) { return atan2(x, y); }
 __device__ inline float m_atan2(float x, float y) { return atan2f(x, y); }
 __device__ inline int32_t m_atan2(int32_t x, int32_t y) { return 0 * x * y; }
 
+/* i32 add, sub and mul wrap (two's complement, as on the CPU): the int32_t
+ * overloads compute in unsigned */
+template <typename T> __device__ inline T m_add(T x, T y) { return x + y; }
+template <typename T> __device__ inline T m_sub(T x, T y) { return x - y; }
+template <typename T> __device__ inline T m_mul(T x, T y) { return x * y; }
+__device__ inline int32_t m_add(int32_t x, int32_t y) {
+  return (int32_t)((uint32_t)x + (uint32_t)y);
+}
+__device__ inline int32_t m_sub(int32_t x, int32_t y) {
+  return (int32_t)((uint32_t)x - (uint32_t)y);
+}
+__device__ inline int32_t m_mul(int32_t x, int32_t y) {
+  return (int32_t)((uint32_t)x * (uint32_t)y);
+}
+
 /* maximum/minimum propagate NaN (x != x is false for integers) */
 template <typename T> __device__ inline T arith(int op, T x, T y) {
   switch (op) {
-  case GENC_ADD: return x + y;
-  case GENC_SUB: return x - y;
-  case GENC_MUL: return x * y;
+  case GENC_ADD: return m_add(x, y);
+  case GENC_SUB: return m_sub(x, y);
+  case GENC_MUL: return m_mul(x, y);
   case GENC_DIV: return x / y; /* the array layer never divides integers */
   case GENC_POW: return m_pow(x, y);
   case GENC_MAXIMUM: return (x > y || x != x) ? x : y;

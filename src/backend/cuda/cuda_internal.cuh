@@ -99,8 +99,8 @@ void genc_cu_matmul(void *st, genc_dtype dt, int64_t batch, int64_t m, int64_t n
                     const void *a, int64_t sa, bool ta, const void *b, int64_t sb, bool tb,
                     void *c);
 int64_t genc_cu_cholesky(void *st, genc_dtype dt, int64_t batch, int64_t n, void *out);
-void genc_cu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
-                      int64_t sl, void *out, bool lower, bool trans);
+int64_t genc_cu_trisolve(void *st, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
+                         const void *l, int64_t sl, void *out, bool lower, bool trans);
 int64_t genc_cu_logdet(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a, void *out);
 int64_t genc_cu_inv(void *st, genc_dtype dt, int64_t batch, int64_t n, void *a);
 void genc_cu_sample(void *st, const genc_sample_req *req, void *out);

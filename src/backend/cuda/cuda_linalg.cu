@@ -128,7 +128,7 @@ template <typename T> __global__ void k_chol(T *a, int64_t n, long long *flag) {
       T s = A[j * n + j];
       for (int64_t k = 0; k < j; k++)
         s -= A[j * n + k] * A[j * n + k];
-      if (!(s > 0))
+      if (!(s > 0) || s == (T)INFINITY) /* not PD, NaN or inf: as the CPU's check */
         bad = 1;
       else
         A[j * n + j] = sqrt(s);
@@ -172,10 +172,16 @@ int64_t genc_cu_cholesky(void *stp, genc_dtype dt, int64_t batch, int64_t n, voi
 
 template <typename T>
 __global__ void k_trsv(int64_t batch, int64_t n, int64_t m, const T *l, int64_t sl, T *x,
-                       bool lower, bool trans) {
+                       bool lower, bool trans, long long *flag) {
   GENC_CU_LOOP(e, batch * m) {
     int64_t c = e % m, q = e / m;
     const T *L = l + q * sl;
+    if (c == 0) /* the contract: report the first L with a zero on its diagonal */
+      for (int64_t i = 0; i < n; i++)
+        if (L[i * n + i] == 0) {
+          atomicMin(flag, (long long)(sl ? q : 0));
+          break;
+        }
     T *X = x + q * n * m + c;
     bool fwd = lower != trans; /* op(L) lower triangular */
     for (int64_t t = 0; t < n; t++) {
@@ -192,18 +198,20 @@ __global__ void k_trsv(int64_t batch, int64_t n, int64_t m, const T *l, int64_t 
   }
 }
 
-void genc_cu_trisolve(void *stp, genc_dtype dt, int64_t batch, int64_t n, int64_t m, const void *l,
-                      int64_t sl, void *out, bool lower, bool trans) {
+int64_t genc_cu_trisolve(void *stp, genc_dtype dt, int64_t batch, int64_t n, int64_t m,
+                         const void *l, int64_t sl, void *out, bool lower, bool trans) {
   genc_cu_state *st = genc_cu_enter(stp);
-  if (batch <= 0 || n <= 0 || m <= 0) return;
+  if (batch <= 0 || n <= 0 || m <= 0) return -1;
   unsigned nb = genc_cu_blocks(st, batch * m);
+  genc_cu_flag_set(st, LLONG_MAX);
   if (dt == GENC_F64)
     k_trsv<<<nb, GENC_CU_THREADS, 0, st->stream>>>(batch, n, m, (const double *)l, sl,
-                                                   (double *)out, lower, trans);
+                                                   (double *)out, lower, trans, st->dflag);
   else
     k_trsv<<<nb, GENC_CU_THREADS, 0, st->stream>>>(batch, n, m, (const float *)l, sl, (float *)out,
-                                                   lower, trans);
-  genc_cu_check(st);
+                                                   lower, trans, st->dflag);
+  long long f = genc_cu_flag_get(st);
+  return f == LLONG_MAX ? -1 : (int64_t)f;
 }
 
 /* ---- LU with partial pivoting (first largest pivot, as LAPACK's idamax) ---- */

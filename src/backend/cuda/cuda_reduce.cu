@@ -52,6 +52,17 @@ template <typename T> __device__ inline T r_step(int op, T acc, T v) {
   default: return acc;
   }
 }
+/* i32 sums and products wrap (two's complement, as on the CPU) */
+template <> __device__ inline int32_t r_step<int32_t>(int op, int32_t acc, int32_t v) {
+  uint32_t a = (uint32_t)acc, b = (uint32_t)v;
+  switch (op) {
+  case GENC_RSUM: return (int32_t)(a + b);
+  case GENC_RPROD: return (int32_t)(a * b);
+  case GENC_RMAX: return v > acc ? v : acc;
+  case GENC_RMIN: return v < acc ? v : acc;
+  default: return acc;
+  }
+}
 
 /* ---- one thread per output (the CPU's loop) ---- */
 
@@ -274,10 +285,10 @@ __global__ void k_scan(int op, const T *x, T *y, int64_t outer, int64_t len, int
 __global__ void k_scan_i(const int32_t *x, int32_t *y, int64_t outer, int64_t len, int64_t inner) {
   GENC_CU_LOOP(q, outer * inner) {
     int64_t o = q / inner, j = q - o * inner;
-    int32_t acc = 0;
+    uint32_t acc = 0; /* wraps, as on the CPU */
     for (int64_t l = 0; l < len; l++) {
-      acc += x[(o * len + l) * inner + j];
-      y[(o * len + l) * inner + j] = acc;
+      acc += (uint32_t)x[(o * len + l) * inner + j];
+      y[(o * len + l) * inner + j] = (int32_t)acc;
     }
   }
 }
