@@ -179,7 +179,8 @@ typedef struct genc_mixture_comps {
 genc_dist genc_mixture(genc_ctx *ctx, const genc_mixture_comps *comps, genc_array *log_weights);
 
 /** Half-normal(sigma) = |Normal(0, sigma)|, sigma > 0, on x >= 0 (density
- * 2 N(x; 0, sigma)). Reparameterized. */
+ * 2 N(x; 0, sigma)). Reparameterized. For this and the next three laws a
+ * value off the support scores -inf and a NaN value NaN. */
 genc_dist genc_half_normal(genc_ctx *ctx, genc_array *sigma);
 /** Half-Cauchy(scale) = |Cauchy(0, scale)|, scale > 0, on x >= 0. Reparameterized. */
 genc_dist genc_half_cauchy(genc_ctx *ctx, genc_array *scale);
@@ -296,7 +297,8 @@ genc_array *genc_dist_sum_event(genc_ctx *ctx, genc_array *lp, int event_ndim);
  * logical axis of where(ok, term, -inf), so exactly -inf when an element is
  * outside the support (@p ok false there). Keep @p term finite where ok is
  * false (substitute a safe value before a log) so that no NaN reaches the
- * gradient.
+ * gradient. The built-ins write @p ok as "not outside" (e.g. !(x < 0)) so
+ * that a NaN value scores NaN, which the GFI reports, rather than -inf.
  */
 genc_array *genc_dist_sum_support(genc_ctx *ctx, genc_array *term, genc_array *ok);
 

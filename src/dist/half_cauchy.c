@@ -6,14 +6,15 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return genc_dist_check_param(ctx, d, 0, GENC_PARAM_POSITIVE);
 }
 
-/* log(2 / pi) - (log1p(z^2) + log scale), z = x / scale, for x >= 0 */
+/* log(2 / pi) - (log1p(z^2) + log scale), z = x / scale, for x >= 0;
+ * "not below 0" lets a NaN value reach t, which is NaN there (the NaN rule) */
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   x = genc__as_float(ctx, x);
   genc_array *s = d->p[0];
   genc_array *z = genc_div(ctx, x, s);
   genc_array *t = genc_add(ctx, genc_log1p(ctx, genc_square(ctx, z)), genc_log(ctx, s));
   t = genc_sub(ctx, M_LN2 - GENC_LOG_PI, t);
-  return genc_dist_sum_support(ctx, t, genc_ge(ctx, x, 0.0));
+  return genc_dist_sum_support(ctx, t, genc_logical_not(ctx, genc_lt(ctx, x, 0.0)));
 }
 
 /* scale |tan(pi (u - 1/2))|: the Cauchy sampler, folded */
@@ -38,7 +39,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 static double logpdf_scalar(const double *p, double x) {
   double z = x / p[0];
   double t = (M_LN2 - GENC_LOG_PI) - (log1p(z * z) + log(p[0]));
-  return x >= 0.0 ? t : -INFINITY;
+  return !(x < 0.0) ? t : -INFINITY; /* a NaN value scores NaN (the NaN rule) */
 }
 
 static const genc_dist_type half_cauchy_type = {.name = "half_cauchy",

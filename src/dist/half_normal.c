@@ -7,11 +7,13 @@ static genc_status check(genc_ctx *ctx, const genc_dist *d) {
   return genc_dist_check_param(ctx, d, 0, GENC_PARAM_POSITIVE);
 }
 
-/* log 2 + log N(x; 0, sigma) for x >= 0 (the normal's fused kernel) */
+/* log 2 + log N(x; 0, sigma) for x >= 0 (the normal's fused kernel);
+ * "not below 0" lets a NaN value reach t, which is NaN there (the NaN rule) */
 static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   x = genc__as_float(ctx, x);
   genc_array *t = genc__normal_terms(ctx, x, genc_scalar_weak(ctx, 0.0), d->p[0]);
-  return genc_dist_sum_support(ctx, genc_add(ctx, t, M_LN2), genc_ge(ctx, x, 0.0));
+  return genc_dist_sum_support(ctx, genc_add(ctx, t, M_LN2),
+                               genc_logical_not(ctx, genc_lt(ctx, x, 0.0)));
 }
 
 static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n) {
@@ -32,7 +34,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 
 static double logpdf_scalar(const double *p, double x) {
   double t = genc_sf_normal_lp(x, 0.0, p[0], log(p[0])) + M_LN2;
-  return x >= 0.0 ? t : -INFINITY;
+  return !(x < 0.0) ? t : -INFINITY; /* a NaN value scores NaN (the NaN rule) */
 }
 
 static const genc_dist_type half_normal_type = {.name = "half_normal",

@@ -85,7 +85,7 @@ genc_array *genc__beta_terms(genc_ctx *ctx, genc_array *x, genc_array *a, genc_a
 /* Angles y wrapped into [-pi, pi) (y - 2 pi floor((y + pi) / 2 pi), rounding
  * fixed up); the gradient is that of y. */
 genc_array *genc__wrap_angle(genc_ctx *ctx, genc_array *y);
-/* Bool: x in the circular support [-pi, pi). */
+/* Bool: x in the circular support [-pi, pi), or NaN (whose density is NaN). */
 genc_array *genc__in_circle(genc_ctx *ctx, genc_array *x);
 /* log(e^a + e^b), -inf when both are -inf. */
 genc_array *genc__logaddexp(genc_ctx *ctx, genc_array *a, genc_array *b);

@@ -163,7 +163,8 @@ genc_array *genc__wrap_angle(genc_ctx *ctx, genc_array *y) {
 }
 
 genc_array *genc__in_circle(genc_ctx *ctx, genc_array *x) {
-  return genc_logical_and(ctx, genc_ge(ctx, x, -M_PI), genc_lt(ctx, x, M_PI));
+  /* "not outside", so that a NaN passes (the NaN rule) */
+  return genc_logical_not(ctx, genc_logical_or(ctx, genc_lt(ctx, x, -M_PI), genc_ge(ctx, x, M_PI)));
 }
 
 genc_array *genc__logaddexp(genc_ctx *ctx, genc_array *a, genc_array *b) {
