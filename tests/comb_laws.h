@@ -146,4 +146,39 @@ static inline void cl_batched(genc_ctx *ctx, genc_gf *gf, genc_array *const *arg
   genc_scope_end(ctx, mark);
 }
 
+/* A batched update from @p a0 to @p a1 with @p cons equals, per particle,
+ * the single update of particle i with genc_key_particle(key, i): choices,
+ * weight and score. */
+static inline void cl_batched_update(genc_ctx *ctx, genc_gf *gf, genc_array *const *a0,
+                                     genc_array *const *a1, const genc_choicemap *cons, int n,
+                                     uint64_t seed) {
+  int64_t mark = genc_scope_begin(ctx);
+  int na = genc_gf_nargs(gf);
+  genc_key key = genc_key_from_seed(seed + 1);
+  genc_trace *bt = genc_gf_simulate(ctx, gf, a0, genc_key_from_seed(seed), n);
+  T_OK(ctx, bt);
+  genc_array *w = NULL;
+  genc_trace *u = genc_gf_update(ctx, bt, a1, NULL, cons, key, &w, NULL);
+  T_OK(ctx, u);
+  for (int i = 0; i < n; i++) {
+    genc_trace *p = genc_trace_particle(ctx, bt, i);
+    genc_array *pa[GENC_GF_MAX_ARGS] = {0}, *ws = NULL;
+    cl_part_args(ctx, na, a1, i, pa);
+    genc_trace *us = genc_gf_update(ctx, p, pa, NULL, cons, genc_key_particle(key, i), &ws, NULL);
+    T_OK(ctx, us);
+    genc_trace *up = genc_trace_particle(ctx, u, i);
+    T_OK(ctx, up);
+    assert_true(
+        genc_choicemap_equal(ctx, genc_trace_choices(ctx, us), genc_trace_choices(ctx, up)));
+    T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
+    T_CLOSE(t_at(ctx, genc_trace_score(u), i), t_item(ctx, genc_trace_score(us)), 1e-12);
+    genc_trace_release(p);
+    genc_trace_release(us);
+    genc_trace_release(up);
+  }
+  genc_trace_release(u);
+  genc_trace_release(bt);
+  genc_scope_end(ctx, mark);
+}
+
 #endif

@@ -95,6 +95,17 @@ static void test_laws(void **state) {
   assert_true(isnan(t_item(f->ctx, genc_trace_retval(t))));
   genc_trace_release(t);
   cl_batched(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 5, per), f->m}, 5, 31);
+  /* per-particle flips in a batched update, with and without a constraint */
+  int32_t per2[5] = {0, 0, 1, 1, 1};
+  genc_array *a0[2] = {flags(f->ctx, 5, per), f->m}, *a1[2] = {flags(f->ctx, 5, per2), f->m};
+  genc_choicemap *cons = genc_choicemap_new(f->ctx);
+  cl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 32);
+  /* a constraint needs every particle on (a single off Mask has no x to constrain) */
+  int32_t all[5] = {1, 1, 1, 1, 1};
+  a1[0] = flags(f->ctx, 5, all);
+  genc_choicemap_set(f->ctx, cons, GENC_SYM("x"), genc_scalar(f->ctx, 0.1));
+  cl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 33);
+  genc_choicemap_free(cons);
 }
 
 /* on -> off: w = -old score, everything discarded; off -> on with x

@@ -160,6 +160,25 @@ static void test_vectorized_update(void **state) {
   genc_trace_release(bt);
 }
 
+/* Choice gradients come from the table (a tape over assess): branch a's
+ * d score / dx = -(x - m) + (y - x) / 0.25. */
+static void test_gradients(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int32_t zero = 0;
+  genc_trace *t = genc_gf_simulate(ctx, f->sw, (genc_array *[]){idx_of(ctx, 0, &zero), f->m},
+                                   genc_key_from_seed(12), 0);
+  T_OK(ctx, t);
+  genc_choicemap *grads = NULL;
+  T_OK(ctx, !genc_gf_choice_gradients(ctx, t, f->selx, NULL, &grads));
+  double x = t_item(ctx, genc_trace_get(ctx, t, GENC_PATH(GENC_SYM("x"))));
+  double y = t_item(ctx, genc_trace_get(ctx, t, GENC_PATH(GENC_SYM("y"))));
+  T_CLOSE(t_item(ctx, genc_choicemap_lookup(grads, GENC_SYM("x"))), -(x - 0.5) + (y - x) / 0.25,
+          1e-12);
+  genc_choicemap_free(grads);
+  genc_trace_release(t);
+}
+
 static void test_errors(void **state) {
   fixture *f = *state;
   int32_t two = 2;
@@ -175,7 +194,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_laws_single),  cmocka_unit_test(test_laws_batched),
       cmocka_unit_test(test_index_change), cmocka_unit_test(test_vectorized_update),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_gradients),    cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
