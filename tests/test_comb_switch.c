@@ -160,6 +160,50 @@ static void test_vectorized_update(void **state) {
   genc_trace_release(bt);
 }
 
+/* Batched regenerate moving particles between branches equals single
+ * regenerates; resampling (take) keeps each particle's branch. */
+static void test_vectorized_regenerate(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int32_t i0[4] = {0, 1, 1, 0}, i1[4] = {1, 1, 0, 0};
+  genc_array *a0[2] = {idx_of(ctx, 4, i0), f->m}, *a1[2] = {idx_of(ctx, 4, i1), f->m};
+  genc_key key = genc_key_from_seed(18);
+  genc_trace *bt = genc_gf_simulate(ctx, f->sw, a0, genc_key_from_seed(17), 4);
+  T_OK(ctx, bt);
+  genc_array *w = NULL;
+  genc_trace *r = genc_gf_regenerate(ctx, bt, a1, NULL, f->selx, key, &w);
+  T_OK(ctx, r);
+  for (int i = 0; i < 4; i++) {
+    genc_trace *p = genc_trace_particle(ctx, bt, i);
+    genc_array *pa[2], *ws = NULL;
+    cl_part_args(ctx, 2, a1, i, pa);
+    genc_trace *rs = genc_gf_regenerate(ctx, p, pa, NULL, f->selx, genc_key_particle(key, i), &ws);
+    genc_trace *rp = genc_trace_particle(ctx, r, i);
+    T_OK(ctx, rs);
+    T_OK(ctx, rp);
+    assert_true(
+        genc_choicemap_equal(ctx, genc_trace_choices(ctx, rs), genc_trace_choices(ctx, rp)));
+    T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
+    genc_trace_release(p);
+    genc_trace_release(rs);
+    genc_trace_release(rp);
+  }
+  int32_t idx[3] = {1, 1, 3};
+  int64_t three = 3;
+  genc_trace *tk = genc_trace_take(ctx, r, genc_array_from(ctx, GENC_I32, 1, &three, 0, idx));
+  T_OK(ctx, tk);
+  for (int j = 0; j < 3; j++) {
+    genc_trace *a = genc_trace_particle(ctx, tk, j), *b = genc_trace_particle(ctx, r, idx[j]);
+    assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, a), genc_trace_choices(ctx, b)));
+    T_CLOSE(t_item(ctx, genc_trace_score(a)), t_item(ctx, genc_trace_score(b)), 0);
+    genc_trace_release(a);
+    genc_trace_release(b);
+  }
+  genc_trace_release(tk);
+  genc_trace_release(r);
+  genc_trace_release(bt);
+}
+
 /* Choice gradients come from the table (a tape over assess): branch a's
  * d score / dx = -(x - m) + (y - x) / 0.25. */
 static void test_gradients(void **state) {
@@ -192,9 +236,13 @@ static void test_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_laws_single),  cmocka_unit_test(test_laws_batched),
-      cmocka_unit_test(test_index_change), cmocka_unit_test(test_vectorized_update),
-      cmocka_unit_test(test_gradients),    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_laws_single),
+      cmocka_unit_test(test_laws_batched),
+      cmocka_unit_test(test_index_change),
+      cmocka_unit_test(test_vectorized_update),
+      cmocka_unit_test(test_vectorized_regenerate),
+      cmocka_unit_test(test_gradients),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
