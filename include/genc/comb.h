@@ -50,7 +50,9 @@ extern "C" {
  * removed). The Map takes as many arguments as the kernel (at least one).
  * Choices of element t live under address t; the return value stacks the
  * kernel's return values along a new leading axis ([T, ...]; shape [0] when
- * T == 0). The score is the sum of the elements' scores. Returns a new
+ * T == 0), so they must share one shape (a Map of Unfolds of different
+ * lengths fails with GENC_ERR_SHAPE). The score is the sum of the elements'
+ * scores. Returns a new
  * function (one reference) that retains @p kernel; NULL if @p kernel is NULL,
  * takes no argument, or on NOMEM.
  */

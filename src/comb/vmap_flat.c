@@ -22,8 +22,7 @@ genc_array *vm_flat(genc_ctx *ctx, genc_array *x, int64_t n, int64_t len, bool m
   if (!mapped && !b) return x; /* shared by every element of every particle */
   if (mapped && !b && n == 0) return genc_particle_from_axis(ctx, x);
   genc_array *a = b ? genc_particle_to_axis(ctx, x) : genc_expand_dims(ctx, x, 0);
-  int ax = mapped ? -1 : 1; /* unmapped: insert the element axis after the particles */
-  if (ax > 0) a = genc_expand_dims(ctx, a, 1);
+  if (!mapped) a = genc_expand_dims(ctx, a, 1); /* the element axis, after the particles */
   if (!a) return NULL;
   int nd = genc_array_ndim(a);
   int64_t shape[GENC_MAX_DIMS];
