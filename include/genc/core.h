@@ -136,8 +136,23 @@ int genc_comp_format(genc_comp c, char *buf, size_t cap);
 /* Paths                                                               */
 /* ------------------------------------------------------------------ */
 
-/** Deepest path genc handles (paths, choice-map nesting, selection nesting). */
+/**
+ * Longest path genc handles: paths, genc_addr, genc_choicemap_set_path(),
+ * genc_selection_add_path(), genc_choicemap_foreach(). Maps built by moving
+ * sub-maps in (genc_choicemap_set_submap(), _submap_mut()) and selections built
+ * by nesting (genc_selection_add_sub(), operators) may nest deeper: free,
+ * copy, merge, equality, counting, printing, JSON and every selection query
+ * walk them iteratively (heap memory, not the C stack), at any depth.
+ */
 #define GENC_ADDR_MAX 32
+
+/**
+ * The one depth limit of a recursive walk: genc_choicemap_filter() fails with
+ * GENC_ERR_ARG when the map and the selection both nest deeper than this below
+ * an address the selection selects only in part. (genc_selection_format()
+ * prints parts nested deeper than 64 as "...".)
+ */
+#define GENC_RECURSION_MAX 1000
 
 /**
  * A path held by value: components comp[0..len). No heap memory, so it can be
@@ -165,8 +180,16 @@ int genc_addr_format(const genc_comp *path, int len, char *buf, size_t cap);
 
 /**
  * Parse "model/y/3" into @p out: parts made only of digits become indices, the
- * others symbols. "" is the empty path. Fails (GENC_ERR_ADDRESS) on an empty
- * part ("a//b"), more than GENC_ADDR_MAX parts, or an index >= 2^63.
+ * others symbols (interned). "" is the empty path. Fails (GENC_ERR_ADDRESS) on
+ * an empty part ("a//b"), more than GENC_ADDR_MAX parts, or an index >= 2^63;
+ * GENC_ERR_ARG for a NULL string or @p out. Use:
+ * @code
+ * genc_addr a;
+ * if (genc_addr_parse(ctx, "t/3/y", &a)) return ...;   // message in ctx
+ * genc_array *v = genc_choicemap_get_path(ctx, cm, a.comp, a.len);
+ * @endcode
+ * or the string forms genc_choicemap_get_str(), genc_choicemap_set_str(),
+ * genc_selection_add_str(), genc_selection_has_str().
  */
 genc_status genc_addr_parse(genc_ctx *ctx, const char *str, genc_addr *out);
 
@@ -176,9 +199,10 @@ genc_status genc_addr_parse(genc_ctx *ctx, const char *str, genc_addr *out);
 
 /**
  * A hierarchical choice map. Each node holds either a value (a leaf) or
- * children keyed by component (kept in insertion order), never both. The root
- * may itself be a leaf: that is the choice map of a single distribution
- * (genc_choicemap_value()).
+ * children keyed by component (kept in insertion order, which removal keeps
+ * for the others; re-adding a removed component puts it last), never both.
+ * The root may itself be a leaf: that is the choice map of a single
+ * distribution (genc_choicemap_value()). Removing a child is O(1) amortized.
  */
 typedef struct genc_choicemap genc_choicemap;
 
@@ -188,7 +212,8 @@ genc_choicemap *genc_choicemap_new(genc_ctx *ctx);
 /**
  * Free a map made by genc_choicemap_new(), _copy(), _merge() or _filter(),
  * releasing its leaves. NULL is a no-op, and so is a sub-map view (from
- * genc_choicemap_submap() and friends): those belong to their root.
+ * genc_choicemap_submap() and friends): those belong to their root. Linear
+ * time and no recursion at any nesting depth.
  */
 void genc_choicemap_free(genc_choicemap *cm);
 
@@ -233,13 +258,25 @@ genc_array *genc_choicemap_get(genc_ctx *ctx, const genc_choicemap *cm, genc_com
 genc_array *genc_choicemap_get_path(genc_ctx *ctx, const genc_choicemap *cm, const genc_comp *path,
                                     int len);
 
+/**
+ * genc_choicemap_get_path() at the address written as a string, "t/3/y"
+ * (parsed by genc_addr_parse(): digit-only parts are indices). NULL on error:
+ * GENC_ERR_ADDRESS for a string that does not parse or an absent address,
+ * GENC_ERR_ARG for a NULL string.
+ */
+genc_array *genc_choicemap_get_str(genc_ctx *ctx, const genc_choicemap *cm, const char *addr);
+
+/** genc_choicemap_set_path() at the address written as a string ("t/3/y"; "" is the root). */
+genc_status genc_choicemap_set_str(genc_ctx *ctx, genc_choicemap *cm, const char *addr,
+                                   genc_array *v);
+
 /** The root value of a leaf map (the choice map of one distribution), else NULL. */
 genc_array *genc_choicemap_value(const genc_choicemap *cm);
 
 /** True if there is a value (not a sub-map) at child @p c. */
 bool genc_choicemap_has(const genc_choicemap *cm, genc_comp c);
 
-/** True if there is a value at @p path. */
+/** True if there is a value at @p path (false for a NULL @p path with len > 0). */
 bool genc_choicemap_has_path(const genc_choicemap *cm, const genc_comp *path, int len);
 
 /**
@@ -263,14 +300,23 @@ const genc_choicemap *genc_choicemap_submap_path(const genc_choicemap *cm, const
 genc_choicemap *genc_choicemap_submap_mut(genc_ctx *ctx, genc_choicemap *cm, genc_comp c);
 
 /**
- * Move the whole map @p sub to child @p c of @p cm, replacing what was there.
- * Takes ownership of @p sub (do not free it afterwards, even on failure).
- * An empty @p sub removes @p c.
+ * Move the whole map @p sub to child @p c of @p cm, replacing what was there,
+ * in O(1) (when @p cm is itself a view, plus a walk over the sub-maps of @p sub
+ * that rules out a cycle). Takes ownership of @p sub (do not free it afterwards, even on
+ * failure). A @p sub without children or value removes @p c (one holding only
+ * empty sub-maps is moved in: empty sub-maps are invisible to every read).
+ * Moving a map into itself or below itself (@p cm is @p sub or a view inside
+ * it) fails with GENC_ERR_ARG and leaves @p sub with the caller; so does a view
+ * as @p sub.
  */
 genc_status genc_choicemap_set_submap(genc_ctx *ctx, genc_choicemap *cm, genc_comp c,
                                       genc_choicemap *sub);
 
-/** Remove child @p c (value or sub-map). Returns true if something was removed. */
+/**
+ * Remove child @p c (value or sub-map): O(1) amortized; the other children keep
+ * their order. Invalidates views of children of @p cm. Returns true if
+ * something was removed.
+ */
 bool genc_choicemap_remove(genc_choicemap *cm, genc_comp c);
 
 /**
@@ -282,18 +328,19 @@ bool genc_choicemap_remove_path(genc_choicemap *cm, const genc_comp *path, int l
 /** True if the map has no values at all (NULL is empty). */
 bool genc_choicemap_is_empty(const genc_choicemap *cm);
 
-/** Number of direct children (0 for a leaf map). */
+/** Number of direct children (0 for a leaf map or NULL). */
 int64_t genc_choicemap_count(const genc_choicemap *cm);
 
 /**
  * Child number @p i (0 <= i < count, in insertion order): its component goes to
  * @p comp (if not NULL), the child itself (a leaf map or a sub-map, borrowed)
  * is returned. NULL if @p i is out of range. With genc_choicemap_value() this
- * walks a map without callbacks or allocation.
+ * walks a map without callbacks or allocation. O(1); O(log count) after
+ * removals, until the map compacts its index.
  */
 const genc_choicemap *genc_choicemap_child(const genc_choicemap *cm, int64_t i, genc_comp *comp);
 
-/** Number of values (leaves) in the whole map. */
+/** Number of values (leaves) in the whole map (-1 if out of memory for the walk). */
 int64_t genc_choicemap_num_values(const genc_choicemap *cm);
 
 /**
@@ -331,7 +378,12 @@ genc_choicemap *genc_choicemap_merge(genc_ctx *ctx, const genc_choicemap *a,
 
 /**
  * Merge @p src into @p dst in place by @p mode (dst plays the left map). On a
- * GENC_MERGE_DISJOINT conflict @p dst may be left partly merged.
+ * GENC_MERGE_DISJOINT conflict @p dst may be left partly merged. @p src may
+ * alias @p dst or a part of it (or be an ancestor of a view @p dst): it is
+ * read as it was before the call. So merging a map into itself is a no-op
+ * under GENC_MERGE_RIGHT and, unless the map is empty, an overlap error under
+ * GENC_MERGE_DISJOINT; merging a child of @p dst into @p dst adds the child's
+ * addresses at the top too.
  */
 genc_status genc_choicemap_merge_into(genc_ctx *ctx, genc_choicemap *dst, const genc_choicemap *src,
                                       genc_merge_mode mode);
@@ -352,6 +404,9 @@ bool genc_choicemap_equal(genc_ctx *ctx, const genc_choicemap *a, const genc_cho
  *   0 = 0.25
  *   1 = [1, 2]
  * @endcode
+ * Empty sub-maps are not shown. Lines nested deeper than 32 levels keep 32
+ * levels of indent and say their depth ("[depth 40] y = 1"), so the text stays
+ * linear in the size of the map.
  * Written into @p buf of @p cap bytes snprintf-style: returns the length needed
  * (excluding the NUL), or -1 on error (message in @p ctx).
  */
@@ -366,7 +421,11 @@ char *genc_choicemap_to_string(genc_ctx *ctx, const genc_choicemap *cm);
  * number (0-d shared), or nested arrays of its shape, with the particle axis
  * outermost when batched; bools are true/false, i32 integers; NaN and
  * infinities, which JSON lacks, are the strings "NaN", "Infinity", "-Infinity".
- * A leaf root is its value alone; the empty map is {}. @p pretty indents.
+ * A leaf root is its value alone; the empty map is {}; empty sub-maps are
+ * left out. @p pretty puts members on their own lines, indented by a tab per
+ * level up to 32 levels (deeper lines keep 32: still valid JSON). Any nesting
+ * depth is written (the text is built iteratively; note that parsers such as
+ * cJSON refuse input nested deeper than their own limit, 1000 for cJSON).
  */
 char *genc_choicemap_to_json(genc_ctx *ctx, const genc_choicemap *cm, bool pretty);
 
@@ -397,7 +456,9 @@ genc_selection *genc_selection_new(genc_ctx *ctx);
 
 /**
  * Select child @p c and everything below it. @p sel must come from
- * genc_selection_new() (else GENC_ERR_ARG).
+ * genc_selection_new() and not be shared: once retained, or passed to an
+ * operator (union, ...) or as a sub-selection, adding to it fails with
+ * GENC_ERR_ARG (this also rules out cycles).
  */
 genc_status genc_selection_add(genc_ctx *ctx, genc_selection *sel, genc_comp c);
 
@@ -405,10 +466,13 @@ genc_status genc_selection_add(genc_ctx *ctx, genc_selection *sel, genc_comp c);
 genc_status genc_selection_add_path(genc_ctx *ctx, genc_selection *sel, const genc_comp *path,
                                     int len);
 
+/** genc_selection_add_path() at the address written as a string ("t/3/y"; genc_addr_parse()). */
+genc_status genc_selection_add_str(genc_ctx *ctx, genc_selection *sel, const char *addr);
+
 /**
  * Hierarchical selection: below @p path, select what @p sub selects (retained).
  * Adding at an address already selected whole keeps it whole; adding twice at
- * one address selects the union.
+ * one address selects the union. @p sub may not be @p sel (GENC_ERR_ARG).
  */
 genc_status genc_selection_add_sub(genc_ctx *ctx, genc_selection *sel, const genc_comp *path,
                                    int len, genc_selection *sub);
@@ -428,7 +492,10 @@ genc_selection *genc_selection_intersection(genc_ctx *ctx, genc_selection *a, ge
 /** Take a reference (NULL-safe); returns @p s. */
 genc_selection *genc_selection_retain(genc_selection *s);
 
-/** Drop a reference; the last one frees the selection. NULL is a no-op. */
+/**
+ * Drop a reference; the last one frees the selection (and the parts only it
+ * held, iteratively at any depth). NULL is a no-op.
+ */
 void genc_selection_release(genc_selection *s);
 
 /** Is the choice at child @p c selected? NULL selects nothing. */
@@ -436,9 +503,18 @@ bool genc_selection_has(const genc_selection *s, genc_comp c);
 
 /**
  * Is the choice at @p path selected? len == 0 asks about a choice at the root
- * (the value of a leaf choice map: a distribution's own choice).
+ * (the value of a leaf choice map: a distribution's own choice). False for a
+ * NULL @p path with len > 0 or a negative len. Queries walk the selection
+ * iteratively: any nesting of operators works (a union folded over 30,000
+ * selections answers in time linear in its size).
  */
 bool genc_selection_has_path(const genc_selection *s, const genc_comp *path, int len);
+
+/**
+ * genc_selection_has_path() at the address written as a string ("t/3/y"); false
+ * for a string that genc_addr_parse() rejects (or NULL).
+ */
+bool genc_selection_has_str(const genc_selection *s, const char *addr);
 
 /**
  * The subselection at child @p c: what @p s selects below @p c, as a new

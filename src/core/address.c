@@ -5,6 +5,7 @@
 #include "genc/core.h"
 
 int genc_comp_format(genc_comp c, char *buf, size_t cap) {
+  if (!buf) cap = 0; /* NULL: just measure */
   if (!genc_comp_is_sym(c)) return snprintf(buf, cap, "%lld", (long long)c);
   const char *name = genc_sym_name(c);
   return snprintf(buf, cap, "%s", name ? name : "<invalid>");
@@ -12,7 +13,9 @@ int genc_comp_format(genc_comp c, char *buf, size_t cap) {
 
 int genc_addr_format(const genc_comp *path, int len, char *buf, size_t cap) {
   size_t k = 0;
+  if (!buf) cap = 0;
   if (cap) buf[0] = 0;
+  if (!path || len < 0) len = 0; /* a NULL path prints as the empty one */
   for (int i = 0; i < len; i++) {
     if (i) k += (size_t)snprintf(k < cap ? buf + k : NULL, k < cap ? cap - k : 0, "/");
     k += (size_t)genc_comp_format(path[i], k < cap ? buf + k : NULL, k < cap ? cap - k : 0);

@@ -12,14 +12,29 @@ genc_choicemap *genc_choicemap_new(genc_ctx *ctx) {
   return cm;
 }
 
+/* Release a detached node's value and children, one level per turn of the
+ * loop: whole child nodes are moved onto a heap stack, so depth costs no C
+ * stack (a map nested a million deep frees in linear time). */
 void genc__cm_clear(genc_choicemap *cm) {
-  genc_array_release(cm->value);
-  cm->value = NULL;
-  for (int64_t i = 0; i < cm->ix.len; i++)
-    genc__cm_clear(&cm->kids[i]);
-  genc__cidx_free(&cm->ix);
-  free(cm->kids);
-  cm->kids = NULL;
+  genc_choicemap buf[8], cur = *cm;
+  genc__stk st = GENC__STK(buf);
+  bool view = cm->view;
+  memset(cm, 0, KSZ);
+  cm->view = view;
+  do {
+    genc_array_release(cur.value);
+    for (int64_t i = 0; i < cur.ix.len; i++) {
+      genc_choicemap *k = &cur.kids[i];
+      if (k->ix.len) {
+        if (!genc__stk_push(&st, k)) genc__cm_clear(k); /* out of memory: recurse */
+      } else {
+        genc_array_release(k->value);
+      }
+    }
+    genc__cidx_free(&cur.ix);
+    free(cur.kids);
+  } while (genc__stk_pop(&st, &cur));
+  genc__stk_free(&st);
 }
 
 void genc_choicemap_free(genc_choicemap *cm) {
@@ -29,7 +44,7 @@ void genc_choicemap_free(genc_choicemap *cm) {
 }
 
 static genc_choicemap *kid(const genc_choicemap *cm, genc_comp c) {
-  if (!cm || !cm->ix.len) return NULL;
+  if (!cm || !genc__cidx_live(&cm->ix)) return NULL;
   int64_t i = genc__cidx_find(&cm->ix, c);
   return i < 0 ? NULL : &cm->kids[i];
 }
@@ -99,7 +114,7 @@ genc_status genc_choicemap_set_path(genc_ctx *ctx, genc_choicemap *cm, const gen
     return genc_ctx_fail(ctx, GENC_ERR_ADDRESS,
                          "genc_choicemap_set_path: path of %d components is deeper than %d", len,
                          GENC_ADDR_MAX);
-  if (len == 0 && cm->ix.len)
+  if (len == 0 && genc__cidx_live(&cm->ix))
     return genc_ctx_fail(ctx, GENC_ERR_ADDRESS,
                          "genc_choicemap_set_path: cannot set a root value in a map that has "
                          "addresses");
@@ -120,18 +135,24 @@ genc_array *genc_choicemap_lookup(const genc_choicemap *cm, genc_comp c) {
 
 const genc_choicemap *genc_choicemap_submap_path(const genc_choicemap *cm, const genc_comp *path,
                                                  int len) {
+  if (len < 0 || (len > 0 && !path)) return NULL;
   for (int i = 0; cm && i < len; i++)
     cm = kid(cm, path[i]);
   return cm;
 }
 
 genc_array *genc_choicemap_lookup_path(const genc_choicemap *cm, const genc_comp *path, int len) {
+  if (len < 0) return NULL;
   const genc_choicemap *n = genc_choicemap_submap_path(cm, path, len);
   return n ? n->value : NULL;
 }
 
 static genc_array *get_fail(genc_ctx *ctx, const genc_choicemap *cm, const genc_comp *path,
                             int len) {
+  if (len < 0 || (len && !path)) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_choicemap_get_path: NULL or negative-length path");
+    return NULL;
+  }
   char a[512];
   genc_addr_format(path, len, a, sizeof a);
   int depth = 0;
@@ -196,6 +217,21 @@ genc_choicemap *genc_choicemap_submap_mut(genc_ctx *ctx, genc_choicemap *cm, gen
   return k;
 }
 
+/* True if node n lies inside the tree of root (a walk over its sub-maps). */
+static bool contains(const genc_choicemap *root, const genc_choicemap *n) {
+  const genc_choicemap *buf[16], *cur = root;
+  genc__stk st = GENC__STK(buf);
+  bool found = false;
+  do {
+    for (int64_t i = 0; !found && i < cur->ix.len; i++) {
+      const genc_choicemap *k = &cur->kids[i];
+      found = k == n || (k->ix.len && !genc__stk_push(&st, &k));
+    }
+  } while (!found && genc__stk_pop(&st, &cur));
+  genc__stk_free(&st);
+  return found; /* out of memory counts as found: refuse rather than risk a cycle */
+}
+
 genc_status genc_choicemap_set_submap(genc_ctx *ctx, genc_choicemap *cm, genc_comp c,
                                       genc_choicemap *sub) {
   genc_status st = GENC_OK;
@@ -203,10 +239,14 @@ genc_status genc_choicemap_set_submap(genc_ctx *ctx, genc_choicemap *cm, genc_co
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_choicemap_set_submap: the map to move in is a "
                          "view into another map; pass a copy");
+  if (sub && (sub == cm || (cm && cm->view && contains(sub, cm))))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_choicemap_set_submap: cannot move a map into itself or below "
+                         "itself (it is left as it was)");
   if (!cm || c == GENC_COMP_INVALID) {
     st = !cm ? genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_choicemap_set_submap: NULL choice map")
              : bad_comp(ctx, "genc_choicemap_set_submap");
-  } else if (genc_choicemap_is_empty(sub)) {
+  } else if (!sub || genc__cm_bare(sub)) { /* O(1): building deep maps by moving stays linear */
     genc_choicemap_remove(cm, c);
   } else {
     genc_choicemap *k = genc_choicemap_submap_mut(ctx, cm, c);
@@ -224,56 +264,89 @@ genc_status genc_choicemap_set_submap(genc_ctx *ctx, genc_choicemap *cm, genc_co
 }
 
 bool genc_choicemap_remove(genc_choicemap *cm, genc_comp c) {
-  if (!cm || !cm->ix.len) return false;
+  if (!cm || !genc__cidx_live(&cm->ix)) return false;
   int64_t i = genc__cidx_find(&cm->ix, c);
   if (i < 0) return false;
-  genc__cm_clear(&cm->kids[i]);
+  genc__cm_clear(&cm->kids[i]); /* leaves an empty node as the tombstone */
   genc__cidx_remove(&cm->ix, i, cm->kids, KSZ);
   return true;
 }
 
 bool genc_choicemap_remove_path(genc_choicemap *cm, const genc_comp *path, int len) {
-  if (!cm || len <= 0) {
-    if (!cm || (!cm->value && !cm->ix.len)) return false;
+  if (!cm || len < 0 || (len > 0 && !path)) return false;
+  if (len == 0) {
+    if (genc__cm_bare(cm)) return false;
     genc__cm_clear(cm);
     return true;
   }
-  if (len == 1) return genc_choicemap_remove(cm, path[0]);
-  genc_choicemap *k = kid(cm, path[0]);
-  if (!k || !genc_choicemap_remove_path(k, path + 1, len - 1)) return false;
-  if (genc_choicemap_is_empty(k)) genc_choicemap_remove(cm, path[0]);
-  return true;
+  /* the nodes on the way, to prune the ones the removal empties (no recursion:
+   * a path may be as long as the map is deep) */
+  genc_choicemap *buf[GENC_ADDR_MAX], *n = cm;
+  genc__stk st = GENC__STK(buf);
+  bool ok = true;
+  for (int i = 0; ok && i < len - 1; i++) {
+    ok = genc__stk_push(&st, &n) && (n = kid(n, path[i])) != NULL;
+  }
+  bool removed = ok && genc_choicemap_remove(n, path[len - 1]);
+  for (int i = (int)st.n - 1; removed && i >= 0 && genc_choicemap_is_empty(n); i--) {
+    genc__stk_pop(&st, &n);
+    genc_choicemap_remove(n, path[i]);
+  }
+  genc__stk_free(&st);
+  return removed;
 }
 
 bool genc_choicemap_is_empty(const genc_choicemap *cm) {
   if (!cm || cm->value) return !cm;
-  for (int64_t i = 0; i < cm->ix.len; i++)
-    if (!genc_choicemap_is_empty(&cm->kids[i])) return false;
-  return true;
+  const genc_choicemap *buf[16], *cur = cm;
+  genc__stk st = GENC__STK(buf);
+  bool empty = true;
+  do {
+    for (int64_t i = 0; empty && i < cur->ix.len; i++) {
+      const genc_choicemap *k = &cur->kids[i];
+      /* out of memory answers "not empty": safe for every caller */
+      empty = !k->value && (!k->ix.len || genc__stk_push(&st, &k));
+    }
+  } while (empty && genc__stk_pop(&st, &cur));
+  genc__stk_free(&st);
+  return empty;
 }
 
-int64_t genc_choicemap_count(const genc_choicemap *cm) { return cm ? cm->ix.len : 0; }
+int64_t genc_choicemap_count(const genc_choicemap *cm) { return cm ? genc__cidx_live(&cm->ix) : 0; }
 
 const genc_choicemap *genc_choicemap_child(const genc_choicemap *cm, int64_t i, genc_comp *comp) {
-  if (!cm || i < 0 || i >= cm->ix.len) return NULL;
-  if (comp) *comp = cm->ix.keys[i];
-  return &cm->kids[i];
+  int64_t j = cm ? genc__cidx_at(&cm->ix, i) : -1;
+  if (j < 0) return NULL;
+  if (comp) *comp = cm->ix.keys[j];
+  return &cm->kids[j];
 }
 
 int64_t genc_choicemap_num_values(const genc_choicemap *cm) {
   if (!cm) return 0;
-  int64_t n = cm->value ? 1 : 0;
-  for (int64_t i = 0; i < cm->ix.len; i++)
-    n += genc_choicemap_num_values(&cm->kids[i]);
+  const genc_choicemap *buf[16], *cur = cm;
+  genc__stk st = GENC__STK(buf);
+  int64_t n = 0;
+  do {
+    n += cur->value != NULL;
+    for (int64_t i = 0; n >= 0 && i < cur->ix.len; i++) {
+      const genc_choicemap *k = &cur->kids[i];
+      n += k->value != NULL;
+      if (k->ix.len && !genc__stk_push(&st, &k)) n = -1;
+    }
+  } while (n >= 0 && genc__stk_pop(&st, &cur));
+  genc__stk_free(&st);
   return n;
 }
 
 static int walk(const genc_choicemap *cm, genc_addr *p, genc_choicemap_visit_fn fn, void *user) {
   if (cm->value) return fn(p->comp, p->len, cm->value, user);
-  if (cm->ix.len && p->len == GENC_ADDR_MAX) return -1;
+  if (genc__cidx_live(&cm->ix) && p->len == GENC_ADDR_MAX) return -1;
   for (int64_t i = 0; i < cm->ix.len; i++) {
-    p->comp[p->len++] = cm->ix.keys[i];
-    int r = walk(&cm->kids[i], p, fn, user);
+    genc_comp c;
+    const genc_choicemap *k = genc__cm_slot(cm, i, &c);
+    if (!k) continue;
+    p->comp[p->len++] = c;
+    int r = walk(k, p, fn, user); /* at most GENC_ADDR_MAX deep */
     p->len--;
     if (r) return r;
   }

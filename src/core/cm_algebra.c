@@ -5,22 +5,49 @@
 
 #include "core/internal.h"
 
+static genc_choicemap *kid(const genc_choicemap *cm, genc_comp c) {
+  int64_t i = genc__cidx_find(&cm->ix, c);
+  return i < 0 ? NULL : &cm->kids[i];
+}
+
+/* The walks below keep their position in heap frames instead of recursing:
+ * maps built with set_submap can nest arbitrarily deep. */
+
+typedef struct {
+  const genc_choicemap *s; /* source node */
+  genc_choicemap *d;       /* destination node */
+  int64_t next;            /* next child of s to visit */
+  genc_comp c;             /* component of s (and d) in their parents */
+} copy_frame;
+
 genc_status genc__cm_copy_into(genc_ctx *ctx, genc_choicemap *dst, const genc_choicemap *src) {
   if (src->value) return genc_choicemap_set_path(ctx, dst, NULL, 0, src->value);
-  for (int64_t i = 0; i < src->ix.len; i++) {
-    const genc_choicemap *k = &src->kids[i];
-    genc_comp c = src->ix.keys[i];
-    if (genc_choicemap_is_empty(k)) continue;
-    genc_status st;
-    if (k->value) {
-      st = genc_choicemap_set(ctx, dst, c, k->value);
-    } else {
-      genc_choicemap *d = genc_choicemap_submap_mut(ctx, dst, c);
-      st = d ? genc__cm_copy_into(ctx, d, k) : genc_ctx_status(ctx);
+  copy_frame buf[16], f = {src, dst, 0, 0};
+  genc__stk st = GENC__STK(buf);
+  genc_status rc = genc__stk_push(&st, &f) ? GENC_OK : GENC_ERR_NOMEM;
+  copy_frame *t;
+  while (!rc && (t = genc__stk_top(&st))) {
+    if (t->next == t->s->ix.len) { /* done: prune it if nothing landed below */
+      copy_frame done;
+      genc__stk_pop(&st, &done);
+      t = genc__stk_top(&st);
+      if (t && genc__cm_bare(done.d)) genc_choicemap_remove(t->d, done.c);
+      continue;
     }
-    if (st) return st;
+    genc_comp c;
+    const genc_choicemap *k = genc__cm_slot(t->s, t->next++, &c);
+    if (!k || genc__cm_bare(k)) continue;
+    if (k->value) {
+      rc = genc_choicemap_set(ctx, t->d, c, k->value);
+    } else {
+      copy_frame g = {k, genc_choicemap_submap_mut(ctx, t->d, c), 0, c};
+      rc = !g.d ? genc_ctx_status(ctx) : genc__stk_push(&st, &g) ? GENC_OK : GENC_ERR_NOMEM;
+    }
   }
-  return GENC_OK;
+  genc__stk_free(&st);
+  if (rc == GENC_ERR_NOMEM && !genc_ctx_status(ctx))
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "choice map copy: out of memory");
+  return rc;
 }
 
 genc_choicemap *genc_choicemap_copy(genc_ctx *ctx, const genc_choicemap *cm) {
@@ -32,44 +59,81 @@ genc_choicemap *genc_choicemap_copy(genc_ctx *ctx, const genc_choicemap *cm) {
   return r;
 }
 
-static genc_status conflict(genc_ctx *ctx, genc_addr *p) {
+typedef struct {
+  genc_choicemap *d, *s; /* destination node, source node (owned copy) */
+  int64_t next;
+  genc_comp c;
+} merge_frame;
+
+/* The address of frames [0, n) plus c, for messages ("(root)" if empty). */
+static genc_status conflict(genc_ctx *ctx, const genc__stk *st, genc_comp c, bool with_c) {
+  genc_addr p = {0};
+  const merge_frame *fr = (const merge_frame *)st->p;
+  for (int64_t i = 1; i < st->n && p.len < GENC_ADDR_MAX; i++)
+    p.comp[p.len++] = fr[i].c;
+  if (with_c && p.len < GENC_ADDR_MAX) p.comp[p.len++] = c;
   char a[512];
-  genc_addr_format(p->comp, p->len, a, sizeof a);
+  genc_addr_format(p.comp, p.len, a, sizeof a);
   return genc_ctx_fail(ctx, GENC_ERR_ADDRESS,
-                       "genc_choicemap_merge: address %s is in both maps (GENC_MERGE_DISJOINT "
+                       "genc_choicemap_merge: address %s%s is in both maps (GENC_MERGE_DISJOINT "
                        "requires disjoint maps)",
-                       p->len ? a : "(root)");
+                       p.len ? a : "(root)", p.len == GENC_ADDR_MAX ? "/..." : "");
 }
 
-static genc_status merge_rec(genc_ctx *ctx, genc_choicemap *dst, const genc_choicemap *src,
-                             genc_merge_mode mode, genc_addr *p) {
-  if (genc_choicemap_is_empty(src)) return GENC_OK;
+/* Move the node s (of an owned copy) into the empty slot d. */
+static void move_node(genc_choicemap *d, genc_choicemap *s) {
+  bool dv = d->view, sv = s->view;
+  genc__cm_clear(d);
+  *d = *s;
+  d->view = dv;
+  memset(s, 0, sizeof *s);
+  s->view = sv;
+}
+
+/* Merge the owned copy src (no empty sub-maps: copies prune them) into dst,
+ * moving its nodes over where dst has nothing. */
+static genc_status merge_owned(genc_ctx *ctx, genc_choicemap *dst, genc_choicemap *src,
+                               genc_merge_mode mode) {
   bool disjoint = mode == GENC_MERGE_DISJOINT;
+  merge_frame buf[16], f = {dst, src, 0, 0};
+  genc__stk st = GENC__STK(buf);
+  genc_status rc = GENC_OK;
   if (src->value || dst->value) {
-    if (disjoint && !genc_choicemap_is_empty(dst)) return conflict(ctx, p);
-    if (src->value) {
-      genc__cm_clear(dst);
-      return genc_choicemap_set_path(ctx, dst, NULL, 0, src->value);
+    if (disjoint && !genc_choicemap_is_empty(dst)) return conflict(ctx, &st, 0, false);
+    move_node(dst, src); /* right wins: src replaces dst whole */
+    return GENC_OK;
+  }
+  if (!genc__stk_push(&st, &f)) rc = GENC_ERR_NOMEM;
+  merge_frame *t;
+  while (!rc && (t = genc__stk_top(&st))) {
+    if (t->next == t->s->ix.len) {
+      genc__stk_pop(&st, NULL);
+      continue;
     }
-    genc__cm_clear(dst); /* src's sub-map replaces dst's leaf */
+    genc_comp c;
+    genc_choicemap *sk = genc__cm_slot(t->s, t->next++, &c);
+    if (!sk || genc__cm_bare(sk)) continue;
+    genc_choicemap *old = kid(t->d, c);
+    if (!old || genc__cm_bare(old)) {
+      genc_choicemap *dk = old ? old : genc_choicemap_submap_mut(ctx, t->d, c);
+      if (!dk)
+        rc = genc_ctx_status(ctx);
+      else
+        move_node(dk, sk);
+    } else if (sk->value || old->value) {
+      if (disjoint && (old->value || !genc_choicemap_is_empty(old)))
+        rc = conflict(ctx, &st, c, true);
+      else
+        move_node(old, sk);
+    } else {
+      merge_frame g = {old, sk, 0, c};
+      if (!genc__stk_push(&st, &g)) rc = GENC_ERR_NOMEM;
+    }
   }
-  if (p->len == GENC_ADDR_MAX)
-    return genc_ctx_fail(ctx, GENC_ERR_ADDRESS, "genc_choicemap_merge: maps nest deeper than %d",
-                         GENC_ADDR_MAX);
-  for (int64_t i = 0; i < src->ix.len; i++) {
-    genc_comp c = src->ix.keys[i];
-    const genc_choicemap *sk = &src->kids[i];
-    if (genc_choicemap_is_empty(sk)) continue;
-    p->comp[p->len++] = c;
-    const genc_choicemap *old = genc_choicemap_submap(dst, c);
-    if (disjoint && !genc_choicemap_is_empty(old) && (old->value || sk->value))
-      return conflict(ctx, p); /* checked before submap_mut turns a leaf into a map */
-    genc_choicemap *dk = genc_choicemap_submap_mut(ctx, dst, c);
-    genc_status st = dk ? merge_rec(ctx, dk, sk, mode, p) : genc_ctx_status(ctx);
-    p->len--;
-    if (st) return st;
-  }
-  return GENC_OK;
+  genc__stk_free(&st);
+  if (rc == GENC_ERR_NOMEM && !genc_ctx_status(ctx))
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_choicemap_merge: out of memory");
+  return rc;
 }
 
 genc_status genc_choicemap_merge_into(genc_ctx *ctx, genc_choicemap *dst, const genc_choicemap *src,
@@ -77,8 +141,14 @@ genc_status genc_choicemap_merge_into(genc_ctx *ctx, genc_choicemap *dst, const 
   if (!dst) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_choicemap_merge_into: NULL destination");
   if (mode != GENC_MERGE_RIGHT && mode != GENC_MERGE_DISJOINT)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_choicemap_merge: unknown mode %d", (int)mode);
-  genc_addr p = {0};
-  return merge_rec(ctx, dst, src, mode, &p);
+  if (src == dst && mode == GENC_MERGE_RIGHT) return GENC_OK; /* a right-wins no-op */
+  /* merge a snapshot: src may alias dst or a part of it, and the snapshot has
+   * no empty sub-maps, so the walk never needs to look below a child */
+  genc_choicemap *tmp = genc_choicemap_copy(ctx, src);
+  if (!tmp) return genc_ctx_status(ctx);
+  genc_status st = genc__cm_bare(tmp) ? GENC_OK : merge_owned(ctx, dst, tmp, mode);
+  genc_choicemap_free(tmp);
+  return st;
 }
 
 genc_choicemap *genc_choicemap_merge(genc_ctx *ctx, const genc_choicemap *a,
@@ -126,28 +196,50 @@ static int values_equal(genc_ctx *ctx, const genc_array *a, const genc_array *b)
   return r;
 }
 
-static int64_t nonempty_children(const genc_choicemap *cm) {
-  int64_t n = 0;
-  for (int64_t i = 0; i < genc_choicemap_count(cm); i++)
-    n += !genc_choicemap_is_empty(&cm->kids[i]);
-  return n;
-}
+typedef struct {
+  const genc_choicemap *a, *b; /* b: the node at the same address in b, or NULL */
+  int64_t next;
+} eq_frame;
 
-static int equal_rec(genc_ctx *ctx, const genc_choicemap *a, const genc_choicemap *b) {
-  bool ea = genc_choicemap_is_empty(a), eb = genc_choicemap_is_empty(b);
-  if (ea || eb) return ea == eb;
-  if (a->value || b->value) return a->value && b->value ? values_equal(ctx, a->value, b->value) : 0;
-  if (nonempty_children(a) != nonempty_children(b)) return 0;
-  for (int64_t i = 0; i < a->ix.len; i++) {
-    const genc_choicemap *ka = &a->kids[i];
-    if (genc_choicemap_is_empty(ka)) continue;
-    const genc_choicemap *kb = genc_choicemap_submap(b, a->ix.keys[i]);
-    int r = kb ? equal_rec(ctx, ka, kb) : 0;
-    if (r != 1) return r;
+/* Every value of a has an equal value at the same address of b: 1, 0, or -1
+ * on a read error. With equal value counts that is equality (the addresses of
+ * values are prefix-free, so an injection between equal-sized sets is onto). */
+static int values_in(genc_ctx *ctx, const genc_choicemap *a, const genc_choicemap *b) {
+  eq_frame buf[16], f = {a, b, 0};
+  genc__stk st = GENC__STK(buf);
+  int r = genc__stk_push(&st, &f) ? 1 : -1;
+  eq_frame *t;
+  while (r == 1 && (t = genc__stk_top(&st))) {
+    if (t->next == t->a->ix.len) {
+      genc__stk_pop(&st, NULL);
+      continue;
+    }
+    genc_comp c;
+    const genc_choicemap *ka = genc__cm_slot(t->a, t->next++, &c);
+    if (!ka || genc__cm_bare(ka)) continue;
+    const genc_choicemap *kb = t->b ? kid(t->b, c) : NULL;
+    if (ka->value) {
+      r = kb && kb->value ? values_equal(ctx, ka->value, kb->value) : 0;
+    } else {
+      eq_frame g = {ka, kb && !kb->value ? kb : NULL, 0};
+      if (!genc__stk_push(&st, &g)) r = -1;
+    }
   }
-  return 1;
+  genc__stk_free(&st);
+  if (r < 0 && !genc_ctx_status(ctx))
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_choicemap_equal: out of memory");
+  return r;
 }
 
 bool genc_choicemap_equal(genc_ctx *ctx, const genc_choicemap *a, const genc_choicemap *b) {
-  return equal_rec(ctx, a, b) == 1;
+  int64_t na = genc_choicemap_num_values(a), nb = genc_choicemap_num_values(b);
+  if (na < 0 || nb < 0) {
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_choicemap_equal: out of memory");
+    return false;
+  }
+  if (na != nb) return false;
+  if (na == 0) return true;
+  if (a->value || b->value)
+    return a->value && b->value && values_equal(ctx, a->value, b->value) == 1;
+  return values_in(ctx, a, b) == 1;
 }

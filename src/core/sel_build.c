@@ -63,6 +63,14 @@ genc_status genc_selection_add_sub(genc_ctx *ctx, genc_selection *sel, const gen
                                    int len, genc_selection *sub) {
   if (!sel || sel->kind != GENC__SEL_SET) return not_a_set(ctx, "genc_selection_add", sel);
   if (!sub) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_selection_add_sub: NULL sub-selection");
+  /* a selection holding another reference may be inside sub (a cycle) or be
+   * shared with an operator that cached its answers: it is frozen */
+  if (sub == sel || sel->refs != 1)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_selection_add: %s",
+                         sub == sel ? "cannot add a selection below itself"
+                                    : "the selection is shared (retained, or an "
+                                      "operand of an operator): it can no longer "
+                                      "change");
   if (len < 0 || (len && !path))
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_selection_add: NULL or negative-length path");
   if (len > GENC_ADDR_MAX)
@@ -115,8 +123,13 @@ genc_selection *genc_selection_from_choicemap(genc_ctx *ctx, const genc_choicema
 /* ---- filtering a choice map ---- */
 
 static genc_status filter_rec(genc_ctx *ctx, genc_choicemap *dst, const genc_choicemap *src,
-                              const genc_selection *s) {
+                              const genc_selection *s, int depth) {
   if (genc_choicemap_is_empty(src) || genc_selection_is_none(s)) return GENC_OK;
+  if (depth > GENC_RECURSION_MAX)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_choicemap_filter: the map and the selection nest deeper than %d "
+                         "(GENC_RECURSION_MAX) below a partly selected address",
+                         GENC_RECURSION_MAX);
   if (genc_choicemap_value(src))
     return genc_selection_has_path(s, NULL, 0) ? genc__cm_copy_into(ctx, dst, src) : GENC_OK;
   if (genc_selection_is_all(s)) return genc__cm_copy_into(ctx, dst, src);
@@ -134,7 +147,7 @@ static genc_status filter_rec(genc_ctx *ctx, genc_choicemap *dst, const genc_cho
     genc_status st = GENC_OK;
     if (!genc_selection_is_none(sub)) {
       genc_choicemap *part = genc_choicemap_new(ctx);
-      st = part ? filter_rec(ctx, part, k, sub) : GENC_ERR_NOMEM;
+      st = part ? filter_rec(ctx, part, k, sub, depth + 1) : GENC_ERR_NOMEM;
       if (st)
         genc_choicemap_free(part);
       else
@@ -149,7 +162,7 @@ static genc_status filter_rec(genc_ctx *ctx, genc_choicemap *dst, const genc_cho
 genc_choicemap *genc_choicemap_filter(genc_ctx *ctx, const genc_choicemap *cm,
                                       const genc_selection *s) {
   genc_choicemap *r = genc_choicemap_new(ctx);
-  if (r && filter_rec(ctx, r, cm, s)) {
+  if (r && filter_rec(ctx, r, cm, s, 0)) {
     genc_choicemap_free(r);
     return NULL;
   }
@@ -158,21 +171,29 @@ genc_choicemap *genc_choicemap_filter(genc_ctx *ctx, const genc_choicemap *cm,
 
 /* ---- printing ---- */
 
-static void put_sel(genc__sb *sb, const genc_selection *s) {
+/* Deeper parts print as "..." (the text is for messages; no C stack risk). */
+#define SEL_PRINT_DEPTH 64
+
+static void put_sel(genc__sb *sb, const genc_selection *s, int depth) {
+  if (depth == SEL_PRINT_DEPTH) {
+    genc__sb_printf(sb, "...");
+    return;
+  }
+  depth++;
   switch (s->kind) {
   case GENC__SEL_ALL: genc__sb_printf(sb, "all"); return;
   case GENC__SEL_NONE: genc__sb_printf(sb, "none"); return;
   case GENC__SEL_NOT:
     genc__sb_printf(sb, "!(");
-    put_sel(sb, s->a);
+    put_sel(sb, s->a, depth);
     genc__sb_printf(sb, ")");
     return;
   case GENC__SEL_OR:
   case GENC__SEL_AND:
     genc__sb_printf(sb, "(");
-    put_sel(sb, s->a);
+    put_sel(sb, s->a, depth);
     genc__sb_printf(sb, s->kind == GENC__SEL_OR ? " | " : " & ");
-    put_sel(sb, s->b);
+    put_sel(sb, s->b, depth);
     genc__sb_printf(sb, ")");
     return;
   case GENC__SEL_SET: break;
@@ -184,20 +205,20 @@ static void put_sel(genc__sb *sb, const genc_selection *s) {
     genc__sb_printf(sb, "%s%s", i ? ", " : "", name);
     if (s->kids[i]->kind != GENC__SEL_ALL) {
       genc__sb_printf(sb, ": ");
-      put_sel(sb, s->kids[i]);
+      put_sel(sb, s->kids[i], depth);
     }
   }
   genc__sb_printf(sb, "}");
   if (s->a) {
     genc__sb_printf(sb, " | ");
-    put_sel(sb, s->a);
+    put_sel(sb, s->a, depth);
   }
 }
 
 int genc_selection_format(const genc_selection *s, char *buf, size_t cap) {
   genc__sb sb = {0};
   if (s)
-    put_sel(&sb, s);
+    put_sel(&sb, s, 0);
   else
     genc__sb_printf(&sb, "none");
   return genc__sb_finish(&sb, buf, cap);
