@@ -205,7 +205,8 @@ genc_gf *genc_dimap(const char *name, genc_gf *f, int nargs, genc_args_transform
  * A batched update that moves some particles to a branch runs that branch's
  * update and generate and joins them per particle (one more run, fully
  * constrained); its discard is likewise a union (old values, padded).
- * Retains the branches; NULL on bad arguments or NOMEM.
+ * Retains the branches; NULL on bad arguments (k outside 1..GENC_SWITCH_MAX_BRANCHES,
+ * a NULL branch, branches of different argument counts) or NOMEM.
  */
 genc_gf *genc_switch(const char *name, int k, genc_gf *const *branches);
 
@@ -239,6 +240,9 @@ genc_gf *genc_mask(const char *name, genc_gf *f);
  * components; NULL on bad arguments or NOMEM.
  */
 genc_gf *genc_mix(const char *name, int k, genc_gf *const *components);
+
+/** Most branches of one Switch (and components of one Mix). */
+#define GENC_SWITCH_MAX_BRANCHES 64
 
 /** Deepest Recurse tree (nodes below the root): addresses must fit GENC_ADDR_MAX. */
 #define GENC_RECURSE_MAX_DEPTH 24

@@ -5,7 +5,7 @@
 #include "comb/cb2.h"
 
 /* Most branches of one Switch (fixed arrays keep the run state off the heap). */
-#define SW_MAXK 64
+#define SW_MAXK GENC_SWITCH_MAX_BRANCHES
 
 typedef struct sw_gf {
   int k;
