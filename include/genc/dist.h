@@ -188,7 +188,8 @@ genc_dist genc_half_cauchy(genc_ctx *ctx, genc_array *scale);
  * Wrapped Cauchy(mu, rho) on the circle, mu finite, rho in [0, 1) (rho = 0:
  * uniform): density (1 - rho^2) / (2 pi (1 + rho^2 - 2 rho cos(x - mu))) on
  * the support [-pi, pi); values outside it have log density -inf, and draws
- * are wrapped into it. (scipy: wrapcauchy(c = rho) of (x - mu) mod 2 pi.)
+ * are wrapped into it (for f32 values its bounds are pi rounded to f32).
+ * (scipy: wrapcauchy(c = rho) of (x - mu) mod 2 pi.)
  * Reparameterized in mu and rho (inverse CDF).
  */
 genc_dist genc_wrapped_cauchy(genc_ctx *ctx, genc_array *mu, genc_array *rho);
