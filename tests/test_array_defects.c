@@ -81,6 +81,13 @@ static void test_alloc_op_outputs(void **state) {
   int64_t big[2] = {(int64_t)1 << 40, (int64_t)1 << 40};
   t_expect_error(ctx, genc_broadcast_to(ctx, genc_scalar(ctx, 1), 2, big), GENC_ERR_NOMEM,
                  "broadcast", "[1099511627776, 1099511627776]");
+  genc_array *ix = genc_array_arange(ctx, GENC_I32, 0, 1 << 20, 1);
+  t_expect_error(ctx, genc_one_hot(ctx, ix, (int64_t)1 << 60), GENC_ERR_NOMEM, "one_hot",
+                 "[1048576, 1152921504606846976]");
+  int64_t rs[3] = {P62, 4, 0}; /* a size-0 view whose other dims overflow */
+  t_expect_error(ctx,
+                 genc_reshape(ctx, genc_array_zeros(ctx, GENC_F64, 1, (int64_t[]){0}, 0), 3, rs),
+                 GENC_ERR_SHAPE, "reshape", "overflows");
   genc_scope_end(ctx, m);
 }
 

@@ -19,7 +19,8 @@ static genc_array *alloc_named(genc_ctx *ctx, const char *op, genc_dtype dt, int
     genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: array of rank %d given a NULL shape", op, ndim);
     return NULL;
   }
-  const char *old = genc__op_enter(ctx, op);
+  /* inside another op (one_hot's zeros), errors name that op */
+  const char *old = genc__op_enter(ctx, ctx->op ? ctx->op : op);
   genc_array *a = genc__alloc(ctx, dt, ndim, shape, n);
   ctx->op = old;
   return a;

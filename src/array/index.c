@@ -365,7 +365,9 @@ genc_array *genc_one_hot(genc_ctx *ctx, genc_array *idx, int64_t depth) {
   genc_array *col = genc_reshape(ctx, genc_stop_gradient(ctx, idx), idx->ndim + 1, s);
   genc_array *ones = genc_array_ones(ctx, GENC_F64, idx->ndim + 1, s, idx->n);
   s[idx->ndim] = depth;
+  const char *old = genc__op_enter(ctx, "one_hot");
   genc_array *z = genc_array_zeros(ctx, GENC_F64, idx->ndim + 1, s, idx->n);
+  ctx->op = old;
   if (!col || !ones || !z) return NULL;
   genc_array *in[3] = {z, col, ones};
   genc_params p = {.op = ONE_HOT, .axis = idx->ndim, .flag = true};

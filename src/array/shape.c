@@ -30,11 +30,13 @@ genc_array *genc_reshape(genc_ctx *ctx, genc_array *x, int ndim, const int64_t *
     else if (shape[d] < 0) {
       genc_ctx_fail(ctx, GENC_ERR_SHAPE, "reshape: bad dimension %lld", (long long)shape[d]);
       return NULL;
-    } else
-      known *= shape[d];
+    } else if (__builtin_mul_overflow(known, shape[d], &known)) {
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "reshape: the product of the new shape overflows int64");
+      return NULL;
+    }
   }
   if (infer >= 0 && known > 0 && x->size % known == 0) p.shape[infer] = x->size / known;
-  int64_t size = 1;
+  int64_t size = 1; /* cannot overflow: known did not, and the inferred dim divides */
   for (int d = 0; d < ndim; d++)
     size *= p.shape[d];
   if (size != x->size || (infer >= 0 && p.shape[infer] < 0)) {
