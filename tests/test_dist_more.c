@@ -294,6 +294,16 @@ static void test_layouts(void **state) {
     }
   T_OK(ctx, ly);
   T_CLOSE(t_item(ctx, ly), t_item(ctx, acc), 1e-13);
+  /* repeat e is the base draw with key fold_in(key, e), past the 16-way join */
+  genc_dist big = genc_iid(ctx, &comps[0], 2, (int64_t[]){5, 8});
+  genc_array *xb = genc_dist_sample(ctx, key, &big, 2);
+  T_OK(ctx, xb);
+  assert_int_equal(genc_array_shape(xb)[1], 8);
+  for (int e = 0; e < 40; e += 13) {
+    genc_array *xe = genc_dist_sample(ctx, genc_key_fold_in(key, (uint64_t)e), &comps[0], 2);
+    for (int i = 0; i < 2; i++)
+      T_CLOSE(t_at(ctx, xb, 40 * i + e), t_at(ctx, xe, i), 0);
+  }
   /* a zero-size repeat has log density 0 */
   genc_dist e = genc_iid(ctx, &comps[0], 1, (int64_t[]){0});
   genc_array *xe = genc_dist_sample(ctx, key, &e, 0);

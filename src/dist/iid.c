@@ -65,6 +65,22 @@ static genc_array *logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
   return acc;
 }
 
+/* Concatenate xs[0..n) along axis 0 as a tree of groups of JOIN, so each
+ * element is copied log_JOIN(n) times (a linear chain copies n^2 / JOIN);
+ * overwrites xs. */
+#define JOIN 16
+static genc_array *join(genc_ctx *ctx, int64_t n, genc_array **xs) {
+  while (n > 1) {
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i += JOIN) {
+      int g = (int)(n - i < JOIN ? n - i : JOIN);
+      if (!(xs[m++] = genc_concat(ctx, g, xs + i, 0))) return NULL;
+    }
+    n = m;
+  }
+  return xs[0];
+}
+
 /* Repeat e draws with key fold_in(key, e), batched over the particles, so
  * particle i of a batched draw is the shared draw of genc_key_particle(key, i). */
 static genc_array *draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t n, bool re) {
@@ -94,9 +110,10 @@ static genc_array *draw(genc_ctx *ctx, genc_key key, const genc_dist *d, int64_t
   int64_t e = 0;
   for (; e < p; e++) {
     genc_key ke = genc_key_fold_in(key, (uint64_t)e);
-    if (!(xs[e] = re ? b->type->rsample(ctx, ke, b, n) : b->type->sample(ctx, ke, b, n))) break;
+    genc_array *x = re ? b->type->rsample(ctx, ke, b, n) : b->type->sample(ctx, ke, b, n);
+    if (!(xs[e] = genc_expand_dims(ctx, x, 0))) break;
   }
-  if (e == p && p <= INT32_MAX) out = genc_stack(ctx, (int)p, xs, 0);
+  if (e == p) out = join(ctx, p, xs);
   free(xs);
   if (!out || nd == 1) return out;
   int64_t t[GENC_MAX_DIMS];
