@@ -297,6 +297,8 @@ static void test_aliasing(void **state) {
   assert_int_equal(genc_choicemap_set_submap(ctx, a, S("w"), a), GENC_ERR_ARG);
   v = genc_choicemap_submap_mut(ctx, a, S("x"));
   assert_int_equal(genc_choicemap_set_submap(ctx, v, S("w"), a), GENC_ERR_ARG);
+  assert_int_equal(genc_choicemap_set_submap(ctx, a, S("w"), v), GENC_ERR_ARG); /* a view */
+  assert_non_null(strstr(genc_ctx_error(ctx), "copy"));
   genc_ctx_clear_error(ctx);
   assert_int_equal(genc_choicemap_num_values(a), 5);
   /* setting a value of a at the address that holds it */
