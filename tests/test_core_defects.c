@@ -215,6 +215,43 @@ static void test_deep_unions(void **state) {
   genc_selection_release(h);
 }
 
+/* d/d/.../d (depth) selecting everything below. */
+static genc_selection *sel_chain(genc_ctx *ctx, int depth) {
+  genc_selection *h = genc_selection_all();
+  for (int i = 0; i < depth; i++) {
+    genc_selection *p = genc_selection_new(ctx);
+    assert_int_equal(genc_selection_add_sub(ctx, p, GENC_PATH(S("d")), h), GENC_OK);
+    genc_selection_release(h);
+    h = p;
+  }
+  return h;
+}
+
+/* filter keeps its recursion, bounded by GENC_RECURSION_MAX levels where the
+ * selection stays partial. */
+static void test_filter_depth(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_choicemap *cm = chain(ctx, 500);
+  genc_selection *h = sel_chain(ctx, 500);
+  genc_choicemap *f = genc_choicemap_filter(ctx, cm, h);
+  T_OK(ctx, f);
+  assert_true(genc_choicemap_equal(ctx, f, cm));
+  genc_choicemap_free(f);
+  genc_selection_release(h);
+  genc_choicemap_free(cm);
+  cm = chain(ctx, GENC_RECURSION_MAX + 100);
+  h = sel_chain(ctx, GENC_RECURSION_MAX + 100);
+  assert_null(genc_choicemap_filter(ctx, cm, h));
+  assert_int_equal(genc_ctx_status(ctx), GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(ctx), "genc_choicemap_filter"));
+  assert_non_null(strstr(genc_ctx_error(ctx), "GENC_RECURSION_MAX"));
+  genc_ctx_clear_error(ctx);
+  genc_selection_release(h);
+  genc_choicemap_free(cm);
+  genc_scope_end(ctx, mark);
+}
+
 /* 50,000 removals from 100,000 children: O(1) amortized each, order kept. */
 static void test_many_removals(void **state) {
   genc_ctx *ctx = *state;
@@ -431,6 +468,7 @@ int main(void) {
       cmocka_unit_test(test_deep_free),     cmocka_unit_test(test_deep_unions),
       cmocka_unit_test(test_many_removals), cmocka_unit_test(test_aliasing),
       cmocka_unit_test(test_string_paths),  cmocka_unit_test(test_null_args),
+      cmocka_unit_test(test_filter_depth),
   };
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
