@@ -33,7 +33,9 @@ static genc_dist make(genc_ctx *ctx, const fcase *c, const double *p, bool vec) 
   for (int i = 0; i < c->np; i++)
     a[i] = vec ? genc_array_vec(ctx, 1, &p[i]) : genc_scalar(ctx, p[i]);
   const char *n = c->name;
-  if (!strcmp(n, "normal")) return (genc_normal)(ctx, a[0], a[1]);
+  /* genc_normal is scalar: its [1]-shaped twin is the broadcasted normal */
+  if (!strcmp(n, "normal"))
+    return vec ? (genc_broadcasted_normal)(ctx, a[0], a[1]) : (genc_normal)(ctx, a[0], a[1]);
   if (!strcmp(n, "broadcasted_normal")) return (genc_broadcasted_normal)(ctx, a[0], a[1]);
   if (!strcmp(n, "uniform")) return (genc_uniform)(ctx, a[0], a[1]);
   if (!strcmp(n, "exponential")) return (genc_exponential)(ctx, a[0]);
@@ -177,7 +179,8 @@ static void test_errors_same(void **state) {
       r = op ? genc_dist_logpdf(ctx, &d1, x) : genc_dist_sample(ctx, genc_key_from_seed(1), &d1, 0);
       assert_null(r);
       assert_int_equal(genc_ctx_status(ctx), GENC_ERR_DOMAIN);
-      assert_string_equal(genc_ctx_error(ctx), fast);
+      /* after the name: the [1]-shaped twin of normal is broadcasted_normal */
+      assert_string_equal(strchr(genc_ctx_error(ctx), ':'), strchr(fast, ':'));
       genc_ctx_clear_error(ctx);
       genc_scope_end(ctx, mark);
     }
@@ -201,7 +204,7 @@ static genc_array *m_mixed(genc_rt *rt, genc_array *const *args, void *u) {
   genc_array *b = GENC_TRACE(rt, "b", genc_uniform(ctx, -1.0, 2.0));
   GENC_TRACE(rt, "c", genc_exponential(ctx, genc_add(ctx, genc_exp(ctx, a), 0.5)));
   double one = 1.0;
-  GENC_TRACE(rt, "vec", genc_normal(ctx, genc_array_vec(ctx, 1, &one), 2.0));
+  GENC_TRACE(rt, "vec", genc_broadcasted_normal(ctx, genc_array_vec(ctx, 1, &one), 2.0));
   GENC_TRACE(rt, "d", genc_laplace(ctx, b, 0.7));
   genc_array *s = genc_rt_splice(rt, GENC_SYM("sub"), (genc_gf *)u, &a);
   GENC_TRACE(rt, "e", genc_cauchy(ctx, s, 1.5));

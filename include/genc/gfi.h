@@ -28,7 +28,7 @@
  * hash of the choice's name (the string, not the symbol number), in both modes.
  * In batched mode, control flow may not depend on random values: reading one
  * as a C number (genc_array_item) fails the operation with a message saying to
- * use Switch or Mask.
+ * compute both branches and select between their values with genc_where().
  *
  * **Weights** follow ARCHITECTURE.md "GFI contracts" (Gen.jl semantics): the
  * internal proposal of a dynamic function is its prior. A NaN or +inf weight or
@@ -163,6 +163,35 @@ genc_array *genc_rt_trace(genc_rt *rt, genc_comp addr, genc_dist d);
 #define GENC_TRACE(rt, name, dist) genc_rt_trace((rt), GENC_SYM(name), (dist))
 
 /**
+ * Make the random choice @p d at the hierarchical address @p path (@p len
+ * components, 1..GENC_ADDR_MAX) of this function, without a splice: "flip/3",
+ * "t/3/y". Every operation sees the nesting: constraints and selections are
+ * looked up at the path (selecting "flip" selects every flip/i), the choice
+ * map and the discard hold sub-maps, genc_trace_get() finds the value. An
+ * address is either a choice, a splice, or a prefix of nested choices: a choice
+ * at "flip" and another at "flip/1", a splice at "flip" and a choice at
+ * "flip/1", or one path traced twice fail the operation naming the address.
+ * With len == 1 this is genc_rt_trace(). The key of the draw is the run's key
+ * folded with each component's hash in turn, so the choice draws what a choice
+ * at "3" would inside a function spliced at "flip".
+ */
+genc_array *genc_rt_trace_path(genc_rt *rt, const genc_comp *path, int len, genc_dist d);
+
+/**
+ * GENC_TRACE_AT(rt, "flip", i, dist): the choice at address flip/i (a symbol
+ * literal, then an integer index >= 0).
+ */
+#define GENC_TRACE_AT(rt, name, index, dist)                                                       \
+  genc_rt_trace_path((rt), (const genc_comp[]){GENC_SYM(name), genc_idx(index)}, 2, (dist))
+
+/**
+ * genc_rt_trace_path() at an address written as text, "t/3/y" (parsed by
+ * genc_addr_parse(): all-digit parts are indices). Parsing interns the symbols
+ * on every call: in hot loops prefer GENC_TRACE_AT() or a path of GENC_SYM()s.
+ */
+genc_array *genc_rt_trace_str(genc_rt *rt, const char *path, genc_dist d);
+
+/**
  * Call generative function @p gf on @p args at address @p addr: its choices
  * live below @p addr, its score and weight add to this run's. Returns its
  * value. With @p addr == GENC_ROOT the callee (which must be dynamic) runs in
@@ -174,12 +203,89 @@ genc_array *genc_rt_splice(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
 #define GENC_ROOT GENC_COMP_INVALID
 
 /**
+ * Most splices nested inside one another (per thread): each level uses C
+ * stack, so a deeper splice fails the operation with GENC_ERR_ARG naming the
+ * function instead of overflowing the stack. Write deep recursion as a loop.
+ */
+#define GENC_MAX_SPLICE_DEPTH 1000
+
+/**
  * The value of trainable parameter @p name from the store attached to this
  * function (genc_gf_set_params()). While parameter gradients are computed the
  * value is watched, so scores differentiate through it. NULL and
  * GENC_ERR_ADDRESS if there is no store or no such parameter.
  */
 genc_array *genc_rt_param(genc_rt *rt, const char *name);
+
+/**
+ * Argument @p i of this run as a C integer: it must be a shared 0-d array
+ * holding a whole number (as GENC_ARGS() makes from an int). Otherwise the
+ * operation fails with a message naming the model and the argument index, and
+ * the result is 0.
+ */
+int64_t genc_rt_arg_int(genc_rt *rt, int i);
+
+/**
+ * Argument @p i of this run as a double: it must be a shared 0-d number.
+ * Otherwise the operation fails naming the model and the index; result NaN.
+ */
+double genc_rt_arg_double(genc_rt *rt, int i);
+
+/* ---- arguments from C values ---- */
+
+/** GENC_ARGS() helpers: an array passes through; a C number becomes a 0-d array. */
+genc_array *genc__arg_array(genc_ctx *ctx, genc_array *a);
+genc_array *genc__arg_double(genc_ctx *ctx, double v);
+genc_array *genc__arg_int(genc_ctx *ctx, long long v);
+
+#ifndef __cplusplus
+/** One argument of GENC_ARGS(). */
+#define GENC_ARG(ctx, x)                                                                           \
+  _Generic((x), genc_array *                                                                       \
+           : genc__arg_array, double                                                               \
+           : genc__arg_double, float                                                               \
+           : genc__arg_double, int                                                                 \
+           : genc__arg_int, unsigned                                                               \
+           : genc__arg_int, long                                                                   \
+           : genc__arg_int, unsigned long                                                          \
+           : genc__arg_int, long long                                                              \
+           : genc__arg_int)((ctx), (x))
+
+#define GENC__NARG(...) GENC__NARG_(__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define GENC__NARG_(_1, _2, _3, _4, _5, _6, _7, _8, n, ...) n
+#define GENC__CAT(a, b) GENC__CAT_(a, b)
+#define GENC__CAT_(a, b) a##b
+#define GENC__A1(c, x) GENC_ARG(c, x)
+#define GENC__A2(c, x, ...) GENC_ARG(c, x), GENC__A1(c, __VA_ARGS__)
+#define GENC__A3(c, x, ...) GENC_ARG(c, x), GENC__A2(c, __VA_ARGS__)
+#define GENC__A4(c, x, ...) GENC_ARG(c, x), GENC__A3(c, __VA_ARGS__)
+#define GENC__A5(c, x, ...) GENC_ARG(c, x), GENC__A4(c, __VA_ARGS__)
+#define GENC__A6(c, x, ...) GENC_ARG(c, x), GENC__A5(c, __VA_ARGS__)
+#define GENC__A7(c, x, ...) GENC_ARG(c, x), GENC__A6(c, __VA_ARGS__)
+#define GENC__A8(c, x, ...) GENC_ARG(c, x), GENC__A7(c, __VA_ARGS__)
+
+/**
+ * GENC_ARGS(ctx, a, b, ...): an argument vector (a compound literal of type
+ * `genc_array *const[]`, valid in the enclosing block) from 1 to
+ * GENC_GF_MAX_ARGS values, each a genc_array * (passed through), a double or
+ * float (a 0-d f64 array) or a C integer (a 0-d i32 array; one outside the i32
+ * range records an error and gives NULL, which the GFI call then reports):
+ * `genc_gf_simulate(ctx, gf, GENC_ARGS(ctx, xs, 10, 0.5), key, 0)`. The arrays
+ * belong to the current scope.
+ */
+#define GENC_ARGS(ctx, ...)                                                                        \
+  ((genc_array *const[]){GENC__CAT(GENC__A, GENC__NARG(__VA_ARGS__))((ctx), __VA_ARGS__)})
+#endif
+
+/**
+ * The trace a proposal proposes from, or NULL when the function does not run
+ * as a proposal. This is Gen.jl's first proposal argument: genc_gf_propose_from()
+ * and genc_gf_assess_from() set it, and an edit with a proposal request
+ * (genc_gf_edit()) gives the forward proposal the old trace and the backward
+ * proposal the new one. Functions spliced by a proposal see it too. Read its
+ * choices with genc_trace_get().
+ */
+const genc_trace *genc_rt_from(const genc_rt *rt);
 
 /* ------------------------------------------------------------------ */
 /* Traces                                                              */
@@ -206,6 +312,26 @@ int64_t genc_trace_nparticles(const genc_trace *t);
 const genc_choicemap *genc_trace_choices(genc_ctx *ctx, const genc_trace *t);
 /** The value at @p path, or NULL with GENC_ERR_ADDRESS naming the path. */
 genc_array *genc_trace_get(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len);
+/** genc_trace_get() at an address written as text, "t/3/y" (genc_addr_parse()). */
+genc_array *genc_trace_get_path(genc_ctx *ctx, const genc_trace *t, const char *path);
+/**
+ * The choice at the text address @p path as a double: it must be a shared 0-d
+ * value (a single trace's scalar choice). NaN with an error naming the address
+ * when it is missing, not 0-d, or batched (use genc_trace_copy_out()).
+ */
+double genc_trace_get_double(genc_ctx *ctx, const genc_trace *t, const char *path);
+/**
+ * Copy the choice at the text address @p path into @p buf as f64: max(n, 1) x
+ * (element count) values, particle-major, for a batched or shared value.
+ * GENC_ERR_ARG naming the address when @p cap is smaller.
+ */
+genc_status genc_trace_copy_out(genc_ctx *ctx, const genc_trace *t, const char *path, double *buf,
+                                int64_t cap);
+/**
+ * The number held by a shared 0-d array (any dtype) as a double; NaN with an
+ * error when @p a is NULL, not 0-d, or batched.
+ */
+double genc_value_double(genc_ctx *ctx, const genc_array *a);
 /** Particle @p i of a batched trace as a single trace (new reference). */
 genc_trace *genc_trace_particle(genc_ctx *ctx, const genc_trace *t, int64_t i);
 /**
@@ -227,6 +353,15 @@ genc_trace *genc_gf_simulate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args
  * others drawn from the prior; w = sum of the log densities of the constrained
  * choices. Every constraint must be visited (else GENC_ERR_ADDRESS listing the
  * addresses never visited). @p weight may be NULL.
+ *
+ * A constraint (here, in update and in assess) must have the choice's shape,
+ * per particle when batched: else GENC_ERR_SHAPE naming the address, the
+ * distribution and both shapes (checked for the distributions whose value has
+ * the broadcast shape of their parameters: every built-in except categorical,
+ * dirichlet, mvnormal, (inv_)wishart, mixture, piecewise_uniform and
+ * beta_uniform, and user types with a scalar fast path). An integer or bool constraint at a
+ * continuous choice is converted to the choice's float dtype; a float constraint at a discrete
+ * choice must hold whole numbers (else GENC_ERR_DOMAIN).
  */
 genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
                              const genc_choicemap *constraints, genc_key key, int64_t n,
@@ -247,6 +382,20 @@ genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
  */
 genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
                                 int64_t n, genc_array **weight, genc_array **retval);
+
+/**
+ * propose(from, x) -> (c, w): genc_gf_propose() of a proposal that reads the
+ * trace @p from (genc_rt_from()). It runs batched exactly when @p from is, with
+ * from's particle count.
+ */
+genc_choicemap *genc_gf_propose_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                     genc_array *const *args, genc_key key, genc_array **weight,
+                                     genc_array **retval);
+
+/** assess(from, x, c): genc_gf_assess() of a proposal that reads the trace @p from. */
+genc_array *genc_gf_assess_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                genc_array *const *args, const genc_choicemap *choices,
+                                genc_array **retval);
 
 /**
  * update(t, x', argdiffs, u) -> (t', w, discard). @p args NULL keeps the old
@@ -279,7 +428,7 @@ genc_array *genc_gf_project(genc_ctx *ctx, const genc_trace *t, const genc_selec
 typedef enum genc_edit_kind {
   GENC_EDIT_CONSTRAINTS, /**< update with constraints; backward: the discard */
   GENC_EDIT_SELECTION,   /**< regenerate a selection; backward: the same selection */
-  GENC_EDIT_PROPOSAL     /**< propose with fwd, update, assess the discard with bwd */
+  GENC_EDIT_PROPOSAL /**< propose from t with fwd, update, assess the discard with bwd from t' */
 } genc_edit_kind;
 
 /** An edit request (GenJAX style): one entry point for the three kinds of move. */
@@ -288,7 +437,7 @@ typedef struct genc_edit_request {
   const genc_choicemap *constraints; /**< GENC_EDIT_CONSTRAINTS */
   const genc_selection *selection;   /**< GENC_EDIT_SELECTION */
   genc_gf *fwd, *bwd;                /**< GENC_EDIT_PROPOSAL: forward and backward proposals */
-  genc_array *const *fwd_args;       /**< their arguments */
+  genc_array *const *fwd_args;       /**< their arguments after the source trace */
   genc_array *const *bwd_args;
 } genc_edit_request;
 
@@ -303,9 +452,13 @@ typedef struct genc_edit_result {
 /**
  * Apply @p req to @p t (same arguments). CONSTRAINTS: update, weight and
  * discard as genc_gf_update, backward = CONSTRAINTS(discard). SELECTION:
- * regenerate, backward = the same selection. PROPOSAL: (u, wf) = propose(fwd);
- * (t', w, d) = update(t, u); wb = assess(bwd, d); weight = w + wb - wf,
- * backward = PROPOSAL(bwd, fwd) with the argument lists swapped.
+ * regenerate, backward = the same selection. PROPOSAL (Gen.jl's mh with a
+ * custom proposal): (u, wf) = propose_from(t, fwd); (t', w, d) = update(t, u);
+ * wb = assess_from(t', bwd, d); weight = w + wb - wf, the MH acceptance
+ * log-ratio; backward = PROPOSAL(bwd, fwd) with the argument lists swapped.
+ * The forward proposal reads the old trace and the backward one the new trace
+ * through genc_rt_from(); for a symmetric random walk fwd and bwd are the same
+ * function. Every choice the update discards must be a choice of bwd's.
  */
 genc_status genc_gf_edit(genc_ctx *ctx, const genc_trace *t, const genc_edit_request *req,
                          genc_key key, genc_edit_result *out);
@@ -348,6 +501,7 @@ typedef struct genc_gfi_call {
   const genc_choicemap *constraints; /**< generate, update; the choices for assess */
   const genc_selection *selection;   /**< regenerate, project */
   const genc_trace *trace;           /**< update, regenerate, project: the old trace */
+  const genc_trace *from;            /**< a proposal's source trace (genc_rt_from()), or NULL */
 } genc_gfi_call;
 
 /** The outputs of one operation (unused fields stay NULL). */

@@ -30,10 +30,23 @@ static double logpdf_scalar(const double *p, double x) {
   return genc_sf_normal_lp(x, p[0], p[1], log(p[1]));
 }
 
+/* genc_normal is scalar, as in Gen.jl: a parameter with dimensions (batched
+ * 0-d ones are fine) is a mistake for the broadcasted normal. */
+static genc_status check_normal(genc_ctx *ctx, const genc_dist *d) {
+  for (int i = 0; i < 2; i++)
+    if (d->p[i] && genc_array_ndim(d->p[i]) != 0)
+      return genc_ctx_fail(ctx, GENC_ERR_SHAPE,
+                           "normal: parameter %s has %d dimension(s), but genc_normal is a scalar "
+                           "distribution; use genc_broadcasted_normal for elementwise normals over "
+                           "arrays",
+                           d->type->param_names[i], genc_array_ndim(d->p[i]));
+  return genc__check_loc_scale(ctx, d);
+}
+
 static const genc_dist_type normal_type = {.name = "normal",
                                            .nparams = 2,
                                            .param_names = {"mu", "sigma"},
-                                           .check = genc__check_loc_scale,
+                                           .check = check_normal,
                                            .sample = rsample,
                                            .logpdf = logpdf,
                                            .rsample = rsample,

@@ -10,7 +10,8 @@
 typedef struct dyn_gf {
   genc_model_fn fn;
   void *user;
-  int hint; /* sites seen in the largest run so far: preallocated next time */
+  int hint;  /* sites seen in the largest run so far: preallocated next time */
+  int ahint; /* components of nested addresses in the largest run so far */
 } dyn_gf;
 
 genc_gf *genc_gf_dynamic(const char *name, genc_model_fn fn, int nargs, void *user) {
@@ -29,27 +30,68 @@ genc_array *genc__dyn_body(genc_rt *rt, genc_gf *gf, genc_array *const *args) {
   return d->fn(rt, args, d->user);
 }
 
-/* Fail if a constraint names an address the run never visited (listing them). */
+/* Constraints the run never visited, listed for the message. */
+typedef struct unvisited {
+  const dyn_trace *tr;
+  genc_comp path[GENC_ADDR_MAX + 1];
+  int nbad;
+  size_t len;
+  char list[512];
+} unvisited;
+
+static void note_unvisited(unvisited *u, const genc_comp *path, int len) {
+  char name[256];
+  genc_addr_format(path, len, name, sizeof name);
+  if (u->len + strlen(name) + 8 < sizeof u->list)
+    u->len += (size_t)snprintf(u->list + u->len, sizeof u->list - u->len, "%s%s",
+                               u->nbad ? ", " : "", name);
+  u->nbad++;
+}
+
+/* Was a constraint at path used: a choice exactly there, or a splice at a
+ * prefix (whose callee checks the rest)? */
+static bool visited(const dyn_trace *tr, const genc_comp *path, int len) {
+  for (int k = 1; k <= len; k++) {
+    int j = genc__dyn_find_path(tr, path, k);
+    if (j < 0) return false;
+    if (tr->recs[j].kind == REC_CALL) return true;
+    if (tr->recs[j].kind == REC_CHOICE) return k == len;
+  }
+  return false;
+}
+
+static int visit_leaf(const genc_comp *path, int len, genc_array *v, void *user) {
+  unvisited *u = user;
+  (void)v;
+  if (len >= GENC_ADDR_MAX) return 0;
+  memcpy(u->path + 1, path, (size_t)len * sizeof *path);
+  if (!visited(u->tr, u->path, len + 1)) note_unvisited(u, u->path, len + 1);
+  return 0;
+}
+
+/* Fail if a constraint names an address the run never visited (listing them).
+ * One-component hits are counted as the run goes, so a run without nested
+ * addresses that used every constraint skips the walk. */
 static genc_status check_unvisited(genc_rt *rt) {
   const genc_choicemap *cm = rt->cons;
   if (!cm || rt->cons_hit >= genc_choicemap_count(cm)) return GENC_OK;
-  char list[512] = "";
-  size_t len = 0;
-  int nbad = 0;
+  unvisited u = {.tr = rt->tr};
   for (int64_t i = 0, k = genc_choicemap_count(cm); i < k; i++) {
     genc_comp c;
     const genc_choicemap *ch = genc_choicemap_child(cm, i, &c);
-    if (genc__dyn_find(rt->tr, c) >= 0 || genc_choicemap_is_empty(ch)) continue;
-    char name[128];
-    genc_comp_format(c, name, sizeof name);
-    if (len + strlen(name) + 8 < sizeof list)
-      len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", nbad ? ", " : "", name);
-    nbad++;
+    int j = genc__dyn_find(rt->tr, c);
+    if ((j >= 0 && rt->tr->recs[j].kind != REC_NS) || genc_choicemap_is_empty(ch)) continue;
+    if (j < 0) {
+      note_unvisited(&u, &c, 1);
+      continue;
+    }
+    u.path[0] = c; /* nested choices below c: check each constrained leaf */
+    genc_choicemap_foreach(ch, visit_leaf, &u);
   }
-  if (!nbad) return GENC_OK;
+  if (!u.nbad) return GENC_OK;
   return genc_ctx_fail(rt->ctx, GENC_ERR_ADDRESS,
                        "%s: %d constrained address(es) never visited by the model: %s",
-                       rt->gf->name, nbad, list);
+                       rt->gf->name, u.nbad, u.list);
 }
 
 /* Update: sites of the old trace this run did not visit are deleted. */
@@ -57,11 +99,14 @@ static genc_status sweep_deleted(genc_rt *rt) {
   genc_ctx *ctx = rt->ctx;
   for (int i = 0; rt->old && i < rt->old->len; i++) {
     const dyn_rec *o = &rt->old->recs[i];
-    int j = genc__dyn_find(rt->tr, o->addr);
+    if (o->kind == REC_NS) continue;
+    int len;
+    const genc_comp *p = genc__rec_path(rt->old, o, &len);
+    int j = genc__dyn_find_path(rt->tr, p, len);
     if (j >= 0 && rt->tr->recs[j].kind == o->kind) continue;
     if (o->kind == REC_CHOICE) {
       if (!genc__hacc_sub_rec(ctx, &rt->weight, o)) return genc_ctx_status(ctx);
-      if (rt->discard && genc_choicemap_set(ctx, rt->discard, o->addr, o->value))
+      if (rt->discard && genc_choicemap_set_path(ctx, rt->discard, p, len, o->value))
         return genc_ctx_status(ctx);
     } else {
       if (!genc__hacc_sub(ctx, &rt->weight, o->sub->score)) return genc_ctx_status(ctx);
@@ -84,7 +129,8 @@ static genc_status body_error(genc_rt *rt) {
     snprintf(msg, sizeof msg, "%s", genc_ctx_error(rt->ctx));
     return genc_ctx_fail(rt->ctx, st,
                          "%s, run batched over %lld particles, read a batched value as a C "
-                         "number to branch on it; use Switch or Mask instead (%s)",
+                         "number to branch on it; compute both branches and select between "
+                         "their values with genc_where(cond, a, b) instead (%s)",
                          rt->gf->name, (long long)rt->n, msg);
   }
   return st ? st
@@ -103,9 +149,10 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   dyn_gf *d = gf->impl;
   const dyn_trace *old = NULL;
   if (call->trace) {
-    if (call->trace->gf->type != &genc__dynamic_type)
-      return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: the trace was not made by a dynamic function",
-                           gf->name);
+    if (call->trace->gf != gf)
+      return genc_ctx_fail(
+          ctx, GENC_ERR_ARG, "%s: %s of %s was given a trace of another generative function, %s",
+          gf->name, mode == MODE_UPDATE ? "update" : "regenerate", gf->name, call->trace->gf->name);
     old = call->trace->impl;
   }
   int64_t mark = genc_scope_begin(ctx);
@@ -116,8 +163,10 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
                 .n = call->n,
                 .cons = call->constraints,
                 .sel = call->selection,
-                .old = old};
-  rt.tr = genc__dyn_new(d->hint);
+                .old = old,
+                .from = call->from};
+  rt.args = call->args;
+  rt.tr = genc__dyn_new2(d->hint, d->ahint);
   if (mode == MODE_UPDATE) rt.discard = genc_choicemap_new(ctx);
   genc_status st = GENC_OK;
   if (!rt.tr || (mode == MODE_UPDATE && !rt.discard))
@@ -134,6 +183,7 @@ genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_g
   if (!st && genc_ctx_status(ctx)) st = genc_ctx_status(ctx);
   if (!st && (!score || !weight)) st = genc_ctx_status(ctx);
   if (!st && rt.tr->len > d->hint) d->hint = rt.tr->len;
+  if (!st && rt.tr->alen > d->ahint) d->ahint = rt.tr->alen;
   if (!st && mode != MODE_ASSESS) {
     res->trace = genc_trace_new(ctx, gf, call->args, retval, score, rt.n, rt.tr);
     if (res->trace)
@@ -182,14 +232,22 @@ static genc_status dyn_assess(genc_ctx *c, genc_gf *g, const genc_gfi_call *k, g
 static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,
                                genc_gfi_result *res) {
   const genc_trace *t = call->trace;
+  if (t->gf != gf)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "%s: project of %s was given a trace of another generative function, %s",
+                         gf->name, gf->name, t->gf->name);
   const dyn_trace *d = t->impl;
   int64_t mark = genc_scope_begin(ctx);
   genc_array *w = NULL;
   genc_status st = GENC_OK;
   for (int i = 0; !st && i < d->len; i++) {
     const dyn_rec *r = &d->recs[i];
+    if (r->kind == REC_NS) continue;
     if (r->kind == REC_CHOICE) {
-      if (genc_selection_has(call->selection, r->addr) && !genc__acc(ctx, &w, genc__rec_lp(ctx, r)))
+      int len;
+      const genc_comp *p = genc__rec_path(d, r, &len);
+      if (genc_selection_has_path(call->selection, p, len) &&
+          !genc__acc(ctx, &w, genc__rec_lp(ctx, r)))
         st = genc_ctx_status(ctx);
       continue;
     }
@@ -211,7 +269,6 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
     genc_scope_end(ctx, mark);
     return st ? st : genc_ctx_status(ctx);
   }
-  (void)gf;
   res->weight = w;
   genc_scope_end_keep(ctx, mark, &w, 1);
   return GENC_OK;
@@ -220,7 +277,7 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
 static genc_trace *dyn_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f,
                                  void *user, int64_t n) {
   const dyn_trace *d = t->impl;
-  dyn_trace *nd = genc__dyn_new(d->len);
+  dyn_trace *nd = genc__dyn_new2(d->len, d->alen);
   if (!nd) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace", t->gf->name);
     return NULL;
@@ -228,8 +285,17 @@ static genc_trace *dyn_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_
   bool ok = true;
   for (int i = 0; ok && i < d->len; i++) {
     const dyn_rec *r = &d->recs[i];
-    dyn_rec *q = &nd->recs[genc__dyn_push(nd, r->addr)];
+    int len;
+    const genc_comp *p = genc__rec_path(d, r, &len);
+    int qi = len == 1 ? genc__dyn_push(nd, r->addr) : genc__dyn_push_path(nd, p, len);
+    if (qi < 0) {
+      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace", t->gf->name);
+      ok = false;
+      break;
+    }
+    dyn_rec *q = &nd->recs[qi];
     q->kind = r->kind;
+    if (r->kind == REC_NS) continue;
     if (r->kind == REC_CHOICE) {
       q->value = genc_array_retain(f(ctx, r->value, user));
       q->lp = genc_array_retain(f(ctx, genc__rec_lp(ctx, r), user));
@@ -253,8 +319,11 @@ static genc_status dyn_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_ch
   const dyn_trace *d = t->impl;
   for (int i = 0; i < d->len; i++) {
     const dyn_rec *r = &d->recs[i];
+    if (r->kind == REC_NS) continue;
     if (r->kind == REC_CHOICE) {
-      if (genc_choicemap_set(ctx, out, r->addr, r->value)) return genc_ctx_status(ctx);
+      int len;
+      const genc_comp *p = genc__rec_path(d, r, &len);
+      if (genc_choicemap_set_path(ctx, out, p, len, r->value)) return genc_ctx_status(ctx);
       continue;
     }
     genc_choicemap *sub = genc_choicemap_submap_mut(ctx, out, r->addr);

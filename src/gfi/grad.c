@@ -82,6 +82,7 @@ static genc_status run_pass(genc_ctx *ctx, const genc_trace *t, pass *p, double 
 static genc_status with_tape(genc_ctx *ctx, const genc_trace *t, pass *p, double param_scale,
                              genc_array **arg_grads, genc_choicemap **values,
                              genc_choicemap **grads) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!t) return genc_ctx_fail(ctx, GENC_ERR_ARG, "gradients: NULL trace");
   genc_ctx_clear_error(ctx);
   if (genc_tape_begin(ctx)) return genc_ctx_status(ctx);
@@ -129,7 +130,7 @@ genc_status genc_gf_choice_gradients(genc_ctx *ctx, const genc_trace *t, const g
 }
 
 genc_status genc_gf_arg_gradients(genc_ctx *ctx, const genc_trace *t, genc_array **grads) {
-  if (!grads) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_gf_arg_gradients: NULL output");
+  if (!grads || !ctx) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_gf_arg_gradients: NULL output");
   pass p = {0};
   return with_tape(ctx, t, &p, 0, grads, NULL, NULL);
 }

@@ -28,12 +28,20 @@ struct genc_trace {
   void *impl;
 };
 
-/* ---- dynamic traces: a flat table of sites with a hash on the component ---- */
+/* ---- dynamic traces: a flat table of sites with a hash on the address ----
+ * A site at one component (GENC_TRACE) is keyed by that component. A site at a
+ * longer path ("flip/3", genc_rt_trace_path) is keyed by a hash of its path
+ * (genc__path_key: a symbol-tagged value no interned symbol reaches) and keeps
+ * its components in the trace's arena; every proper prefix of such a path
+ * holds a REC_NS marker record, so that a choice or a splice at "flip" and a
+ * choice at "flip/1" collide in the table and are reported. */
 
-enum { REC_CHOICE = 0, REC_CALL = 1 };
+enum { REC_CHOICE = 0, REC_CALL = 1, REC_NS = 2 };
 
 typedef struct dyn_rec {
-  genc_comp addr;
+  genc_comp addr; /* the component (plen 1) or the path key (plen > 1) */
+  int32_t plen;   /* components in the address */
+  int32_t poff;   /* plen > 1: offset of the components in the arena */
   int kind;
   bool lp_host;           /* REC_CHOICE scored on the host: lpv holds it, lp is NULL */
   genc_array *value, *lp; /* REC_CHOICE */
@@ -44,10 +52,24 @@ typedef struct dyn_rec {
 typedef struct dyn_trace {
   int len, cap;
   dyn_rec *recs;
-  int32_t *slots; /* open addressing over recs, -1 empty; 2 * cap entries */
+  int32_t *slots;   /* open addressing over recs, -1 empty; 2 * cap entries */
+  genc_comp *arena; /* components of the multi-component addresses */
+  int alen, acap;
 } dyn_trace;
 
 dyn_trace *genc__dyn_new(int cap);
+/* dyn_new with room for @p arena components of nested addresses too. */
+dyn_trace *genc__dyn_new2(int cap, int arena);
+/* The address of record r as a path (*len components; r->addr itself for one). */
+const genc_comp *genc__rec_path(const dyn_trace *d, const dyn_rec *r, int *len);
+/* Key of a path of len >= 2 components in the site table. */
+genc_comp genc__path_key(const genc_comp *path, int len);
+/* index of the record at path (len >= 1), or -1 */
+int genc__dyn_find_path(const dyn_trace *d, const genc_comp *path, int len);
+/* append a record at path (len >= 2; no prefix markers); -1 NOMEM, -2 present */
+int genc__dyn_push_path(dyn_trace *d, const genc_comp *path, int len);
+/* key of a choice at path: the run's key folded with each component's hash */
+genc_key genc__path_fold(genc_key key, const genc_comp *path, int len);
 void genc__dyn_free(void *impl);
 /* index of the record at addr, or -1 */
 int genc__dyn_find(const dyn_trace *d, genc_comp addr);
@@ -97,12 +119,27 @@ struct genc_rt {
   const genc_choicemap *cons; /* generate/update constraints, assess choices */
   const genc_selection *sel;  /* regenerate */
   const dyn_trace *old;       /* update/regenerate: old sites */
+  genc_array *const *args;    /* the arguments of the body that runs */
+  const genc_trace *from;     /* a proposal's source trace (genc_rt_from), or NULL */
   dyn_trace *tr;              /* sites of this run */
   gfi_acc score, weight;      /* empty means 0 */
   int64_t cons_hit;           /* constraint entries visited */
   genc_choicemap *discard;    /* update */
   bool failed;
 };
+
+/* The value a constraint @p c gives the choice of @p d at path (constrain.c):
+ * c, or c converted to the site's float dtype; NULL with an error naming the
+ * address, the distribution and both shapes when c does not fit the site. @p pv
+ * non-NULL: the scalar fast path applies (a 0-d site). */
+genc_array *genc__check_constraint(genc_rt *rt, const genc_comp *path, int len, const genc_dist *d,
+                                   const double *pv, genc_array *c);
+
+/* Entry check of an operation's arguments (values.c): true, with the context's
+ * error cleared, when every one of gf's arguments is present; else false with
+ * a message naming the model and the argument (an earlier op's error, the
+ * usual cause of a NULL argument, is kept). */
+bool genc__check_args(genc_ctx *ctx, const genc_gf *gf, genc_array *const *args);
 
 /* Run the body of the dynamic function @p gf for @p call in mode @p mode. */
 genc_status genc__dyn_run(genc_ctx *ctx, genc_gf *gf, rt_mode mode, const genc_gfi_call *call,

@@ -20,6 +20,28 @@ static bool check_n(genc_ctx *ctx, int64_t n, const char *op) {
   return false;
 }
 
+/* Start an operation of @p gf: false without a context (nothing to report
+ * into) or a function; then the argument check, which clears the context's
+ * error unless an argument is NULL (keeping the message of the failed op that
+ * most likely made it). */
+static bool begin(genc_ctx *ctx, const genc_gf *gf, genc_array *const *args, const char *op) {
+  if (!ctx) return false;
+  if (!gf) {
+    genc_ctx_clear_error(ctx);
+    return check_gf(ctx, gf, op);
+  }
+  return genc__check_args(ctx, gf, args);
+}
+
+/* begin() for an operation on a trace; @p args NULL keeps the trace's. */
+static bool begin_trace(genc_ctx *ctx, const genc_trace *t, genc_array *const *args,
+                        const char *op) {
+  if (!ctx) return false;
+  if (t && args) return genc__check_args(ctx, t->gf, args);
+  genc_ctx_clear_error(ctx);
+  return check_trace(ctx, t, op);
+}
+
 /* Keep a trace only if its score and weight are legal log densities. */
 static genc_trace *checked(genc_ctx *ctx, genc_gfi_result *r, genc_status st, const char *op,
                            genc_array **weight) {
@@ -35,22 +57,26 @@ static genc_trace *checked(genc_ctx *ctx, genc_gfi_result *r, genc_status st, co
   return r->trace;
 }
 
-genc_trace *genc_gf_simulate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
-                             int64_t n) {
-  genc_ctx_clear_error(ctx);
-  if (!check_gf(ctx, gf, "simulate") || !check_n(ctx, n, "simulate")) return NULL;
-  genc_gfi_call c = {.args = args, .key = key, .n = n};
+/* simulate, reading @p from as a proposal's source trace (NULL: none) */
+static genc_trace *simulate_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                 genc_array *const *args, genc_key key, int64_t n) {
+  if (!begin(ctx, gf, args, "simulate") || !check_n(ctx, n, "simulate")) return NULL;
+  genc_gfi_call c = {.args = args, .key = key, .n = n, .from = from};
   genc_gfi_result r = {0};
   genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->simulate, &c, &r)
                                               : gf->type->simulate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "simulate weight", NULL);
 }
 
+genc_trace *genc_gf_simulate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
+                             int64_t n) {
+  return simulate_from(ctx, gf, NULL, args, key, n);
+}
+
 genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
                              const genc_choicemap *constraints, genc_key key, int64_t n,
                              genc_array **weight) {
-  genc_ctx_clear_error(ctx);
-  if (!check_gf(ctx, gf, "generate") || !check_n(ctx, n, "generate")) return NULL;
+  if (!begin(ctx, gf, args, "generate") || !check_n(ctx, n, "generate")) return NULL;
   genc_gfi_call c = {.args = args, .key = key, .n = n, .constraints = constraints};
   genc_gfi_result r = {0};
   genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->generate, &c, &r)
@@ -58,11 +84,11 @@ genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args
   return checked(ctx, &r, st, "generate weight", weight);
 }
 
-genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                           const genc_choicemap *choices, genc_array **retval) {
-  genc_ctx_clear_error(ctx);
-  if (!check_gf(ctx, gf, "assess")) return NULL;
-  genc_gfi_call c = {.args = args, .constraints = choices};
+genc_array *genc_gf_assess_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                genc_array *const *args, const genc_choicemap *choices,
+                                genc_array **retval) {
+  if (!begin(ctx, gf, args, "assess")) return NULL;
+  genc_gfi_call c = {.args = args, .constraints = choices, .from = from};
   genc_gfi_result r = {0};
   if (gf->type->assess(ctx, gf, &c, &r)) return NULL;
   if (genc__check_weight(ctx, r.weight, gf->name, "assess weight")) return NULL;
@@ -70,9 +96,16 @@ genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
   return r.weight;
 }
 
-genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
-                                int64_t n, genc_array **weight, genc_array **retval) {
-  genc_trace *t = genc_gf_simulate(ctx, gf, args, key, n);
+genc_array *genc_gf_assess(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                           const genc_choicemap *choices, genc_array **retval) {
+  return genc_gf_assess_from(ctx, gf, NULL, args, choices, retval);
+}
+
+/* propose, reading @p from as the proposal's source trace (NULL: none) */
+static genc_choicemap *propose_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                    genc_array *const *args, genc_key key, int64_t n,
+                                    genc_array **weight, genc_array **retval) {
+  genc_trace *t = simulate_from(ctx, gf, from, args, key, n);
   if (!t) return NULL;
   const genc_choicemap *cm = genc_trace_choices(ctx, t);
   genc_choicemap *out = cm ? genc_choicemap_copy(ctx, cm) : NULL;
@@ -87,6 +120,25 @@ genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *a
   return out;
 }
 
+genc_choicemap *genc_gf_propose(genc_ctx *ctx, genc_gf *gf, genc_array *const *args, genc_key key,
+                                int64_t n, genc_array **weight, genc_array **retval) {
+  return propose_from(ctx, gf, NULL, args, key, n, weight, retval);
+}
+
+genc_choicemap *genc_gf_propose_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *from,
+                                     genc_array *const *args, genc_key key, genc_array **weight,
+                                     genc_array **retval) {
+  if (!ctx) return NULL;
+  if (!from) {
+    genc_ctx_clear_error(ctx);
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "propose_from: NULL source trace");
+    return NULL;
+  }
+  return propose_from(ctx, gf, from, args, key, from->n, weight, retval);
+}
+
+const genc_trace *genc_rt_from(const genc_rt *rt) { return rt ? rt->from : NULL; }
+
 static genc_array *zero_weight(genc_ctx *ctx, int64_t n) {
   return genc__per_particle(ctx, NULL, n);
 }
@@ -94,9 +146,8 @@ static genc_array *zero_weight(genc_ctx *ctx, int64_t n) {
 genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const *args,
                            const genc_argdiff *argdiffs, const genc_choicemap *constraints,
                            genc_key key, genc_array **weight, genc_choicemap **discard) {
-  genc_ctx_clear_error(ctx);
   if (discard) *discard = NULL;
-  if (!check_trace(ctx, t, "update")) return NULL;
+  if (!begin_trace(ctx, t, args, "update")) return NULL;
   genc_gf *gf = t->gf;
   bool same = !args || genc_argdiffs_all_unchanged(argdiffs, gf->nargs);
   if (same && genc_choicemap_is_empty(constraints)) {
@@ -128,8 +179,7 @@ genc_trace *genc_gf_update(genc_ctx *ctx, const genc_trace *t, genc_array *const
 genc_trace *genc_gf_regenerate(genc_ctx *ctx, const genc_trace *t, genc_array *const *args,
                                const genc_argdiff *argdiffs, const genc_selection *selection,
                                genc_key key, genc_array **weight) {
-  genc_ctx_clear_error(ctx);
-  if (!check_trace(ctx, t, "regenerate")) return NULL;
+  if (!begin_trace(ctx, t, args, "regenerate")) return NULL;
   genc_gf *gf = t->gf;
   bool same = !args || genc_argdiffs_all_unchanged(argdiffs, gf->nargs);
   if (same && (!selection || genc_selection_is_none(selection))) {
@@ -148,8 +198,7 @@ genc_trace *genc_gf_regenerate(genc_ctx *ctx, const genc_trace *t, genc_array *c
 }
 
 genc_array *genc_gf_project(genc_ctx *ctx, const genc_trace *t, const genc_selection *s) {
-  genc_ctx_clear_error(ctx);
-  if (!check_trace(ctx, t, "project")) return NULL;
+  if (!begin_trace(ctx, t, NULL, "project")) return NULL;
   genc_gfi_call c = {.args = t->args, .n = t->n, .selection = s, .trace = t};
   genc_gfi_result r = {0};
   if (t->gf->type->project(ctx, t->gf, &c, &r)) return NULL;

@@ -47,6 +47,7 @@ static int find_named(genc_ctx *ctx, const genc_param_store *ps, const char *nam
 
 genc_status genc_param_store_set(genc_ctx *ctx, genc_param_store *ps, const char *name,
                                  genc_array *value) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!ps || !value)
     return value ? genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_param_store_set: NULL store")
            : genc_ctx_status(ctx)
@@ -97,6 +98,7 @@ genc_array *genc_param_store_grad(genc_ctx *ctx, const genc_param_store *ps, con
 }
 
 genc_status genc_param_store_zero_grads(genc_ctx *ctx, genc_param_store *ps) {
+  if (!ctx) return GENC_ERR_ARG;
   for (int i = 0; ps && i < ps->len; i++) {
     genc_array *g = genc_array_retain(genc_array_zeros_like(ctx, ps->p[i].value));
     if (!g) return genc_ctx_status(ctx);

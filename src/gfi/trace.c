@@ -50,6 +50,7 @@ genc_array *genc_trace_score(const genc_trace *t) { return t ? t->score : NULL; 
 int64_t genc_trace_nparticles(const genc_trace *t) { return t ? t->n : 0; }
 
 const genc_choicemap *genc_trace_choices(genc_ctx *ctx, const genc_trace *t) {
+  if (!ctx) return NULL;
   if (!t) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_trace_choices: NULL trace");
     return NULL;
@@ -77,6 +78,7 @@ static genc_array *map_particle(genc_ctx *ctx, genc_array *x, void *user) {
 }
 
 genc_trace *genc_trace_particle(genc_ctx *ctx, const genc_trace *t, int64_t i) {
+  if (!ctx) return NULL;
   if (!t) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_trace_particle: NULL trace");
     return NULL;
@@ -98,6 +100,7 @@ static genc_array *map_take(genc_ctx *ctx, genc_array *x, void *user) {
 }
 
 genc_trace *genc_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) {
+  if (!ctx) return NULL;
   if (!t || !idx) {
     if (!t) genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_trace_take: NULL trace");
     return NULL;
