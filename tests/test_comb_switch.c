@@ -1,6 +1,6 @@
 /* Switch: GFI laws single and batched (shared and per-particle index), what
- * update does when the index changes (trace, discard, weight by hand), the
- * vectorized update against single updates, errors. */
+ * update does when the index changes (Gen.jl's rule: trace, discard, weight
+ * by hand), the vectorized update against single updates, errors. */
 #include "comb_laws.h"
 
 /* a(m): x ~ N(m, 1); y ~ N(x, 0.5); returns x */
@@ -79,9 +79,10 @@ static void test_laws_batched(void **state) {
   cl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 5, per), f->m}, 5, 22);
 }
 
-/* Choices at the Switch's own level; index change in update: new branch
- * generated with the constraints, old choices to the discard,
- * w = generate weight - old score. */
+/* Choices at the Switch's own level; index change in update with x
+ * constrained: the new branch is generated with the constraints merged over
+ * the old choices; x constrained and y (not in branch b) go to the discard,
+ * w = generate weight - old score = log N(0.3; -m, 2) - old score. */
 static void test_index_change(void **state) {
   fixture *f = *state;
   genc_ctx *ctx = f->ctx;
@@ -124,8 +125,182 @@ static void test_index_change(void **state) {
   genc_trace_release(t);
 }
 
+/* Gen.jl's cross-check model: g0: x ~ N(0,1), y ~ N(x,1); g1: x ~ N(2,1),
+ * z ~ N(x,1). Weights worked out by hand from Gen.jl's switch/update.jl. */
+static genc_array *g0(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)args, (void)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, 0.0, 1.0));
+  GENC_TRACE(rt, "y", genc_normal(ctx, x, 1.0));
+  return x;
+}
+static genc_array *g1(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)args, (void)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, 2.0, 1.0));
+  GENC_TRACE(rt, "z", genc_normal(ctx, x, 1.0));
+  return x;
+}
+
+static double cm_at(genc_ctx *ctx, const genc_choicemap *cm, const char *a) {
+  return t_item(ctx, genc_choicemap_get_str(ctx, cm, a));
+}
+
+/* Switch 0 -> 1 by update with constraints @p cons: the trace, *w, *disc. */
+static genc_trace *move01(genc_ctx *ctx, genc_trace *t, genc_choicemap *cons, double *w,
+                          genc_choicemap **disc) {
+  int32_t one = 1;
+  genc_array *a1[2] = {idx_of(ctx, 0, &one), genc_scalar(ctx, 0.0)}, *wa = NULL;
+  genc_argdiff d[2] = {genc_unknown(), genc_nochange()};
+  genc_trace *u = genc_gf_update(ctx, t, a1, d, cons, genc_key_from_seed(31), &wa, disc);
+  T_OK(ctx, u);
+  *w = t_item(ctx, wa);
+  return u;
+}
+
+static void test_genjl_keep(void **state) {
+  genc_ctx *ctx = ((fixture *)*state)->ctx;
+  genc_gf *b0 = genc_gf_dynamic("g0", g0, 1, NULL), *b1 = genc_gf_dynamic("g1", g1, 1, NULL);
+  genc_gf *sw = genc_switch("sw01", 2, (genc_gf *[]){b0, b1});
+  int32_t zero = 0;
+  genc_trace *t =
+      genc_gf_simulate(ctx, sw, (genc_array *[]){idx_of(ctx, 0, &zero), genc_scalar(ctx, 0.0)},
+                       genc_key_from_seed(30), 0);
+  T_OK(ctx, t);
+  const genc_choicemap *oc = genc_trace_choices(ctx, t);
+  double x = cm_at(ctx, oc, "x"), y = cm_at(ctx, oc, "y");
+  double old = normal_lp(x, 0, 1) + normal_lp(y, x, 1), w = 0;
+  /* no constraints: x keeps its value, z is fresh, only y is discarded */
+  genc_choicemap *disc = NULL;
+  genc_trace *u = move01(ctx, t, NULL, &w, &disc);
+  const genc_choicemap *uc = genc_trace_choices(ctx, u);
+  assert_int_equal(genc_choicemap_num_values(uc), 2);
+  T_CLOSE(cm_at(ctx, uc, "x"), x, 0);
+  double z = cm_at(ctx, uc, "z");
+  T_CLOSE(w, normal_lp(x, 2, 1) - normal_lp(x, 0, 1) - normal_lp(y, x, 1), 1e-12);
+  T_CLOSE(t_item(ctx, genc_trace_score(u)), normal_lp(x, 2, 1) + normal_lp(z, x, 1), 1e-12);
+  assert_int_equal(genc_choicemap_num_values(disc), 1);
+  T_CLOSE(cm_at(ctx, disc, "y"), y, 0);
+  /* and back 1 -> 0: x kept again, y fresh, z discarded */
+  genc_array *a0[2] = {idx_of(ctx, 0, &zero), genc_scalar(ctx, 0.0)}, *wa = NULL;
+  genc_choicemap *disc2 = NULL;
+  genc_trace *b = genc_gf_update(ctx, u, a0, NULL, NULL, genc_key_from_seed(32), &wa, &disc2);
+  T_OK(ctx, b);
+  double y2 = cm_at(ctx, genc_trace_choices(ctx, b), "y");
+  T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, b), "x"), x, 0);
+  T_CLOSE(t_item(ctx, wa), normal_lp(x, 0, 1) - normal_lp(x, 2, 1) - normal_lp(z, x, 1), 1e-12);
+  T_CLOSE(t_item(ctx, genc_trace_score(b)), normal_lp(x, 0, 1) + normal_lp(y2, x, 1), 1e-12);
+  assert_int_equal(genc_choicemap_num_values(disc2), 1);
+  T_CLOSE(cm_at(ctx, disc2, "z"), z, 0);
+  genc_trace_release(b);
+  genc_trace_release(u);
+  genc_choicemap_free(disc);
+  genc_choicemap_free(disc2);
+  /* z constrained: w gains log N(z; x, 1); the discard still only y */
+  genc_choicemap *cons = genc_choicemap_new(ctx);
+  genc_choicemap_set_str(ctx, cons, "z", genc_scalar(ctx, 0.7));
+  u = move01(ctx, t, cons, &w, &disc);
+  T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, u), "x"), x, 0);
+  T_CLOSE(w, normal_lp(x, 2, 1) + normal_lp(0.7, x, 1) - old, 1e-12);
+  assert_int_equal(genc_choicemap_num_values(disc), 1);
+  genc_trace_release(u);
+  genc_choicemap_free(disc);
+  genc_choicemap_free(cons);
+  /* x constrained: the constraint wins, the old x joins the discard */
+  cons = genc_choicemap_new(ctx);
+  genc_choicemap_set_str(ctx, cons, "x", genc_scalar(ctx, 1.5));
+  u = move01(ctx, t, cons, &w, &disc);
+  T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, u), "x"), 1.5, 0);
+  T_CLOSE(w, normal_lp(1.5, 2, 1) - old, 1e-12);
+  assert_int_equal(genc_choicemap_num_values(disc), 2);
+  T_CLOSE(cm_at(ctx, disc, "x"), x, 0);
+  T_CLOSE(cm_at(ctx, disc, "y"), y, 0);
+  genc_trace_release(u);
+  genc_choicemap_free(disc);
+  genc_choicemap_free(cons);
+  genc_trace_release(t);
+  genc_gf_release(sw);
+  genc_gf_release(b0);
+  genc_gf_release(b1);
+}
+
+/* Control flow on a kept value. neg: x ~ N(-5, .1); y ~ N(x, 1) only if
+ * x > 0. pos: x ~ N(5, .1), y ~ N(0, 1). pos -> neg keeps x (> 0), so neg
+ * then visits y and keeps it too (the fixpoint's second round): nothing is
+ * discarded. lt: y only if x < 0: keeping x = 5 skips the y the fresh run
+ * visited, which genc refuses. */
+static genc_array *neg(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)args;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, -5.0, 0.1));
+  double v = 0;
+  genc_array_item(ctx, x, &v);
+  if (u ? v < 0 : v > 0) GENC_TRACE(rt, "y", genc_normal(ctx, x, 1.0));
+  return x;
+}
+static genc_array *pos(genc_rt *rt, genc_array *const *args, void *u) {
+  (void)args, (void)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, 5.0, 0.1));
+  GENC_TRACE(rt, "y", genc_normal(ctx, 0.0, 1.0));
+  return x;
+}
+
+static void test_keep_control_flow(void **state) {
+  genc_ctx *ctx = ((fixture *)*state)->ctx;
+  static int lt_flag = 1;
+  genc_gf *gn = genc_gf_dynamic("neg", neg, 1, NULL), *gp = genc_gf_dynamic("pos", pos, 1, NULL);
+  genc_gf *gl = genc_gf_dynamic("lt", neg, 1, &lt_flag);
+  genc_gf *sw = genc_switch("swcf", 2, (genc_gf *[]){gn, gp});
+  genc_gf *sl = genc_switch("swlt", 2, (genc_gf *[]){gl, gp});
+  int32_t zero = 0, one = 1;
+  genc_array *m = genc_scalar(ctx, 0.0);
+  genc_trace *t = genc_gf_simulate(ctx, sw, (genc_array *[]){idx_of(ctx, 0, &one), m},
+                                   genc_key_from_seed(40), 0);
+  T_OK(ctx, t);
+  double x = cm_at(ctx, genc_trace_choices(ctx, t), "x");
+  double y = cm_at(ctx, genc_trace_choices(ctx, t), "y");
+  genc_array *w = NULL;
+  genc_choicemap *disc = NULL;
+  genc_trace *u = genc_gf_update(ctx, t, (genc_array *[]){idx_of(ctx, 0, &zero), m}, NULL, NULL,
+                                 genc_key_from_seed(41), &w, &disc);
+  T_OK(ctx, u);
+  T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, u), "x"), x, 0);
+  T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, u), "y"), y, 0);
+  T_CLOSE(t_item(ctx, w),
+          normal_lp(x, -5, 0.1) + normal_lp(y, x, 1) - normal_lp(x, 5, 0.1) - normal_lp(y, 0, 1),
+          1e-9);
+  assert_true(genc_choicemap_is_empty(disc));
+  genc_trace *tl = genc_gf_simulate(ctx, sl, (genc_array *[]){idx_of(ctx, 0, &one), m},
+                                    genc_key_from_seed(40), 0);
+  T_OK(ctx, tl);
+  genc_trace *ul = genc_gf_update(ctx, tl, (genc_array *[]){idx_of(ctx, 0, &zero), m}, NULL, NULL,
+                                  genc_key_from_seed(41), &w, NULL);
+  t_expect_error(ctx, (genc_array *)ul, GENC_ERR_ADDRESS, "lt", "changes which addresses");
+  genc_trace_release(tl);
+  genc_choicemap_free(disc);
+  genc_trace_release(u);
+  genc_trace_release(t);
+  genc_gf_release(sw);
+  genc_gf_release(sl);
+  genc_gf_release(gn);
+  genc_gf_release(gp);
+  genc_gf_release(gl);
+}
+
+/* Per particle @p i, the batched discard @p bd holds the single one's values. */
+static void same_discard(genc_ctx *ctx, const genc_choicemap *bd, const genc_choicemap *sd, int i) {
+  const char *addrs[3] = {"x", "y", "z"};
+  for (int a = 0; a < 3; a++)
+    if (genc_choicemap_has(sd, genc_sym_intern(addrs[a]))) {
+      assert_true(genc_choicemap_has(bd, genc_sym_intern(addrs[a])));
+      T_CLOSE(t_at(ctx, genc_choicemap_get_str(ctx, bd, addrs[a]), i), cm_at(ctx, sd, addrs[a]), 0);
+    }
+}
+
 /* A batched update that moves particles between branches equals single
- * updates of the particles with their keys. */
+ * updates of the particles with their keys (trace, weight, score, discard
+ * values), with x constrained and with no constraints (moves keep x). */
 static void test_vectorized_update(void **state) {
   fixture *f = *state;
   genc_ctx *ctx = f->ctx;
@@ -134,29 +309,39 @@ static void test_vectorized_update(void **state) {
   genc_key key = genc_key_from_seed(8);
   genc_trace *bt = genc_gf_simulate(ctx, f->sw, a0, genc_key_from_seed(7), 5);
   T_OK(ctx, bt);
-  genc_choicemap *cons = genc_choicemap_new(ctx);
-  genc_choicemap_set(ctx, cons, GENC_SYM("x"), genc_scalar(ctx, -0.2));
-  genc_array *w = NULL;
-  genc_trace *u = genc_gf_update(ctx, bt, a1, NULL, cons, key, &w, NULL);
-  T_OK(ctx, u);
-  for (int i = 0; i < 5; i++) {
-    genc_trace *p = genc_trace_particle(ctx, bt, i);
-    genc_array *pa[2], *ws = NULL;
-    cl_part_args(ctx, 2, a1, i, pa);
-    genc_trace *us = genc_gf_update(ctx, p, pa, NULL, cons, genc_key_particle(key, i), &ws, NULL);
-    T_OK(ctx, us);
-    genc_trace *up = genc_trace_particle(ctx, u, i);
-    T_OK(ctx, up);
-    assert_true(
-        genc_choicemap_equal(ctx, genc_trace_choices(ctx, us), genc_trace_choices(ctx, up)));
-    T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
-    T_CLOSE(t_at(ctx, genc_trace_score(u), i), t_item(ctx, genc_trace_score(us)), 1e-12);
-    genc_trace_release(p);
-    genc_trace_release(us);
-    genc_trace_release(up);
+  genc_choicemap *cx = genc_choicemap_new(ctx);
+  genc_choicemap_set(ctx, cx, GENC_SYM("x"), genc_scalar(ctx, -0.2));
+  for (int c = 0; c < 2; c++) {
+    genc_choicemap *cons = c ? NULL : cx, *bd = NULL;
+    genc_array *w = NULL;
+    genc_trace *u = genc_gf_update(ctx, bt, a1, NULL, cons, key, &w, &bd);
+    T_OK(ctx, u);
+    for (int i = 0; i < 5; i++) {
+      genc_trace *p = genc_trace_particle(ctx, bt, i);
+      genc_array *pa[2], *ws = NULL;
+      genc_choicemap *sd = NULL;
+      cl_part_args(ctx, 2, a1, i, pa);
+      genc_trace *us = genc_gf_update(ctx, p, pa, NULL, cons, genc_key_particle(key, i), &ws, &sd);
+      T_OK(ctx, us);
+      genc_trace *up = genc_trace_particle(ctx, u, i);
+      T_OK(ctx, up);
+      assert_true(
+          genc_choicemap_equal(ctx, genc_trace_choices(ctx, us), genc_trace_choices(ctx, up)));
+      T_CLOSE(t_at(ctx, w, i), t_item(ctx, ws), 1e-12);
+      T_CLOSE(t_at(ctx, genc_trace_score(u), i), t_item(ctx, genc_trace_score(us)), 1e-12);
+      same_discard(ctx, bd, sd, i);
+      if (c == 1 && i0[i] != i1[i]) /* a move keeps x */
+        T_CLOSE(cm_at(ctx, genc_trace_choices(ctx, us), "x"),
+                cm_at(ctx, genc_trace_choices(ctx, p), "x"), 0);
+      genc_choicemap_free(sd);
+      genc_trace_release(p);
+      genc_trace_release(us);
+      genc_trace_release(up);
+    }
+    genc_choicemap_free(bd);
+    genc_trace_release(u);
   }
-  genc_choicemap_free(cons);
-  genc_trace_release(u);
+  genc_choicemap_free(cx);
   genc_trace_release(bt);
 }
 
@@ -239,6 +424,8 @@ int main(void) {
       cmocka_unit_test(test_laws_single),
       cmocka_unit_test(test_laws_batched),
       cmocka_unit_test(test_index_change),
+      cmocka_unit_test(test_genjl_keep),
+      cmocka_unit_test(test_keep_control_flow),
       cmocka_unit_test(test_vectorized_update),
       cmocka_unit_test(test_vectorized_regenerate),
       cmocka_unit_test(test_gradients),

@@ -178,11 +178,17 @@ genc_gf *genc_dimap(const char *name, genc_gf *f, int nargs, genc_args_transform
  * Switch's key. An index out of range is GENC_ERR_ARG naming it.
  *
  * **Update** with the same index updates the branch (diffs of arguments 1..
- * passed on). When the index changes from j to i the new branch is generated
- * with the update's constraints, every choice of the old branch goes to the
- * discard, and w = (score of the new branch) - (score of the old) - log q(fresh
- * choices) = generate weight of branch i - old score. (Gen.jl instead merges
- * the old choices into the constraints; genc keeps branches independent.)
+ * passed on). When the index changes from j to i, Gen.jl's rule: branch i is
+ * generated with the previous choices merged under the update's constraints
+ * (constraints win), so an address both branches visit keeps its old value;
+ * w = generate weight of branch i - old score (= new score - old score - log
+ * q(fresh choices)); the discard holds the previous choices at addresses the
+ * new trace lacks or the constraints name. The constraints must be visited by
+ * branch i; of the previous choices only those at addresses branch i visits
+ * are kept, found by running it (a run with the constraints, then again with
+ * the old choices it visited added, until that set stops growing). Refused
+ * (GENC_ERR_ADDRESS) in the one case this cannot resolve: a kept old value
+ * that makes branch i skip another kept address.
  * **Regenerate** with a changed index simulates the new branch: w = 0 (all old
  * choices leave and all new ones are fresh from the prior, so the ratio
  * cancels, as for sites a dynamic function adds and removes).
@@ -203,8 +209,9 @@ genc_gf *genc_dimap(const char *name, genc_gf *f, int nargs, genc_args_transform
  * simulate of the branch: in batched mode addresses cannot depend on random
  * values); shared addresses must have one dtype and shape in every branch.
  * A batched update that moves some particles to a branch runs that branch's
- * update and generate and joins them per particle (one more run, fully
- * constrained); its discard is likewise a union (old values, padded).
+ * update and generate (one generate per old branch particles leave, keeping
+ * that branch's shared choices) and joins them per particle (one more run,
+ * fully constrained); its discard is likewise a union (old values, padded).
  * Retains the branches; NULL on bad arguments (k outside 1..GENC_SWITCH_MAX_BRANCHES,
  * a NULL branch, branches of different argument counts) or NOMEM.
  */
@@ -216,8 +223,8 @@ genc_gf *genc_switch(const char *name, int k, genc_gf *const *branches);
  * the Mask's own level); when false it contributes nothing: no choices, score
  * 0, and its value is a 0-d f64 NaN. Update and regenerate handle flips of the
  * flag as a Switch between "nothing" and f (a flip to true generates f with
- * the constraints; a flip to false discards all of f's choices, w = -old
- * score). Batched with a batched flag: f runs for all particles and scores
+ * the constraints, "nothing" having no choices to keep; a flip to false
+ * discards all of f's choices, w = -old score). Batched with a batched flag: f runs for all particles and scores
  * and weights are selected per particle; the value is then f's value at every
  * particle (unused where the flag is false), and the choice map holds f's
  * choices for all particles (padding where false: see genc_switch()).

@@ -46,6 +46,30 @@ genc_status genc__sw_edit_all(genc_ctx *ctx, genc_gf *gf, cb2_op op, const genc_
 /* Split a union constraint map into each branch's part (parts[] NULL when empty). */
 genc_status genc__sw_split_cons(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call, int64_t n,
                                 genc_choicemap **parts);
+/* The addresses branch k visits: one batched simulate (in batched mode they
+ * cannot depend on random values). */
+genc_selection *genc__sw_branch_addrs(genc_ctx *ctx, const sw_gf *s, int k,
+                                      const genc_gfi_call *call, int64_t n);
+
+/* ---- index changes in update, Gen.jl's rule (switch_keep.c) ---- */
+/* The addresses of t's choices. */
+genc_selection *genc__sw_visited(genc_ctx *ctx, const genc_trace *t);
+/* Every address but the constrained ones. */
+genc_selection *genc__sw_unconstrained(genc_ctx *ctx, const genc_choicemap *cons);
+/* The old choices a new branch keeps: @p old at visited, unconstrained addresses. */
+genc_choicemap *genc__sw_kept(genc_ctx *ctx, const genc_choicemap *old, genc_selection *visited,
+                              genc_selection *uncons);
+/* The discard of a move: @p old at addresses not visited or constrained. */
+genc_choicemap *genc__sw_move_discard(genc_ctx *ctx, const genc_choicemap *old,
+                                      genc_selection *visited, const genc_choicemap *cons);
+/* generate of @p branch with c->constraints merged with @p kept. */
+genc_status genc__sw_generate_merged(genc_ctx *ctx, genc_gf *branch, const genc_gfi_call *c,
+                                     const genc_choicemap *kept, genc_gfi_result *out);
+/* Single-trace update moving @p old_trace to branch @p taken (@p c: the
+ * branch's call, its constraints the update's): r->sub, w and discard. */
+genc_status genc__sw_move_one(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *c, int taken,
+                              int64_t n, const genc_trace *old_trace, sw_runs *r);
+
 /* Select per particle: vals[idx] (idx batched i32). */
 genc_array *genc__sw_select(genc_ctx *ctx, genc_array *idx, int k, genc_array *const *vals);
 /* Build the result (trace, weight, value, discard) from the runs. */

@@ -47,10 +47,8 @@ genc_status genc__sw_run_one(genc_ctx *ctx, genc_gf *gf, cb2_op op, const genc_g
   return run_branch(ctx, genc_gf_impl(gf), taken, op, &c, r);
 }
 
-/* The addresses branch k visits: one batched simulate (in batched mode they
- * cannot depend on random values). */
-static genc_selection *branch_addrs(genc_ctx *ctx, const sw_gf *s, int k, const genc_gfi_call *call,
-                                    int64_t n) {
+genc_selection *genc__sw_branch_addrs(genc_ctx *ctx, const sw_gf *s, int k,
+                                      const genc_gfi_call *call, int64_t n) {
   genc_gfi_call c = branch_call(call, n);
   c.argdiffs = NULL;
   genc_gfi_result o = {0};
@@ -70,7 +68,7 @@ genc_status genc__sw_split_cons(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call 
   genc_selection *all = genc_selection_none();
   genc_status st = GENC_OK;
   for (int k = 0; !st && k < s->k; k++) {
-    genc_selection *sel = branch_addrs(ctx, s, k, call, n);
+    genc_selection *sel = genc__sw_branch_addrs(ctx, s, k, call, n);
     genc_selection *u = sel ? genc_selection_union(ctx, all, sel) : NULL;
     parts[k] = sel ? genc_choicemap_filter(ctx, call->constraints, sel) : NULL;
     genc_selection_release(sel);
@@ -129,17 +127,14 @@ genc_status genc__sw_edit_one(genc_ctx *ctx, genc_gf *gf, cb2_op op, const genc_
     r->discard = o.discard;
     return st;
   }
-  /* a new branch: generated with the constraints (update) or simulated (regenerate) */
+  /* a new branch: update keeps the old choices it visits (Gen.jl's rule,
+   * switch_keep.c); regenerate simulates it */
   c.argdiffs = NULL;
-  genc_status st = run_branch(ctx, s, taken, op == CB2_UPDATE ? CB2_GENERATE : CB2_SIMULATE, &c, r);
-  if (st || op != CB2_UPDATE) {
-    r->w[taken] = NULL; /* regenerate: fresh and removed choices cancel, w = 0 */
-    return st;
-  }
-  genc_array *w = genc__cb2_per_particle(ctx, r->w[taken], call->n);
-  r->w[taken] = w ? genc_sub(ctx, w, genc_trace_score(call->trace)) : NULL;
-  r->discard = genc__cb2_choices_copy(ctx, ot->sub[ot->taken]);
-  return r->w[taken] && r->discard ? GENC_OK : genc_ctx_status(ctx);
+  c.selection = NULL;
+  if (op == CB2_UPDATE) return genc__sw_move_one(ctx, gf, &c, taken, call->n, call->trace, r);
+  genc_status st = run_branch(ctx, s, taken, CB2_SIMULATE, &c, r);
+  r->w[taken] = NULL; /* regenerate: fresh and removed choices cancel, w = 0 */
+  return st;
 }
 
 /* Score, value and weight of the result: the taken branch's, or selected. */
