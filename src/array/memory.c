@@ -61,31 +61,6 @@ void genc__fail_too_large(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim
                 (long long)GENC_MAX_ALLOC_BYTES);
 }
 
-static bool check_alloc_args(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape,
-                             int64_t n) {
-  const char *op = ctx->op ? ctx->op : "array";
-  if (ndim < 0 || ndim > GENC_MAX_DIMS) {
-    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: array rank %d outside 0..%d", op, ndim, GENC_MAX_DIMS);
-    return false;
-  }
-  if ((unsigned)dt > GENC_BOOL) {
-    genc_ctx_fail(ctx, GENC_ERR_DTYPE, "%s: unknown dtype %d", op, (int)dt);
-    return false;
-  }
-  for (int i = 0; i < ndim; i++)
-    if (shape[i] < 0) {
-      char b[256];
-      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: negative dimension %lld in array shape %s", op,
-                    (long long)shape[i], fmt_shape(ndim, shape, n, b, sizeof b));
-      return false;
-    }
-  if (n < 0) {
-    genc_ctx_fail(ctx, GENC_ERR_PARTICLE, "%s: negative particle count %lld", op, (long long)n);
-    return false;
-  }
-  return true;
-}
-
 /* The debug aid of genc_ctx_opts.live_array_limit: arrays made with no scope
  * open live until genc_ctx_free, so a loop without a scope grows forever. */
 static void fail_live_limit(genc_ctx *ctx) {
@@ -97,18 +72,50 @@ static void fail_live_limit(genc_ctx *ctx) {
                 ctx->op ? ctx->op : "array", (long long)ctx->reg_len);
 }
 
-genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
-  if (!check_alloc_args(ctx, dt, ndim, shape, n)) return NULL;
+/* The slow path of genc__alloc: say which check failed. */
+static void alloc_fail(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
+  const char *op = ctx->op ? ctx->op : "array";
+  if (ndim < 0 || ndim > GENC_MAX_DIMS) {
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: array rank %d outside 0..%d", op, ndim, GENC_MAX_DIMS);
+    return;
+  }
+  if ((unsigned)dt > GENC_BOOL) {
+    genc_ctx_fail(ctx, GENC_ERR_DTYPE, "%s: unknown dtype %d", op, (int)dt);
+    return;
+  }
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] < 0) {
+      char b[256];
+      genc_ctx_fail(ctx, GENC_ERR_SHAPE, "%s: negative dimension %lld in array shape %s", op,
+                    (long long)shape[i], fmt_shape(ndim, shape, n, b, sizeof b));
+      return;
+    }
+  if (n < 0) {
+    genc_ctx_fail(ctx, GENC_ERR_PARTICLE, "%s: negative particle count %lld", op, (long long)n);
+    return;
+  }
   int64_t size;
   size_t bytes;
-  if (!genc__plan_size(dt, ndim, shape, n, &size, &bytes)) {
+  if (!genc__plan_size(dt, ndim, shape, n, &size, &bytes))
     genc__fail_too_large(ctx, NULL, dt, ndim, shape, n);
-    return NULL;
-  }
-  if (ctx->reg_len >= ctx->reg_limit) {
+  else
     fail_live_limit(ctx);
+}
+
+/* Every check folds into one flag and one branch: this runs once per op. */
+genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
+  int64_t size = 1, total;
+  bool bad = (unsigned)ndim > GENC_MAX_DIMS || (unsigned)dt > GENC_BOOL || n < 0;
+  for (int i = 0; i < ndim && !bad; i++)
+    bad = shape[i] < 0 || __builtin_mul_overflow(size, shape[i], &size);
+  bad = bad || __builtin_mul_overflow(size, n ? n : 1, &total) ||
+        __builtin_mul_overflow(total, (int64_t)genc__esize(dt), &total) ||
+        total > GENC_MAX_ALLOC_BYTES || ctx->reg_len >= ctx->reg_limit;
+  if (__builtin_expect(bad, 0)) {
+    alloc_fail(ctx, dt, ndim, shape, n);
     return NULL;
   }
+  size_t bytes = (size_t)total;
   genc_array *a = ctx->free_arrays;
   if (a) {
     ctx->free_arrays = a->next_free;
