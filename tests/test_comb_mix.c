@@ -1,6 +1,7 @@
 /* Mix: address layout, GFI laws single and batched, and the generate weight
  * against the exact marginal: exactly through assess summed over the
- * components, and in expectation through importance weights. */
+ * components, and in expectation through importance weights; a component
+ * change by update keeps the value (Gen.jl's Switch rule). */
 #include "comb_laws.h"
 
 static const double MU[3] = {-2.0, 1.0, 0.0}, SD[3] = {1.0, 0.5, 3.0}, P[3] = {0.2, 0.5, 0.3};
@@ -123,11 +124,44 @@ static void test_is_marginal(void **state) {
   genc_choicemap_free(cm);
 }
 
+/* Changing the component by update (the Switch under "value" changes index,
+ * Gen.jl's rule): value/x keeps its value, so w is the exact Gibbs ratio
+ * log P[j] N(x; m + MU[j], SD[j]) - log P[k] N(x; m + MU[k], SD[k]); the
+ * discard holds only the old component. */
+static void test_component_change(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  genc_array *args[2] = {f->logits, f->m};
+  genc_trace *t = genc_gf_simulate(ctx, f->mix, args, genc_key_from_seed(50), 0);
+  T_OK(ctx, t);
+  int k = (int)genc_trace_get_double(ctx, t, "component"), j = (k + 1) % 3;
+  double x = genc_trace_get_double(ctx, t, "value/x");
+  int32_t jv = j;
+  genc_choicemap *cons = genc_choicemap_new(ctx), *disc = NULL;
+  genc_choicemap_set_str(ctx, cons, "component", genc_array_from(ctx, GENC_I32, 0, NULL, 0, &jv));
+  genc_array *w = NULL;
+  genc_trace *u = genc_gf_update(ctx, t, NULL, NULL, cons, genc_key_from_seed(51), &w, &disc);
+  T_OK(ctx, u);
+  T_CLOSE(genc_trace_get_double(ctx, u, "value/x"), x, 0);
+  T_CLOSE(genc_trace_get_double(ctx, u, "component"), j, 0);
+  T_CLOSE(t_item(ctx, w),
+          log(P[j]) + normal_lp(x, 0.4 + MU[j], SD[j]) - log(P[k]) -
+              normal_lp(x, 0.4 + MU[k], SD[k]),
+          1e-12);
+  assert_int_equal(genc_choicemap_num_values(disc), 1);
+  T_CLOSE(t_item(ctx, genc_choicemap_get_str(ctx, disc, "component")), k, 0);
+  genc_choicemap_free(disc);
+  genc_choicemap_free(cons);
+  genc_trace_release(u);
+  genc_trace_release(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_layout_and_laws),
       cmocka_unit_test(test_exact_marginal),
       cmocka_unit_test(test_is_marginal),
+      cmocka_unit_test(test_component_change),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
