@@ -224,6 +224,10 @@ static void test_source_trace_required(void **state) {
   u = genc_gf_propose(ctx, walk, NULL, genc_key_from_seed(1), 0, NULL, NULL);
   assert_null(u);
   assert_int_not_equal(genc_ctx_status(ctx), GENC_OK);
+  /* a NULL context is refused, not dereferenced */
+  genc_edit_request req = {.kind = GENC_EDIT_PROPOSAL, .fwd = walk, .bwd = walk};
+  genc_edit_result r;
+  assert_int_equal(genc_gf_edit(NULL, NULL, &req, genc_key_from_seed(1), &r), GENC_ERR_ARG);
   genc_gf_release(walk);
 }
 

@@ -37,6 +37,7 @@ static genc_status edit_proposal(genc_ctx *ctx, const genc_trace *t, const genc_
 
 genc_status genc_gf_edit(genc_ctx *ctx, const genc_trace *t, const genc_edit_request *req,
                          genc_key key, genc_edit_result *out) {
+  if (!ctx) return GENC_ERR_ARG;
   if (!out || !req || !t)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "edit: NULL trace, request or result");
   memset(out, 0, sizeof *out);
