@@ -242,10 +242,10 @@ static void test_errors(void **s) {
   expect_error(GENC_ERR_ADDRESS, "address sub of spliced");
   expect_error(GENC_ERR_ADDRESS, "none at w");
 
-  /* a batched model branching on a random value: say Switch or Mask */
+  /* a batched model branching on a random value: name what selects per particle */
   genc_gf *br = genc_gf_dynamic("branch", m_branch, 0, NULL);
   assert_null(genc_gf_simulate(ctx, br, NULL, genc_key_from_seed(1), 4));
-  expect_error(GENC_ERR_PARTICLE, "Switch or Mask");
+  expect_error(GENC_ERR_PARTICLE, "genc_switch / genc_mask");
 
   /* non-finite weight: a NaN constraint */
   genc_choicemap *nan = genc_choicemap_new(ctx);

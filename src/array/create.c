@@ -219,8 +219,9 @@ genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
   if (a->n)
     return genc_ctx_fail(ctx, GENC_ERR_PARTICLE,
                          "genc_array_item: the array is batched over %lld particles, so it has "
-                         "no single value; in a batched model, branch with Switch or Mask, or "
-                         "read one particle with genc_particle_get",
+                         "no single value; in a batched model, select with genc_where or the "
+                         "genc_switch / genc_mask combinators, or read one particle with "
+                         "genc_particle_get",
                          (long long)a->n);
   if (a->size != 1) {
     char b[128];

@@ -127,11 +127,13 @@ static genc_status body_error(genc_rt *rt) {
   if (st == GENC_ERR_PARTICLE && rt->n > 0) {
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", genc_ctx_error(rt->ctx));
-    return genc_ctx_fail(rt->ctx, st,
-                         "%s, run batched over %lld particles, read a batched value as a C "
-                         "number to branch on it; compute both branches and select between "
-                         "their values with genc_where(cond, a, b) instead (%s)",
-                         rt->gf->name, (long long)rt->n, msg);
+    return genc_ctx_fail(
+        rt->ctx, st,
+        "%s, run batched over %lld particles, read a batched value as a C "
+        "number to branch on it; compute both branches and select between "
+        "their values with genc_where(cond, a, b), or splice genc_switch / genc_mask "
+        "(%s)",
+        rt->gf->name, (long long)rt->n, msg);
   }
   return st ? st
             : genc_ctx_fail(rt->ctx, GENC_ERR_ARG, "%s: the model returned NULL", rt->gf->name);
