@@ -14,5 +14,6 @@
 #include "genc/core.h"
 #include "genc/gfi.h"
 #include "genc/comb.h"
+#include "genc/infer.h"
 
 #endif

@@ -1,0 +1,251 @@
+/**
+ * @file infer.h
+ * @brief Layer 5, inference: MCMC diagnostics as Stan computes them and draws
+ * written as CmdStan CSV.
+ *
+ * **Draws layout.** Every diagnostic takes the draws of one scalar parameter
+ * as a host array `const double *draws` of `nchains * niter` values laid out
+ * `[chains][iterations]`: iteration t of chain c is `draws[c * niter + t]`
+ * (each chain contiguous, in sampling order). Quantities pooled over chains
+ * (mean, sd, quantiles) ignore the split into chains.
+ *
+ * The diagnostics follow the R package posterior (Vehtari, Gelman, Simpson,
+ * Carpenter and Bürkner 2021, "Rank-normalization, folding, and localization:
+ * an improved R-hat"), which is what Stan's stansummary reports: chains are
+ * split in half (an odd middle draw is dropped), autocorrelations come from an
+ * FFT, and the effective sample size uses Geyer's initial monotone sequence.
+ * As in posterior, a parameter whose draws contain a NaN or an infinity, or
+ * are all equal, gets NaN diagnostics (posterior's NA) - except that the
+ * rank-normalized R-hat and bulk ESS rank infinities like any value, as
+ * posterior does, and only a NaN makes them NaN. That is a value, not
+ * an error. Errors (GENC_ERR_ARG) are reserved for invalid arguments: NULL
+ * pointers, fewer than one chain or iteration, probabilities outside [0, 1].
+ *
+ * CmdStan CSV: see genc_stan_csv_open(). The library never prints; the
+ * summary table is formatted into a buffer the caller owns.
+ */
+#ifndef GENC_INFER_H
+#define GENC_INFER_H
+
+#include <stdio.h>
+
+#include "genc/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- diagnostics of one parameter (draws laid out [chains][iterations]) ---- */
+
+/**
+ * Rank-normalized split R-hat (posterior::rhat): the larger of the bulk
+ * R-hat, computed on the normal scores of the ranks of the split chains, and
+ * the tail R-hat, computed the same way on the draws folded about their median
+ * (|x - median|). Values above 1.01 signal chains that have not mixed.
+ * Stores NaN in @p rhat when the split chains have fewer than 2 draws each or
+ * the draws are non-finite or constant.
+ */
+genc_status genc_diag_rhat(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                           double *rhat);
+
+/**
+ * Split R-hat without rank normalization (posterior::rhat_basic, the R-hat of
+ * Gelman et al. 2013, BDA3): the classic potential scale reduction factor on
+ * the chains split in half.
+ */
+genc_status genc_diag_rhat_basic(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                                 double *rhat);
+
+/**
+ * Bulk effective sample size (posterior::ess_bulk): the ESS of the normal
+ * scores of the ranks of the split chains, a measure of how well the centre of
+ * the distribution is estimated. NaN when the split chains have fewer than 3
+ * draws each or the draws are non-finite or constant.
+ */
+genc_status genc_diag_ess_bulk(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                               double *ess);
+
+/**
+ * Tail effective sample size (posterior::ess_tail): the smaller of the ESS of
+ * the 5% and the 95% quantile (genc_diag_ess_quantile()), a measure of how well
+ * the tails are estimated.
+ */
+genc_status genc_diag_ess_tail(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                               double *ess);
+
+/**
+ * ESS of the split chains without rank normalization (posterior::ess_basic
+ * and posterior::ess_mean): the ESS that governs the Monte Carlo error of the
+ * posterior mean.
+ */
+genc_status genc_diag_ess_basic(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                                double *ess);
+
+/**
+ * ESS of the quantile @p prob (posterior::ess_quantile): the ESS of the split
+ * chains of the indicator x <= q, q the pooled type-7 quantile. @p prob must
+ * lie in [0, 1].
+ */
+genc_status genc_diag_ess_quantile(genc_ctx *ctx, const double *draws, int64_t nchains,
+                                   int64_t niter, double prob, double *ess);
+
+/**
+ * Monte Carlo standard error of the posterior mean (posterior::mcse_mean):
+ * sd / sqrt(ESS), with the pooled sample sd and genc_diag_ess_basic().
+ */
+genc_status genc_diag_mcse_mean(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                                double *mcse);
+
+/**
+ * Monte Carlo standard error of the quantile @p prob (posterior::mcse_quantile):
+ * half the distance between the order statistics at the 15.9% and 84.1%
+ * quantiles of the Beta(ess p + 1, ess (1 - p) + 1) law of the quantile's
+ * probability, with ess = genc_diag_ess_quantile(). @p prob must lie in [0, 1].
+ */
+genc_status genc_diag_mcse_quantile(genc_ctx *ctx, const double *draws, int64_t nchains,
+                                    int64_t niter, double prob, double *mcse);
+
+/**
+ * Quantiles of @p n pooled draws (any layout) at the @p nprobs probabilities
+ * @p probs, each in [0, 1], into @p out: R's default type 7 (linear
+ * interpolation between order statistics at h = (n - 1) p), which is what
+ * posterior's quantile2 and summarise_draws report. NaN draws make every
+ * quantile NaN.
+ */
+genc_status genc_diag_quantiles(genc_ctx *ctx, const double *draws, int64_t n, const double *probs,
+                                int nprobs, double *out);
+
+/**
+ * Mean and sample standard deviation (divisor n - 1; NaN for n = 1) of @p n
+ * pooled draws. Either output pointer may be NULL.
+ */
+genc_status genc_diag_mean_sd(genc_ctx *ctx, const double *draws, int64_t n, double *mean,
+                              double *sd);
+
+/* ---- the summary table (posterior::summarise_draws, stansummary) ---- */
+
+/** One row of the summary table: what posterior::summarise_draws() reports
+ * by default, plus the Monte Carlo standard error of the mean. */
+typedef struct genc_diag_summary {
+  double mean;      /**< posterior mean */
+  double median;    /**< type-7 50% quantile */
+  double sd;        /**< sample standard deviation */
+  double mad;       /**< median absolute deviation, scaled by 1.4826 as R's mad() */
+  double q5;        /**< type-7 5% quantile */
+  double q95;       /**< type-7 95% quantile */
+  double rhat;      /**< genc_diag_rhat() */
+  double ess_bulk;  /**< genc_diag_ess_bulk() */
+  double ess_tail;  /**< genc_diag_ess_tail() */
+  double mcse_mean; /**< genc_diag_mcse_mean() */
+} genc_diag_summary;
+
+/**
+ * Fill @p out with the summary of one parameter's draws (layout
+ * [chains][iterations]).
+ */
+genc_status genc_diag_summarize(genc_ctx *ctx, const double *draws, int64_t nchains, int64_t niter,
+                                genc_diag_summary *out);
+
+/**
+ * Format the summary table of @p nrows parameters, named @p names (each a
+ * non-NULL string), as text into @p buf of @p bufsize bytes: one header line
+ * (`variable mean median sd mad q5 q95 rhat ess_bulk ess_tail mcse_mean`) and
+ * one line per parameter, columns aligned, each line ended by '\n', the whole
+ * NUL-terminated. The length the table needs (without the NUL) is stored in
+ * @p needed when it is not NULL; call with @p buf NULL and @p bufsize 0 to
+ * learn it. A non-NULL buffer too small for the table receives a truncated,
+ * NUL-terminated table and the call fails with GENC_ERR_ARG.
+ */
+genc_status genc_diag_summary_format(genc_ctx *ctx, int nrows, const char *const *names,
+                                     const genc_diag_summary *rows, char *buf, size_t bufsize,
+                                     size_t *needed);
+
+/* ---- draws as CmdStan CSV ---- */
+
+/** A parameter as CmdStan names its columns: @p name with shape @p shape
+ * (@p ndim = 0 for a scalar). Its values are given row-major (C order); the
+ * writer emits them in CmdStan's column-major order, first index fastest, so a
+ * 2 x 3 matrix `a` becomes a.1.1, a.2.1, a.1.2, a.2.2, a.1.3, a.2.3. */
+typedef struct genc_stan_csv_param {
+  const char *name;             /**< a Stan identifier: a letter, then letters, digits or
+                                     '_' (read.csv, hence rstan, would mangle others) */
+  int ndim;                     /**< 0 .. GENC_MAX_DIMS */
+  int64_t shape[GENC_MAX_DIMS]; /**< extent of each dimension, each >= 1 */
+} genc_stan_csv_param;
+
+/** What the CSV's comment header records about the run (CmdStan's layout).
+ * Zero-initialized fields take the defaults shown. */
+typedef struct genc_stan_csv_config {
+  const char *model;        /**< model name; default "genc_model" */
+  int64_t num_samples;      /**< sampling iterations run, before thinning, as CmdStan's
+                                 num_samples (default 1000): rstan::read_stan_csv expects
+                                 1 + (num_samples - 1) / thin draws and warns otherwise */
+  int64_t num_warmup;       /**< warmup iterations run (not written); 0 is 0 */
+  int64_t thin;             /**< default 1 */
+  uint64_t seed;            /**< random seed of the run (0 is written as 0) */
+  int chain_id;             /**< CmdStan's id; default 1 */
+  int max_depth;            /**< NUTS maximum tree depth; default 10 */
+  const char *engine;       /**< "nuts" (default) or "static" */
+  const char *metric;       /**< "diag_e" (default), "dense_e" or "unit_e" */
+  double stepsize;          /**< adapted step size, written after the column names;
+                                 0 writes no adaptation block */
+  const double *inv_metric; /**< diagonal of the inverse mass matrix (diag_e) or
+                                 the dense matrix row-major (dense_e), or NULL */
+  int64_t inv_metric_dim;   /**< number of unconstrained parameters of inv_metric */
+  double warmup_seconds;    /**< written in the "Elapsed Time" footer */
+  double sampling_seconds;  /**< written in the "Elapsed Time" footer */
+} genc_stan_csv_config;
+
+/** The sampler's columns of one draw, as CmdStan's NUTS writes them. */
+typedef struct genc_stan_csv_sampler {
+  double lp;          /**< lp__: log density up to a constant */
+  double accept_stat; /**< accept_stat__ */
+  double stepsize;    /**< stepsize__ */
+  int treedepth;      /**< treedepth__ */
+  int64_t n_leapfrog; /**< n_leapfrog__ */
+  int divergent;      /**< divergent__ (0 or 1) */
+  double energy;      /**< energy__ */
+} genc_stan_csv_sampler;
+
+/** A CSV file being written (opaque). */
+typedef struct genc_stan_csv genc_stan_csv;
+
+/**
+ * Start a CmdStan CSV on the stream @p f (left open by genc_stan_csv_close) or,
+ * when @p f is NULL, on a new file at @p path. Writes the comment header and
+ * the column names: lp__, accept_stat__, stepsize__, treedepth__, n_leapfrog__,
+ * divergent__, energy__, then each of the @p nparams parameters (see
+ * ::genc_stan_csv_param), then log_lik.1 ... log_lik.@p nloglik when
+ * @p nloglik > 0 (per-observation log likelihoods, for loo), then the
+ * adaptation block when @p cfg gives a step size. @p cfg may be NULL for the
+ * defaults. Values are written with 17 significant digits (%.17g), so they
+ * read back to the same doubles; NaN and infinities as CmdStan writes them
+ * (nan, inf, -inf). Returns NULL on an invalid argument or an I/O error.
+ */
+genc_stan_csv *genc_stan_csv_open(genc_ctx *ctx, FILE *f, const char *path,
+                                  const genc_stan_csv_config *cfg, int nparams,
+                                  const genc_stan_csv_param *params, int64_t nloglik);
+
+/**
+ * Write one draw: the sampler columns @p s, the parameter values @p values
+ * (all parameters concatenated in the order given to genc_stan_csv_open(),
+ * each row-major, genc_stan_csv_nvalues() doubles in all) and, when the file
+ * has log-likelihood columns, @p loglik (nloglik doubles; otherwise ignored).
+ */
+genc_status genc_stan_csv_write(genc_ctx *ctx, genc_stan_csv *csv, const genc_stan_csv_sampler *s,
+                                const double *values, const double *loglik);
+
+/** Number of parameter values one draw takes (the sum of the parameters' sizes). */
+int64_t genc_stan_csv_nvalues(const genc_stan_csv *csv);
+
+/**
+ * Write the timing footer CmdStan ends its files with, flush, close the file
+ * if genc_stan_csv_open() opened it, and free @p csv (NULL is a no-op).
+ * Returns GENC_ERR_ARG on an I/O error (the writer is freed all the same).
+ */
+genc_status genc_stan_csv_close(genc_ctx *ctx, genc_stan_csv *csv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

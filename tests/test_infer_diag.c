@@ -1,0 +1,230 @@
+/* MCMC diagnostics (include/genc/infer.h) against the R package posterior, on
+ * fixed draws committed with the values posterior computed from them
+ * (tests/fixtures/diagnostics.json, made by tools/fixtures/diagnostics.R). */
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+
+/* posterior and genc run the same algorithm (same split, ranks, AS 241 normal
+ * quantile, Geyer sequence) and differ only in rounding: R's FFT (mixed radix,
+ * length nextn(n)) against our radix-2 FFT, and summation order. The ESS is a
+ * ratio of sums of O(n) autocovariances, each exact to ~1e-15 relative to the
+ * variance, so 1e-8 relative leaves room; order statistics and means agree to
+ * a few ulps. */
+#define TOL_DIAG 1e-8
+#define TOL_EXACT 1e-13
+
+static cJSON *load(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", GENC_FIXTURES, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) fail_msg("cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)len + 1);
+  size_t got = fread(buf, 1, (size_t)len, f);
+  buf[got] = 0;
+  fclose(f);
+  cJSON *j = cJSON_Parse(buf);
+  free(buf);
+  if (!j) fail_msg("cannot parse %s", path);
+  return j;
+}
+
+/* posterior's NA is JSON null; genc's is NaN */
+static double num(const cJSON *set, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
+  if (!v) fail_msg("fixture lacks %s", key);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double *vec(const cJSON *set, const char *key, int *n) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(set, key);
+  *n = cJSON_GetArraySize(a);
+  double *v = malloc((size_t)*n * sizeof *v);
+  for (int i = 0; i < *n; i++)
+    v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
+  return v;
+}
+
+/* Largest relative error seen against posterior, printed at the end. */
+static double max_err_diag, max_err_exact;
+
+/* Compare one computed value with the fixture's (NaN matches null). */
+static void expect(const char *set, const char *key, double got, double want, double tol) {
+  if (got == want) return; /* infinities too */
+  if (isfinite(got) && isfinite(want) && want != 0) {
+    double e = fabs(got - want) / fabs(want);
+    double *m = tol == TOL_DIAG ? &max_err_diag : &max_err_exact;
+    if (e > *m) *m = e;
+  }
+  if (isnan(want) || isnan(got)) {
+    if (isnan(want) != isnan(got))
+      fail_msg("%s %s: got %.17g, posterior %.17g", set, key, got, want);
+    return;
+  }
+  if (!(fabs(got - want) <= tol * fmax(1e-300, fabs(want))))
+    fail_msg("%s %s: got %.17g, posterior %.17g (rel err %.3g, tol %.3g)", set, key, got, want,
+             fabs(got - want) / fabs(want), tol);
+}
+
+/* Every diagnostic of every fixture set against posterior. */
+static void test_against_posterior(void **state) {
+  genc_ctx *ctx = *state;
+  cJSON *root = load("diagnostics.json");
+  int nsets = 0;
+  for (cJSON *set = root->child; set; set = set->next) {
+    if (!cJSON_IsObject(set)) continue;
+    const char *name = set->string;
+    int64_t m = (int64_t)num(set, "nchains"), n = (int64_t)num(set, "niter");
+    int nd = 0, np = 0;
+    double *x = vec(set, "draws", &nd);
+    assert_int_equal(nd, m * n);
+    double v = NAN;
+#define RUN(call, key, tol)                                                                        \
+  do {                                                                                             \
+    if (call) fail_msg("%s: %s", name, genc_ctx_error(ctx));                                       \
+    expect(name, key, v, num(set, key), tol);                                                      \
+  } while (0)
+    RUN(genc_diag_rhat(ctx, x, m, n, &v), "rhat", TOL_DIAG);
+    RUN(genc_diag_rhat_basic(ctx, x, m, n, &v), "rhat_basic", TOL_DIAG);
+    RUN(genc_diag_ess_bulk(ctx, x, m, n, &v), "ess_bulk", TOL_DIAG);
+    RUN(genc_diag_ess_tail(ctx, x, m, n, &v), "ess_tail", TOL_DIAG);
+    RUN(genc_diag_ess_basic(ctx, x, m, n, &v), "ess_basic", TOL_DIAG);
+    RUN(genc_diag_ess_quantile(ctx, x, m, n, 0.05, &v), "ess_q05", TOL_DIAG);
+    RUN(genc_diag_ess_quantile(ctx, x, m, n, 0.5, &v), "ess_q50", TOL_DIAG);
+    RUN(genc_diag_mcse_mean(ctx, x, m, n, &v), "mcse_mean", TOL_DIAG);
+    RUN(genc_diag_mcse_quantile(ctx, x, m, n, 0.05, &v), "mcse_q05", TOL_DIAG);
+    RUN(genc_diag_mcse_quantile(ctx, x, m, n, 0.95, &v), "mcse_q95", TOL_DIAG);
+#undef RUN
+    double mean = NAN, sd = NAN;
+    assert_int_equal(genc_diag_mean_sd(ctx, x, nd, &mean, &sd), GENC_OK);
+    expect(name, "mean", mean, num(set, "mean"), TOL_EXACT);
+    expect(name, "sd", sd, num(set, "sd"), TOL_EXACT);
+    double *probs = vec(set, "probs", &np), *want = vec(set, "quantiles", &np);
+    double q[16];
+    assert_int_equal(genc_diag_quantiles(ctx, x, nd, probs, np, q), GENC_OK);
+    for (int i = 0; i < np; i++)
+      expect(name, "quantiles", q[i], want[i], TOL_EXACT);
+    genc_diag_summary s;
+    assert_int_equal(genc_diag_summarize(ctx, x, m, n, &s), GENC_OK);
+    expect(name, "median", s.median, num(set, "median"), TOL_EXACT);
+    expect(name, "mad", s.mad, num(set, "mad"), TOL_EXACT);
+    expect(name, "summary rhat", s.rhat, num(set, "rhat"), TOL_DIAG);
+    expect(name, "summary ess_tail", s.ess_tail, num(set, "ess_tail"), TOL_DIAG);
+    free(probs);
+    free(want);
+    free(x);
+    nsets++;
+  }
+  assert_true(nsets >= 8);
+  printf("%d sets: largest relative error against posterior %.2g (rhat, ess, mcse), %.2g "
+         "(mean, sd, quantiles, mad)\n",
+         nsets, max_err_diag, max_err_exact);
+  cJSON_Delete(root);
+}
+
+/* What the diagnostics are for, independent of posterior: mixed chains have
+ * R-hat near 1, a shifted chain pushes it above 1.1, and AR(1) chains with
+ * lag-1 correlation 0.9 have an ESS near N (1 - 0.9) / (1 + 0.9). */
+static void test_meaning(void **state) {
+  genc_ctx *ctx = *state;
+  cJSON *root = load("diagnostics.json");
+  int nd;
+  cJSON *mixed = cJSON_GetObjectItem(root, "ar1_mixed"),
+        *shifted = cJSON_GetObjectItem(root, "shifted");
+  double *x = vec(mixed, "draws", &nd), r = NAN, ess = NAN;
+  assert_int_equal(genc_diag_rhat(ctx, x, 4, 1000, &r), GENC_OK);
+  assert_true(r < 1.05); /* posterior: 1.0196 */
+  assert_int_equal(genc_diag_ess_basic(ctx, x, 4, 1000, &ess), GENC_OK);
+  /* 4000 * 0.1 / 1.9 = 210; the ESS estimate of 4000 draws varies by ~20% */
+  assert_true(ess > 140 && ess < 300);
+  free(x);
+  x = vec(shifted, "draws", &nd);
+  assert_int_equal(genc_diag_rhat(ctx, x, 4, 500, &r), GENC_OK);
+  assert_true(r > 1.1);
+  free(x);
+  cJSON_Delete(root);
+}
+
+/* The summary table: one header and one line per parameter, the query form
+ * gives the length, a short buffer is an error with a truncated table. */
+static void test_summary_table(void **state) {
+  genc_ctx *ctx = *state;
+  double x[2][50];
+  for (int c = 0; c < 2; c++)
+    for (int t = 0; t < 50; t++)
+      x[c][t] = sin(0.7 * t + c) + 0.01 * t;
+  genc_diag_summary rows[2];
+  assert_int_equal(genc_diag_summarize(ctx, &x[0][0], 2, 50, &rows[0]), GENC_OK);
+  assert_int_equal(genc_diag_summarize(ctx, &x[0][0], 1, 100, &rows[1]), GENC_OK);
+  assert_true(rows[0].q5 < rows[0].median && rows[0].median < rows[0].q95);
+  const char *names[2] = {"theta.1", "a_much_longer_name"};
+  size_t need = 0;
+  assert_int_equal(genc_diag_summary_format(ctx, 2, names, rows, NULL, 0, &need), GENC_OK);
+  char *buf = malloc(need + 1);
+  size_t need2 = 0;
+  assert_int_equal(genc_diag_summary_format(ctx, 2, names, rows, buf, need + 1, &need2), GENC_OK);
+  assert_int_equal(need, need2);
+  assert_int_equal(strlen(buf), need);
+  assert_non_null(strstr(buf, "variable"));
+  assert_non_null(strstr(buf, "ess_bulk"));
+  const char *l1 = strchr(buf, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
+  assert_int_equal(strncmp(l1, "theta.1 ", 8), 0);
+  assert_int_equal(strncmp(l2, "a_much_longer_name ", 19), 0);
+  /* columns aligned: every line has the same length */
+  assert_int_equal(l1 - buf, l2 - l1);
+  char rhat[16];
+  snprintf(rhat, sizeof rhat, "%.3f", rows[0].rhat);
+  assert_non_null(strstr(l1, rhat));
+  char small[20];
+  assert_int_equal(genc_diag_summary_format(ctx, 2, names, rows, small, sizeof small, NULL),
+                   GENC_ERR_ARG);
+  assert_int_equal(strlen(small), sizeof small - 1);
+  assert_non_null(strstr(genc_ctx_error(ctx), "needs"));
+  genc_ctx_clear_error(ctx);
+  free(buf);
+}
+
+static void expect_arg_error(genc_ctx *ctx, genc_status st, const char *w1, const char *w2) {
+  assert_int_equal(st, GENC_ERR_ARG);
+  const char *m = genc_ctx_error(ctx);
+  if (w1 && !strstr(m, w1)) fail_msg("message '%s' lacks '%s'", m, w1);
+  if (w2 && !strstr(m, w2)) fail_msg("message '%s' lacks '%s'", m, w2);
+  genc_ctx_clear_error(ctx);
+}
+
+/* Invalid arguments are errors naming the function; degenerate draws are NaN. */
+static void test_errors(void **state) {
+  genc_ctx *ctx = *state;
+  double x[6] = {1, 2, 3, 4, 5, 6}, v = 0;
+  expect_arg_error(ctx, genc_diag_rhat(ctx, NULL, 1, 6, &v), "genc_diag_rhat", "draws");
+  expect_arg_error(ctx, genc_diag_ess_bulk(ctx, x, 0, 6, &v), "genc_diag_ess_bulk", "0 chains");
+  expect_arg_error(ctx, genc_diag_ess_tail(ctx, x, 1, 6, NULL), "genc_diag_ess_tail", "output");
+  expect_arg_error(ctx, genc_diag_ess_quantile(ctx, x, 1, 6, 1.5, &v), "genc_diag_ess_quantile",
+                   "1.5");
+  expect_arg_error(ctx, genc_diag_mcse_quantile(ctx, x, 1, 6, -1, &v), "genc_diag_mcse_quantile",
+                   "prob");
+  double p = -0.1;
+  expect_arg_error(ctx, genc_diag_quantiles(ctx, x, 6, &p, 1, &v), "genc_diag_quantiles",
+                   "probs[0]");
+  expect_arg_error(ctx, genc_diag_mean_sd(ctx, x, 0, &v, NULL), "genc_diag_mean_sd", "n = 0");
+  const char *names[1] = {NULL};
+  genc_diag_summary row = {0};
+  expect_arg_error(ctx, genc_diag_summary_format(ctx, 1, names, &row, NULL, 0, NULL),
+                   "genc_diag_summary_format", "names[0]");
+  /* a NaN draw: NaN diagnostics, as posterior's NA, and no error */
+  x[2] = NAN;
+  assert_int_equal(genc_diag_rhat(ctx, x, 2, 3, &v), GENC_OK);
+  assert_true(isnan(v));
+  assert_int_equal(genc_diag_quantiles(ctx, x, 6, (double[]){0.5}, 1, &v), GENC_OK);
+  assert_true(isnan(v));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_against_posterior), cmocka_unit_test(test_meaning),
+      cmocka_unit_test(test_summary_table), cmocka_unit_test(test_errors)};
+  return cmocka_run_group_tests(tests, t_setup, t_teardown);
+}
