@@ -1,4 +1,4 @@
-/* GFI laws (ARCHITECTURE.md "GFI contracts") checked on five models, plus
+/* GFI laws (docs/gfi.md) checked on five models, plus
  * batched runs against single-trace runs with the particles' keys. */
 #include "gfi_models.h"
 

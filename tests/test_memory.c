@@ -1,5 +1,5 @@
 /* Memory stays flat: scopes, scope_end_keep, retain/release, and a long loop of
- * model-like work (ARCHITECTURE.md decision 4). */
+ * model-like work (docs/architecture.md, decision 4). */
 #include "testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)

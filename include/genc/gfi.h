@@ -30,7 +30,7 @@
  * as a C number (genc_array_item) fails the operation with a message saying to
  * compute both branches and select between their values with genc_where().
  *
- * **Weights** follow ARCHITECTURE.md "GFI contracts" (Gen.jl semantics): the
+ * **Weights** follow docs/gfi.md (Gen.jl semantics): the
  * internal proposal of a dynamic function is its prior. A NaN or +inf weight or
  * score fails the operation with GENC_ERR_DOMAIN naming the first offending
  * choice; -inf (a zero-probability constraint) is a legal weight.

@@ -1,4 +1,4 @@
-/* Array headers, data buffers and scopes (ARCHITECTURE.md decision 4). */
+/* Array headers, data buffers and scopes (docs/architecture.md, decision 4). */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /*
- * The backend seam (ARCHITECTURE.md decision 7). Everything above src/backend/
+ * The backend seam (docs/architecture.md, decision 7). Everything above src/backend/
  * reaches array memory only through this table. Pointers are backend memory
  * (host for the CPU, device for CUDA); sizes and strides count elements.
  * Kernels never fail on valid input except where they return a status; the

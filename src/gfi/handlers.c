@@ -1,7 +1,7 @@
 /* The handlers: what genc_rt_trace and genc_rt_splice do in each mode. One
  * model body serves every operation; these functions are the only place that
- * knows the modes' rules for values, scores and weights (ARCHITECTURE.md, GFI
- * contracts). */
+ * knows the modes' rules for values, scores and weights (docs/gfi.md,
+ * "Operations and their weights"). */
 #include <stdio.h>
 #include <string.h>
 
