@@ -1,4 +1,4 @@
-/* GFI laws (ARCHITECTURE.md "GFI contracts") for the Map/Unfold/Scan/Vmap tests: the
+/* GFI laws (docs/gfi.md) for the Map/Unfold/Scan/Vmap tests: the
  * checks of test_gfi_laws.c, shared by the tests of every combinator, plus
  * kernel models that count their runs through their user pointer. */
 #ifndef GENC_TEST_COMB_SEQ_LAWS_H

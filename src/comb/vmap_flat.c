@@ -1,6 +1,6 @@
 /* The reshapes behind Vmap: a Vmap of T elements over n particles runs its
  * kernel once over n*T flat particles (particle i*T + j is element j of outer
- * particle i, ARCHITECTURE.md decision 2), and its values come back as arrays
+ * particle i, docs/architecture.md, decision 2), and its values come back as arrays
  * with a leading logical axis of T elements (batched over n). */
 #include "comb/vmap.h"
 
