@@ -39,7 +39,10 @@ extern "C" {
  * new carry to the next step only if its value changed, so an update that
  * constrains step t runs the kernel for steps t.. while their carries change,
  * and none before t; extending an Unfold from T to T+1 steps runs the kernel
- * once.
+ * once. The kept prefix is not walked either: the new trace shares the old
+ * one's steps in chunks of 64, and its return value copies the old one's
+ * rows in one slice, so what remains linear in T is that copy (and
+ * genc_trace_take(), which maps every step's trace).
  */
 
 /**
@@ -74,6 +77,18 @@ genc_gf *genc_map(genc_gf *kernel);
  * arguments or NOMEM.
  */
 genc_gf *genc_unfold(genc_gf *kernel);
+
+/**
+ * Turn the reuse of unchanged steps (prefix skipping) of a Map, Unfold or Scan
+ * @p gf on (the default) or off. Off, update and regenerate rerun the kernel's
+ * update or regenerate on every step with unknown argument diffs, as a system
+ * without incremental computation would: extending an Unfold from T to T+1
+ * steps then costs T+1 kernel runs. The results are the same either way; the
+ * switch exists to measure what skipping saves (bench/bench_unfold.c). A
+ * setting of the function (no global state), read by every later operation.
+ * GENC_ERR_ARG if @p gf is NULL or not a Map, Unfold or Scan.
+ */
+genc_status genc_unfold_set_prefix_skipping(genc_gf *gf, bool on);
 
 /**
  * The carry of a Scan step from the kernel's return value @p ret: a

@@ -53,7 +53,7 @@ static genc_status map_steps(seq_run *r, const bool *changed) {
   genc_argdiffs_fill(same, nargs, genc_nochange());
   genc_status st = GENC_OK;
   for (int64_t t = 0; !st && t < r->len; t++) {
-    const genc_trace *o = r->old && t < r->old->len ? r->old->sub[t] : NULL;
+    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
     genc_array *kargs[GENC_GF_MAX_ARGS] = {0};
     bool keep = o && changed && !changed[t];
     for (int j = 0; j < nargs; j++) /* unchanged: the old slices, no op */
@@ -75,7 +75,7 @@ static genc_status map_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc
   if (!st && r.old) st = map_changes(&r, &changed);
   if (!st) st = map_steps(&r, changed);
   free(changed);
-  if (!st) st = seq_run_finish(&r, seq_stack(ctx, r.len, r.rets, NULL), res);
+  if (!st) st = seq_run_finish(&r, seq_retval(&r, NULL), res);
   return seq_close(ctx, mark, st, &r, res);
 }
 

@@ -21,15 +21,42 @@ typedef struct seq_gf {
   genc_gf *kernel;     /* retained */
   genc_carry_fn carry; /* Scan: carry from a kernel return value (NULL: itself) */
   void *user;          /* Scan: for carry */
+  bool no_skip;        /* genc_unfold_set_prefix_skipping(gf, false): rerun every step */
 } seq_gf;
+
+/* Kernel traces in chunks of SEQ_CHUNK steps. A chunk is reference counted
+ * and shared between traces: an update that keeps the first k steps of the
+ * old trace shares its chunks below k (a partly kept chunk is copied), so
+ * its cost is O(k / SEQ_CHUNK + changed steps), not O(k). Chunks are
+ * immutable once shared (refs > 1); only a trace under construction writes,
+ * into chunks it made. */
+#define SEQ_CHUNK 64
+typedef struct seq_chunk {
+  int64_t refs;
+  genc_trace *sub[SEQ_CHUNK]; /* NULL past the end of the last chunk */
+} seq_chunk;
 
 /* The implementation data of their traces: kernel trace t at address t.
  * Kernel traces keep their own scores and return values, so the per-step
- * scores and carries an incremental update needs are sub[t]->score/retval. */
+ * scores and carries an incremental update needs are the step traces'
+ * score and retval. */
 typedef struct seq_trace {
   int64_t len;
-  genc_trace **sub;
+  int64_t nchunks; /* ceil(capacity / SEQ_CHUNK) */
+  seq_chunk **chunks;
 } seq_trace;
+
+/* A new step table for @p len steps (chunks made as steps are set); NULL on NOMEM. */
+seq_trace *seq_trace_alloc(int64_t len);
+/* Kernel trace t (borrowed); t < len. */
+static inline genc_trace *seq_sub(const seq_trace *d, int64_t t) {
+  return d->chunks[t / SEQ_CHUNK]->sub[t % SEQ_CHUNK];
+}
+/* Set step t of a table under construction to @p s (reference taken over). false on NOMEM. */
+bool seq_set_sub(seq_trace *d, int64_t t, genc_trace *s);
+/* Make steps 0..k-1 of @p d those of @p old (k <= both lengths): whole chunks
+ * shared, a partly kept chunk copied. false on NOMEM. */
+bool seq_share_prefix(seq_trace *d, const seq_trace *old, int64_t k);
 
 /* One operation over the steps. The caller fills ctx, gf, mode, call, old and
  * len, calls seq_run_init, then seq_step for t = 0..len-1 in order, then
@@ -46,8 +73,10 @@ typedef struct seq_run {
   genc_array **rets;    /* kernel return values, len entries */
   genc_array *dscore;   /* update/regenerate: new - old score of revisited steps; else score */
   genc_array *weight;
-  genc_choicemap *discard; /* update */
-  int64_t runs;            /* kernel operations run (not reused) */
+  genc_choicemap *discard;  /* update */
+  int64_t runs;             /* kernel operations run (not reused) */
+  int64_t kept;             /* update/regenerate: length of the prefix of reused old steps */
+  int64_t *cons, ncons, ci; /* update: the constrained steps, ascending, and a cursor */
 } seq_run;
 
 /* Allocate the run's tables. GENC_OK or NOMEM. */
@@ -69,6 +98,15 @@ genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc
  * for assess the weight and retval.
  */
 genc_status seq_run_finish(seq_run *r, genc_array *retval, genc_gfi_result *res);
+
+/*
+ * The combinator's return value: the kernel return values stacked along a new
+ * leading axis. When an update or regenerate kept the first r->kept steps of
+ * the old trace, their rows are one slice of the old trace's return value
+ * (one contiguous copy, not r->kept arrays re-stacked), followed by the new
+ * rows; all steps kept gives the old value itself. @p like as seq_stack().
+ */
+genc_array *seq_retval(seq_run *r, genc_array *like);
 
 /* Run an Unfold (scan false) or Scan (scan true) operation (seq_chain.c). */
 genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_gfi_call *call,

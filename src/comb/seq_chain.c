@@ -77,17 +77,42 @@ static void fresh_args(chain *c, int64_t t, genc_array **kargs) {
       c->scan ? seq_elem(ctx, args[c->x_pos], t) : genc_scalar_of(ctx, (double)t, GENC_I32);
 }
 
+/* Update: the first step that may change. Every step before it has the old
+ * inputs (the initial carry and the parameters unchanged, no changed input
+ * element, no constraint), so all of them are the old steps. */
+static int64_t first_changed(chain *c) {
+  seq_run *r = &c->r;
+  const seq_gf *g = genc_gf_impl(r->gf);
+  if (r->mode != SEQ_UPDATE || !r->old || g->no_skip || c->init_changed || c->params_changed)
+    return 0;
+  int64_t first = r->len < r->old->len ? r->len : r->old->len;
+  if (r->ncons && r->cons[0] < first) first = r->cons[0] < 0 ? 0 : r->cons[0];
+  for (int64_t t = 0; c->x_changed && t < first; t++)
+    if (c->x_changed[t]) first = t;
+  return first;
+}
+
 static genc_status chain_steps(chain *c) {
   seq_run *r = &c->r;
+  const seq_gf *g = genc_gf_impl(r->gf);
+  /* the kept prefix in O(first / SEQ_CHUNK): its chunks are shared, and only
+   * the last kept step's value (the next carry) is read */
+  int64_t first = first_changed(c);
+  if (first > 0) {
+    if (!seq_share_prefix(r->tr, r->old, first))
+      return genc_ctx_fail(r->ctx, GENC_ERR_NOMEM, "%s: out of memory", genc_gf_name(r->gf));
+    r->kept = first;
+    r->rets[first - 1] = genc_trace_retval(seq_sub(r->old, first - 1));
+  }
   int nargs = genc_gf_nargs(r->gf);
   genc_argdiff kd[GENC_GF_MAX_ARGS];
   bool carry_changed = c->init_changed;
   genc_status st = GENC_OK;
-  for (int64_t t = 0; !st && t < r->len; t++) {
-    const genc_trace *o = r->old && t < r->old->len ? r->old->sub[t] : NULL;
+  for (int64_t t = first; !st && t < r->len; t++) {
+    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
     genc_array *kargs[GENC_GF_MAX_ARGS] = {0};
     bool x_ch = c->x_changed && c->x_changed[t];
-    bool keep = o && !carry_changed && !x_ch && !c->params_changed;
+    bool keep = o && !carry_changed && !x_ch && !c->params_changed && !g->no_skip;
     genc_argdiffs_fill(kd, nargs, genc_nochange());
     if (keep) { /* the old step's inputs, by pointer: no op, and the kernel sees no change */
       for (int j = 0; j < nargs; j++)
@@ -122,7 +147,6 @@ genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_
   if (!st && c.r.old) st = chain_changes(&c);
   if (!st) st = chain_steps(&c);
   free(c.x_changed);
-  if (!st)
-    st = seq_run_finish(&c.r, seq_stack(ctx, c.r.len, c.r.rets, call->args[c.carry_pos]), res);
+  if (!st) st = seq_run_finish(&c.r, seq_retval(&c.r, call->args[c.carry_pos]), res);
   return seq_close(ctx, mark, st, &c.r, res);
 }

@@ -15,16 +15,42 @@ static bool acc(genc_ctx *ctx, genc_array **a, genc_array *x, int sign) {
   return *a != NULL;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Update: the steps the constraints name, from the constraint map's children
+ * (so a step is checked against them by a cursor, not by a lookup per step). */
+static genc_status constrained_steps(seq_run *r) {
+  const genc_choicemap *cm = r->call->constraints;
+  int64_t k = cm ? genc_choicemap_count(cm) : 0;
+  r->cons = malloc((size_t)(k ? k : 1) * sizeof *r->cons);
+  if (!r->cons) return GENC_ERR_NOMEM;
+  for (int64_t i = 0; i < k; i++) {
+    genc_comp c;
+    const genc_choicemap *ch = genc_choicemap_child(cm, i, &c);
+    if (genc_comp_index(c) >= 0 && !genc_choicemap_is_empty(ch))
+      r->cons[r->ncons++] = genc_comp_index(c);
+  }
+  qsort(r->cons, (size_t)r->ncons, sizeof *r->cons, cmp_i64);
+  return GENC_OK;
+}
+
+/* Is step t constrained? Steps are asked in increasing order. */
+static bool is_constrained(seq_run *r, int64_t t) {
+  while (r->ci < r->ncons && r->cons[r->ci] < t)
+    r->ci++;
+  return r->ci < r->ncons && r->cons[r->ci] == t;
+}
+
 genc_status seq_run_init(seq_run *r) {
   int64_t cap = r->len > 0 ? r->len : 1;
   r->rets = calloc((size_t)cap, sizeof *r->rets);
-  if (r->mode != SEQ_ASSESS) {
-    r->tr = calloc(1, sizeof *r->tr);
-    if (r->tr) r->tr->sub = calloc((size_t)cap, sizeof *r->tr->sub);
-  }
+  if (r->mode != SEQ_ASSESS) r->tr = seq_trace_alloc(r->len);
   if (r->mode == SEQ_UPDATE) r->discard = genc_choicemap_new(r->ctx);
-  bool ok = r->rets && (r->mode == SEQ_ASSESS || (r->tr && r->tr->sub)) &&
-            (r->mode != SEQ_UPDATE || r->discard);
+  bool ok = r->rets && (r->mode == SEQ_ASSESS || r->tr) &&
+            (r->mode != SEQ_UPDATE || (r->discard && !constrained_steps(r)));
   if (ok) return GENC_OK;
   return genc_ctx_fail(r->ctx, GENC_ERR_NOMEM, "%s: out of memory for %lld steps",
                        genc_gf_name(r->gf), (long long)r->len);
@@ -36,8 +62,9 @@ void seq_run_free(seq_run *r) {
     seq_trace_free(r->tr);
   }
   free(r->rets);
+  free(r->cons);
   genc_choicemap_free(r->discard);
-  r->tr = NULL, r->rets = NULL, r->discard = NULL;
+  r->tr = NULL, r->rets = NULL, r->discard = NULL, r->cons = NULL;
 }
 
 /* Run the kernel's operation for step t; *reuse set when the old step stands. */
@@ -86,9 +113,15 @@ static genc_status absorb(seq_run *r, int64_t t, const genc_trace *o, genc_gfi_r
     ok = acc(ctx, &r->dscore, kr->weight, 1);
     return ok ? GENC_OK : genc_ctx_status(ctx);
   }
-  r->tr->sub[t] = kr->trace;
-  r->rets[t] = genc_trace_retval(kr->trace);
-  ok = acc(ctx, &r->dscore, genc_trace_score(kr->trace), 1);
+  genc_trace *kt = kr->trace;
+  kr->trace = NULL;
+  if (!seq_set_sub(r->tr, t, kt)) {
+    genc_choicemap_free(kr->discard);
+    kr->discard = NULL;
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory", genc_gf_name(r->gf));
+  }
+  r->rets[t] = genc_trace_retval(kt);
+  ok = acc(ctx, &r->dscore, genc_trace_score(kt), 1);
   if (ok && o) ok = acc(ctx, &r->dscore, genc_trace_score(o), -1);
   bool weighs =
       r->mode == SEQ_GENERATE || r->mode == SEQ_UPDATE || (r->mode == SEQ_REGENERATE && o);
@@ -101,9 +134,27 @@ static genc_status absorb(seq_run *r, int64_t t, const genc_trace *o, genc_gfi_r
   return ok ? GENC_OK : genc_ctx_status(ctx);
 }
 
+/* Keep the old step t as it is (shared, not copied). */
+static genc_status reuse_step(seq_run *r, int64_t t, const genc_trace *o) {
+  if (!seq_set_sub(r->tr, t, genc_trace_retain((genc_trace *)o)))
+    return genc_ctx_fail(r->ctx, GENC_ERR_NOMEM, "%s: out of memory", genc_gf_name(r->gf));
+  r->rets[t] = genc_trace_retval(o);
+  if (t == r->kept) r->kept++;
+  return GENC_OK;
+}
+
 genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc_argdiff *kd,
                      bool *revisited) {
   genc_ctx *ctx = r->ctx;
+  const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
+  if (((seq_gf *)genc_gf_impl(r->gf))->no_skip) kd = NULL; /* rerun every step */
+  bool unchanged = kd && genc_argdiffs_all_unchanged(kd, genc_gf_nargs(r->kernel));
+  if (revisited) *revisited = true;
+  /* the common case of an update, decided without a key or a constraint lookup */
+  if (r->mode == SEQ_UPDATE && o && unchanged && !is_constrained(r, t)) {
+    if (revisited) *revisited = false;
+    return reuse_step(r, t, o);
+  }
   genc_gfi_call kc = *r->call; /* keeps n and any field this layer does not know */
   kc.args = kargs;
   kc.argdiffs = kd;
@@ -117,8 +168,6 @@ genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc
                            genc_gf_name(r->gf), (long long)t, (long long)t,
                            genc_gf_name(r->kernel));
   }
-  const genc_trace *o = r->old && t < r->old->len ? r->old->sub[t] : NULL;
-  bool unchanged = kd && genc_argdiffs_all_unchanged(kd, genc_gf_nargs(r->kernel));
   genc_gfi_result kr = {0};
   bool reuse = false;
   genc_status st = r->mode == SEQ_REGENERATE ? regen_op(r, &kc, t, o, unchanged, &kr, &reuse)
@@ -129,11 +178,7 @@ genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc
     snprintf(msg, sizeof msg, "%s", genc_ctx_error(ctx));
     return genc_ctx_fail(ctx, st, "%s, step %lld: %s", genc_gf_name(r->gf), (long long)t, msg);
   }
-  if (reuse) {
-    r->tr->sub[t] = genc_trace_retain((genc_trace *)o);
-    r->rets[t] = genc_trace_retval(o);
-    return GENC_OK;
-  }
+  if (reuse) return reuse_step(r, t, o);
   r->runs++;
   return absorb(r, t, o, &kr);
 }

@@ -18,7 +18,7 @@ static bool acc(genc_ctx *ctx, genc_array **a, genc_array *x, int sign) {
 static genc_status remove_old(seq_run *r) {
   genc_ctx *ctx = r->ctx;
   for (int64_t t = r->len; r->old && t < r->old->len; t++) {
-    const genc_trace *o = r->old->sub[t];
+    const genc_trace *o = seq_sub(r->old, t);
     bool ok = acc(ctx, &r->dscore, genc_trace_score(o), -1);
     if (ok && r->mode == SEQ_UPDATE) {
       ok = acc(ctx, &r->weight, genc_trace_score(o), -1);
@@ -95,7 +95,7 @@ genc_status seq_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,
     genc_selection *sel = genc_selection_sub(ctx, call->selection, genc_idx(t));
     if (!sel) st = genc_ctx_status(ctx);
     if (!st && !genc_selection_is_none(sel)) {
-      const genc_trace *s = d->sub[t];
+      const genc_trace *s = seq_sub(d, t);
       genc_gfi_call sc = {.trace = s, .selection = sel, .n = call->n};
       genc_gfi_result sr = {0};
       genc_gf *k = genc_trace_gf(s);
@@ -126,10 +126,8 @@ static genc_array *map_opt(genc_ctx *ctx, genc_array *x, genc_array_map_fn f, vo
 genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
                           int64_t n) {
   const seq_trace *d = genc_trace_impl(t);
-  seq_trace *nd = calloc(1, sizeof *nd);
-  if (nd) nd->sub = calloc((size_t)(d->len ? d->len : 1), sizeof *nd->sub);
-  if (!nd || !nd->sub) {
-    free(nd);
+  seq_trace *nd = seq_trace_alloc(d->len);
+  if (!nd) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace",
                   genc_gf_name(t ? genc_trace_gf(t) : NULL));
     return NULL;
@@ -137,9 +135,12 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
   nd->len = d->len;
   bool ok = true;
   for (int64_t s = 0; ok && s < d->len; s++) {
-    const genc_trace *sub = d->sub[s];
-    nd->sub[s] = genc_gf_type_of(genc_trace_gf(sub))->trace_map(ctx, sub, f, user, n);
-    ok = nd->sub[s] != NULL;
+    const genc_trace *sub = seq_sub(d, s);
+    genc_trace *m = genc_gf_type_of(genc_trace_gf(sub))->trace_map(ctx, sub, f, user, n);
+    ok = m && seq_set_sub(nd, s, m);
+    if (m && !ok)
+      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace",
+                    genc_gf_name(genc_trace_gf(t)));
   }
   genc_gf *gf = genc_trace_gf(t);
   genc_array *args[GENC_GF_MAX_ARGS] = {0};
@@ -155,7 +156,7 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
 genc_status seq_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out) {
   const seq_trace *d = genc_trace_impl(t);
   for (int64_t s = 0; s < d->len; s++) {
-    const genc_trace *sub = d->sub[s];
+    const genc_trace *sub = seq_sub(d, s);
     genc_choicemap *cm = genc_choicemap_submap_mut(ctx, out, genc_idx(s));
     if (!cm) return genc_ctx_status(ctx);
     genc_status st = genc_gf_type_of(genc_trace_gf(sub))->trace_choices(ctx, sub, cm);
@@ -165,20 +166,18 @@ genc_status seq_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap
   return GENC_OK;
 }
 
-void seq_trace_free(void *impl) {
-  seq_trace *d = impl;
-  if (!d) return;
-  for (int64_t s = 0; d->sub && s < d->len; s++)
-    genc_trace_release(d->sub[s]);
-  free(d->sub);
-  free(d);
-}
-
 void seq_gf_free(void *impl) {
   seq_gf *g = impl;
   if (!g) return;
   genc_gf_release(g->kernel);
   free(g);
+}
+
+genc_status genc_unfold_set_prefix_skipping(genc_gf *gf, bool on) {
+  /* every sequence combinator's type frees its traces with seq_trace_free */
+  if (!gf || genc_gf_type_of(gf)->trace_free != seq_trace_free) return GENC_ERR_ARG;
+  ((seq_gf *)genc_gf_impl(gf))->no_skip = !on;
+  return GENC_OK;
 }
 
 genc_gf *seq_gf_new(const genc_gf_type *type, const char *prefix, genc_gf *kernel, int nargs,

@@ -3,8 +3,11 @@
  * argument changed, from its diff or, when the diff is unknown, by value). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "comb/seq.h"
+
+static bool same_layout(const genc_array *a, const genc_array *b, int from_axis);
 
 genc_array *seq_per_particle(genc_ctx *ctx, genc_array *x, int64_t n) {
   if (!x) x = genc_scalar(ctx, 0.0);
@@ -16,13 +19,61 @@ genc_array *seq_elem(genc_ctx *ctx, genc_array *x, int64_t t) {
   return genc_take(ctx, x, genc_scalar_of(ctx, (double)t, GENC_I32), 0);
 }
 
+/* On the CPU, f64 arrays of one shape and one particle count stacked through
+ * one host buffer: genc_stack would make and copy a [1, ...] array per step
+ * (a strided copy per element when batched). Not while a tape records (the
+ * buffer is not differentiable). NULL when not applicable. */
+static genc_array *stack_host(genc_ctx *ctx, int64_t len, genc_array *const *xs) {
+  genc_array *x0 = xs[0];
+  if (genc_ctx_device(ctx) != GENC_CPU || genc_tape_active(ctx) || !x0 ||
+      genc_array_dtype(x0) != GENC_F64 || genc_array_ndim(x0) >= GENC_MAX_DIMS)
+    return NULL;
+  int64_t n = genc_array_nparticles(x0), np = n ? n : 1, sz = genc_array_size(x0);
+  for (int64_t t = 1; t < len; t++)
+    if (!xs[t] || !same_layout(xs[t], x0, 0)) return NULL;
+  double *buf = malloc((size_t)(len * np * sz) * sizeof *buf);
+  double *one = malloc((size_t)(np * sz) * sizeof *one);
+  genc_status st = buf && one ? GENC_OK : GENC_ERR_NOMEM;
+  for (int64_t t = 0; !st && t < len; t++) { /* particle-major: [p][t][elements] */
+    st = genc_array_copy_out(ctx, xs[t], one, np * sz);
+    for (int64_t p = 0; !st && p < np; p++)
+      memcpy(buf + (p * len + t) * sz, one + p * sz, (size_t)sz * sizeof *buf);
+  }
+  int64_t shape[GENC_MAX_DIMS] = {len};
+  for (int i = 0; i < genc_array_ndim(x0); i++)
+    shape[i + 1] = genc_array_shape(x0)[i];
+  genc_array *out =
+      st ? NULL : genc_array_from(ctx, GENC_F64, genc_array_ndim(x0) + 1, shape, n, buf);
+  free(buf);
+  free(one);
+  return out;
+}
+
 genc_array *seq_stack(genc_ctx *ctx, int64_t len, genc_array *const *xs, genc_array *like) {
-  if (len > 0) return genc_stack(ctx, (int)len, xs, 0);
+  if (len > 0) {
+    genc_array *s = stack_host(ctx, len, xs);
+    return s ? s : genc_stack(ctx, (int)len, xs, 0);
+  }
   if (!like) {
     int64_t zero = 0;
     return genc_array_zeros(ctx, GENC_F64, 1, &zero, 0);
   }
   return genc_slice(ctx, genc_expand_dims(ctx, like, 0), 0, 0, 0, 1);
+}
+
+genc_array *seq_retval(seq_run *r, genc_array *like) {
+  genc_ctx *ctx = r->ctx;
+  int64_t k = r->kept;
+  genc_array *old = r->old && k > 0 ? genc_trace_retval(r->call->trace) : NULL;
+  if (!old || genc_array_ndim(old) < 1 || genc_array_dim(old, 0) < k) {
+    for (int64_t t = 0; t < k; t++) /* a shared prefix left these unset */
+      if (!r->rets[t]) r->rets[t] = genc_trace_retval(seq_sub(r->tr, t));
+    return seq_stack(ctx, r->len, r->rets, like);
+  }
+  if (k == r->len) return genc_array_dim(old, 0) == k ? old : genc_slice(ctx, old, 0, 0, k, 1);
+  genc_array *parts[2] = {genc_slice(ctx, old, 0, 0, k, 1),
+                          seq_stack(ctx, r->len - k, r->rets + k, NULL)};
+  return parts[0] && parts[1] ? genc_concat(ctx, 2, parts, 0) : NULL;
 }
 
 static bool same_layout(const genc_array *a, const genc_array *b, int from_axis) {
