@@ -60,7 +60,7 @@ static void test_roundtrip(void **state) {
       vals[d][j] = value(d, j);
     ll[d][0] = -1.0 / (d + 3.0);
     ll[d][1] = d == 3 ? -INFINITY : -0.7 * d;
-    genc_stan_csv_sampler s = {-7.0 - d / 3.0, 0.9 - d / 7.0, 0.123456789,  d + 1,
+    genc_sampler_stats s = {-7.0 - d / 3.0, 0.9 - d / 7.0, 0.123456789,  d + 1,
                                3 + d,          d == 2,        8.0 + d / 9.0};
     if (d == 1) s.accept_stat = NAN;
     assert_int_equal(genc_stan_csv_write(ctx, w, &s, vals[d], ll[d]), GENC_OK);
@@ -125,7 +125,7 @@ static void test_stream(void **state) {
   FILE *f = tmpfile();
   genc_stan_csv *w = genc_stan_csv_open(ctx, f, NULL, NULL, 0, NULL, 0);
   T_OK(ctx, w);
-  genc_stan_csv_sampler s = {-1.5, 1, 0.5, 2, 3, 0, 2.25};
+  genc_sampler_stats s = {-1.5, 1, 0.5, 2, 3, 0, 2.25};
   assert_int_equal(genc_stan_csv_write(ctx, w, &s, NULL, NULL), GENC_OK);
   assert_int_equal(genc_stan_csv_close(ctx, w), GENC_OK);
   rewind(f); /* still open */
@@ -160,7 +160,7 @@ static void test_errors(void **state) {
   expect_open_error(ctx, genc_stan_csv_open(ctx, f, NULL, NULL, 0, NULL, -1), "nloglik = -1");
   genc_stan_csv *w = genc_stan_csv_open(ctx, f, NULL, NULL, 1, params, 1);
   T_OK(ctx, w);
-  genc_stan_csv_sampler s = {0};
+  genc_sampler_stats s = {0};
   assert_int_equal(genc_stan_csv_write(ctx, w, &s, NULL, NULL), GENC_ERR_ARG);
   assert_non_null(strstr(genc_ctx_error(ctx), "values"));
   genc_ctx_clear_error(ctx);

@@ -27,7 +27,7 @@ static int write_chain(genc_ctx *ctx, const char *path, int chain) {
     double v[8], ll[2] = {-0.5 - d / 100.0, -1.0 / 3.0};
     for (int j = 0; j < 8; j++)
       v[j] = sin(d * 1.7 + j * 0.3 + chain) / 3.0;
-    genc_stan_csv_sampler s = {-3 - v[0] * v[0], 0.8 + 0.1 * v[1], 0.3, 2, 3, d == 7, 3.5};
+    genc_sampler_stats s = {-3 - v[0] * v[0], 0.8 + 0.1 * v[1], 0.3, 2, 3, d == 7, 3.5};
     if (genc_stan_csv_write(ctx, w, &s, v, ll)) return 1;
   }
   return genc_stan_csv_close(ctx, w) != GENC_OK;

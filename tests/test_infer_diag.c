@@ -44,7 +44,7 @@ static double *vec(const cJSON *set, const char *key, int *n) {
   *n = cJSON_GetArraySize(a);
   double *v = malloc((size_t)*n * sizeof *v);
   for (int i = 0; i < *n; i++)
-    v[i] = cJSON_GetArrayItem(a, i)->valuedouble;
+    v[i] = cJSON_IsNumber(cJSON_GetArrayItem(a, i)) ? cJSON_GetArrayItem(a, i)->valuedouble : NAN;
   return v;
 }
 
@@ -107,12 +107,24 @@ static void test_against_posterior(void **state) {
     assert_int_equal(genc_diag_quantiles(ctx, x, nd, probs, np, q), GENC_OK);
     for (int i = 0; i < np; i++)
       expect(name, "quantiles", q[i], want[i], TOL_EXACT);
+    double *ebfmi = vec(set, "ebfmi", &np);
+    assert_int_equal(np, m);
+    for (int64_t c = 0; c < m; c++) {
+      assert_int_equal(genc_diag_ebfmi(ctx, x + c * n, n, &v), GENC_OK);
+      expect(name, "ebfmi", v, ebfmi[c], TOL_EXACT);
+    }
+    free(ebfmi);
     genc_diag_summary s;
     assert_int_equal(genc_diag_summarize(ctx, x, m, n, &s), GENC_OK);
     expect(name, "median", s.median, num(set, "median"), TOL_EXACT);
     expect(name, "mad", s.mad, num(set, "mad"), TOL_EXACT);
     expect(name, "summary rhat", s.rhat, num(set, "rhat"), TOL_DIAG);
     expect(name, "summary ess_tail", s.ess_tail, num(set, "ess_tail"), TOL_DIAG);
+    expect(name, "summary q5", s.q5, want[1], TOL_EXACT);
+    expect(name, "summary q95", s.q95, want[5], TOL_EXACT);
+    expect(name, "summary mean", s.mean, num(set, "mean"), TOL_EXACT);
+    expect(name, "summary ess_bulk", s.ess_bulk, num(set, "ess_bulk"), TOL_DIAG);
+    expect(name, "summary mcse_mean", s.mcse_mean, num(set, "mcse_mean"), TOL_DIAG);
     free(probs);
     free(want);
     free(x);
@@ -187,6 +199,27 @@ static void test_summary_table(void **state) {
   free(buf);
 }
 
+/* Counts and means of one chain's sampler statistics; E-BFMI of energies
+ * 1, 3, 2, 4: squared steps 4 + 1 + 4 = 9 over 4 draws, sample variance 5/3,
+ * so 2.25 / (5/3) = 1.35. */
+static void test_sampler_summary(void **state) {
+  genc_ctx *ctx = *state;
+  genc_sampler_stats st[4] = {{-1, 0.9, 0.5, 3, 7, 0, 1},
+                              {-2, 0.7, 0.5, 10, 1023, 1, 3},
+                              {-1, 0.8, 0.5, 10, 1023, 0, 2},
+                              {-3, 0.6, 0.5, 2, 3, 1, 4}};
+  genc_diag_sampler_summary o;
+  assert_int_equal(genc_diag_summarize_sampler(ctx, st, 4, 10, &o), GENC_OK);
+  T_CLOSE(o.accept_mean, 0.75, 1e-15);
+  T_CLOSE(o.leapfrog_mean, 514, 1e-15);
+  assert_int_equal(o.ndivergent, 2);
+  assert_int_equal(o.nmax_depth, 2);
+  T_CLOSE(o.ebfmi, 1.35, 1e-15);
+  assert_int_equal(genc_diag_summarize_sampler(ctx, st, 4, 0, &o), GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(ctx), "max_depth = 0"));
+  genc_ctx_clear_error(ctx);
+}
+
 static void expect_arg_error(genc_ctx *ctx, genc_status st, const char *w1, const char *w2) {
   assert_int_equal(st, GENC_ERR_ARG);
   const char *m = genc_ctx_error(ctx);
@@ -225,6 +258,7 @@ static void test_errors(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_against_posterior), cmocka_unit_test(test_meaning),
-      cmocka_unit_test(test_summary_table), cmocka_unit_test(test_errors)};
+      cmocka_unit_test(test_summary_table), cmocka_unit_test(test_sampler_summary),
+      cmocka_unit_test(test_errors)};
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

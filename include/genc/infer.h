@@ -30,6 +30,9 @@
 #include <stdio.h>
 
 #include "genc/base.h"
+#include "genc/core.h"
+#include "genc/gfi.h"
+#include "genc/random.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +163,48 @@ genc_status genc_diag_summary_format(genc_ctx *ctx, int nrows, const char *const
                                      const genc_diag_summary *rows, char *buf, size_t bufsize,
                                      size_t *needed);
 
+/* ---- sampler statistics (HMC, NUTS) ---- */
+
+/** One draw's sampler statistics as CmdStan's NUTS records them (the CSV's
+ * sampler columns). A sampler without trajectories (MH) sets the acceptance
+ * probability and lp, 1 for stepsize, 0 for treedepth, n_leapfrog and
+ * divergent, and NaN for energy. */
+typedef struct genc_sampler_stats {
+  double lp;          /**< lp__: log density up to a constant */
+  double accept_stat; /**< accept_stat__ */
+  double stepsize;    /**< stepsize__ */
+  int treedepth;      /**< treedepth__ */
+  int64_t n_leapfrog; /**< n_leapfrog__ */
+  int divergent;      /**< divergent__ (0 or 1) */
+  double energy;      /**< energy__ */
+} genc_sampler_stats;
+
+/** What stansummary and CmdStan's diagnose report about one chain's sampler. */
+typedef struct genc_diag_sampler_summary {
+  double accept_mean;   /**< mean accept_stat__ */
+  double leapfrog_mean; /**< mean n_leapfrog__ */
+  int64_t ndivergent;   /**< draws with divergent__ set */
+  int64_t nmax_depth;   /**< draws whose treedepth__ reached max_depth */
+  double ebfmi;         /**< genc_diag_ebfmi() of the energies */
+} genc_diag_sampler_summary;
+
+/**
+ * Energy Bayesian fraction of missing information of one chain's @p n energies
+ * (energy__), as rstan::get_bfmi: sum of squared successive differences / n,
+ * over the sample variance. Below 0.2 the momentum resampling explores the
+ * energy distribution poorly (Betancourt 2016). NaN for n < 2 or a NaN energy.
+ */
+genc_status genc_diag_ebfmi(genc_ctx *ctx, const double *energy, int64_t n, double *ebfmi);
+
+/**
+ * Summarize one chain's @p n per-draw sampler statistics: mean acceptance
+ * statistic and leapfrog count, the number of divergent draws and of draws at
+ * the maximum tree depth @p max_depth (> 0; CmdStan's default is 10), and the
+ * E-BFMI.
+ */
+genc_status genc_diag_summarize_sampler(genc_ctx *ctx, const genc_sampler_stats *stats, int64_t n,
+                                        int max_depth, genc_diag_sampler_summary *out);
+
 /* ---- draws as CmdStan CSV ---- */
 
 /** A parameter as CmdStan names its columns: @p name with shape @p shape
@@ -196,17 +241,6 @@ typedef struct genc_stan_csv_config {
   double sampling_seconds;  /**< written in the "Elapsed Time" footer */
 } genc_stan_csv_config;
 
-/** The sampler's columns of one draw, as CmdStan's NUTS writes them. */
-typedef struct genc_stan_csv_sampler {
-  double lp;          /**< lp__: log density up to a constant */
-  double accept_stat; /**< accept_stat__ */
-  double stepsize;    /**< stepsize__ */
-  int treedepth;      /**< treedepth__ */
-  int64_t n_leapfrog; /**< n_leapfrog__ */
-  int divergent;      /**< divergent__ (0 or 1) */
-  double energy;      /**< energy__ */
-} genc_stan_csv_sampler;
-
 /** A CSV file being written (opaque). */
 typedef struct genc_stan_csv genc_stan_csv;
 
@@ -232,7 +266,7 @@ genc_stan_csv *genc_stan_csv_open(genc_ctx *ctx, FILE *f, const char *path,
  * each row-major, genc_stan_csv_nvalues() doubles in all) and, when the file
  * has log-likelihood columns, @p loglik (nloglik doubles; otherwise ignored).
  */
-genc_status genc_stan_csv_write(genc_ctx *ctx, genc_stan_csv *csv, const genc_stan_csv_sampler *s,
+genc_status genc_stan_csv_write(genc_ctx *ctx, genc_stan_csv *csv, const genc_sampler_stats *s,
                                 const double *values, const double *loglik);
 
 /** Number of parameter values one draw takes (the sum of the parameters' sizes). */
@@ -244,6 +278,99 @@ int64_t genc_stan_csv_nvalues(const genc_stan_csv *csv);
  * Returns GENC_ERR_ARG on an I/O error (the writer is freed all the same).
  */
 genc_status genc_stan_csv_close(genc_ctx *ctx, genc_stan_csv *csv);
+
+/* ---- importance sampling and resampling (src/infer/importance.c, resample.c) ---- */
+
+/** Particles importance sampling runs when ::genc_is_opts leaves n at 0. */
+#define GENC_IS_DEFAULT_N 1000
+
+/** Options of genc_importance(). Write them with designated initializers,
+ * `(genc_is_opts){.n = 100000, .key = genc_key_from_seed(7)}`; a
+ * zero-initialized field takes the default shown. */
+typedef struct genc_is_opts {
+  int64_t n;         /**< particles, >= 0; 0 means GENC_IS_DEFAULT_N */
+  genc_key key;      /**< random key; default the all-zero key (a valid, fixed key) */
+  genc_gf *proposal; /**< custom proposal generative function; NULL (default): the
+                          model's internal proposal, its prior */
+  genc_array *const *proposal_args; /**< the proposal's arguments (NULL: none) */
+} genc_is_opts;
+
+/** What importance sampling returns (genc_importance()). The caller owns it and
+ * releases it with genc_is_result_clear(). With weights w_i (i < n),
+ * m = max w_i and u_i = exp(w_i - m):
+ * - log_ml = m + log(mean u), the log of the unbiased estimate mean exp(w) of
+ *   the marginal likelihood p(observations);
+ * - log_ml_se = sd(u) / (sqrt(n) mean(u)), sd with divisor n - 1: the delta
+ *   method, se(log Z) ~= se(Z) / Z, of the standard error of mean(u);
+ * - ess = 1 / sum W_i^2 with the normalized weights W_i = u_i / sum u.
+ * When every weight is -inf: log_ml = -inf, log_ml_se = NaN, W_i = 0, ess = 0. */
+typedef struct genc_is_result {
+  genc_trace *trace;   /**< the batched trace of the n particles (a reference) */
+  int64_t n;           /**< particle count */
+  double *log_weights; /**< n log weights w_i (malloc'ed) */
+  double *weights;     /**< n normalized weights W_i, summing to 1 (malloc'ed) */
+  double log_ml;       /**< log marginal likelihood estimate, log mean exp(w) */
+  double log_ml_se;    /**< its standard error by the delta method (above) */
+  double ess;          /**< effective sample size 1 / sum W_i^2, in [1, n] */
+} genc_is_result;
+
+/**
+ * Importance sampling of @p model on @p args given the observations @p obs
+ * (a choice map, may be NULL), batched: one run of the model for all n
+ * particles. Without a proposal, one genc_gf_generate() with @p obs as
+ * constraints; the weights are its weights (the internal proposal is the
+ * prior). With a custom proposal q, genc_gf_propose() of q on
+ * proposal_args draws a batched choice map c of n particles; the model is
+ * generated with c merged with @p obs as constraints, and w = (model generate
+ * weight) - log q(c). q's choices must not overlap @p obs (GENC_ERR_ADDRESS
+ * naming the address). The proposal must be able to propose every value the
+ * model's posterior allows, or the estimates are biased. Fills @p out (zeroed
+ * first; on error nothing is left to free). Errors: NULL arguments, n < 0,
+ * a model or proposal failure (its message).
+ */
+genc_status genc_importance(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
+                            const genc_choicemap *obs, const genc_is_opts *opts,
+                            genc_is_result *out);
+
+/** Release what @p r holds (trace, weight arrays) and zero it. NULL is a no-op. */
+void genc_is_result_clear(genc_is_result *r);
+
+/** Resampling schemes of genc_resample(). All are unbiased: particle i gets
+ * N_i offspring with E[N_i] = m W_i. */
+typedef enum genc_resample_scheme {
+  GENC_RESAMPLE_MULTINOMIAL = 0, /**< m i.i.d. draws from W */
+  GENC_RESAMPLE_SYSTEMATIC,      /**< one uniform U, points (k + U) / m; N_i is
+                                      floor(m W_i) or ceil(m W_i) */
+  GENC_RESAMPLE_STRATIFIED,      /**< one uniform per stratum, points (k + U_k) / m */
+  GENC_RESAMPLE_RESIDUAL         /**< floor(m W_i) copies, the rest multinomial
+                                      on the residuals m W_i - floor(m W_i) */
+} genc_resample_scheme;
+
+/**
+ * Ancestor indices for resampling @p m particles from @p n log weights
+ * @p log_weights (host doubles; -inf allowed, at least one finite; NaN and
+ * +inf are GENC_ERR_DOMAIN naming the index), by @p scheme with the key
+ * @p key. Returns a shared 1-d i32 array of length @p m, in increasing order,
+ * ready for genc_trace_take() (it belongs to the caller's current scope), or
+ * NULL on error (n or m < 1 or above INT32_MAX, NULL arguments). Computed on
+ * the host in f64: the weights are taken relative to their maximum and their
+ * running sums are compensated (Neumaier), so that a particle with almost all
+ * the weight among 1e7 keeps exact offspring counts. A zero weight gets no
+ * offspring.
+ */
+genc_array *genc_resample(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
+                          genc_resample_scheme scheme, genc_key key);
+
+/**
+ * Sampling importance resampling: genc_importance() with @p opts, then
+ * genc_resample() of @p m traces by @p scheme (with a key folded from
+ * opts->key). Returns a batched trace of @p m particles (a new reference), or
+ * NULL on error; the log marginal likelihood estimate goes to @p log_ml when
+ * it is not NULL.
+ */
+genc_trace *genc_importance_resampling(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
+                                       const genc_choicemap *obs, const genc_is_opts *opts,
+                                       int64_t m, genc_resample_scheme scheme, double *log_ml);
 
 #ifdef __cplusplus
 }

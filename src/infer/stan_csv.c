@@ -191,7 +191,7 @@ genc_stan_csv *genc_stan_csv_open(genc_ctx *ctx, FILE *f, const char *path,
 
 int64_t genc_stan_csv_nvalues(const genc_stan_csv *csv) { return csv ? csv->nvalues : 0; }
 
-genc_status genc_stan_csv_write(genc_ctx *ctx, genc_stan_csv *csv, const genc_stan_csv_sampler *s,
+genc_status genc_stan_csv_write(genc_ctx *ctx, genc_stan_csv *csv, const genc_sampler_stats *s,
                                 const double *values, const double *loglik) {
   if (!csv || !s || (csv->nvalues && !values) || (csv->nloglik && !loglik))
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_stan_csv_write: %s is NULL",
