@@ -339,6 +339,23 @@ genc_trace *genc_trace_particle(genc_ctx *ctx, const genc_trace *t, int64_t i);
  * of @p t. @p idx is a shared 1-d i32 array; the result has len(idx) particles.
  */
 genc_trace *genc_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx);
+/**
+ * Per-particle select between two traces of one generative function with the
+ * same particle count n: particle i of the result is particle i of @p a where
+ * cond[i] is true, else particle i of @p b (choices, scores, arguments and
+ * return value). This is the accept/reject step of N-chain MCMC. @p cond is a
+ * bool array: batched 0-d over n particles, or shared 1-d of length n; for
+ * single traces (n == 0), a shared 0-d bool, and the result is @p a or @p b
+ * itself (a new reference). When both traces have the same structure (same
+ * addresses in the same order, values of equal shapes and dtypes: the usual
+ * case for MH on a static model) every array is selected with genc_where()
+ * through the type's trace_zip; otherwise (or when the type has no trace_zip)
+ * the choices are selected leaf by leaf (an address only one trace has is
+ * GENC_ERR_ADDRESS naming it) and the result is a fully constrained generate.
+ * NULL on error (different functions or particle counts, a bad @p cond).
+ */
+genc_trace *genc_trace_select(genc_ctx *ctx, genc_array *cond, const genc_trace *a,
+                              const genc_trace *b);
 
 /* ------------------------------------------------------------------ */
 /* The interface                                                       */
@@ -519,6 +536,13 @@ typedef genc_status (*genc_gfi_op)(genc_ctx *ctx, genc_gf *gf, const genc_gfi_ca
 /** Map applied to every array of a trace (genc_trace_particle, genc_trace_take). */
 typedef genc_array *(*genc_array_map_fn)(genc_ctx *ctx, genc_array *x, void *user);
 
+/**
+ * Map applied to corresponding arrays of two traces (genc_trace_select). It
+ * returns NULL without recording an error when @p x and @p y do not
+ * correspond (different shapes or dtypes).
+ */
+typedef genc_array *(*genc_array_zip_fn)(genc_ctx *ctx, genc_array *x, genc_array *y, void *user);
+
 /** The table that defines a kind of generative function. */
 typedef struct genc_gf_type {
   const char *name; /**< e.g. "dynamic", "map" */
@@ -532,6 +556,16 @@ typedef struct genc_gf_type {
   void (*trace_free)(void *impl);
   /** Free the implementation data of a function (genc_gf_impl). */
   void (*gf_free)(void *impl);
+  /**
+   * Optional. A new trace of @p a's structure whose every array is f(array of
+   * a, corresponding array of b), visited as trace_map visits them; @p n is
+   * the new particle count. When the traces differ in structure (addresses,
+   * their order, sub-traces' functions) or f returns NULL without an error,
+   * it returns NULL and records no error: genc_trace_select() then falls back
+   * to selecting choice maps.
+   */
+  genc_trace *(*trace_zip)(genc_ctx *ctx, const genc_trace *a, const genc_trace *b,
+                           genc_array_zip_fn f, void *user, int64_t n);
 } genc_gf_type;
 
 /** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM.

@@ -351,4 +351,5 @@ const genc_gf_type genc__dynamic_type = {
     .trace_choices = dyn_trace_choices,
     .trace_free = genc__dyn_free,
     .gf_free = dyn_gf_free,
+    .trace_zip = genc__dyn_trace_zip,
 };

@@ -77,6 +77,9 @@ int genc__dyn_find(const dyn_trace *d, genc_comp addr);
 int genc__dyn_push(dyn_trace *d, genc_comp addr);
 /* A choice record's log density as an array (a new 0-d array if kept on the host). */
 genc_array *genc__rec_lp(genc_ctx *ctx, const dyn_rec *r);
+/* trace_zip of dynamic traces (select.c). */
+genc_trace *genc__dyn_trace_zip(genc_ctx *ctx, const genc_trace *a, const genc_trace *b,
+                                genc_array_zip_fn f, void *user, int64_t n);
 
 /* ---- score and weight accumulators ----
  * A single-trace run on the CPU with no tape keeps its sum as a host double
