@@ -1,0 +1,211 @@
+/* Resampling: ancestor indices from log weights, computed on the host in f64,
+ * and sampling importance resampling on top of genc_importance().
+ *
+ * Every scheme but residual places m sorted points in [0, T), T the sum of the
+ * weights u_i = exp(w_i - max w), and gives point p the smallest i with
+ * C_i > p, C_i the running sum of u. The running sums are compensated
+ * (Neumaier), so that many tiny weights after a large one still add up: with
+ * 1e7 particles a naive sum would lose a relative 1e-9 of T. Points are
+ * generated sorted, so one merge pass (O(n + m)) finds every ancestor:
+ * multinomial points are sorted uniforms from exponential spacings
+ * (S_k / S_m with S the running sums of m + 1 standard exponentials),
+ * stratified points (k + U_k) T / m and systematic points (k + U) T / m. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genc.h"
+
+#define FN "genc_resample"
+
+/* A compensated running sum (Neumaier): the value is s + c. */
+typedef struct ksum {
+  double s, c;
+} ksum;
+
+static void ksum_add(ksum *k, double x) {
+  double t = k->s + x;
+  k->c += fabs(k->s) >= fabs(x) ? (k->s - t) + x : (x - t) + k->s;
+  k->s = t;
+}
+
+/* len standard uniform (exponential if expo) draws of key into buf. */
+static genc_status host_draws(genc_ctx *ctx, genc_key key, bool expo, int64_t len, double *buf) {
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *a = expo ? genc_random_exponential(ctx, key, GENC_F64, 1, &len, 0)
+                       : genc_random_uniform(ctx, key, GENC_F64, 1, &len, 0);
+  genc_status st = a ? genc_array_copy_out(ctx, a, buf, len) : genc_ctx_status(ctx);
+  genc_scope_end(ctx, mark);
+  return st;
+}
+
+/* m sorted uniform points on [0, total) into p, from m + 1 exponential spacings. */
+static genc_status sorted_points(genc_ctx *ctx, genc_key key, int64_t m, double total, double *p) {
+  double *e = malloc((size_t)(m + 1) * sizeof *e);
+  if (!e)
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld draws",
+                         (long long)m + 1);
+  genc_status st = host_draws(ctx, key, true, m + 1, e);
+  if (!st) {
+    ksum k = {0, 0};
+    for (int64_t j = 0; j < m; j++) {
+      ksum_add(&k, e[j]);
+      p[j] = k.s + k.c;
+    }
+    ksum_add(&k, e[m]);
+    double scale = total / (k.s + k.c);
+    for (int64_t j = 0; j < m; j++)
+      p[j] *= scale;
+  }
+  free(e);
+  return st;
+}
+
+/* The ancestor of each sorted point p[0..m): the smallest i with C_i > p[k],
+ * never a particle of zero weight (the scan stops at the last positive one). */
+static void merge(const double *u, int64_t n, const double *p, int64_t m, int32_t *idx) {
+  int64_t last = n - 1;
+  while (last > 0 && u[last] == 0)
+    last--;
+  int64_t i = 0;
+  while (i < last && u[i] == 0)
+    i++;
+  ksum k = {u[i], 0};
+  for (int64_t j = 0; j < m; j++) {
+    while (i < last && k.s + k.c <= p[j])
+      ksum_add(&k, u[++i]);
+    idx[j] = (int32_t)i;
+  }
+}
+
+/* Residual resampling: floor(m W_i) copies of i, then the remaining r draws
+ * multinomial on the residuals m W_i - floor(m W_i). Writes idx in order. */
+static genc_status residual(genc_ctx *ctx, genc_key key, const double *u, int64_t n, double total,
+                            int64_t m, int32_t *idx) {
+  int32_t *cnt = malloc((size_t)n * sizeof *cnt);
+  double *res = malloc((size_t)n * sizeof *res);
+  genc_status st = GENC_OK;
+  if (!cnt || !res) st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory");
+  int64_t used = 0;
+  for (int64_t i = 0; !st && i < n; i++) {
+    double x = (double)m * (u[i] / total), f = floor(x);
+    cnt[i] = (int32_t)f;
+    res[i] = x - f;
+    used += cnt[i];
+  }
+  /* rounding could in theory hand out one copy too many: take it back */
+  for (int64_t i = n - 1; !st && used > m && i >= 0; i--)
+    if (cnt[i] > 0) cnt[i]--, res[i] = 0, used--;
+  int64_t r = m - used;
+  if (!st && r > 0) { /* the r residual draws land after the floors in idx: merge them */
+    ksum k = {0, 0};
+    for (int64_t i = 0; i < n; i++)
+      ksum_add(&k, res[i]);
+    double *p = malloc((size_t)r * sizeof *p);
+    st = p ? sorted_points(ctx, key, r, k.s + k.c, p)
+           : genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory");
+    if (!st) merge(res, n, p, r, idx + used);
+    for (int64_t j = used; !st && j < m; j++)
+      cnt[idx[j]]++;
+    free(p);
+  }
+  for (int64_t i = 0, j = 0; !st && i < n; i++)
+    for (int32_t c = 0; c < cnt[i]; c++)
+      idx[j++] = (int32_t)i;
+  free(cnt);
+  free(res);
+  return st;
+}
+
+/* The m ancestors by scheme into idx, from the weights u (sum total). */
+static genc_status ancestors(genc_ctx *ctx, genc_resample_scheme scheme, genc_key key,
+                             const double *u, int64_t n, double total, int64_t m, int32_t *idx) {
+  if (scheme == GENC_RESAMPLE_RESIDUAL) return residual(ctx, key, u, n, total, m, idx);
+  double *p = malloc((size_t)m * sizeof *p);
+  if (!p)
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld points", (long long)m);
+  genc_status st = GENC_OK;
+  if (scheme == GENC_RESAMPLE_MULTINOMIAL) {
+    st = sorted_points(ctx, key, m, total, p);
+  } else {
+    int64_t nu = scheme == GENC_RESAMPLE_SYSTEMATIC ? 1 : m;
+    st = host_draws(ctx, key, false, nu, p);
+    for (int64_t j = m - 1; !st && j >= 0; j--) /* downwards: p[0] is read last */
+      p[j] = ((double)j + p[nu == 1 ? 0 : j]) * (total / (double)m);
+  }
+  if (!st) merge(u, n, p, m, idx);
+  free(p);
+  return st;
+}
+
+/* u_i = exp(w_i - max w) into u and their compensated sum into *total, after
+ * checking the weights. */
+static genc_status relative_weights(genc_ctx *ctx, const double *lw, int64_t n, double *u,
+                                    double *total) {
+  double mx = -INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    if (isnan(lw[i]) || lw[i] == INFINITY)
+      return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
+                           FN ": log weight %lld is %g (NaN and +inf are "
+                              "invalid; -inf is a zero weight)",
+                           (long long)i, lw[i]);
+    if (lw[i] > mx) mx = lw[i];
+  }
+  if (mx == -INFINITY)
+    return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
+                         FN ": every one of the %lld log weights is -inf: nothing to resample",
+                         (long long)n);
+  ksum k = {0, 0};
+  for (int64_t i = 0; i < n; i++) {
+    u[i] = exp(lw[i] - mx);
+    ksum_add(&k, u[i]);
+  }
+  *total = k.s + k.c;
+  return GENC_OK;
+}
+
+genc_array *genc_resample(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
+                          genc_resample_scheme scheme, genc_key key) {
+  if (!ctx) return NULL;
+  if (!log_weights) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": log_weights is NULL");
+    return NULL;
+  }
+  if (n < 1 || n > INT32_MAX || m < 1 || m > INT32_MAX) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG,
+                  FN ": n = %lld particles and m = %lld draws must lie in [1, INT32_MAX]",
+                  (long long)n, (long long)m);
+    return NULL;
+  }
+  if ((int)scheme < GENC_RESAMPLE_MULTINOMIAL || (int)scheme > GENC_RESAMPLE_RESIDUAL) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": unknown scheme %d", (int)scheme);
+    return NULL;
+  }
+  double *u = malloc((size_t)n * sizeof *u), total = 0;
+  int32_t *idx = malloc((size_t)m * sizeof *idx);
+  genc_status st = u && idx ? GENC_OK : genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory");
+  if (!st) st = relative_weights(ctx, log_weights, n, u, &total);
+  if (!st) st = ancestors(ctx, scheme, key, u, n, total, m, idx);
+  genc_array *a = st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, idx);
+  free(u);
+  free(idx);
+  return a;
+}
+
+genc_trace *genc_importance_resampling(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
+                                       const genc_choicemap *obs, const genc_is_opts *opts,
+                                       int64_t m, genc_resample_scheme scheme, double *log_ml) {
+  if (!ctx) return NULL;
+  if (log_ml) *log_ml = NAN;
+  genc_is_result r;
+  if (genc_importance(ctx, model, args, obs, opts, &r)) return NULL;
+  genc_key key = genc_key_fold_in(opts ? opts->key : (genc_key){{0, 0}, 0}, 3);
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *idx = genc_resample(ctx, r.log_weights, r.n, m, scheme, key);
+  genc_trace *t = idx ? genc_trace_take(ctx, r.trace, idx) : NULL;
+  genc_scope_end(ctx, mark);
+  if (t && log_ml) *log_ml = r.log_ml;
+  genc_is_result_clear(&r);
+  return t;
+}
