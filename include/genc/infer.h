@@ -372,6 +372,142 @@ genc_trace *genc_importance_resampling(genc_ctx *ctx, genc_gf *model, genc_array
                                        const genc_choicemap *obs, const genc_is_opts *opts,
                                        int64_t m, genc_resample_scheme scheme, double *log_ml);
 
+/* ---- Metropolis-Hastings and MCMC kernels (src/infer/mh.c, kernel*.c, mcmc.c) ----
+ *
+ * Every kernel runs on one trace (N = 0) or on N independent chains held as
+ * one batched trace: each chain accepts or rejects on its own
+ * (genc_trace_select()), and chain i of a batched run equals the single-chain
+ * run with genc_key_particle(key, i), whatever N. Acceptance flags are bool
+ * arrays (shared 0-d for one trace, batched 0-d over the chains) in the
+ * caller's array scope.
+ */
+
+/**
+ * One MH step that regenerates the selection @p s from the prior
+ * (genc_gf_regenerate()) and accepts with probability min(1, exp(w)). Returns
+ * the trace kept (a new reference: the proposed trace, @p t itself, or per
+ * chain a mix of both); @p accepted (may be NULL) gets the acceptance flags.
+ * NULL on error (a message names the model and the address).
+ */
+genc_trace *genc_mh_select(genc_ctx *ctx, const genc_trace *t, const genc_selection *s,
+                           genc_key key, genc_array **accepted);
+
+/**
+ * One MH step with a custom proposal (Gen.jl's mh(trace, proposal, args)):
+ * the forward proposal @p fwd reads the current trace through genc_rt_from()
+ * and proposes new values, the backward proposal @p bwd (NULL: @p fwd, for a
+ * symmetric proposal such as a random walk; then @p bwd_args is ignored and
+ * @p fwd_args serves both) scores the discarded values from the new trace; see
+ * genc_gf_edit() with GENC_EDIT_PROPOSAL. Result and @p accepted as
+ * genc_mh_select().
+ */
+genc_trace *genc_mh_proposal(genc_ctx *ctx, const genc_trace *t, genc_gf *fwd, genc_gf *bwd,
+                             genc_array *const *fwd_args, genc_array *const *bwd_args, genc_key key,
+                             genc_array **accepted);
+
+/** An MCMC kernel: a value that maps a trace to a trace (reference counted, opaque). */
+typedef struct genc_kernel genc_kernel;
+
+/**
+ * A user kernel: return the new trace (a new reference; may be @p t retained)
+ * or NULL with the context's error set. @p step is the driver's iteration
+ * (0-based, warmup included). Set @p *accepted and @p *proposed (0-d f64,
+ * batched over the chains when @p t is; arrays in the caller's scope) to the
+ * accepted and proposed MH moves of this application, or leave them NULL
+ * (counted as 0). Chain i must depend on genc_key_particle(key, i) only, as
+ * the GFI's batched operations do, for runs to be independent of N.
+ */
+typedef genc_trace *(*genc_kernel_fn)(genc_ctx *ctx, const genc_trace *t, genc_key key,
+                                      int64_t step, genc_array **accepted, genc_array **proposed,
+                                      void *user);
+
+/**
+ * Kernels are reference counted: constructors return one reference and a
+ * combinator holds one on each component, so components may be released
+ * right after the combinator is made. Constructors take no context and
+ * return NULL on bad arguments or NOMEM.
+ */
+genc_kernel *genc_kernel_retain(genc_kernel *k);
+/** Drop a reference; the last one frees the kernel. NULL is a no-op. */
+void genc_kernel_release(genc_kernel *k);
+
+/** MH regenerating the selection @p s (retained) each application: genc_mh_select(). */
+genc_kernel *genc_kernel_mh_select(genc_selection *s);
+/**
+ * MH with the custom proposals @p fwd and @p bwd (NULL: symmetric) each
+ * application: genc_mh_proposal() with no extra proposal arguments. The
+ * proposals are retained.
+ */
+genc_kernel *genc_kernel_mh_proposal(genc_gf *fwd, genc_gf *bwd);
+/** A kernel running the user function @p fn with @p user (not owned); @p name (copied) appears in messages. */
+genc_kernel *genc_kernel_user(const char *name, genc_kernel_fn fn, void *user);
+/** Apply the @p k kernels (k >= 1) in order, each once per application. */
+genc_kernel *genc_kernel_sequence(int k, genc_kernel *const *ks);
+/** Apply kernel ks[step mod k] at driver step @p step: one kernel per application, in turn. */
+genc_kernel *genc_kernel_cycle(int k, genc_kernel *const *ks);
+/**
+ * Random mixture: each application (and each chain) picks kernel j with
+ * probability weights[j] / sum(weights) (weights >= 0, finite, positive
+ * sum). A batched trace runs every component on all chains and keeps per
+ * chain the picked one's result, so that chains stay independent of N.
+ */
+genc_kernel *genc_kernel_mixture(int k, genc_kernel *const *ks, const double *weights);
+/** Apply @p kernel @p times (>= 1) times per application. */
+genc_kernel *genc_kernel_repeat(genc_kernel *kernel, int64_t times);
+
+/**
+ * Apply @p kernel to @p t at driver step @p step. Returns the new trace (a new
+ * reference) or NULL on error; @p accepted and @p proposed (may be NULL) get
+ * the per-chain counts of accepted and proposed MH moves (0-d f64, batched
+ * when @p t is) in the caller's scope.
+ */
+genc_trace *genc_kernel_apply(genc_ctx *ctx, const genc_kernel *kernel, const genc_trace *t,
+                              genc_key key, int64_t step, genc_array **accepted,
+                              genc_array **proposed);
+
+/** Progress callback of genc_mcmc_run(): @p done of @p total iterations; nonzero stops the run. */
+typedef int (*genc_mcmc_progress_fn)(int64_t done, int64_t total, void *user);
+
+/**
+ * Options of genc_mcmc_run(), written with designated initializers; zero
+ * fields take the defaults shown.
+ */
+typedef struct genc_mcmc_opts {
+  int64_t warmup;           /**< iterations run and not recorded; default 0 */
+  int64_t samples;          /**< iterations after warmup; default 1000 */
+  int64_t thin;             /**< record every thin-th sampling iteration; default 1 */
+  genc_key key;             /**< iteration s (0-based, warmup included) runs with
+                                 genc_key_fold_in(key, s) */
+  int naddrs;               /**< addresses recorded (0: none) */
+  const char *const *addrs; /**< their text addresses ("mu", "t/3/y") */
+  double *draws;            /**< host buffer of draws_cap doubles for the recorded draws, or NULL;
+                                 layout: see genc_mcmc_run() */
+  int64_t draws_cap;        /**< its capacity in doubles */
+  double *accept_rate;      /**< max(N, 1) doubles: per-chain acceptance rate of the
+                                 sampling iterations (accepted / proposed MH moves), or NULL */
+  genc_mcmc_progress_fn progress; /**< called every progress_every iterations, or NULL */
+  int64_t progress_every;         /**< default 100 */
+  void *progress_user;            /**< passed to progress */
+} genc_mcmc_opts;
+
+/**
+ * Run @p kernel from the trace @p init (one chain, or N chains as a batched
+ * trace): opts->warmup iterations, then opts->samples, recording every
+ * opts->thin-th sampling iteration's values at opts->addrs. Returns the final
+ * trace (a new reference) or NULL on error; the run's memory is flat (one
+ * array scope per iteration).
+ *
+ * **Draws layout.** D = 1 + (samples - 1) / thin draws per chain, C = max(N, 1)
+ * chains; the recorded scalars are the elements of the addresses in order
+ * (an address of shape [3] gives 3, row-major), P in all. Scalar p's draws
+ * form one block of C * D doubles laid out [chains][draws], the diagnostics'
+ * layout: element (p, c, d) is draws[(p * C + c) * D + d], so
+ * `draws + p * C * D` goes straight to genc_diag_rhat() and its siblings.
+ * draws_cap must be at least P * C * D (GENC_ERR_ARG otherwise).
+ */
+genc_trace *genc_mcmc_run(genc_ctx *ctx, const genc_kernel *kernel, const genc_trace *init,
+                          const genc_mcmc_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,133 @@
+/*
+ * The MCMC driver: runs a kernel for warmup + samples iterations, one array
+ * scope per iteration (memory stays flat), records the chosen addresses into
+ * the caller's buffer in the diagnostics' [chains][draws] layout, one block
+ * per recorded scalar, and counts acceptance per chain. The library never
+ * prints: progress goes to the caller's callback.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "genc.h"
+
+typedef struct run {
+  genc_mcmc_opts o;
+  int64_t chains, ndraws, nvals, maxsize;
+  int64_t *size; /* elements of each recorded address */
+  double *tmp;   /* one address's values, particle-major */
+} run;
+
+static genc_status run_plan(genc_ctx *ctx, run *r, const genc_trace *init) {
+  genc_mcmc_opts *o = &r->o;
+  if (o->warmup < 0 || o->samples < 0 || o->thin < 0 || o->naddrs < 0 || (o->naddrs && !o->addrs))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_mcmc_run: negative warmup, samples, thin or naddrs, or NULL addrs");
+  if (!o->samples) o->samples = 1000;
+  if (!o->thin) o->thin = 1;
+  if (!o->progress_every) o->progress_every = 100;
+  r->chains = genc_trace_nparticles(init) ? genc_trace_nparticles(init) : 1;
+  r->ndraws = 1 + (o->samples - 1) / o->thin;
+  r->size = calloc((size_t)o->naddrs + 1, sizeof *r->size);
+  if (!r->size) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
+  for (int i = 0; i < o->naddrs; i++) {
+    genc_array *v = genc_trace_get_path(ctx, init, o->addrs[i]);
+    if (!v) return genc_ctx_status(ctx);
+    r->size[i] = genc_array_size(v);
+    r->nvals += r->size[i];
+    if (r->size[i] > r->maxsize) r->maxsize = r->size[i];
+  }
+  if (r->nvals && (!o->draws || o->draws_cap < r->nvals * r->chains * r->ndraws))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_mcmc_run: draws needs %lld doubles (%lld scalars x %lld chains x "
+                         "%lld draws), has %lld",
+                         (long long)(r->nvals * r->chains * r->ndraws), (long long)r->nvals,
+                         (long long)r->chains, (long long)r->ndraws,
+                         o->draws ? (long long)o->draws_cap : 0LL);
+  r->tmp = malloc((size_t)(r->maxsize * r->chains + 1) * sizeof *r->tmp);
+  return r->tmp ? GENC_OK : genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
+}
+
+/* Copy draw d of every recorded address from t into the caller's buffer. */
+static genc_status record(genc_ctx *ctx, const run *r, const genc_trace *t, int64_t d) {
+  int64_t p0 = 0, C = r->chains, D = r->ndraws;
+  for (int i = 0; i < r->o.naddrs; i++) {
+    int64_t sz = r->size[i];
+    genc_status st = genc_trace_copy_out(ctx, t, r->o.addrs[i], r->tmp, sz * C);
+    if (st) return st;
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t e = 0; e < sz; e++)
+        r->o.draws[((p0 + e) * C + c) * D + d] = r->tmp[c * sz + e];
+    p0 += sz;
+  }
+  return GENC_OK;
+}
+
+/* *tot += x, keeping the total alive across iteration scopes (a reference). */
+static genc_status total_add(genc_ctx *ctx, genc_array **tot, genc_array *x) {
+  if (!x) return GENC_OK;
+  genc_array *s = genc_add(ctx, *tot, x);
+  if (!s) return genc_ctx_status(ctx);
+  genc_array_release(*tot);
+  *tot = genc_array_retain(s);
+  return GENC_OK;
+}
+
+static genc_status write_rates(genc_ctx *ctx, const run *r, genc_array *acc, genc_array *prop) {
+  double *a = malloc((size_t)r->chains * 2 * sizeof *a);
+  if (!a) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
+  genc_status st = genc_array_copy_out(ctx, acc, a, r->chains);
+  if (!st) st = genc_array_copy_out(ctx, prop, a + r->chains, r->chains);
+  for (int64_t c = 0; !st && c < r->chains; c++)
+    r->o.accept_rate[c] = a[r->chains + c] > 0 ? a[c] / a[r->chains + c] : NAN;
+  free(a);
+  return st;
+}
+
+static genc_trace *run_loop(genc_ctx *ctx, const run *r, const genc_kernel *kernel,
+                            const genc_trace *init) {
+  const genc_mcmc_opts *o = &r->o;
+  int64_t n = genc_trace_nparticles(init), total = o->warmup + o->samples;
+  genc_array *acc = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
+  genc_array *prop = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
+  genc_trace *cur = acc && prop ? genc_trace_retain((genc_trace *)init) : NULL;
+  for (int64_t s = 0; cur && s < total; s++) {
+    int64_t mark = genc_scope_begin(ctx);
+    genc_array *a = NULL, *p = NULL;
+    genc_trace *nxt =
+        genc_kernel_apply(ctx, kernel, cur, genc_key_fold_in(o->key, (uint64_t)s), s, &a, &p);
+    genc_trace_release(cur);
+    cur = nxt;
+    int64_t k = s - o->warmup;
+    genc_status st = cur ? GENC_OK : genc_ctx_status(ctx);
+    if (!st && k >= 0) st = total_add(ctx, &acc, a);
+    if (!st && k >= 0) st = total_add(ctx, &prop, p);
+    if (!st && k >= 0 && k % o->thin == 0 && r->nvals) st = record(ctx, r, cur, k / o->thin);
+    genc_scope_end(ctx, mark);
+    if (!st && o->progress && ((s + 1) % o->progress_every == 0 || s + 1 == total) &&
+        o->progress(s + 1, total, o->progress_user))
+      st = genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_mcmc_run: stopped by the progress callback "
+                         "after %lld of %lld iterations",
+                         (long long)(s + 1), (long long)total);
+    if (st) genc_trace_release(cur), cur = NULL;
+  }
+  if (cur && o->accept_rate && write_rates(ctx, r, acc, prop)) genc_trace_release(cur), cur = NULL;
+  genc_array_release(acc), genc_array_release(prop);
+  return cur;
+}
+
+genc_trace *genc_mcmc_run(genc_ctx *ctx, const genc_kernel *kernel, const genc_trace *init,
+                          const genc_mcmc_opts *opts) {
+  if (!ctx) return NULL;
+  genc_ctx_clear_error(ctx);
+  if (!kernel || !init || !opts) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_mcmc_run: NULL kernel, initial trace or options");
+    return NULL;
+  }
+  run r = {.o = *opts};
+  int64_t mark = genc_scope_begin(ctx);
+  genc_trace *out = run_plan(ctx, &r, init) ? NULL : run_loop(ctx, &r, kernel, init);
+  genc_scope_end(ctx, mark);
+  free(r.size), free(r.tmp);
+  return out;
+}
