@@ -79,6 +79,8 @@ static void test_conjugate(void **state) {
   T_OK(ctx, !genc_importance(ctx, gf, NULL, obs, &o, &r));
   assert_int_equal(r.n, 20000);
   assert_int_equal(genc_trace_nparticles(r.trace), 20000);
+  printf("IS n = %lld: log p(y) = %.5f +- %.5f (exact %.5f), ESS %.0f\n", (long long)r.n, r.log_ml,
+         r.log_ml_se, exact_log_ml(), r.ess);
   /* log-ML within 4 of its own standard errors */
   assert_true(r.log_ml_se > 0 && r.log_ml_se < 0.05);
   assert_true(fabs(r.log_ml - exact_log_ml()) < 4 * r.log_ml_se);
@@ -117,6 +119,7 @@ static void test_se_calibrated(void **state) {
   for (int s = 0; s < S; s++)
     var += (est[s] - mean) * (est[s] - mean) / (S - 1);
   double ratio = sqrt(var) / se;
+  printf("30 seeds: empirical sd %.5f, mean reported se %.5f (ratio %.3f)\n", sqrt(var), se, ratio);
   if (!(ratio > 1 / 1.5 && ratio < 1.5))
     fail_msg("empirical sd %.4g vs mean reported se %.4g (ratio %.3f)", sqrt(var), se, ratio);
   /* and the mean of 30 estimates within 4 se / sqrt(30) of exact (the bias of
@@ -139,6 +142,8 @@ static void test_custom_proposal(void **state) {
   genc_is_opts oq = {.n = 20000, .key = genc_key_from_seed(5), .proposal = q};
   T_OK(ctx, !genc_importance(ctx, gf, NULL, obs, &op, &rp));
   T_OK(ctx, !genc_importance(ctx, gf, NULL, obs, &oq, &rq));
+  printf("custom proposal: ESS %.0f vs prior %.0f; log p(y) %.5f +- %.5f\n", rq.ess, rp.ess,
+         rq.log_ml, rq.log_ml_se);
   assert_true(rq.ess > 0.62 * rq.n && rq.ess < 0.70 * rq.n);
   assert_true(rq.ess > 2 * rp.ess);
   assert_true(rq.log_ml_se < rp.log_ml_se);
@@ -217,6 +222,44 @@ static void test_sir(void **state) {
   genc_gf_release(gf);
 }
 
+/* B1 poly-IS of shared/BENCHMARKS.md: a, b, c ~ N(0, 1), y_i ~ N(a + b x_i +
+ * c x_i^2, 0.3), i < 100; exact log p(y) = -7.48273979765505. The posterior is
+ * narrow against the prior, so even 1e6 particles give an ESS of about 30: the
+ * check is 4 reported standard errors, and the SE must be below 0.3. */
+static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
+  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
+  genc_array *mu =
+      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
+}
+
+static void test_b1(void **state) {
+  genc_ctx *ctx = *state;
+  double x[100], x2[100], y[100];
+  for (int i = 0; i < 100; i++) {
+    x[i] = -1 + 2.0 * i / 99, x2[i] = x[i] * x[i];
+    y[i] = 0.5 - 1.0 * x[i] + 2.0 * x2[i] + 0.3 * sin(12.9898 * i);
+  }
+  genc_gf *gf = genc_gf_dynamic("b1", b1, 2, NULL);
+  genc_array *args[2] = {genc_array_vec(ctx, 100, x), genc_array_vec(ctx, 100, x2)};
+  genc_choicemap *obs = genc_choicemap_new(ctx);
+  assert_int_equal(genc_choicemap_set_str(ctx, obs, "y", genc_array_vec(ctx, 100, y)), GENC_OK);
+  genc_is_result r;
+  genc_is_opts o = {.n = 1000000, .key = genc_key_from_seed(2)};
+  T_OK(ctx, !genc_importance(ctx, gf, args, obs, &o, &r));
+  printf("B1 n = 1e6: log p(y) = %.4f +- %.4f (exact -7.48274), ESS %.1f\n", r.log_ml, r.log_ml_se,
+         r.ess);
+  assert_true(r.log_ml_se < 0.3);
+  assert_true(fabs(r.log_ml - -7.48273979765505) < 4 * r.log_ml_se);
+  genc_is_result_clear(&r);
+  genc_choicemap_free(obs);
+  genc_gf_release(gf);
+}
+
 /* ---- resampling ---- */
 
 static void counts_of(genc_ctx *ctx, genc_array *idx, int64_t n, int64_t m, int32_t *cnt) {
@@ -283,6 +326,8 @@ static void test_resample_schemes(void **state) {
   double vr = offspring_stats(ctx, GENC_RESAMPLE_RESIDUAL, mean);
   double vs = offspring_stats(ctx, GENC_RESAMPLE_STRATIFIED, mean);
   double vy = offspring_stats(ctx, GENC_RESAMPLE_SYSTEMATIC, mean);
+  printf("offspring variance: multinomial %.3f residual %.3f stratified %.3f systematic %.3f\n", vm,
+         vr, vs, vy);
   T_CLOSE(vm, 5.425, 0.05);
   T_CLOSE(vr, 1.3875, 0.05);
   assert_true(vr < 0.5 * vm);
@@ -382,6 +427,7 @@ int main(void) {
                                      cmocka_unit_test(test_custom_proposal),
                                      cmocka_unit_test(test_is_errors),
                                      cmocka_unit_test(test_sir),
+                                     cmocka_unit_test(test_b1),
                                      cmocka_unit_test(test_resample_schemes),
                                      cmocka_unit_test(test_systematic_random_weights),
                                      cmocka_unit_test(test_resample_large),
