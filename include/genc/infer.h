@@ -1,7 +1,8 @@
 /**
  * @file infer.h
  * @brief Layer 5, inference: MCMC diagnostics as Stan computes them and draws
- * written as CmdStan CSV.
+ * written as CmdStan CSV; batched importance sampling and resampling
+ * (genc_importance(), genc_resample(), genc_importance_resampling()).
  *
  * **Draws layout.** Every diagnostic takes the draws of one scalar parameter
  * as a host array `const double *draws` of `nchains * niter` values laid out
