@@ -4,6 +4,8 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
+/* internal helpers, to test both paths of the sort and the autocovariance */
+#include "infer/diag.h"
 
 /* posterior and genc run the same algorithm (same split, ranks, AS 241 normal
  * quantile, Geyer sequence) and differ only in rounding: R's FFT (mixed radix,
@@ -220,6 +222,56 @@ static void test_sampler_summary(void **state) {
   genc_ctx_clear_error(ctx);
 }
 
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The radix sort (large inputs) orders like qsort, ties and signed zeros
+ * included, and carries the index along stably; the FFT autocovariance
+ * equals direct sums at every lag (lengths that are no power of two). */
+static void test_internals(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t n = 10007;
+  double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+  int64_t *idx = malloc((size_t)n * sizeof *idx);
+  for (int64_t i = 0; i < n; i++) {
+    x[i] = i % 7 == 0 ? (double)(i % 5) - 2.0 : sin((double)i * 12.9898) * 1e3 * (i % 3);
+    if (i == 11) x[i] = -INFINITY;
+    if (i == 12) x[i] = INFINITY;
+    if (i == 13) x[i] = -0.0;
+    y[i] = x[i];
+    idx[i] = i;
+  }
+  assert_int_equal(genc__diag_sort(ctx, "test", x, idx, n), GENC_OK);
+  qsort(y, (size_t)n, sizeof *y, cmp_d);
+  for (int64_t i = 0; i < n; i++) {
+    assert_true(x[i] == y[i]);
+    if (i && x[i] == x[i - 1] && signbit(x[i]) == signbit(x[i - 1]))
+      assert_true(idx[i] > idx[i - 1]);
+  }
+  for (int64_t len = 3; len <= 1000; len = len * 3 + 1) {
+    double *a = malloc((size_t)len * sizeof *a);
+    for (int64_t i = 0; i < len; i++)
+      a[i] = y[(i * 7919) % n] / 1e3 + (double)i / (double)len;
+    assert_int_equal(genc__diag_autocov(ctx, "test", a, len, x), GENC_OK);
+    double mu = genc__diag_mean(a, len), r0 = 0;
+    for (int64_t t = 0; t < len; t++)
+      r0 += (a[t] - mu) * (a[t] - mu);
+    for (int64_t k = 0; k < len; k++) {
+      double r = 0;
+      for (int64_t t = 0; t + k < len; t++)
+        r += (a[t] - mu) * (a[t + k] - mu);
+      /* FFT rounding is relative to the lag-0 value, not to each lag */
+      T_CLOSE(x[k] / x[0], r / r0, 1e-13);
+    }
+    free(a);
+  }
+  free(x);
+  free(y);
+  free(idx);
+}
+
 static void expect_arg_error(genc_ctx *ctx, genc_status st, const char *w1, const char *w2) {
   assert_int_equal(st, GENC_ERR_ARG);
   const char *m = genc_ctx_error(ctx);
@@ -258,7 +310,7 @@ static void test_errors(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_against_posterior), cmocka_unit_test(test_meaning),
-      cmocka_unit_test(test_summary_table), cmocka_unit_test(test_sampler_summary),
-      cmocka_unit_test(test_errors)};
+      cmocka_unit_test(test_summary_table),     cmocka_unit_test(test_sampler_summary),
+      cmocka_unit_test(test_internals),         cmocka_unit_test(test_errors)};
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

@@ -50,6 +50,10 @@ double genc__diag_mean(const double *x, int64_t n);
 /* Sample variance (divisor n - 1) about genc__diag_mean; NaN for n < 2. */
 double genc__diag_var(const double *x, int64_t n);
 
+/* Sort x[0..n) (no NaN) ascending in place, permuting idx along when not NULL;
+ * ties keep their order (stable). */
+genc_status genc__diag_sort(genc_ctx *ctx, const char *fn, double *x, int64_t *idx, int64_t n);
+
 /* Sorted copy of x[0..n) (NULL on NOMEM, reported for fn). */
 double *genc__diag_sorted(genc_ctx *ctx, const char *fn, const double *x, int64_t n);
 

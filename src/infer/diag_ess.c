@@ -6,19 +6,76 @@
 
 #include "infer/diag.h"
 
-/* Geyer's initial positive then monotone sequence over rho[0..n) (rho[0] = 1,
- * the lag autocorrelations already pooled over chains); returns tau, the
- * integrated autocorrelation time, as posterior does. */
-static double geyer_tau(double *rho, const double *acov_mean, int64_t n, double mean_var,
-                        double var_plus) {
-  int64_t t = 0;
-  double even = 1, odd = 1 - (mean_var - acov_mean[1]) / var_plus;
+/* The chains' mean autocovariance at each lag, computed on demand: Geyer's
+ * sequence usually stops after a few lags, so direct sums over the first
+ * DIRECT_LAGS lags (O(n) each) come first, and only a chain that mixes slowly
+ * pays for the FFT of every lag (O(n log n)). Both give posterior's values to
+ * rounding. */
+enum { DIRECT_LAGS = 48 };
+
+typedef struct {
+  genc_ctx *ctx;
+  const char *fn;
+  const double *x;    /* m chains of n draws */
+  int64_t m, n, have; /* lags [0, have) are in mean */
+  double *mean, *tmp; /* mean acov per lag; one chain's acov */
+} acov_lazy;
+
+/* Direct sums of lags [lo, hi) of every chain, scaled as posterior scales its
+ * FFT result: lag k is sum_t yc_t yc_{t+k} / sum_t yc_t^2 * var(x) (n - 1) / n. */
+static void acov_direct(acov_lazy *a, int64_t lo, int64_t hi) {
+  for (int64_t k = lo; k < hi; k++)
+    a->mean[k] = 0;
+  for (int64_t c = 0; c < a->m; c++) {
+    const double *x = a->x + c * a->n;
+    double mu = genc__diag_mean(x, a->n), r0 = 0;
+    for (int64_t t = 0; t < a->n; t++)
+      r0 += (x[t] - mu) * (x[t] - mu);
+    double f = genc__diag_var(x, a->n) * (double)(a->n - 1) / (double)a->n;
+    for (int64_t k = lo; k < hi; k++) {
+      double r = 0;
+      for (int64_t t = 0; t + k < a->n; t++)
+        r += (x[t] - mu) * (x[t + k] - mu);
+      a->mean[k] += (f == 0 ? 0 : r / r0 * f) / (double)a->m;
+    }
+  }
+}
+
+/* Make lag k available; false on an allocation failure (reported). */
+static bool acov_need(acov_lazy *a, int64_t k) {
+  if (k < a->have) return true;
+  if (k < DIRECT_LAGS) {
+    int64_t hi = a->n < DIRECT_LAGS ? a->n : DIRECT_LAGS;
+    acov_direct(a, a->have, hi);
+    a->have = hi;
+    return true;
+  }
+  for (int64_t i = 0; i < a->n; i++)
+    a->mean[i] = 0;
+  for (int64_t c = 0; c < a->m; c++) {
+    if (genc__diag_autocov(a->ctx, a->fn, a->x + c * a->n, a->n, a->tmp)) return false;
+    for (int64_t i = 0; i < a->n; i++)
+      a->mean[i] += a->tmp[i] / (double)a->m;
+  }
+  a->have = a->n;
+  return true;
+}
+
+/* Geyer's initial positive then monotone sequence over the pooled
+ * autocorrelations rho (rho[0] = 1); stores tau, the integrated
+ * autocorrelation time, as posterior's .ess computes it. */
+static genc_status geyer_tau(acov_lazy *a, double *rho, double mean_var, double var_plus,
+                             double *tau) {
+  int64_t t = 0, n = a->n;
+  if (!acov_need(a, 1)) return GENC_ERR_NOMEM;
+  double even = 1, odd = 1 - (mean_var - a->mean[1]) / var_plus;
   rho[0] = even;
   rho[1] = odd;
   while (t < n - 5 && !isnan(even + odd) && even + odd > 0) {
     t += 2;
-    even = 1 - (mean_var - acov_mean[t]) / var_plus;
-    odd = 1 - (mean_var - acov_mean[t + 1]) / var_plus;
+    if (!acov_need(a, t + 1)) return GENC_ERR_NOMEM;
+    even = 1 - (mean_var - a->mean[t]) / var_plus;
+    odd = 1 - (mean_var - a->mean[t + 1]) / var_plus;
     if (even + odd >= 0) {
       rho[t] = even;
       rho[t + 1] = odd;
@@ -34,42 +91,28 @@ static double geyer_tau(double *rho, const double *acov_mean, int64_t n, double 
   double s = rho[0]; /* R's sum(rho[1:max_t]) is rho[1] alone when max_t is 0 */
   for (int64_t k = 1; k < max_t; k++)
     s += rho[k];
-  return -1 + 2 * s + rho[max_t];
+  *tau = -1 + 2 * s + rho[max_t];
+  return GENC_OK;
 }
 
 genc_status genc__diag_ess_of(genc_ctx *ctx, const char *fn, const double *x, int64_t m, int64_t n,
                               double *ess) {
   *ess = NAN;
   if (n < 3 || genc__diag_degenerate(x, m * n)) return GENC_OK;
-  double *acov = calloc((size_t)(n * (m + 2)), sizeof *acov);
-  double *means = malloc((size_t)m * sizeof *means);
-  if (!acov || !means) {
-    free(acov);
-    free(means);
-    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory for autocovariances", fn);
-  }
-  double *acov_mean = acov + m * n, *rho = acov + (m + 1) * n;
-  genc_status st = GENC_OK;
-  for (int64_t c = 0; c < m && !st; c++) {
-    st = genc__diag_autocov(ctx, fn, x + c * n, n, acov + c * n);
+  double *buf = calloc((size_t)(3 * n + m), sizeof *buf);
+  if (!buf) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory for autocovariances", fn);
+  acov_lazy a = {ctx, fn, x, m, n, 0, buf, buf + n};
+  double *rho = buf + 2 * n, *means = buf + 3 * n;
+  for (int64_t c = 0; c < m; c++)
     means[c] = genc__diag_mean(x + c * n, n);
-  }
-  if (!st) {
-    for (int64_t k = 0; k < n; k++) {
-      long double s = 0;
-      for (int64_t c = 0; c < m; c++)
-        s += acov[c * n + k];
-      acov_mean[k] = (double)(s / m);
-    }
-    double mean_var = acov_mean[0] * (double)n / (double)(n - 1);
-    double var_plus = mean_var * (double)(n - 1) / (double)n;
-    if (m > 1) var_plus += genc__diag_var(means, m);
-    double tau = geyer_tau(rho, acov_mean, n, mean_var, var_plus);
-    double total = (double)(m * n);
-    *ess = total / fmax(tau, 1 / log10(total));
-  }
-  free(acov);
-  free(means);
+  genc_status st = acov_need(&a, 0) ? GENC_OK : GENC_ERR_NOMEM;
+  double mean_var = a.mean[0] * (double)n / (double)(n - 1);
+  double var_plus = mean_var * (double)(n - 1) / (double)n;
+  if (m > 1) var_plus += genc__diag_var(means, m);
+  double tau = NAN, total = (double)(m * n);
+  if (!st) st = geyer_tau(&a, rho, mean_var, var_plus, &tau);
+  if (!st) *ess = total / fmax(tau, 1 / log10(total));
+  free(buf);
   return st;
 }
 

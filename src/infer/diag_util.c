@@ -83,19 +83,17 @@ double genc__diag_var(const double *x, int64_t n) {
   return (double)(s / (n - 1));
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 double *genc__diag_sorted(genc_ctx *ctx, const char *fn, const double *x, int64_t n) {
-  double *s = malloc((size_t)n * sizeof *s);
+  double *s = malloc((size_t)(n ? n : 1) * sizeof *s);
   if (!s) {
     genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory to sort %lld draws", fn, (long long)n);
     return NULL;
   }
   memcpy(s, x, (size_t)n * sizeof *s);
-  qsort(s, (size_t)n, sizeof *s, cmp_double);
+  if (genc__diag_sort(ctx, fn, s, NULL, n)) {
+    free(s);
+    return NULL;
+  }
   return s;
 }
 
