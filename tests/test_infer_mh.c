@@ -137,6 +137,24 @@ static void test_normal_random_walk(void **state) {
   genc_kernel_release(k);
 }
 
+/* More chains than the proposal's tile size (2048): the proposal reads its
+ * batched source trace, so it runs untiled (a tiled run failed on the shape). */
+static void test_random_walk_many_chains(void **state) {
+  genc_ctx *ctx = *state;
+  double step = 1.0;
+  genc_gf *walk = genc_gf_dynamic("walk", q_walk, 0, &step);
+  genc_gf *gf = genc_gf_dynamic("norm", m_norm, 0, NULL);
+  genc_choicemap *obs = obs_of(ctx, "y", 0.0);
+  genc_trace *t0 = genc_gf_generate(ctx, gf, NULL, obs, genc_key_from_seed(3), 3000, NULL);
+  genc_array *acc = NULL;
+  genc_trace *t = genc_mh_proposal(ctx, t0, walk, NULL, NULL, NULL, genc_key_from_seed(4), &acc);
+  T_OK(ctx, t);
+  assert_int_equal(genc_array_nparticles(acc), 3000);
+  genc_trace_release(t), genc_trace_release(t0);
+  genc_choicemap_free(obs);
+  genc_gf_release(gf), genc_gf_release(walk);
+}
+
 /* 7 heads in 10 flips under a uniform prior: Beta(8, 4), mean 2/3, sd 0.1307 */
 static void test_beta_bernoulli(void **state) {
   genc_ctx *ctx = *state;
@@ -348,6 +366,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_normal_mh_select),
       cmocka_unit_test(test_normal_random_walk),
+      cmocka_unit_test(test_random_walk_many_chains),
       cmocka_unit_test(test_beta_bernoulli),
       cmocka_unit_test(test_discrete_mixture_enumeration),
       cmocka_unit_test(test_rhat),

@@ -6,8 +6,8 @@
  * k uses genc_key_particle(k, start of t): its draws are exactly particles
  * start.. of the untiled run, so tiling changes speed, never values.
  * Tiling applies when the function's type can map traces, every argument and
- * constraint is shared (per-particle inputs would need slicing) and the
- * function has a tile size (genc_gf_set_tile()).
+ * constraint is shared and no batched source trace is read (per-particle inputs
+ * would need slicing) and the function has a tile size (genc_gf_set_tile()).
  */
 #include <stdlib.h>
 
@@ -76,6 +76,7 @@ static int batched_leaf(const genc_comp *path, int len, genc_array *v, void *use
 
 bool genc__tile_applies(const genc_gf *gf, const genc_gfi_call *c) {
   if (!gf->tile || c->n <= gf->tile || !gf->type->trace_map) return false;
+  if (c->from && c->from->n > 0) return false; /* a proposal reads its batched source trace */
   for (int i = 0; i < gf->nargs; i++)
     if (c->args && c->args[i] && genc_array_nparticles(c->args[i]) > 0) return false;
   return !c->constraints || !genc_choicemap_foreach(c->constraints, batched_leaf, NULL);
