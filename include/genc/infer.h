@@ -256,6 +256,8 @@ typedef struct genc_stan_csv genc_stan_csv;
  * defaults. Values are written with 17 significant digits (%.17g), so they
  * read back to the same doubles; NaN and infinities as CmdStan writes them
  * (nan, inf, -inf). Returns NULL on an invalid argument or an I/O error.
+ * As in CmdStan, a file holds one chain: write one file per chain (chain_id
+ * 1, 2, ...) and give them all to rstan::read_stan_csv or posterior.
  */
 genc_stan_csv *genc_stan_csv_open(genc_ctx *ctx, FILE *f, const char *path,
                                   const genc_stan_csv_config *cfg, int nparams,
