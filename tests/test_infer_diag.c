@@ -299,6 +299,21 @@ static void test_errors(void **state) {
   genc_diag_summary row = {0};
   expect_arg_error(ctx, genc_diag_summary_format(ctx, 1, names, &row, NULL, 0, NULL),
                    "genc_diag_summary_format", "names[0]");
+  /* too few draws: NaN where posterior gives NA (R-hat needs 2 draws per split
+   * chain, ESS 3), finite pooled summaries */
+  genc_diag_summary tiny;
+  assert_int_equal(genc_diag_summarize(ctx, x, 1, 1, &tiny), GENC_OK);
+  assert_true(isnan(tiny.rhat) && isnan(tiny.ess_bulk) && isnan(tiny.mcse_mean));
+  assert_true(tiny.mean == 1 && tiny.median == 1 && tiny.q95 == 1 && isnan(tiny.sd));
+  /* chains of 3 draws split into halves of 1: NaN. (posterior returns numbers
+   * here: its split of 2- or 3-draw chains drops a matrix dimension in R and
+   * computes on the transposed draws.) */
+  assert_int_equal(genc_diag_summarize(ctx, x, 2, 3, &tiny), GENC_OK);
+  assert_true(isnan(tiny.rhat) && isnan(tiny.ess_tail));
+  assert_int_equal(genc_diag_summarize(ctx, x, 1, 6, &tiny), GENC_OK);
+  /* posterior on these six draws: rhat 2.0194426890617572, ess_bulk 3 */
+  T_CLOSE(tiny.rhat, 2.0194426890617572, 1e-14);
+  T_CLOSE(tiny.ess_bulk, 3, 1e-14);
   /* a NaN draw: NaN diagnostics, as posterior's NA, and no error */
   x[2] = NAN;
   assert_int_equal(genc_diag_rhat(ctx, x, 2, 3, &v), GENC_OK);
