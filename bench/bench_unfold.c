@@ -23,13 +23,17 @@
  *  4. one step of Unfold against the same step in the C-function model:
  *     generate of the whole T-step model with every y constrained, both ways,
  *     at N = 1 (single trace) and N = 1000; ratio of times (target 1.5);
+ *     (rows 1-3 also for a single trace, N = 0: no resampling, so the
+ *     time per step is the update's alone);
  *  5. the handwritten C bootstrap filter (shared/baselines/b2_pf.c's
  *     algorithm: xoshiro256+, Box-Muller), the honest baseline.
  * Every filter prints its log Z-hat next to the Kalman value for the same T;
  * at T = 100 each variant runs R times and prints mean, sd and the error of
  * the mean against the exact value in units of its standard error.
  *
- * Usage: bench_unfold [N [Tmax [R]]]   (defaults 1000, 1000, 5)
+ * Usage: bench_unfold [N [Tmax [R [rows]]]]   (defaults 1000, 1000, 5, all rows;
+ * rows is a bit mask: 1 Unfold, 2 prefix skipping off, 4 C-function model,
+ * 8 one step and accuracy, 16 handwritten C)
  */
 #include <math.h>
 #include <stdio.h>
@@ -325,6 +329,9 @@ int main(int argc, char **argv) {
   if (rows & 2) series(ctx, "Unfold filter, prefix skipping off", &mns, N, tq, NULL);
   if (rows & 4) series(ctx, "C-function model filter (reruns the body)", &md, N, tq, NULL);
   if (rows & 1) series(ctx, "Unfold filter, single trace", &mu, 0, tmax, NULL);
+  if (rows & 2)
+    series(ctx, "Unfold filter, single trace, prefix skipping off", &mns, 0, tmax, NULL);
+  if (rows & 4) series(ctx, "C-function model filter, single trace", &md, 0, tmax, NULL);
   if (!(rows & 8)) return 0;
 
   printf("one step: generate of the T = 100 model, every y constrained (best of 5)\n");
