@@ -1,7 +1,7 @@
 /* Contramap and Dimap: choices are the inner function's at the same
  * addresses, values transformed, argument diffs passed through (weights by
  * hand), laws single and batched (batched argument), spliced into a model. */
-#include "comb_laws.h"
+#include "gfi_laws.h"
 
 /* inner(m, s): x ~ N(m, s); y ~ N(x, 1); returns x */
 static genc_array *m_inner(genc_rt *rt, genc_array *const *args, void *u) {
@@ -103,17 +103,17 @@ static void test_laws(void **state) {
   genc_ctx *ctx = f->ctx;
   genc_array *a = genc_scalar(ctx, 0.25);
   for (uint64_t s = 1; s <= 3; s++) {
-    cl_laws(ctx, f->cm, &a, f->selx, s);
-    cl_laws(ctx, f->dm, &a, f->selx, s);
+    gl_laws(ctx, f->cm, &a, f->selx, s);
+    gl_laws(ctx, f->dm, &a, f->selx, s);
   }
-  cl_batched(ctx, f->dm, &a, 4, 81);
+  gl_batched(ctx, f->dm, &a, 4, 81);
   genc_array *ab = t_iota(ctx, 5, 0, NULL, 0.5, -1.0);
-  cl_batched(ctx, f->dm, &ab, 5, 82);
+  gl_batched(ctx, f->dm, &ab, 5, 82);
   genc_selection *sel = genc_selection_new(ctx);
   genc_selection_add_path(ctx, sel, GENC_PATH(GENC_SYM("d"), GENC_SYM("x")));
   for (uint64_t s = 1; s <= 3; s++)
-    cl_laws(ctx, f->top, NULL, sel, s);
-  cl_batched(ctx, f->top, NULL, 4, 83);
+    gl_laws(ctx, f->top, NULL, sel, s);
+  gl_batched(ctx, f->top, NULL, 4, 83);
   genc_selection_release(sel);
   assert_null(genc_contramap("bad", f->inner, 1, NULL, NULL));
   assert_null(genc_dimap("bad", f->inner, 1, NULL, h_ret, NULL));

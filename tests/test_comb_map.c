@@ -1,45 +1,25 @@
 /* Map: GFI laws single and batched, address layout, scores and weights worked
  * out by hand, incremental update counted in kernel runs, splicing. */
-#include "comb_seq_laws.h"
+#include "comb_seq_models.h"
 
-typedef struct fixture {
-  genc_ctx *ctx;
-  int64_t runs;
-  genc_gf *kernel, *map;
-} fixture;
+static genc_gf *make(genc_gf *kernel) { return genc_map(kernel); }
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("step", k_step, 1, &f->runs);
-  f->map = genc_map(f->kernel);
-  *state = f;
-  return f->ctx && f->map ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->map);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return seq_setup(state, "step", k_step, 1, make); }
 
 static void test_laws(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_array *ms = t_vec(f->ctx, 0, 3, 1.0, -1.0);
   for (uint64_t s = 1; s <= 3; s++)
-    check_laws(f->ctx, f->map, &ms, s);
-  check_batched(f->ctx, f->map, &ms, 21);
+    gl_laws(f->ctx, f->comb, &ms, NULL, s);
+  gl_batched(f->ctx, f->comb, &ms, 5, 21);
 }
 
 /* Choices 0/x, 0/y, 1/x, ...; score = sum of the kernel densities; retval = the xs. */
 static void test_layout_and_score(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *ms = t_vec(ctx, 0, 3, 1.0, -1.0);
-  genc_trace *t = genc_gf_simulate(ctx, f->map, &ms, genc_key_from_seed(5), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, genc_key_from_seed(5), 0);
   T_OK(ctx, t);
   const genc_choicemap *cm = genc_trace_choices(ctx, t);
   assert_int_equal(genc_choicemap_num_values(cm), 6);
@@ -60,12 +40,12 @@ static void test_layout_and_score(void **state) {
  * element is constrained, its argument changed by a vector diff, or changed
  * with an unknown diff (found by comparing values). */
 static void test_incremental(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   genc_array *ms = t_vec(ctx, 0, 100, 0.1, 0.0);
   genc_key key = genc_key_from_seed(9);
-  genc_trace *t = genc_gf_simulate(ctx, f->map, &ms, key, 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, key, 0);
   T_OK(ctx, t);
   double x7 = t_choice2(ctx, t, genc_idx(7), GENC_SYM("x"));
   double y7 = t_choice2(ctx, t, genc_idx(7), GENC_SYM("y"));
@@ -122,11 +102,11 @@ static void test_incremental(void **state) {
 
 /* Fewer elements: the removed ones leave the weight and go to the discard. */
 static void test_shrink(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *ms = t_vec(ctx, 0, 3, 1.0, 0.0), *ms2 = t_vec(ctx, 0, 2, 1.0, 0.0);
   genc_key key = genc_key_from_seed(3);
-  genc_trace *t = genc_gf_simulate(ctx, f->map, &ms, key, 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, key, 0);
   T_OK(ctx, t);
   double x2 = t_choice2(ctx, t, genc_idx(2), GENC_SYM("x"));
   double y2 = t_choice2(ctx, t, genc_idx(2), GENC_SYM("y"));
@@ -157,7 +137,7 @@ static void test_shrink(void **state) {
 /* A batched argument composes with the particle axis: particle i of a batched
  * run equals the single run with particle i's argument and key. */
 static void test_batched_args(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int n = 4;
@@ -168,13 +148,13 @@ static void test_batched_args(void **state) {
                           genc_scalar(ctx, 0.5));
   genc_array *w = NULL;
   f->runs = 0;
-  genc_trace *bt = genc_gf_generate(ctx, f->map, &ms, c, key, n, &w);
+  genc_trace *bt = genc_gf_generate(ctx, f->comb, &ms, c, key, n, &w);
   T_OK(ctx, bt);
   assert_int_equal(f->runs, 3); /* one batched kernel run per element */
   for (int i = 0; i < n; i++) {
     genc_array *mi = genc_particle_get(ctx, ms, i);
     genc_array *wi = NULL;
-    genc_trace *s = genc_gf_generate(ctx, f->map, &mi, c, genc_key_particle(key, i), 0, &wi);
+    genc_trace *s = genc_gf_generate(ctx, f->comb, &mi, c, genc_key_particle(key, i), 0, &wi);
     genc_trace *p = genc_trace_particle(ctx, bt, i);
     T_OK(ctx, s);
     T_OK(ctx, p);
@@ -198,13 +178,13 @@ static genc_array *m_outer(genc_rt *rt, genc_array *const *args, void *u) {
 }
 
 static void test_spliced(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
-  genc_gf *outer = genc_gf_dynamic("outer", m_outer, 1, f->map);
+  genc_gf *outer = genc_gf_dynamic("outer", m_outer, 1, f->comb);
   genc_array *xs = t_vec(ctx, 0, 4, 1.0, 0.0);
   for (uint64_t s = 1; s <= 2; s++)
-    check_laws(ctx, outer, &xs, s);
-  check_batched(ctx, outer, &xs, 40);
+    gl_laws(ctx, outer, &xs, NULL, s);
+  gl_batched(ctx, outer, &xs, 5, 40);
   genc_trace *t = genc_gf_simulate(ctx, outer, &xs, genc_key_from_seed(2), 0);
   T_OK(ctx, t);
   genc_comp p[3] = {GENC_SYM("m"), genc_idx(3), GENC_SYM("x")};
@@ -226,19 +206,19 @@ static void test_spliced(void **state) {
 /* Tiled batched runs (tile of 2 particles for 5) join Map traces through
  * trace_map: the laws of batched runs still hold. */
 static void test_tiled(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_array *ms = t_vec(f->ctx, 0, 3, 1.0, -1.0);
-  genc_gf_set_tile(f->map, 2);
-  check_batched(f->ctx, f->map, &ms, 23);
-  genc_gf_set_tile(f->map, 2048);
+  genc_gf_set_tile(f->comb, 2);
+  gl_batched(f->ctx, f->comb, &ms, 5, 23);
+  genc_gf_set_tile(f->comb, 2048);
 }
 
 /* Choice gradients through the Map: d score / d x_t = (m_t - x_t) + (y_t - x_t) / 0.25. */
 static void test_gradients(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *ms = t_vec(ctx, 0, 3, 1.0, -1.0);
-  genc_trace *t = genc_gf_simulate(ctx, f->map, &ms, genc_key_from_seed(17), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, genc_key_from_seed(17), 0);
   T_OK(ctx, t);
   genc_choicemap *g = NULL;
   assert_int_equal(genc_gf_choice_gradients(ctx, t, genc_selection_all(), NULL, &g), GENC_OK);
@@ -254,7 +234,7 @@ static void test_gradients(void **state) {
 }
 
 static void test_errors(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_gf *k2 = genc_gf_dynamic("two", k_step, 2, NULL);
   genc_gf *m2 = genc_map(k2);
@@ -262,14 +242,14 @@ static void test_errors(void **state) {
   genc_trace *t = genc_gf_simulate(ctx, m2, args, genc_key_from_seed(1), 0);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_SHAPE, "Map(two)", "4 elements");
   genc_array *zero = genc_scalar(ctx, 0.0);
-  t = genc_gf_simulate(ctx, f->map, &zero, genc_key_from_seed(1), 0);
+  t = genc_gf_simulate(ctx, f->comb, &zero, genc_key_from_seed(1), 0);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_ARG, "Map(step)", "leading axis");
   /* a constraint at an element that does not exist */
   genc_choicemap *c = genc_choicemap_new(ctx);
   genc_choicemap_set_path(ctx, c, (genc_comp[]){genc_idx(5), GENC_SYM("x")}, 2,
                           genc_scalar(ctx, 0.0));
   genc_array *ms = t_vec(ctx, 0, 3, 1, 0);
-  t = genc_gf_generate(ctx, f->map, &ms, c, genc_key_from_seed(1), 0, NULL);
+  t = genc_gf_generate(ctx, f->comb, &ms, c, genc_key_from_seed(1), 0, NULL);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_ADDRESS, "Map(step)", "5");
   genc_choicemap_free(c);
   assert_null(genc_map(NULL));
@@ -285,5 +265,5 @@ int main(void) {
       cmocka_unit_test(test_errors),       cmocka_unit_test(test_tiled),
       cmocka_unit_test(test_gradients),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, seq_teardown);
 }

@@ -1,7 +1,7 @@
 /* Mask: GFI laws single (on and off) and batched (per-particle flag), flips
  * in update and regenerate with hand-computed weights, and a Switch inside a
  * Mask inside a C-function model (three levels), single and batched. */
-#include "comb_laws.h"
+#include "gfi_laws.h"
 
 /* f(m): x ~ N(m, 1); y ~ N(x, 0.5); returns x */
 static genc_array *m_f(genc_rt *rt, genc_array *const *args, void *u) {
@@ -84,8 +84,8 @@ static void test_laws(void **state) {
   fixture *f = *state;
   int32_t on = 1, off = 0, per[5] = {1, 0, 1, 1, 0};
   for (uint64_t s = 1; s <= 3; s++) {
-    cl_laws(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 0, &on), f->m}, f->selx, s);
-    cl_laws(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 0, &off), f->m}, NULL, s);
+    gl_laws(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 0, &on), f->m}, f->selx, s);
+    gl_laws(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 0, &off), f->m}, NULL, s);
   }
   genc_trace *t = genc_gf_simulate(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 0, &off), f->m},
                                    genc_key_from_seed(1), 0);
@@ -94,17 +94,17 @@ static void test_laws(void **state) {
   assert_true(t_item(f->ctx, genc_trace_score(t)) == 0.0);
   assert_true(isnan(t_item(f->ctx, genc_trace_retval(t))));
   genc_trace_release(t);
-  cl_batched(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 5, per), f->m}, 5, 31);
+  gl_batched(f->ctx, f->mask, (genc_array *[]){flags(f->ctx, 5, per), f->m}, 5, 31);
   /* per-particle flips in a batched update, with and without a constraint */
   int32_t per2[5] = {0, 0, 1, 1, 1};
   genc_array *a0[2] = {flags(f->ctx, 5, per), f->m}, *a1[2] = {flags(f->ctx, 5, per2), f->m};
   genc_choicemap *cons = genc_choicemap_new(f->ctx);
-  cl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 32);
+  gl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 32);
   /* a constraint needs every particle on (a single off Mask has no x to constrain) */
   int32_t all[5] = {1, 1, 1, 1, 1};
   a1[0] = flags(f->ctx, 5, all);
   genc_choicemap_set(f->ctx, cons, GENC_SYM("x"), genc_scalar(f->ctx, 0.1));
-  cl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 33);
+  gl_batched_update(f->ctx, f->mask, a0, a1, cons, 5, 33);
   genc_choicemap_free(cons);
 }
 
@@ -154,7 +154,7 @@ static void test_nested3(void **state) {
   for (int32_t fl = 0; fl < 2; fl++)
     for (int32_t k = 0; k < 2; k++)
       for (uint64_t s = 1; s <= 2; s++)
-        cl_laws(ctx, f->top, (genc_array *[]){flags(ctx, 0, &fl), ints(ctx, 0, &k)},
+        gl_laws(ctx, f->top, (genc_array *[]){flags(ctx, 0, &fl), ints(ctx, 0, &k)},
                 fl ? sel : NULL, s);
   int32_t on = 1, k1 = 1;
   genc_trace *t =
@@ -164,7 +164,7 @@ static void test_nested3(void **state) {
   assert_int_equal(genc_choicemap_num_values(genc_trace_choices(ctx, t)), 2);
   genc_trace_release(t);
   int32_t fls[6] = {1, 0, 1, 1, 0, 1}, ks[6] = {0, 1, 1, 0, 0, 1};
-  cl_batched(ctx, f->top, (genc_array *[]){flags(ctx, 6, fls), ints(ctx, 6, ks)}, 6, 41);
+  gl_batched(ctx, f->top, (genc_array *[]){flags(ctx, 6, fls), ints(ctx, 6, ks)}, 6, 41);
   genc_selection_release(sel);
 }
 

@@ -2,7 +2,7 @@
  * against the exact marginal: exactly through assess summed over the
  * components, and in expectation through importance weights; a component
  * change by update keeps the value (Gen.jl's Switch rule). */
-#include "comb_laws.h"
+#include "gfi_laws.h"
 
 static const double MU[3] = {-2.0, 1.0, 0.0}, SD[3] = {1.0, 0.5, 3.0}, P[3] = {0.2, 0.5, 0.3};
 
@@ -73,9 +73,9 @@ static void test_layout_and_laws(void **state) {
   genc_selection *sel = genc_selection_new(ctx);
   genc_selection_add_path(ctx, sel, GENC_PATH(GENC_SYM("value"), GENC_SYM("x")));
   for (uint64_t s = 1; s <= 4; s++)
-    cl_laws(ctx, f->mix, args, sel, s);
+    gl_laws(ctx, f->mix, args, sel, s);
   genc_selection_release(sel);
-  cl_batched(ctx, f->mix, args, 6, 51);
+  gl_batched(ctx, f->mix, args, 6, 51);
 }
 
 /* logsumexp over k of assess(component = k, value/x = v) is the marginal, exactly. */

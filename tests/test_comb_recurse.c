@@ -1,7 +1,7 @@
 /* Recurse: a deterministic production builds a full binary tree of exact
  * size; a Bernoulli production builds trees of the Galton-Watson expected
  * size; scores are sums of node scores; laws single and batched; depth error. */
-#include "comb_laws.h"
+#include "gfi_laws.h"
 
 /* full(v): c ~ N(0, 1); two children with v - 1 while v > 0, else none */
 static genc_array *p_full(genc_rt *rt, genc_array *const *args, void *u) {
@@ -93,9 +93,9 @@ static void test_full_tree(void **state) {
   genc_selection *sel = genc_selection_new(ctx);
   genc_selection_add_path(ctx, sel, GENC_PATH(1, GENC_SYM("production")));
   for (uint64_t s = 1; s <= 3; s++)
-    cl_laws(ctx, f->full, args, sel, s);
+    gl_laws(ctx, f->full, args, sel, s);
   genc_selection_release(sel);
-  cl_batched(ctx, f->full, (genc_array *[]){genc_scalar(ctx, 2.0)}, 4, 71);
+  gl_batched(ctx, f->full, (genc_array *[]){genc_scalar(ctx, 2.0)}, 4, 71);
   /* deeper than max_depth */
   t = genc_gf_simulate(ctx, f->shallow, args, genc_key_from_seed(1), 0);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_ARG, "max_depth 2", NULL);
@@ -127,7 +127,7 @@ static void test_random_tree(void **state) {
   double mean = s / n, se = sqrt((s2 / n - mean * mean) / n);
   if (fabs(mean - 2.5) > 4 * se) fail_msg("mean size %g, expected 2.5, se %g", mean, se);
   for (uint64_t k = 1; k <= 5; k++)
-    cl_laws(ctx, f->flip, (genc_array *[]){genc_scalar(ctx, 0.0)}, NULL, k);
+    gl_laws(ctx, f->flip, (genc_array *[]){genc_scalar(ctx, 0.0)}, NULL, k);
 }
 
 int main(void) {

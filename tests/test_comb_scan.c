@@ -1,6 +1,6 @@
 /* Scan: GFI laws single and batched, the packed (carry, y) convention, the
  * exact joint density, per-element input diffs counted in kernel runs. */
-#include "comb_seq_laws.h"
+#include "comb_seq_models.h"
 
 /* kernel(carry, x): z ~ N(carry + x, 1); returns [z, z + x] (carry z, output z + x) */
 static genc_array *k_scan(genc_rt *rt, genc_array *const *args, void *u) {
@@ -24,47 +24,27 @@ static genc_array *k_plain(genc_rt *rt, genc_array *const *args, void *u) {
   return GENC_TRACE(rt, "z", genc_normal(ctx, genc_add(ctx, args[0], args[1]), 1.0));
 }
 
-typedef struct fixture {
-  genc_ctx *ctx;
-  int64_t runs;
-  genc_gf *kernel, *scan;
-} fixture;
+static genc_gf *make(genc_gf *kernel) { return genc_scan(kernel, carry0, NULL); }
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("ks", k_scan, 2, &f->runs);
-  f->scan = genc_scan(f->kernel, carry0, NULL);
-  *state = f;
-  return f->ctx && f->scan ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->scan);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return seq_setup(state, "ks", k_scan, 2, make); }
 
 static void test_laws(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_array *args[2] = {genc_scalar(f->ctx, 0.5), t_vec(f->ctx, 0, 4, 0.5, -1)};
   for (uint64_t s = 1; s <= 3; s++)
-    check_laws(f->ctx, f->scan, args, s);
-  check_batched(f->ctx, f->scan, args, 61);
+    gl_laws(f->ctx, f->comb, args, NULL, s);
+  gl_batched(f->ctx, f->comb, args, 5, 61);
   genc_gf *k = genc_gf_dynamic("plain", k_plain, 2, NULL);
   genc_gf *sc = genc_scan(k, NULL, NULL);
-  check_laws(f->ctx, sc, args, 4);
-  check_batched(f->ctx, sc, args, 62);
+  gl_laws(f->ctx, sc, args, NULL, 4);
+  gl_batched(f->ctx, sc, args, 5, 62);
   genc_gf_release(sc);
   genc_gf_release(k);
 }
 
 /* All z constrained: weight = sum_t log N(z_t; z_{t-1} + x_t, 1); rows [z_t, z_t + x_t]. */
 static void test_exact(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   double zs[4] = {0.2, -0.4, 1.0, 0.3}, xv[4] = {-1, -0.5, 0, 0.5};
   genc_choicemap *c = genc_choicemap_new(ctx);
@@ -77,7 +57,7 @@ static void test_exact(void **state) {
   }
   genc_array *args[2] = {genc_scalar(ctx, 0.5), genc_array_vec(ctx, 4, xv)};
   genc_array *w = NULL;
-  genc_trace *t = genc_gf_generate(ctx, f->scan, args, c, genc_key_from_seed(2), 0, &w);
+  genc_trace *t = genc_gf_generate(ctx, f->comb, args, c, genc_key_from_seed(2), 0, &w);
   T_OK(ctx, t);
   T_CLOSE(t_item(ctx, w), want, 1e-12);
   genc_array *ret = genc_trace_retval(t);
@@ -92,12 +72,12 @@ static void test_exact(void **state) {
 
 /* xs[3] of 6 changes: step 3 reruns, its carry z3 is kept, so step 4 does not. */
 static void test_incremental(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   double xv[6] = {0, 1, 2, 3, 4, 5};
   genc_array *args[2] = {genc_scalar(ctx, 0.0), genc_array_vec(ctx, 6, xv)};
   genc_key key = genc_key_from_seed(12);
-  genc_trace *t = genc_gf_simulate(ctx, f->scan, args, key, 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, args, key, 0);
   T_OK(ctx, t);
   double z2 = t_choice2(ctx, t, genc_idx(2), GENC_SYM("z"));
   double z3 = t_choice2(ctx, t, genc_idx(3), GENC_SYM("z"));
@@ -120,12 +100,12 @@ static void test_incremental(void **state) {
 }
 
 static void test_empty(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t zero = 0;
   genc_array *args[2] = {genc_scalar(ctx, 0.0), genc_array_zeros(ctx, GENC_F64, 1, &zero, 0)};
   f->runs = 0;
-  genc_trace *t = genc_gf_simulate(ctx, f->scan, args, genc_key_from_seed(1), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, args, genc_key_from_seed(1), 0);
   T_OK(ctx, t);
   assert_int_equal(f->runs, 0);
   T_CLOSE(t_item(ctx, genc_trace_score(t)), 0.0, 0);
@@ -141,5 +121,5 @@ int main(void) {
       cmocka_unit_test(test_incremental),
       cmocka_unit_test(test_empty),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, seq_teardown);
 }

@@ -5,7 +5,7 @@
  * when two updates branch from it. The prefix-skipping switch gives the same
  * results while rerunning every step. */
 #include "../src/comb/seq.h"
-#include "comb_seq_laws.h"
+#include "comb_seq_models.h"
 
 /* kernel(t, state): x ~ N(0.9 state, 1); y ~ N(x, 0.5); returns x. user: run counter */
 static genc_array *k_lg(genc_rt *rt, genc_array *const *args, void *u) {

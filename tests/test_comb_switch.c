@@ -1,7 +1,7 @@
 /* Switch: GFI laws single and batched (shared and per-particle index), what
  * update does when the index changes (Gen.jl's rule: trace, discard, weight
  * by hand), the vectorized update against single updates, errors. */
-#include "comb_laws.h"
+#include "gfi_laws.h"
 
 /* a(m): x ~ N(m, 1); y ~ N(x, 0.5); returns x */
 static genc_array *br_a(genc_rt *rt, genc_array *const *args, void *u) {
@@ -69,14 +69,14 @@ static void test_laws_single(void **state) {
   fixture *f = *state;
   for (int32_t k = 0; k < 2; k++)
     for (uint64_t s = 1; s <= 3; s++)
-      cl_laws(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &k), f->m}, f->selx, s);
+      gl_laws(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &k), f->m}, f->selx, s);
 }
 
 static void test_laws_batched(void **state) {
   fixture *f = *state;
   int32_t one = 1, per[5] = {0, 1, 1, 0, 1};
-  cl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &one), f->m}, 4, 21);
-  cl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 5, per), f->m}, 5, 22);
+  gl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 0, &one), f->m}, 4, 21);
+  gl_batched(f->ctx, f->sw, (genc_array *[]){idx_of(f->ctx, 5, per), f->m}, 5, 22);
 }
 
 /* Choices at the Switch's own level; index change in update with x
@@ -320,7 +320,7 @@ static void test_vectorized_update(void **state) {
       genc_trace *p = genc_trace_particle(ctx, bt, i);
       genc_array *pa[2], *ws = NULL;
       genc_choicemap *sd = NULL;
-      cl_part_args(ctx, 2, a1, i, pa);
+      gl_part_args(ctx, 2, a1, i, pa);
       genc_trace *us = genc_gf_update(ctx, p, pa, NULL, cons, genc_key_particle(key, i), &ws, &sd);
       T_OK(ctx, us);
       genc_trace *up = genc_trace_particle(ctx, u, i);
@@ -361,7 +361,7 @@ static void test_vectorized_regenerate(void **state) {
   for (int i = 0; i < 4; i++) {
     genc_trace *p = genc_trace_particle(ctx, bt, i);
     genc_array *pa[2], *ws = NULL;
-    cl_part_args(ctx, 2, a1, i, pa);
+    gl_part_args(ctx, 2, a1, i, pa);
     genc_trace *rs = genc_gf_regenerate(ctx, p, pa, NULL, f->selx, genc_key_particle(key, i), &ws);
     genc_trace *rp = genc_trace_particle(ctx, r, i);
     T_OK(ctx, rs);

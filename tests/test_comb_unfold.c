@@ -1,7 +1,7 @@
 /* Unfold: GFI laws single and batched, the exact joint density of a
  * linear-Gaussian chain, prefix skipping counted in kernel runs, extension by
  * one step, and a Map of an Unfold spliced in a model (three levels). */
-#include "comb_seq_laws.h"
+#include "comb_seq_models.h"
 
 /* kernel(t, state): x ~ N(0.9 state, 1); y ~ N(x, 0.5); returns x. user: run counter */
 static genc_array *k_lg(genc_rt *rt, genc_array *const *args, void *u) {
@@ -42,8 +42,8 @@ static void test_laws(void **state) {
   fixture *f = *state;
   genc_array *args[2] = {i32(f->ctx, 4), genc_scalar(f->ctx, 0.5)};
   for (uint64_t s = 1; s <= 3; s++)
-    check_laws(f->ctx, f->unfold, args, s);
-  check_batched(f->ctx, f->unfold, args, 31);
+    gl_laws(f->ctx, f->unfold, args, NULL, s);
+  gl_batched(f->ctx, f->unfold, args, 5, 31);
 }
 
 /* generate with every choice constrained: weight = score = the joint density
@@ -179,8 +179,8 @@ static void test_nested(void **state) {
   int64_t three = 3;
   genc_array *args[2] = {genc_array_from(ctx, GENC_I32, 1, &three, 0, ts), t_vec(ctx, 0, 3, 1, 0)};
   for (uint64_t s = 1; s <= 2; s++)
-    check_laws(ctx, outer, args, s);
-  check_batched(ctx, outer, args, 50);
+    gl_laws(ctx, outer, args, NULL, s);
+  gl_batched(ctx, outer, args, 5, 50);
   genc_trace *t = genc_gf_simulate(ctx, outer, args, genc_key_from_seed(8), 0);
   T_OK(ctx, t);
   const genc_choicemap *cm = genc_trace_choices(ctx, t);

@@ -1,53 +1,33 @@
 /* Vmap / Repeat: GFI laws single and batched, one array per address, one
  * kernel run for all elements, exact scores and weights, splicing. */
-#include "comb_seq_laws.h"
+#include "comb_seq_models.h"
 
-typedef struct fixture {
-  genc_ctx *ctx;
-  int64_t runs;
-  genc_gf *kernel, *vmap;
-} fixture;
+static genc_gf *make(genc_gf *kernel) { return genc_vmap(kernel, 1u); }
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("step", k_step, 1, &f->runs);
-  f->vmap = genc_vmap(f->kernel, 1u);
-  *state = f;
-  return f->ctx && f->vmap ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->vmap);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return seq_setup(state, "step", k_step, 1, make); }
 
 static void test_laws(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_array *ms = t_vec(f->ctx, 0, 5, 1.0, -2.0);
   for (uint64_t s = 1; s <= 3; s++)
-    check_laws(f->ctx, f->vmap, &ms, s);
-  check_batched(f->ctx, f->vmap, &ms, 71);
+    gl_laws(f->ctx, f->comb, &ms, NULL, s);
+  gl_batched(f->ctx, f->comb, &ms, 5, 71);
   genc_gf *rep = genc_repeat(f->kernel, 3);
   genc_array *m = genc_scalar(f->ctx, 0.5);
-  check_laws(f->ctx, rep, &m, 5);
-  check_batched(f->ctx, rep, &m, 72);
+  gl_laws(f->ctx, rep, &m, NULL, 5);
+  gl_batched(f->ctx, rep, &m, 5, 72);
   genc_gf_release(rep);
 }
 
 /* 1000 elements: one kernel run; "x" and "y" hold [1000] arrays; the score
  * is the sum of the elements' densities. */
 static void test_layout(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   const int T = 1000;
   genc_array *ms = t_vec(ctx, 0, T, 0.01, 0.0);
   f->runs = 0;
-  genc_trace *t = genc_gf_simulate(ctx, f->vmap, &ms, genc_key_from_seed(3), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, genc_key_from_seed(3), 0);
   T_OK(ctx, t);
   assert_int_equal(f->runs, 1);
   const genc_choicemap *cm = genc_trace_choices(ctx, t);
@@ -90,24 +70,24 @@ static void test_layout(void **state) {
 /* A batched mapped argument: particle i equals the single run with particle
  * i's argument and genc_key_particle(key, i); one kernel run for all. */
 static void test_batched_args(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   const int n = 3;
   genc_array *ms = t_vec(ctx, n, 4, 0.5, 0.0);
   genc_key key = genc_key_from_seed(8);
   f->runs = 0;
-  genc_trace *bt = genc_gf_simulate(ctx, f->vmap, &ms, key, n);
+  genc_trace *bt = genc_gf_simulate(ctx, f->comb, &ms, key, n);
   T_OK(ctx, bt);
   assert_int_equal(f->runs, 1);
   for (int i = 0; i < n; i++) {
     genc_array *mi = genc_particle_get(ctx, ms, i);
-    genc_trace *s = genc_gf_simulate(ctx, f->vmap, &mi, genc_key_particle(key, i), 0);
+    genc_trace *s = genc_gf_simulate(ctx, f->comb, &mi, genc_key_particle(key, i), 0);
     genc_trace *p = genc_trace_particle(ctx, bt, i);
     T_OK(ctx, s);
     T_OK(ctx, p);
     assert_true(genc_choicemap_equal(ctx, genc_trace_choices(ctx, s), genc_trace_choices(ctx, p)));
     T_CLOSE(t_at(ctx, genc_trace_score(bt), i), t_item(ctx, genc_trace_score(s)), 1e-12);
-    genc_array *a = genc_gf_assess(ctx, f->vmap, &mi, genc_trace_choices(ctx, s), NULL);
+    genc_array *a = genc_gf_assess(ctx, f->comb, &mi, genc_trace_choices(ctx, s), NULL);
     T_OK(ctx, a);
     T_CLOSE(t_item(ctx, a), t_item(ctx, genc_trace_score(s)), 1e-12);
     genc_trace_release(s);
@@ -125,30 +105,30 @@ static genc_array *m_outer(genc_rt *rt, genc_array *const *args, void *u) {
 }
 
 static void test_spliced(void **state) {
-  fixture *f = *state;
-  genc_gf *outer = genc_gf_dynamic("outer", m_outer, 1, f->vmap);
+  seq_fixture *f = *state;
+  genc_gf *outer = genc_gf_dynamic("outer", m_outer, 1, f->comb);
   genc_array *xs = t_vec(f->ctx, 0, 3, 1.0, 0.0);
   for (uint64_t s = 1; s <= 2; s++)
-    check_laws(f->ctx, outer, &xs, s);
-  check_batched(f->ctx, outer, &xs, 80);
+    gl_laws(f->ctx, outer, &xs, NULL, s);
+  gl_batched(f->ctx, outer, &xs, 5, 80);
   genc_gf_release(outer);
 }
 
 /* Tiled batched runs join Vmap traces through trace_map (tile of 2 for 5). */
 static void test_tiled(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_array *ms = t_vec(f->ctx, 0, 3, 1.0, -1.0);
-  genc_gf_set_tile(f->vmap, 2);
-  check_batched(f->ctx, f->vmap, &ms, 73);
-  genc_gf_set_tile(f->vmap, 2048);
+  genc_gf_set_tile(f->comb, 2);
+  gl_batched(f->ctx, f->comb, &ms, 5, 73);
+  genc_gf_set_tile(f->comb, 2048);
 }
 
 /* Choice gradients of "x" (a [T] array): (m - x) + (y - x) / 0.25 elementwise. */
 static void test_gradients(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *ms = t_vec(ctx, 0, 3, 1.0, -1.0);
-  genc_trace *t = genc_gf_simulate(ctx, f->vmap, &ms, genc_key_from_seed(19), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &ms, genc_key_from_seed(19), 0);
   T_OK(ctx, t);
   genc_choicemap *g = NULL;
   assert_int_equal(genc_gf_choice_gradients(ctx, t, genc_selection_all(), NULL, &g), GENC_OK);
@@ -164,13 +144,13 @@ static void test_gradients(void **state) {
 }
 
 static void test_errors(void **state) {
-  fixture *f = *state;
+  seq_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *zero = genc_scalar(ctx, 0.0);
-  genc_trace *t = genc_gf_simulate(ctx, f->vmap, &zero, genc_key_from_seed(1), 0);
+  genc_trace *t = genc_gf_simulate(ctx, f->comb, &zero, genc_key_from_seed(1), 0);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_ARG, "Vmap(step)", "leading axis");
   genc_array *ms = t_vec(ctx, 0, 3, 1, 0), *ms4 = t_vec(ctx, 0, 4, 1, 0);
-  t = genc_gf_simulate(ctx, f->vmap, &ms, genc_key_from_seed(1), 0);
+  t = genc_gf_simulate(ctx, f->comb, &ms, genc_key_from_seed(1), 0);
   T_OK(ctx, t);
   genc_trace *u = genc_gf_update(ctx, t, &ms4, NULL, NULL, genc_key_from_seed(1), NULL, NULL);
   t_expect_error(ctx, (genc_array *)u, GENC_ERR_SHAPE, "Vmap(step)", "Map");
@@ -186,5 +166,5 @@ int main(void) {
       cmocka_unit_test(test_errors),       cmocka_unit_test(test_tiled),
       cmocka_unit_test(test_gradients),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, seq_teardown);
 }

@@ -259,7 +259,7 @@ static genc_status dyn_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *
       break;
     }
     if (!genc_selection_is_none(sub)) {
-      genc_gfi_call sc = {.trace = r->sub, .selection = sub};
+      genc_gfi_call sc = {.trace = r->sub, .selection = sub, .n = call->n};
       genc_gfi_result sr = {0};
       st = r->sub->gf->type->project(ctx, r->sub->gf, &sc, &sr);
       if (!st && !genc__acc(ctx, &w, sr.weight)) st = genc_ctx_status(ctx);
