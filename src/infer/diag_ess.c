@@ -7,36 +7,68 @@
 #include "infer/diag.h"
 
 /* The chains' mean autocovariance at each lag, computed on demand: Geyer's
- * sequence usually stops after a few lags, so direct sums over the first
- * DIRECT_LAGS lags (O(n) each) come first, and only a chain that mixes slowly
- * pays for the FFT of every lag (O(n log n)). Both give posterior's values to
- * rounding. */
-enum { DIRECT_LAGS = 48 };
-
+ * sequence usually stops after a few lags, so direct sums come first (O(n) a
+ * lag, in blocks that double), up to about the lag count whose cost matches an
+ * FFT; only a chain that mixes slowly pays for the FFT of every lag
+ * (O(n log n)). Both give posterior's values to rounding. */
 typedef struct {
   genc_ctx *ctx;
   const char *fn;
-  const double *x;    /* m chains of n draws */
-  int64_t m, n, have; /* lags [0, have) are in mean */
-  double *mean, *tmp; /* mean acov per lag; one chain's acov */
+  const double *x;         /* m chains of n draws */
+  int64_t m, n, have, cap; /* lags [0, have) are in mean; direct sums below cap */
+  double *mean, *tmp;      /* mean acov per lag; one chain's work buffer */
 } acov_lazy;
+
+/* sum_t y_t y_{t+k} for the four lags k .. k+3 at once (k + 3 < n) */
+static void lag_sums4(const double *y, int64_t n, int64_t k, double *r) {
+  double r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+  int64_t t = 0;
+  for (; t + k + 3 < n; t++) {
+    r0 += y[t] * y[t + k];
+    r1 += y[t] * y[t + k + 1];
+    r2 += y[t] * y[t + k + 2];
+    r3 += y[t] * y[t + k + 3];
+  }
+  for (; t + k + 2 < n; t++) { /* the last terms of the shorter lags */
+    r0 += y[t] * y[t + k];
+    r1 += y[t] * y[t + k + 1];
+    r2 += y[t] * y[t + k + 2];
+  }
+  for (; t + k + 1 < n; t++) {
+    r0 += y[t] * y[t + k];
+    r1 += y[t] * y[t + k + 1];
+  }
+  for (; t + k < n; t++)
+    r0 += y[t] * y[t + k];
+  r[0] = r0, r[1] = r1, r[2] = r2, r[3] = r3;
+}
 
 /* Direct sums of lags [lo, hi) of every chain, scaled as posterior scales its
  * FFT result: lag k is sum_t yc_t yc_{t+k} / sum_t yc_t^2 * var(x) (n - 1) / n. */
 static void acov_direct(acov_lazy *a, int64_t lo, int64_t hi) {
+  int64_t n = a->n;
+  double *y = a->tmp;
   for (int64_t k = lo; k < hi; k++)
     a->mean[k] = 0;
   for (int64_t c = 0; c < a->m; c++) {
-    const double *x = a->x + c * a->n;
-    double mu = genc__diag_mean(x, a->n), r0 = 0;
-    for (int64_t t = 0; t < a->n; t++)
-      r0 += (x[t] - mu) * (x[t] - mu);
-    double f = genc__diag_var(x, a->n) * (double)(a->n - 1) / (double)a->n;
-    for (int64_t k = lo; k < hi; k++) {
-      double r = 0;
-      for (int64_t t = 0; t + k < a->n; t++)
-        r += (x[t] - mu) * (x[t + k] - mu);
-      a->mean[k] += (f == 0 ? 0 : r / r0 * f) / (double)a->m;
+    const double *x = a->x + c * n;
+    double mu = genc__diag_mean(x, n), r0 = 0, r[4];
+    for (int64_t t = 0; t < n; t++) {
+      y[t] = x[t] - mu;
+      r0 += y[t] * y[t];
+    }
+    double f = genc__diag_var(x, n) * (double)(n - 1) / (double)n;
+    for (int64_t k = lo; k < hi; k += 4) {
+      if (k + 3 < n)
+        lag_sums4(y, n, k, r);
+      else
+        for (int j = 0; j < 4 && k + j < n; j++) {
+          r[j] = 0;
+          for (int64_t t = 0; t + k + j < n; t++)
+            r[j] += y[t] * y[t + k + j];
+        }
+      for (int j = 0; j < 4 && k + j < hi; j++)
+        a->mean[k + j] += (f == 0 ? 0 : r[j] / r0 * f) / (double)a->m;
     }
   }
 }
@@ -44,8 +76,10 @@ static void acov_direct(acov_lazy *a, int64_t lo, int64_t hi) {
 /* Make lag k available; false on an allocation failure (reported). */
 static bool acov_need(acov_lazy *a, int64_t k) {
   if (k < a->have) return true;
-  if (k < DIRECT_LAGS) {
-    int64_t hi = a->n < DIRECT_LAGS ? a->n : DIRECT_LAGS;
+  if (k < a->cap) {
+    int64_t hi = 2 * a->have > k + 1 ? 2 * a->have : k + 1;
+    hi = hi < 32 ? 32 : hi;
+    hi = hi > a->cap ? a->cap : hi;
     acov_direct(a, a->have, hi);
     a->have = hi;
     return true;
@@ -59,6 +93,16 @@ static bool acov_need(acov_lazy *a, int64_t k) {
   }
   a->have = a->n;
   return true;
+}
+
+/* Lags summed directly before the FFT takes over: an FFT of length M costs
+ * about as much as 16 log2(M) direct lags (measured, 4 chains of 1e6 draws). */
+static int64_t direct_cap(int64_t n) {
+  int64_t m = 1, lg = 0;
+  while (m < 2 * n)
+    m <<= 1, lg++;
+  int64_t cap = 16 * lg;
+  return cap < n ? cap : n;
 }
 
 /* Geyer's initial positive then monotone sequence over the pooled
@@ -101,7 +145,7 @@ genc_status genc__diag_ess_of(genc_ctx *ctx, const char *fn, const double *x, in
   if (n < 3 || genc__diag_degenerate(x, m * n)) return GENC_OK;
   double *buf = calloc((size_t)(3 * n + m), sizeof *buf);
   if (!buf) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory for autocovariances", fn);
-  acov_lazy a = {ctx, fn, x, m, n, 0, buf, buf + n};
+  acov_lazy a = {ctx, fn, x, m, n, 0, direct_cap(n), buf, buf + n};
   double *rho = buf + 2 * n, *means = buf + 3 * n;
   for (int64_t c = 0; c < m; c++)
     means[c] = genc__diag_mean(x + c * n, n);

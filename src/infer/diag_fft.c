@@ -26,11 +26,15 @@ static void fft(double complex *z, const double complex *tw, int64_t m, int sign
     int64_t step = m / len;
     for (int64_t s = 0; s < m; s += len)
       for (int64_t k = 0; k < len / 2; k++) {
-        double complex w = tw[k * step];
-        if (sign > 0) w = conj(w);
-        double complex u = z[s + k], v = z[s + k + len / 2] * w;
-        z[s + k] = u + v;
-        z[s + k + len / 2] = u - v;
+        /* the product by hand: C's complex multiply calls __muldc3 for its
+         * inf/NaN rules, several times slower, and nothing here is infinite */
+        double wr = creal(tw[k * step]), wi = -sign * cimag(tw[k * step]);
+        double complex *a = &z[s + k], *b = &z[s + k + len / 2];
+        double br = creal(*b), bi = cimag(*b);
+        double vr = br * wr - bi * wi, vi = br * wi + bi * wr;
+        double ur = creal(*a), ui = cimag(*a);
+        *a = CMPLX(ur + vr, ui + vi);
+        *b = CMPLX(ur - vr, ui - vi);
       }
   }
 }
@@ -50,13 +54,13 @@ genc_status genc__diag_autocov(genc_ctx *ctx, const char *fn, const double *x, i
   }
   const double two_pi = 6.283185307179586476925286766559;
   for (int64_t k = 0; k <= m / 2; k++)
-    tw[k] = cos(two_pi * (double)k / (double)m) - I * sin(two_pi * (double)k / (double)m);
+    tw[k] = CMPLX(cos(two_pi * (double)k / (double)m), -sin(two_pi * (double)k / (double)m));
   double mu = genc__diag_mean(x, n);
   for (int64_t i = 0; i < m; i++)
-    z[i] = i < n ? x[i] - mu : 0.0;
+    z[i] = CMPLX(i < n ? x[i] - mu : 0.0, 0.0);
   fft(z, tw, m, -1);
   for (int64_t i = 0; i < m; i++)
-    z[i] = creal(z[i]) * creal(z[i]) + cimag(z[i]) * cimag(z[i]);
+    z[i] = CMPLX(creal(z[i]) * creal(z[i]) + cimag(z[i]) * cimag(z[i]), 0.0);
   fft(z, tw, m, +1);
   /* biased estimate (divisor n), as Geyer (1992) recommends; scaled as posterior
    * does, lag 0 set to the sample variance times (n - 1) / n */
