@@ -442,7 +442,8 @@ genc_kernel *genc_kernel_mh_select(genc_selection *s);
  * proposals are retained.
  */
 genc_kernel *genc_kernel_mh_proposal(genc_gf *fwd, genc_gf *bwd);
-/** A kernel running the user function @p fn with @p user (not owned); @p name (copied) appears in messages. */
+/** A kernel running the user function @p fn with @p user (not owned); @p name (copied) appears in
+ * messages. */
 genc_kernel *genc_kernel_user(const char *name, genc_kernel_fn fn, void *user);
 /** Apply the @p k kernels (k >= 1) in order, each once per application. */
 genc_kernel *genc_kernel_sequence(int k, genc_kernel *const *ks);
@@ -510,6 +511,362 @@ typedef struct genc_mcmc_opts {
  */
 genc_trace *genc_mcmc_run(genc_ctx *ctx, const genc_kernel *kernel, const genc_trace *init,
                           const genc_mcmc_opts *opts);
+
+/* ---- exact enumeration, Gibbs, elliptical slice, involutive MCMC, MAP
+ *      (src/infer/enumerate.c, gibbs.c, elliptical.c, involutive.c, map.c) ---- */
+
+/** A discrete address and its finite value set, for genc_enumerate() and
+ * genc_gibbs(). The trace API does not expose the distribution at an address,
+ * so the caller gives the support: {0, 1} for a Bernoulli, {0 .. K-1} for a
+ * categorical, {0 .. n} for a binomial. Values outside the support are legal
+ * and score -inf. */
+typedef struct genc_enum_var {
+  const char *addr;     /**< text address ("z", "z/3") of a 0-d discrete choice */
+  int nvalues;          /**< >= 1 */
+  const double *values; /**< the value set (whole numbers for a discrete choice) */
+} genc_enum_var;
+
+/** What genc_enumerate() returns; release with genc_enum_result_clear(). */
+typedef struct genc_enum_result {
+  int64_t n;         /**< combinations: the product of the value-set sizes */
+  int nvars;         /**< enumerated addresses */
+  double *values;    /**< n * nvars: combination j's value of var v at [j * nvars + v];
+                          the last variable varies fastest */
+  double *log_joint; /**< n joint log densities log p(z_j, obs) */
+  double *posterior; /**< n posterior probabilities p(z_j | obs), summing to 1 */
+  double log_ml;     /**< log p(obs) = logsumexp(log_joint) */
+} genc_enum_result;
+
+/**
+ * Exact enumeration of a small discrete model (GenMLX's enumerate): every
+ * combination of the @p nvars value sets @p vars becomes one particle of a
+ * single batched genc_gf_generate() of @p model on @p args, constrained by
+ * the combination and the observations @p obs (may be NULL), so the weights
+ * are the joint log densities. Every latent choice must be enumerated or
+ * observed: a combination whose trace score differs from its weight (an
+ * unconstrained choice was drawn) is GENC_ERR_ARG. At most 2^24
+ * combinations. A combination of zero probability is legal (-inf); when all
+ * are, GENC_ERR_DOMAIN. Fills @p out (zeroed first; nothing to free on error).
+ */
+genc_status genc_enumerate(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
+                           const genc_choicemap *obs, int nvars, const genc_enum_var *vars,
+                           genc_enum_result *out);
+
+/** Posterior marginal of variable @p var of @p r over its value set, into
+ * @p probs (vars[var].nvalues doubles, in the order of the value set). */
+genc_status genc_enum_marginal(genc_ctx *ctx, const genc_enum_result *r, const genc_enum_var *vars,
+                               int var, double *probs);
+
+/** Release what @p r holds and zero it. NULL is a no-op. */
+void genc_enum_result_clear(genc_enum_result *r);
+
+/**
+ * One Gibbs step at the discrete address @p var->addr: score every value of
+ * the value set given the rest of the trace, draw from that conditional
+ * (categorical over the scores) and return the trace with the drawn value (a
+ * new reference), or NULL on error. A single trace is scored by one batched
+ * fully constrained genc_gf_generate() with one particle per value (so the
+ * model's address set must not depend on the value); N batched chains by one
+ * batched genc_gf_update() per value, each chain drawing from its own
+ * conditional. The step always "accepts". Values are cast to the dtype of
+ * the current value (bool for a Bernoulli). A value set whose every value
+ * has zero probability for some chain is GENC_ERR_DOMAIN naming the address.
+ */
+genc_trace *genc_gibbs(genc_ctx *ctx, const genc_trace *t, const genc_enum_var *var, genc_key key);
+
+/**
+ * One elliptical slice sampling step (Murray, Adams and MacKay 2010) at the
+ * address @p addr whose prior is Gaussian N(@p mean, S S^T): @p scale S is
+ * either of the value's shape (elementwise standard deviations: a normal or
+ * broadcasted normal) or, for a 1-d value of length d, a d x d lower
+ * Cholesky factor (a multivariate normal). The likelihood is the trace's
+ * score minus the prior term at @p addr, genc_gf_project() of that address,
+ * so the given prior must be the model's prior at @p addr (conditionally on
+ * the choices before it). Draws nu ~ N(0, S S^T), then angles on the ellipse
+ * mean + (x - mean) cos a + nu sin a, shrinking the bracket until the
+ * likelihood clears the slice; always moves. Single traces only. Returns the
+ * new trace (a new reference) or NULL on error (GENC_ERR_DOMAIN when 200
+ * shrinks do not find a point, which only a likelihood that is -inf at the
+ * current point can cause).
+ */
+genc_trace *genc_elliptical_slice(genc_ctx *ctx, const genc_trace *t, const char *addr,
+                                  genc_array *mean, genc_array *scale, genc_key key);
+
+/**
+ * An involution for genc_mh_involutive(): given the model trace @p t and the
+ * auxiliary choices @p fwd the proposal drew, write into the empty maps
+ * @p constraints the new values of the model choices it changes (the update
+ * constraints) and into @p bwd the auxiliary choices that map back, and set
+ * @p *log_abs_det_j to the log |Jacobian| of (t's moved values, fwd) ->
+ * (constraints, bwd) (an array: 0-d, batched with the trace; NULL means 0 for
+ * a discrete or volume-preserving map). Arrays belong to the caller's scope.
+ * Return GENC_OK or a status with the context's message set.
+ */
+typedef genc_status (*genc_involution_fn)(genc_ctx *ctx, const genc_trace *t,
+                                          const genc_choicemap *fwd, genc_choicemap *constraints,
+                                          genc_choicemap *bwd, genc_array **log_abs_det_j,
+                                          void *user);
+
+/**
+ * Involutive MCMC (Cusumano-Towner, Lew and Mansinghka; Gen.jl's
+ * mh(trace, proposal, proposal_args, involution)): (u, wf) =
+ * propose_from(t, @p proposal, @p proposal_args); (c, u', logJ) =
+ * @p involution(t, u); (t', w) = update(t, c); wb = assess_from(t', proposal,
+ * proposal_args, u'); accept with probability min(1, exp(w + wb - wf +
+ * logJ)). One trace or N batched chains (per-chain accept through
+ * genc_trace_select()). Result and @p accepted as genc_mh_select().
+ */
+genc_trace *genc_mh_involutive(genc_ctx *ctx, const genc_trace *t, genc_gf *proposal,
+                               genc_array *const *proposal_args, genc_involution_fn involution,
+                               void *user, genc_key key, genc_array **accepted);
+
+/** Step rules of genc_map_optimize(). */
+typedef enum genc_map_method {
+  GENC_MAP_ADAM = 0, /**< Adam (Kingma and Ba 2015), bias-corrected */
+  GENC_MAP_SGD       /**< plain gradient ascent x += lr * grad */
+} genc_map_method;
+
+/** Options of genc_map_optimize(); zero fields take the defaults shown. */
+typedef struct genc_map_opts {
+  genc_map_method method; /**< default Adam */
+  int64_t iters;          /**< most steps; default 1000 */
+  double lr;              /**< step size; default 0.01 (Adam and SGD) */
+  double beta1, beta2;    /**< Adam's moment decays; default 0.9 and 0.999 */
+  double eps;             /**< Adam's denominator guard; default 1e-8 */
+  double grad_tol;        /**< stop when every |gradient| < grad_tol; default 1e-10 */
+} genc_map_opts;
+
+/**
+ * MAP by gradient ascent of the trace's score over the continuous choices in
+ * @p s, with genc_gf_choice_gradients() and genc_gf_update() (the other
+ * choices stay fixed). Runs on the natural space of the choices: there is no
+ * unconstrained transform, so a positive or unit-interval choice whose step
+ * leaves the support gets a -inf score and the optimizer stops there with
+ * GENC_ERR_DOMAIN naming the iteration (lower lr). One trace or N batched
+ * traces (each optimized on its own, stopping when all gradients are below
+ * grad_tol). Returns the final trace (a new reference) or NULL; @p iters_run
+ * (may be NULL) gets the number of steps taken. Memory is flat per step.
+ */
+genc_trace *genc_map_optimize(genc_ctx *ctx, const genc_trace *t, const genc_selection *s,
+                              const genc_map_opts *opts, int64_t *iters_run);
+
+/* ---- NUTS on a log density callback (src/infer/nuts.c, nuts_run.c, adapt.c) ---- */
+
+/**
+ * A log density and its gradient on R^dim, the interface of the gradient
+ * samplers: store log p(theta) (up to a constant) in @p lp and its gradient
+ * in @p grad (dim doubles), return GENC_OK. The model log-density object of
+ * this layer (a model, its data and a flat vector on the unconstrained space,
+ * as BridgeStan offers) provides one; a hand-written function works the same.
+ * A point outside the support is not an error: store lp = -inf (or NaN) and
+ * return GENC_OK; the sampler then rejects it (a divergence inside a
+ * trajectory). Any other status stops the sampler with that status (the
+ * callback should have set the context's message through @p user).
+ */
+typedef genc_status (*genc_lp_grad_fn)(void *user, const double *theta, int dim, double *lp,
+                                       double *grad);
+
+/** Metric (mass matrix) of the gradient samplers. */
+typedef enum genc_metric {
+  GENC_METRIC_DIAG = 0, /**< diagonal, adapted in Stan's windows (CmdStan's diag_e) */
+  GENC_METRIC_UNIT      /**< identity, never adapted (unit_e) */
+} genc_metric;
+
+/** genc_nuts_opts.warmup value asking for no warmup (and so no adaptation). */
+#define GENC_NUTS_NO_WARMUP (-1)
+
+/** Options of genc_nuts(), written with designated initializers,
+ * `(genc_nuts_opts){.samples = 2000, .key = genc_key_from_seed(1)}`; a zero
+ * field takes the default shown, which is CmdStan's. */
+typedef struct genc_nuts_opts {
+  int64_t warmup;                 /**< adaptation iterations, not returned; default 1000;
+                                       GENC_NUTS_NO_WARMUP for none */
+  int64_t samples;                /**< draws returned; default 1000 */
+  double delta;                   /**< target acceptance statistic in (0, 1); default 0.8 */
+  int max_depth;                  /**< maximum tree depth, 1 .. 30; default 10 */
+  genc_key key;                   /**< random key; iteration s (warmup included) uses
+                                       genc_key_fold_in(key, s); default the zero key */
+  genc_metric metric;             /**< default GENC_METRIC_DIAG */
+  double stepsize;                /**< initial step size; default 1 (then Stan's heuristic) */
+  const double *inv_metric;       /**< initial diagonal inverse metric (dim values > 0);
+                                       NULL: ones */
+  const double *init;             /**< initial point (dim values); NULL: uniform on
+                                       (-init_radius, init_radius), up to 100 tries for a
+                                       finite lp and gradient, as Stan */
+  double init_radius;             /**< default 2 */
+  double gamma;                   /**< dual averaging regularization; default 0.05 */
+  double t0;                      /**< dual averaging iteration offset; default 10 */
+  double kappa;                   /**< dual averaging relaxation exponent; default 0.75 */
+  int64_t init_buffer;            /**< fast initial buffer; default 75 */
+  int64_t term_buffer;            /**< fast terminal buffer; default 50 (CmdStan's) */
+  int64_t window;                 /**< first slow window, doubling after; default 25 */
+  genc_mcmc_progress_fn progress; /**< called every progress_every iterations
+                                       (warmup included), or NULL; nonzero stops the
+                                       run with GENC_ERR_ARG "stopped" */
+  int64_t progress_every;         /**< default 100 */
+  void *progress_user;            /**< passed to progress */
+} genc_nuts_opts;
+
+/** One chain of genc_nuts(), owned by the caller (genc_nuts_result_clear()).
+ * draws[s * dim + j] is parameter j of draw s and stats[s] its sampler
+ * statistics: draw s goes straight to genc_stan_csv_write(ctx, csv,
+ * &r.stats[s], r.draws + s * r.dim, NULL), and stepsize and inv_metric fill
+ * genc_stan_csv_config's adaptation block. */
+typedef struct genc_nuts_result {
+  int dim;                   /**< parameters */
+  int64_t samples;           /**< draws */
+  double *draws;             /**< samples * dim values, [samples][dim] (malloc'ed) */
+  genc_sampler_stats *stats; /**< samples entries (malloc'ed) */
+  double stepsize;           /**< step size after warmup */
+  double *inv_metric;        /**< dim values: the adapted diagonal (malloc'ed) */
+  double warmup_seconds;     /**< wall time of warmup */
+  double sampling_seconds;   /**< wall time of sampling */
+} genc_nuts_result;
+
+/**
+ * One chain of the No-U-Turn sampler on the density @p fn (@p user passed
+ * through) in @p dim >= 1 dimensions, as Stan 2.26+ runs it: multinomial
+ * sampling of the trajectory's points, biased progressive sampling of each
+ * new subtree, the generalized no-U-turn criterion checked over each merged
+ * tree and across the two subtrees' neighbouring ends, a divergence when the
+ * energy error exceeds 1000 (the trajectory stops, the draw is flagged).
+ * Warmup adapts the step size by dual averaging and the diagonal inverse
+ * metric in Stan's windows (see ::genc_nuts_opts). Fills @p out (zeroed
+ * first; nothing to free on error). Errors: NULL arguments, out-of-range
+ * options (GENC_ERR_ARG naming the field), no finite initial point
+ * (GENC_ERR_DOMAIN naming the coordinate and the value tried), a callback
+ * failure (its status), or the step size heuristic running away.
+ */
+genc_status genc_nuts(genc_ctx *ctx, genc_lp_grad_fn fn, void *user, int dim,
+                      const genc_nuts_opts *opts, genc_nuts_result *out);
+
+/**
+ * @p nchains independent chains, chain c run by genc_nuts() with the key
+ * genc_key_fold_in(opts->key, c) into out[c] (nchains results, freed on
+ * error). opts->init, when given, starts every chain.
+ */
+genc_status genc_nuts_chains(genc_ctx *ctx, genc_lp_grad_fn fn, void *user, int dim, int nchains,
+                             const genc_nuts_opts *opts, genc_nuts_result *out);
+
+/**
+ * Parameter @p j's draws of @p nchains results with equal sample counts,
+ * copied into @p dst (nchains * samples doubles) in the diagnostics' layout
+ * [chains][iterations], ready for genc_diag_rhat() and its siblings.
+ */
+genc_status genc_nuts_param_draws(genc_ctx *ctx, const genc_nuts_result *res, int nchains, int j,
+                                  double *dst);
+
+/** Release what @p r holds and zero it. NULL is a no-op. */
+void genc_nuts_result_clear(genc_nuts_result *r);
+
+/* ---- the log density on the unconstrained space (as BridgeStan) ---- */
+
+/**
+ * A model's log density over a flat vector theta of its selected continuous
+ * choices, each moved to the real line by Stan's transform for the support its
+ * distribution declares (genc_trace_support()): identity for real values, log
+ * for positive and nonnegative ones, logit for the unit interval, a scaled
+ * logit for intervals (uniform, truncated normal: bounds read once from the
+ * template trace, so they must not depend on the selected choices; the
+ * wrapped laws' circle as [-pi, pi]), stick-breaking for simplexes (K - 1
+ * entries per simplex). log p(theta) = log p(choices, observations) + log|J|.
+ * Every choice of the model must be either selected or observed.
+ */
+typedef struct genc_logdensity genc_logdensity;
+
+/**
+ * The log density of @p gf on @p args given the observations @p obs (copied;
+ * NULL: none) over the @p naddrs text addresses @p addrs (theta holds them in
+ * this order, each value flattened row-major). @p tmpl, a single trace of the
+ * model, gives the shapes, supports and interval bounds. An address with a
+ * discrete or undeclared support is GENC_ERR_UNSUPPORTED naming it. NULL on
+ * error.
+ */
+genc_logdensity *genc_logdensity_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                     const genc_choicemap *obs, int naddrs,
+                                     const char *const *addrs, const genc_trace *tmpl);
+/** Free it. NULL is a no-op. */
+void genc_logdensity_free(genc_logdensity *ld);
+/** Length of theta (0 for NULL). */
+int64_t genc_logdensity_dim(const genc_logdensity *ld);
+/** Number of constrained values (a simplex of K counts K). */
+int64_t genc_logdensity_constrained_dim(const genc_logdensity *ld);
+/** CmdStan's name of constrained value @p i ("mu", "w.2", "L.1.3"; 1-based
+ * indices, row-major), NULL out of range. Owned by @p ld. */
+const char *genc_logdensity_param_name(const genc_logdensity *ld, int64_t i);
+/**
+ * Log density at @p theta into @p lp and, when @p grad is not NULL, its
+ * gradient (dim values) by the model's tape. A point of probability zero gives
+ * lp = -inf and a zero gradient (not an error).
+ */
+genc_status genc_logdensity_eval(genc_ctx *ctx, genc_logdensity *ld, const double *theta,
+                                 double *lp, double *grad);
+/** genc_logdensity_eval() at @p n points at once (theta and grad [n][dim], lp
+ * [n]) through one batched run of the model. */
+genc_status genc_logdensity_eval_batch(genc_ctx *ctx, genc_logdensity *ld, int64_t n,
+                                       const double *theta, double *lp, double *grad);
+/** The constrained values of @p theta into @p x (constrained_dim values, in
+ * the order of the names) and log|J| into @p log_jac (may be NULL). */
+genc_status genc_logdensity_constrain(genc_ctx *ctx, const genc_logdensity *ld, const double *theta,
+                                      double *x, double *log_jac);
+/** theta of the selected choices of the single trace @p t. A value on or
+ * outside its support's boundary is GENC_ERR_DOMAIN naming the address, the
+ * support and the value. */
+genc_status genc_logdensity_unconstrain(genc_ctx *ctx, const genc_logdensity *ld,
+                                        const genc_trace *t, double *theta);
+/** GENC_OK if the log density is finite at @p theta; else GENC_ERR_DOMAIN
+ * naming the first selected address whose log density is not finite, its
+ * constraint and its value (or saying the observations are impossible). */
+genc_status genc_logdensity_check_init(genc_ctx *ctx, genc_logdensity *ld, const double *theta);
+
+/* ---- HMC and MALA on a genc_logdensity (host doubles) ---- */
+
+/** Options of genc_hmc() and genc_mala(); genc_hmc_options_default() fills
+ * Stan's defaults. */
+typedef struct genc_hmc_options {
+  int64_t warmup;          /**< adaptation iterations (default 1000) */
+  int64_t samples;         /**< kept draws (default 1000) */
+  double step_size;        /**< initial step size (default 1; adapted when adapt) */
+  int nleapfrog;           /**< HMC leapfrog steps per iteration (default 16) */
+  bool dense;              /**< dense metric (default false: diagonal) */
+  bool adapt;              /**< adapt step size and metric in warmup (default true) */
+  double delta;            /**< target acceptance (default 0.8; MALA: 0.57 is common) */
+  double gamma, t0, kappa; /**< dual averaging (0.05, 10, 0.75: Hoffman and Gelman) */
+  int64_t init_buffer, term_buffer, base_window; /**< Stan's windows (75, 25, 25) */
+  double max_energy_error; /**< a divergence: energy error above this (1000) */
+} genc_hmc_options;
+
+/** Stan's defaults (see the fields). */
+genc_hmc_options genc_hmc_options_default(void);
+
+/** What a run of genc_hmc() / genc_mala() returns. */
+typedef struct genc_hmc_result {
+  int64_t ndraws, dim;
+  double *draws;     /**< [ndraws][dim] unconstrained draws (malloc'd) */
+  double *lp;        /**< [ndraws] log densities */
+  double *accept;    /**< [ndraws] acceptance statistics */
+  int64_t divergent; /**< divergent sampling iterations */
+  double step_size;  /**< the adapted step size */
+  double *metric;    /**< the inverse metric: [dim] diagonal or [dim][dim] dense */
+} genc_hmc_result;
+
+/** Free what @p r holds and zero it. */
+void genc_hmc_result_clear(genc_hmc_result *r);
+
+/**
+ * Static HMC (nleapfrog leapfrog steps, Euclidean metric) from the
+ * unconstrained point @p init (genc_logdensity_check_init() first, so a bad
+ * start names its address), with Stan's warmup: step size by dual averaging
+ * toward the acceptance delta, the inverse metric from the draws of doubling
+ * slow windows (regularized as Stan does), windows of init_buffer and
+ * term_buffer around them. Draws after warmup go to @p out.
+ */
+genc_status genc_hmc(genc_ctx *ctx, genc_logdensity *ld, const double *init,
+                     const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
+/** The Metropolis-adjusted Langevin algorithm: HMC with one leapfrog step
+ * (the same warmup; set opt->delta to 0.57 for MALA's optimal rate). */
+genc_status genc_mala(genc_ctx *ctx, genc_logdensity *ld, const double *init,
+                      const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
 
 #ifdef __cplusplus
 }
