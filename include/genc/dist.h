@@ -26,6 +26,35 @@ extern "C" {
 
 typedef struct genc_dist_type genc_dist_type;
 
+/**
+ * Kinds of support a distribution declares (genc_dist_type.support). The
+ * gradient samplers map each continuous kind to the real line with Stan's
+ * transforms (log, logit, scaled logit, stick-breaking; see infer.h).
+ */
+typedef enum genc_support_kind {
+  GENC_SUPPORT_UNKNOWN = 0, /**< not declared (user types that leave it out) */
+  GENC_SUPPORT_REAL,     /**< every element in R (normal, mvnormal, von_mises: periodic density) */
+  GENC_SUPPORT_POSITIVE, /**< every element > 0 */
+  GENC_SUPPORT_NONNEGATIVE,   /**< every element >= 0 (a density on [0, inf)) */
+  GENC_SUPPORT_UNIT_INTERVAL, /**< every element in [0, 1] */
+  GENC_SUPPORT_INTERVAL,      /**< [p[lo], p[hi]]: bounds are parameters (indices lo, hi) */
+  GENC_SUPPORT_CIRCLE,        /**< every element in [-pi, pi) (wrapped laws) */
+  GENC_SUPPORT_SIMPLEX,       /**< last axis >= 0 summing to 1 */
+  GENC_SUPPORT_COV_MATRIX,    /**< a symmetric positive-definite matrix */
+  GENC_SUPPORT_DISCRETE,      /**< integers or bools (no transform: not for gradients) */
+  GENC_SUPPORT_OTHER          /**< declared but none of these (delta, mixture, product...) */
+} genc_support_kind;
+
+/** A declared support: its kind and, for GENC_SUPPORT_INTERVAL, which
+ * parameters hold the lower and upper bound. */
+typedef struct genc_support {
+  genc_support_kind kind;
+  int8_t lo, hi; /**< GENC_SUPPORT_INTERVAL: parameter indices of the bounds */
+} genc_support;
+
+/** Kind name for messages: "real", "positive", "unit interval", ... */
+const char *genc_support_name(genc_support_kind kind);
+
 /** A distribution: its type and parameters (arrays owned by the caller's scope). */
 typedef struct genc_dist {
   const genc_dist_type *type;
@@ -85,6 +114,9 @@ struct genc_dist_type {
   /** dtype of the values sample_scalar makes (GENC_F64, the zero value, or
    * GENC_BOOL / GENC_I32 for discrete types). */
   genc_dtype scalar_dtype;
+  /** The support of a value (zero: GENC_SUPPORT_UNKNOWN). Read by the GFI
+   * (genc_trace_support()) and the unconstraining transforms of infer.h. */
+  genc_support support;
 };
 
 /* ---- Built-in distributions (constructors only package their arguments) ---- */
@@ -275,8 +307,8 @@ genc_status genc_dist_check_param(genc_ctx *ctx, const genc_dist *d, int i, genc
 /** genc_dist_check_param() for an array @p x (e.g. one derived from the
  * parameters) with the names @p dist and @p param used in the message; a NULL
  * @p x is GENC_ERR_ARG (or the context's pending error). */
-genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *param,
-                                  genc_array *x, genc_param_kind kind);
+genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *param, genc_array *x,
+                                  genc_param_kind kind);
 /** Check a derived condition: every element (all particles) of the bool array
  * @p ok is true, else GENC_ERR_DOMAIN "<type name>: <msg>". */
 genc_status genc_dist_check_true(genc_ctx *ctx, const genc_dist *d, genc_array *ok,

@@ -357,6 +357,25 @@ genc_trace *genc_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx)
 genc_trace *genc_trace_select(genc_ctx *ctx, genc_array *cond, const genc_trace *a,
                               const genc_trace *b);
 
+/** The support of one traced choice (genc_trace_support()). */
+typedef struct genc_support_info {
+  genc_support support;       /**< the distribution type's declared support */
+  const genc_dist_type *dist; /**< the distribution's type (its name: dist->name) */
+  genc_array *lo, *hi;        /**< GENC_SUPPORT_INTERVAL: the bounds (owned by the trace) */
+} genc_support_info;
+
+/**
+ * The support of the choice at the text address @p path of @p t: the kind its
+ * distribution declares and, for an interval given by parameters (uniform,
+ * truncated normal), the bound arrays of that draw (batched like them).
+ * Dynamic traces (and dynamic functions spliced into them) record the
+ * distribution type of every choice; other trace types give
+ * GENC_ERR_UNSUPPORTED naming the function. A missing address or one that is
+ * not a choice is GENC_ERR_ADDRESS naming it.
+ */
+genc_status genc_trace_support(genc_ctx *ctx, const genc_trace *t, const char *path,
+                               genc_support_info *out);
+
 /* ------------------------------------------------------------------ */
 /* The interface                                                       */
 /* ------------------------------------------------------------------ */

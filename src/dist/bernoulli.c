@@ -38,6 +38,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type bernoulli_type = {.name = "bernoulli",
+                                              .support = {GENC_SUPPORT_DISCRETE},
                                               .nparams = 1,
                                               .param_names = {"p"},
                                               .discrete = true,

@@ -46,6 +46,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type beta_type = {.name = "beta",
+                                         .support = {GENC_SUPPORT_UNIT_INTERVAL},
                                          .nparams = 2,
                                          .param_names = {"alpha", "beta"},
                                          .check = check,
@@ -82,6 +83,7 @@ static genc_array *bu_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, in
 }
 
 static const genc_dist_type bu_type = {.name = "beta_uniform",
+                                       .support = {GENC_SUPPORT_UNIT_INTERVAL},
                                        .nparams = 3,
                                        .param_names = {"theta", "alpha", "beta"},
                                        .check = bu_check,

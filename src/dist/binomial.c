@@ -44,6 +44,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type binomial_type = {.name = "binomial",
+                                             .support = {GENC_SUPPORT_DISCRETE},
                                              .nparams = 2,
                                              .param_names = {"n", "p"},
                                              .discrete = true,

@@ -40,6 +40,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type categorical_type = {.name = "categorical",
+                                                .support = {GENC_SUPPORT_DISCRETE},
                                                 .nparams = 1,
                                                 .param_names = {"logits"},
                                                 .discrete = true,

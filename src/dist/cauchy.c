@@ -29,6 +29,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type cauchy_type = {.name = "cauchy",
+                                           .support = {GENC_SUPPORT_REAL},
                                            .nparams = 2,
                                            .param_names = {"loc", "scale"},
                                            .check = genc__check_loc_scale,

@@ -22,6 +22,7 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 static const genc_dist_type delta_type = {.name = "delta",
+                                          .support = {GENC_SUPPORT_OTHER},
                                           .nparams = 1,
                                           .param_names = {"v"},
                                           .check = check,

@@ -46,6 +46,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type dirichlet_type = {.name = "dirichlet",
+                                              .support = {GENC_SUPPORT_SIMPLEX},
                                               .nparams = 1,
                                               .param_names = {"alpha"},
                                               .check = check,

@@ -45,6 +45,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type du_type = {.name = "discrete_uniform",
+                                       .support = {GENC_SUPPORT_DISCRETE},
                                        .nparams = 2,
                                        .param_names = {"lo", "hi"},
                                        .discrete = true,

@@ -44,6 +44,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type exponential_type = {.name = "exponential",
+                                                .support = {GENC_SUPPORT_NONNEGATIVE},
                                                 .nparams = 1,
                                                 .param_names = {"rate"},
                                                 .check = check,

@@ -29,6 +29,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type gamma_type = {.name = "gamma",
+                                          .support = {GENC_SUPPORT_POSITIVE},
                                           .nparams = 2,
                                           .param_names = {"shape", "rate"},
                                           .check = check,
@@ -62,6 +63,7 @@ static genc_array *ig_sample(genc_ctx *ctx, genc_key key, const genc_dist *d, in
 }
 
 static const genc_dist_type inv_gamma_type = {.name = "inv_gamma",
+                                              .support = {GENC_SUPPORT_POSITIVE},
                                               .nparams = 2,
                                               .param_names = {"shape", "scale"},
                                               .check = check,

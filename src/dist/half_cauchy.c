@@ -43,6 +43,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type half_cauchy_type = {.name = "half_cauchy",
+                                                .support = {GENC_SUPPORT_NONNEGATIVE},
                                                 .nparams = 1,
                                                 .param_names = {"scale"},
                                                 .check = check,

@@ -38,6 +38,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type half_normal_type = {.name = "half_normal",
+                                                .support = {GENC_SUPPORT_NONNEGATIVE},
                                                 .nparams = 1,
                                                 .param_names = {"sigma"},
                                                 .check = check,

@@ -136,6 +136,7 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 static const genc_dist_type iid_type = {.name = "iid",
+                                        .support = {GENC_SUPPORT_OTHER},
                                         .nparams = 1,
                                         .param_names = {"shape"},
                                         .check = check,
@@ -143,6 +144,7 @@ static const genc_dist_type iid_type = {.name = "iid",
                                         .logpdf = logpdf};
 /* the type when the base is reparameterized */
 static const genc_dist_type iid_r_type = {.name = "iid",
+                                          .support = {GENC_SUPPORT_OTHER},
                                           .nparams = 1,
                                           .param_names = {"shape"},
                                           .check = check,

@@ -32,6 +32,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type laplace_type = {.name = "laplace",
+                                            .support = {GENC_SUPPORT_REAL},
                                             .nparams = 2,
                                             .param_names = {"loc", "scale"},
                                             .check = genc__check_loc_scale,

@@ -32,6 +32,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type lognormal_type = {.name = "lognormal",
+                                              .support = {GENC_SUPPORT_POSITIVE},
                                               .nparams = 2,
                                               .param_names = {"mu", "sigma"},
                                               .check = genc__check_loc_scale,

@@ -80,6 +80,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type mixture_type = {.name = "mixture",
+                                            .support = {GENC_SUPPORT_OTHER},
                                             .nparams = 1,
                                             .param_names = {"log_weights"},
                                             .check = check,

@@ -61,6 +61,7 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 static const genc_dist_type mvn_type = {.name = "mvnormal",
+                                        .support = {GENC_SUPPORT_REAL},
                                         .nparams = 2,
                                         .param_names = {"mean", "cov"},
                                         .check = check,
@@ -68,6 +69,7 @@ static const genc_dist_type mvn_type = {.name = "mvnormal",
                                         .logpdf = logpdf,
                                         .rsample = rsample};
 static const genc_dist_type mvn_chol_type = {.name = "mvnormal",
+                                             .support = {GENC_SUPPORT_REAL},
                                              .nparams = 2,
                                              .param_names = {"mean", "chol"},
                                              .check = check,

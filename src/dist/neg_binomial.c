@@ -31,6 +31,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type nb_type = {.name = "neg_binomial",
+                                       .support = {GENC_SUPPORT_DISCRETE},
                                        .nparams = 2,
                                        .param_names = {"r", "p"},
                                        .discrete = true,

@@ -44,6 +44,7 @@ static genc_status check_normal(genc_ctx *ctx, const genc_dist *d) {
 }
 
 static const genc_dist_type normal_type = {.name = "normal",
+                                           .support = {GENC_SUPPORT_REAL},
                                            .nparams = 2,
                                            .param_names = {"mu", "sigma"},
                                            .check = check_normal,
@@ -56,6 +57,7 @@ static const genc_dist_type normal_type = {.name = "normal",
                                            .scalar_dtype = GENC_F64};
 /* the fast path only runs with 0-d parameters, where the two types agree */
 static const genc_dist_type bnormal_type = {.name = "broadcasted_normal",
+                                            .support = {GENC_SUPPORT_REAL},
                                             .nparams = 2,
                                             .param_names = {"mu", "sigma"},
                                             .check = genc__check_loc_scale,

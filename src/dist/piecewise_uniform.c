@@ -71,6 +71,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type pu_type = {.name = "piecewise_uniform",
+                                       .support = {GENC_SUPPORT_OTHER},
                                        .nparams = 2,
                                        .param_names = {"bounds", "probs"},
                                        .check = check,

@@ -64,10 +64,15 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
   return draw(ctx, key, d, n, true);
 }
 
-static const genc_dist_type product_type = {
-    .name = "product", .nparams = 0, .check = check, .sample = sample, .logpdf = logpdf};
+static const genc_dist_type product_type = {.name = "product",
+                                            .support = {GENC_SUPPORT_OTHER},
+                                            .nparams = 0,
+                                            .check = check,
+                                            .sample = sample,
+                                            .logpdf = logpdf};
 /* the type when every component is reparameterized */
 static const genc_dist_type product_r_type = {.name = "product",
+                                              .support = {GENC_SUPPORT_OTHER},
                                               .nparams = 0,
                                               .check = check,
                                               .sample = sample,

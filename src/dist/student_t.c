@@ -60,6 +60,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type student_t_type = {.name = "student_t",
+                                              .support = {GENC_SUPPORT_REAL},
                                               .nparams = 3,
                                               .param_names = {"df", "loc", "scale"},
                                               .check = check,

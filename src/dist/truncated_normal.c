@@ -129,6 +129,7 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 static const genc_dist_type tn_type = {.name = "truncated_normal",
+                                       .support = {GENC_SUPPORT_INTERVAL, 2, 3},
                                        .nparams = 4,
                                        .param_names = {"mu", "sigma", "lo", "hi"},
                                        .check = check,

@@ -59,6 +59,7 @@ static double logpdf_scalar(const double *p, double x) {
 }
 
 static const genc_dist_type uniform_type = {.name = "uniform",
+                                            .support = {GENC_SUPPORT_INTERVAL, 0, 1},
                                             .nparams = 2,
                                             .param_names = {"lo", "hi"},
                                             .check = check,

@@ -90,6 +90,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type von_mises_type = {.name = "von_mises",
+                                              .support = {GENC_SUPPORT_REAL},
                                               .nparams = 2,
                                               .param_names = {"mu", "kappa"},
                                               .check = genc__check_loc_scale,

@@ -106,6 +106,7 @@ static genc_array *sample(genc_ctx *ctx, genc_key key, const genc_dist *d, int64
 }
 
 static const genc_dist_type wishart_type = {.name = "wishart",
+                                            .support = {GENC_SUPPORT_COV_MATRIX},
                                             .nparams = 2,
                                             .param_names = {"df", "scale"},
                                             .check = check,
@@ -113,6 +114,7 @@ static const genc_dist_type wishart_type = {.name = "wishart",
                                             .logpdf = logpdf,
                                             .rsample = sample};
 static const genc_dist_type inv_wishart_type = {.name = "inv_wishart",
+                                                .support = {GENC_SUPPORT_COV_MATRIX},
                                                 .nparams = 2,
                                                 .param_names = {"df", "scale"},
                                                 .check = check,

@@ -61,6 +61,7 @@ static genc_array *rsample(genc_ctx *ctx, genc_key key, const genc_dist *d, int6
 }
 
 static const genc_dist_type wrapped_normal_type = {.name = "wrapped_normal",
+                                                   .support = {GENC_SUPPORT_CIRCLE},
                                                    .nparams = 2,
                                                    .param_names = {"mu", "sigma"},
                                                    .check = check,

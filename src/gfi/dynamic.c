@@ -302,6 +302,9 @@ static genc_trace *dyn_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_
       q->value = genc_array_retain(f(ctx, r->value, user));
       q->lp = genc_array_retain(f(ctx, genc__rec_lp(ctx, r), user));
       ok = q->value && q->lp;
+      q->dist = r->dist;
+      for (int b = 0; ok && b < 2; b++)
+        if (r->bound[b]) ok = (q->bound[b] = genc_array_retain(f(ctx, r->bound[b], user))) != NULL;
     } else {
       q->sub = r->sub->gf->type->trace_map(ctx, r->sub, f, user, n);
       ok = q->sub != NULL;

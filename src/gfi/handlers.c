@@ -234,6 +234,11 @@ static genc_array *trace_site(genc_rt *rt, const genc_comp *path, int len, int i
   r->lp = genc_array_retain(lp.a);
   r->lp_host = lp.host;
   r->lpv = lp.h;
+  r->dist = d->type;
+  if (d->type->support.kind == GENC_SUPPORT_INTERVAL) {
+    r->bound[0] = genc_array_retain(d->p[d->type->support.lo]);
+    r->bound[1] = genc_array_retain(d->p[d->type->support.hi]);
+  }
   return v;
 }
 

@@ -47,6 +47,11 @@ typedef struct dyn_rec {
   genc_array *value, *lp; /* REC_CHOICE */
   double lpv;
   genc_trace *sub; /* REC_CALL */
+  /* REC_CHOICE: the distribution's type (its support, genc_trace_support) and,
+   * for a GENC_SUPPORT_INTERVAL support only, the bound parameters (retained):
+   * the hot path pays one pointer store. */
+  const genc_dist_type *dist;
+  genc_array *bound[2];
 } dyn_rec;
 
 typedef struct dyn_trace {

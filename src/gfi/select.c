@@ -39,6 +39,11 @@ static bool zip_rec(genc_ctx *ctx, const dyn_trace *da, const dyn_rec *ra, const
   if (ra->kind == REC_CHOICE) {
     q->value = genc_array_retain(f(ctx, ra->value, rb->value, user));
     q->lp = genc_array_retain(f(ctx, genc__rec_lp(ctx, ra), genc__rec_lp(ctx, rb), user));
+    q->dist = ra->dist;
+    for (int k = 0; k < 2; k++)
+      if (ra->bound[k] && rb->bound[k] &&
+          !(q->bound[k] = genc_array_retain(f(ctx, ra->bound[k], rb->bound[k], user))))
+        return false;
     return q->value && q->lp;
   }
   const genc_gf_type *ty = ra->sub->gf->type;

@@ -59,6 +59,8 @@ void genc__dyn_free(void *impl) {
     genc_array_release(d->recs[i].value);
     genc_array_release(d->recs[i].lp);
     genc_trace_release(d->recs[i].sub);
+    genc_array_release(d->recs[i].bound[0]);
+    genc_array_release(d->recs[i].bound[1]);
   }
   free(d->recs);
   free(d->slots);
@@ -101,6 +103,8 @@ static int append(dyn_trace *d, genc_comp addr, int32_t plen, int32_t poff) {
   r->lp_host = false;
   r->lpv = 0.0;
   r->sub = NULL;
+  r->dist = NULL;
+  r->bound[0] = r->bound[1] = NULL;
   uint64_t mask = (uint64_t)(2 * d->cap - 1), h = slot_hash(addr) & mask;
   while (d->slots[h] >= 0)
     h = (h + 1) & mask;
