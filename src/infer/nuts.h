@@ -1,0 +1,43 @@
+/* One NUTS transition (nuts.c), driven by genc_nuts() (nuts_run.c). Internal. */
+#ifndef GENC_INFER_NUTS_H
+#define GENC_INFER_NUTS_H
+
+#include "genc.h"
+#include "random/laws.h"
+
+/* The sampler's state: the current point z = (q, p, lp, grad) and the
+ * trajectory's scratch. */
+typedef struct genc__nuts {
+  genc_ctx *ctx;
+  genc_lp_grad_fn fn;
+  void *user;
+  int dim, max_depth;
+  const double *inv_metric; /* dim, the diagonal of M^-1 */
+  double eps;               /* step size of the next transition */
+  genc_rng rng;
+  double *q, *p, *g, lp; /* z */
+  /* statistics of the last transition */
+  int64_t n_leapfrog;
+  double sum_metro, accept_stat, energy;
+  int depth, divergent;
+  genc_status err; /* a callback failure */
+  double *top;     /* scratch of the top level (13 vectors) */
+  double *levels;  /* scratch of each recursion level (8 vectors each) */
+} genc__nuts;
+
+/* Allocate the scratch (0, or NOMEM set on ctx). */
+genc_status genc__nuts_init(genc__nuts *s);
+void genc__nuts_free(genc__nuts *s);
+/* Evaluate the density at s->q into s->lp and s->g. */
+genc_status genc__nuts_eval(genc__nuts *s);
+/* The Hamiltonian -lp + p' M^-1 p / 2 of z (NaN read as +inf). */
+double genc__nuts_h(const genc__nuts *s);
+/* Resample the momentum p ~ N(0, M). */
+void genc__nuts_sample_p(genc__nuts *s);
+/* One leapfrog step of size eps from z (lp and grad updated). */
+genc_status genc__nuts_leapfrog(genc__nuts *s, double eps);
+/* One transition from z with step size s->eps: z becomes the draw; the
+ * statistics fields are set. */
+genc_status genc__nuts_transition(genc__nuts *s);
+
+#endif
