@@ -819,6 +819,37 @@ genc_status genc_logdensity_unconstrain(genc_ctx *ctx, const genc_logdensity *ld
  * constraint and its value (or saying the observations are impossible). */
 genc_status genc_logdensity_check_init(genc_ctx *ctx, genc_logdensity *ld, const double *theta);
 
+/** The user data of genc_logdensity_lp_grad(): the context to evaluate in,
+ * the log density, and a count of the evaluations that failed. */
+typedef struct genc_logdensity_fn {
+  genc_ctx *ctx;
+  genc_logdensity *ld;
+  int64_t failures; /**< evaluations whose model run failed (read as lp = -inf) */
+} genc_logdensity_fn;
+
+/**
+ * A genc_logdensity as a ::genc_lp_grad_fn, @p user a genc_logdensity_fn:
+ * NUTS on a model is
+ * `genc_logdensity_fn f = {ctx, ld}; genc_nuts(ctx, genc_logdensity_lp_grad, &f,
+ * (int)genc_logdensity_dim(ld), &opts, &res);` (or genc_nuts_model()). A model
+ * evaluation that fails (an error status, say a score of +inf at an extreme
+ * point) or gives a non-finite lp is stored as lp = -inf with a zero gradient
+ * and GENC_OK, the context's error cleared and f->failures counted: the
+ * sampler treats the point as of probability zero (a divergence inside a
+ * trajectory). Only GENC_ERR_NOMEM and bad arguments are returned.
+ */
+genc_status genc_logdensity_lp_grad(void *user, const double *theta, int dim, double *lp,
+                                    double *grad);
+
+/**
+ * genc_nuts() on the model log density @p ld through genc_logdensity_lp_grad();
+ * the draws are on the unconstrained space (genc_logdensity_constrain() maps
+ * each back). A given opts->init is checked first with
+ * genc_logdensity_check_init(), so a bad start names its address.
+ */
+genc_status genc_nuts_model(genc_ctx *ctx, genc_logdensity *ld, const genc_nuts_opts *opts,
+                            genc_nuts_result *out);
+
 /* ---- HMC and MALA on a genc_logdensity (host doubles) ---- */
 
 /** Options of genc_hmc() and genc_mala(); genc_hmc_options_default() fills
@@ -828,9 +859,12 @@ typedef struct genc_hmc_options {
   int64_t samples;         /**< kept draws (default 1000) */
   double step_size;        /**< initial step size (default 1; adapted when adapt) */
   int nleapfrog;           /**< HMC leapfrog steps per iteration (default 16) */
-  bool dense;              /**< dense metric (default false: diagonal) */
+  bool dense;              /**< dense metric: not implemented (GENC_ERR_UNSUPPORTED); the
+                                default false is the diagonal metric */
   bool adapt;              /**< adapt step size and metric in warmup (default true) */
-  double delta;            /**< target acceptance (default 0.8; MALA: 0.57 is common) */
+  double delta;            /**< target acceptance; default 0: the sampler's own, 0.8 for
+                                HMC (Stan's) and 0.57 for MALA (Roberts and Rosenthal
+                                1998's optimal rate) */
   double gamma, t0, kappa; /**< dual averaging (0.05, 10, 0.75: Hoffman and Gelman) */
   int64_t init_buffer, term_buffer, base_window; /**< Stan's windows (75, 25, 25) */
   double max_energy_error; /**< a divergence: energy error above this (1000) */
@@ -854,126 +888,22 @@ typedef struct genc_hmc_result {
 void genc_hmc_result_clear(genc_hmc_result *r);
 
 /**
- * Static HMC (nleapfrog leapfrog steps, Euclidean metric) from the
+ * Static HMC (nleapfrog leapfrog steps, diagonal Euclidean metric) from the
  * unconstrained point @p init (genc_logdensity_check_init() first, so a bad
- * start names its address), with Stan's warmup: step size by dual averaging
- * toward the acceptance delta, the inverse metric from the draws of doubling
- * slow windows (regularized as Stan does), windows of init_buffer and
- * term_buffer around them. Draws after warmup go to @p out.
+ * start is an error naming its address), with NUTS's warmup as Stan runs it
+ * for static HMC: Stan's step size heuristic, dual averaging toward delta, and
+ * at the end of each doubling slow window the regularized variance as the new
+ * inverse metric, the heuristic again and dual averaging restarted at
+ * mu = log(10 eps). The acceptance statistic is min(1, exp(H0 - H1)). A
+ * trajectory whose model evaluation fails (see genc_logdensity_lp_grad()) or
+ * whose energy error exceeds max_energy_error is divergent and rejected.
+ * Draws after warmup go to @p out (zeroed first; nothing to free on error).
  */
 genc_status genc_hmc(genc_ctx *ctx, genc_logdensity *ld, const double *init,
                      const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
-/** The Metropolis-adjusted Langevin algorithm: HMC with one leapfrog step
- * (the same warmup; set opt->delta to 0.57 for MALA's optimal rate). */
-genc_status genc_mala(genc_ctx *ctx, genc_logdensity *ld, const double *init,
-                      const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
-
-/* ---- the log density on the unconstrained space (as BridgeStan) ---- */
-
-/**
- * A model's log density over a flat vector theta of its selected continuous
- * choices, each moved to the real line by Stan's transform for the support its
- * distribution declares (genc_trace_support()): identity for real values, log
- * for positive and nonnegative ones, logit for the unit interval, a scaled
- * logit for intervals (uniform, truncated normal: bounds read once from the
- * template trace, so they must not depend on the selected choices; the
- * wrapped laws' circle as [-pi, pi]), stick-breaking for simplexes (K - 1
- * entries per simplex). log p(theta) = log p(choices, observations) + log|J|.
- * Every choice of the model must be either selected or observed.
- */
-typedef struct genc_logdensity genc_logdensity;
-
-/**
- * The log density of @p gf on @p args given the observations @p obs (copied;
- * NULL: none) over the @p naddrs text addresses @p addrs (theta holds them in
- * this order, each value flattened row-major). @p tmpl, a single trace of the
- * model, gives the shapes, supports and interval bounds. An address with a
- * discrete or undeclared support is GENC_ERR_UNSUPPORTED naming it. NULL on
- * error.
- */
-genc_logdensity *genc_logdensity_new(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
-                                     const genc_choicemap *obs, int naddrs,
-                                     const char *const *addrs, const genc_trace *tmpl);
-/** Free it. NULL is a no-op. */
-void genc_logdensity_free(genc_logdensity *ld);
-/** Length of theta (0 for NULL). */
-int64_t genc_logdensity_dim(const genc_logdensity *ld);
-/** Number of constrained values (a simplex of K counts K). */
-int64_t genc_logdensity_constrained_dim(const genc_logdensity *ld);
-/** CmdStan's name of constrained value @p i ("mu", "w.2", "L.1.3"; 1-based
- * indices, row-major), NULL out of range. Owned by @p ld. */
-const char *genc_logdensity_param_name(const genc_logdensity *ld, int64_t i);
-/**
- * Log density at @p theta into @p lp and, when @p grad is not NULL, its
- * gradient (dim values) by the model's tape. A point of probability zero gives
- * lp = -inf and a zero gradient (not an error).
- */
-genc_status genc_logdensity_eval(genc_ctx *ctx, genc_logdensity *ld, const double *theta,
-                                 double *lp, double *grad);
-/** genc_logdensity_eval() at @p n points at once (theta and grad [n][dim], lp
- * [n]) through one batched run of the model. */
-genc_status genc_logdensity_eval_batch(genc_ctx *ctx, genc_logdensity *ld, int64_t n,
-                                       const double *theta, double *lp, double *grad);
-/** The constrained values of @p theta into @p x (constrained_dim values, in
- * the order of the names) and log|J| into @p log_jac (may be NULL). */
-genc_status genc_logdensity_constrain(genc_ctx *ctx, const genc_logdensity *ld, const double *theta,
-                                      double *x, double *log_jac);
-/** theta of the selected choices of the single trace @p t. A value on or
- * outside its support's boundary is GENC_ERR_DOMAIN naming the address, the
- * support and the value. */
-genc_status genc_logdensity_unconstrain(genc_ctx *ctx, const genc_logdensity *ld,
-                                        const genc_trace *t, double *theta);
-/** GENC_OK if the log density is finite at @p theta; else GENC_ERR_DOMAIN
- * naming the first selected address whose log density is not finite, its
- * constraint and its value (or saying the observations are impossible). */
-genc_status genc_logdensity_check_init(genc_ctx *ctx, genc_logdensity *ld, const double *theta);
-
-/* ---- HMC and MALA on a genc_logdensity (host doubles) ---- */
-
-/** Options of genc_hmc() and genc_mala(); genc_hmc_options_default() fills
- * Stan's defaults. */
-typedef struct genc_hmc_options {
-  int64_t warmup;          /**< adaptation iterations (default 1000) */
-  int64_t samples;         /**< kept draws (default 1000) */
-  double step_size;        /**< initial step size (default 1; adapted when adapt) */
-  int nleapfrog;           /**< HMC leapfrog steps per iteration (default 16) */
-  bool dense;              /**< dense metric (default false: diagonal) */
-  bool adapt;              /**< adapt step size and metric in warmup (default true) */
-  double delta;            /**< target acceptance (default 0.8; MALA: 0.57 is common) */
-  double gamma, t0, kappa; /**< dual averaging (0.05, 10, 0.75: Hoffman and Gelman) */
-  int64_t init_buffer, term_buffer, base_window; /**< Stan's windows (75, 25, 25) */
-  double max_energy_error; /**< a divergence: energy error above this (1000) */
-} genc_hmc_options;
-
-/** Stan's defaults (see the fields). */
-genc_hmc_options genc_hmc_options_default(void);
-
-/** What a run of genc_hmc() / genc_mala() returns. */
-typedef struct genc_hmc_result {
-  int64_t ndraws, dim;
-  double *draws;     /**< [ndraws][dim] unconstrained draws (malloc'd) */
-  double *lp;        /**< [ndraws] log densities */
-  double *accept;    /**< [ndraws] acceptance statistics */
-  int64_t divergent; /**< divergent sampling iterations */
-  double step_size;  /**< the adapted step size */
-  double *metric;    /**< the inverse metric: [dim] diagonal or [dim][dim] dense */
-} genc_hmc_result;
-
-/** Free what @p r holds and zero it. */
-void genc_hmc_result_clear(genc_hmc_result *r);
-
-/**
- * Static HMC (nleapfrog leapfrog steps, Euclidean metric) from the
- * unconstrained point @p init (genc_logdensity_check_init() first, so a bad
- * start names its address), with Stan's warmup: step size by dual averaging
- * toward the acceptance delta, the inverse metric from the draws of doubling
- * slow windows (regularized as Stan does), windows of init_buffer and
- * term_buffer around them. Draws after warmup go to @p out.
- */
-genc_status genc_hmc(genc_ctx *ctx, genc_logdensity *ld, const double *init,
-                     const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
-/** The Metropolis-adjusted Langevin algorithm: HMC with one leapfrog step
- * (the same warmup; set opt->delta to 0.57 for MALA's optimal rate). */
+/** The Metropolis-adjusted Langevin algorithm: genc_hmc() with one leapfrog
+ * step (the same warmup); the default delta is 0.57, MALA's optimal
+ * acceptance rate (Roberts and Rosenthal 1998). */
 genc_status genc_mala(genc_ctx *ctx, genc_logdensity *ld, const double *init,
                       const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
 

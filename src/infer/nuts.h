@@ -36,6 +36,9 @@ double genc__nuts_h(const genc__nuts *s);
 void genc__nuts_sample_p(genc__nuts *s);
 /* One leapfrog step of size eps from z (lp and grad updated). */
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps);
+/* Stan's init_stepsize: double or halve s->eps until one leapfrog's
+ * acceptance crosses 0.8 (scratch: 2 dim doubles); z is restored after. */
+genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch);
 /* One transition from z with step size s->eps: z becomes the draw; the
  * statistics fields are set. */
 genc_status genc__nuts_transition(genc__nuts *s);

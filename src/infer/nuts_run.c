@@ -92,7 +92,7 @@ static genc_status find_init(genc__nuts *s, const genc_nuts_opts *o) {
 
 /* Stan's init_stepsize: double or halve eps until one leapfrog's acceptance
  * crosses 0.8. z is restored after. */
-static genc_status init_stepsize(genc__nuts *s, double *scratch) {
+genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch) {
   if (!(s->eps > 0 && s->eps <= 1e7)) return GENC_OK;
   size_t b = (size_t)s->dim * sizeof(double);
   double *q0 = scratch, *g0 = scratch + s->dim, lp0 = s->lp;
@@ -112,8 +112,8 @@ static genc_status init_stepsize(genc__nuts *s, double *scratch) {
     s->eps = direction == 1 ? 2 * s->eps : 0.5 * s->eps;
     if (s->eps > 1e7 || s->eps == 0)
       return genc_ctx_fail(s->ctx, GENC_ERR_DOMAIN,
-                           "genc_nuts: the step size heuristic reached %g: the density is %s",
-                           s->eps, s->eps ? "improper" : "not continuous at the current point");
+                           "the step size heuristic reached %g: the density is %s", s->eps,
+                           s->eps ? "improper" : "not continuous at the current point");
   }
   memcpy(s->q, q0, b), memcpy(s->g, g0, b), s->lp = lp0;
   return GENC_OK;
@@ -132,7 +132,7 @@ typedef struct adapt {
 static genc_status adapt_step(genc__nuts *s, adapt *a, double *metric, double *scratch) {
   s->eps = genc__dual_avg_learn(&a->da, s->accept_stat);
   if (!a->diag || !genc__var_adapt_learn(&a->va, s->q, metric)) return GENC_OK;
-  genc_status st = init_stepsize(s, scratch);
+  genc_status st = genc__nuts_init_stepsize(s, scratch);
   a->da.mu = log(10 * s->eps);
   genc__dual_avg_restart(&a->da);
   return st;
@@ -218,7 +218,7 @@ genc_status genc_nuts(genc_ctx *ctx, genc_lp_grad_fn fn, void *user, int dim,
   if (!st) st = find_init(&s, &o);
   if (!st && o.warmup) {
     s.rng = rng_of(genc_key_fold_in(o.key, UINT64_MAX - 1));
-    st = init_stepsize(&s, scratch);
+    st = genc__nuts_init_stepsize(&s, scratch);
   }
   if (!st) st = run_chain(&s, &o, &a, out, scratch);
   genc__var_adapt_free(&a.va);
