@@ -433,6 +433,31 @@ static void test_live_array_limit_scoped_loop(void **state) {
   genc_ctx_free(ctx);
 }
 
+/* logical_and/or of two float scalars: bool results computed on bools (the
+ * scalar fast path once ran them in f64, where the kernel has no such op, and
+ * returned an f64 array holding whatever the buffer held). */
+static void test_logical_of_float_scalars(void **state) {
+  genc_ctx *ctx = *state;
+  for (int rep = 0; rep < 50; rep++) {
+    int64_t m = genc_scope_begin(ctx);
+    genc_array *z = genc_scalar(ctx, 0.0), *o = genc_scalar(ctx, 2.5);
+    genc_array *az = genc_logical_and(ctx, z, z), *ao = genc_logical_or(ctx, z, o);
+    genc_array *an = genc_logical_and(ctx, o, z);
+    assert_int_equal(genc_array_dtype(az), GENC_BOOL);
+    assert_int_equal(genc_array_dtype(ao), GENC_BOOL);
+    double v = -1;
+    assert_int_equal(genc_array_item(ctx, az, &v), GENC_OK);
+    assert_true(v == 0.0);
+    assert_int_equal(genc_array_item(ctx, ao, &v), GENC_OK);
+    assert_true(v == 1.0);
+    assert_int_equal(genc_array_item(ctx, an, &v), GENC_OK);
+    assert_true(v == 0.0);
+    /* dirty the pool so that an unwritten output would show garbage */
+    genc_array_full(ctx, GENC_F64, 0, NULL, 0, 4.6e-310);
+    genc_scope_end(ctx, m);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_alloc_int64_max_elements),
@@ -454,6 +479,7 @@ int main(void) {
       cmocka_unit_test(test_null_everywhere),
       cmocka_unit_test(test_live_array_limit_triggers),
       cmocka_unit_test(test_live_array_limit_scoped_loop),
+      cmocka_unit_test(test_logical_of_float_scalars),
   };
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

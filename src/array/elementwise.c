@@ -181,7 +181,8 @@ static genc_array *binary_scalar(genc_ctx *ctx, genc_binary_op op, genc_array *a
 
 static genc_array *binary_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
   genc_binary_op op = (genc_binary_op)p->op;
-  if (in[0]->ndim == 0 && in[1]->ndim == 0 && !in[0]->n && !in[1]->n &&
+  /* logical ops compute on bools: their float inputs must take the cast below */
+  if (in[0]->ndim == 0 && in[1]->ndim == 0 && !in[0]->n && !in[1]->n && !is_logical(op) &&
       in[0]->dtype == in[1]->dtype && genc__is_float((genc_dtype)in[0]->dtype))
     return binary_scalar(ctx, op, in[0], in[1]);
   genc_dtype dt = binary_compute_dtype(op, in[0], in[1]);
