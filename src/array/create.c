@@ -34,24 +34,30 @@ static genc_array *full(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
   return a;
 }
 
+/* full() of a shared 0-d array, the most common creation: no shape checks. */
+static genc_array *scalar(genc_ctx *ctx, const char *op, genc_dtype dt, double v, bool weak) {
+  if (!ctx || !check_dtype(ctx, op, dt)) return NULL;
+  genc_array *a = genc__alloc_scalar(ctx, op, dt);
+  if (!a) return NULL;
+  ctx->bk->fill(ctx->bst, dt, a->data, 1, v);
+  a->weak = weak;
+  return a;
+}
+
 genc_array *genc_scalar(genc_ctx *ctx, double v) {
-  return full(ctx, "genc_scalar", GENC_F64, 0, NULL, 0, v);
+  return scalar(ctx, "genc_scalar", GENC_F64, v, false);
 }
 
 genc_array *genc_scalar_of(genc_ctx *ctx, double v, genc_dtype dt) {
-  return full(ctx, "genc_scalar_of", dt, 0, NULL, 0, v);
+  return scalar(ctx, "genc_scalar_of", dt, v, false);
 }
 
 genc_array *genc_scalar_weak(genc_ctx *ctx, double v) {
-  genc_array *a = full(ctx, "genc_scalar_weak", GENC_F64, 0, NULL, 0, v);
-  if (a) a->weak = 1;
-  return a;
+  return scalar(ctx, "genc_scalar_weak", GENC_F64, v, true);
 }
 
 genc_array *genc_scalar_weak_i32(genc_ctx *ctx, int32_t v) {
-  genc_array *a = full(ctx, "genc_scalar_weak_i32", GENC_I32, 0, NULL, 0, (double)v);
-  if (a) a->weak = 1;
-  return a;
+  return scalar(ctx, "genc_scalar_weak_i32", GENC_I32, (double)v, true);
 }
 
 genc_array *genc_array_full(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n,

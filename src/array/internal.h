@@ -99,6 +99,9 @@ struct genc_ctx {
 
 /* Allocate an uninitialized array registered in the current scope. */
 genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n);
+/* genc__alloc(ctx, dt, 0, NULL, 0) for a creation function: its errors name
+ * ctx->op, else op. Cheaper: the common case has no shape to check. */
+genc_array *genc__alloc_scalar(genc_ctx *ctx, const char *op, genc_dtype dt);
 /* Largest array buffer genc asks a backend for: 2^47 bytes (128 TiB), the
  * user address space of x86-64 and more than any GPU holds. Larger requests
  * fail with GENC_ERR_NOMEM before the allocator sees them. */

@@ -4,14 +4,17 @@
 
 #include "array/internal.h"
 
-static bool reg_push(genc_ctx *ctx, genc_array *a) {
-  if (ctx->reg_len == ctx->reg_cap) {
-    int64_t cap = ctx->reg_cap ? ctx->reg_cap * 2 : 256;
-    genc_array **r = realloc(ctx->reg, (size_t)cap * sizeof *r);
-    if (!r) return false;
-    ctx->reg = r;
-    ctx->reg_cap = cap;
-  }
+static __attribute__((noinline)) bool reg_grow(genc_ctx *ctx) {
+  int64_t cap = ctx->reg_cap ? ctx->reg_cap * 2 : 256;
+  genc_array **r = realloc(ctx->reg, (size_t)cap * sizeof *r);
+  if (!r) return false;
+  ctx->reg = r;
+  ctx->reg_cap = cap;
+  return true;
+}
+
+static inline bool reg_push(genc_ctx *ctx, genc_array *a) {
+  if (__builtin_expect(ctx->reg_len == ctx->reg_cap, 0) && !reg_grow(ctx)) return false;
   ctx->reg[ctx->reg_len++] = a;
   return true;
 }
@@ -102,30 +105,56 @@ static void alloc_fail(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *sh
     fail_live_limit(ctx);
 }
 
-/* Every check folds into one flag and one branch: this runs once per op. */
+/* The rare paths of genc__alloc live out of line (noinline), so that its
+ * common path (a recycled header, a cached buffer) saves few registers. */
+static __attribute__((noinline)) genc_array *new_header(genc_ctx *ctx) {
+  genc_array *a = malloc(sizeof *a);
+  if (!a) genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for an array header");
+  return a;
+}
+
+static __attribute__((noinline)) genc_array *data_fail(genc_ctx *ctx, genc_array *a) {
+  char b[256];
+  genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for an array of shape %s (%zu bytes)",
+                ctx->op ? ctx->op : "array", fmt_shape(a->ndim, a->shape, a->n, b, sizeof b),
+                a->bytes);
+  a->bytes = 0;
+  array_free(a);
+  return NULL;
+}
+
+static __attribute__((noinline)) genc_array *reg_fail(genc_ctx *ctx, genc_array *a) {
+  array_free(a);
+  genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for the scope registry");
+  return NULL;
+}
+
+/* Every check folds into one flag and one branch: this runs once per op. A
+ * shared 0-d array (every scalar) has nothing to multiply, so it skips the
+ * overflow checks: its size is one element. */
 genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *shape, int64_t n) {
   int64_t size = 1, total;
-  bool bad = (unsigned)ndim > GENC_MAX_DIMS || (unsigned)dt > GENC_BOOL || n < 0;
-  for (int i = 0; i < ndim && !bad; i++)
-    bad = shape[i] < 0 || __builtin_mul_overflow(size, shape[i], &size);
-  bad = bad || __builtin_mul_overflow(size, n ? n : 1, &total) ||
-        __builtin_mul_overflow(total, (int64_t)genc__esize(dt), &total) ||
-        total > GENC_MAX_ALLOC_BYTES || ctx->reg_len >= ctx->reg_limit;
-  if (__builtin_expect(bad, 0)) {
+  bool bad;
+  if (__builtin_expect(ndim == 0 && n == 0, 1)) {
+    bad = (unsigned)dt > GENC_BOOL;
+    total = (int64_t)genc__esize(dt);
+  } else {
+    bad = (unsigned)ndim > GENC_MAX_DIMS || (unsigned)dt > GENC_BOOL || n < 0;
+    for (int i = 0; i < ndim && !bad; i++)
+      bad = shape[i] < 0 || __builtin_mul_overflow(size, shape[i], &size);
+    bad = bad || __builtin_mul_overflow(size, n ? n : 1, &total) ||
+          __builtin_mul_overflow(total, (int64_t)genc__esize(dt), &total) ||
+          total > GENC_MAX_ALLOC_BYTES;
+  }
+  if (__builtin_expect(bad || ctx->reg_len >= ctx->reg_limit, 0)) {
     alloc_fail(ctx, dt, ndim, shape, n);
     return NULL;
   }
-  size_t bytes = (size_t)total;
   genc_array *a = ctx->free_arrays;
-  if (a) {
+  if (__builtin_expect(a != NULL, 1))
     ctx->free_arrays = a->next_free;
-  } else {
-    a = malloc(sizeof *a);
-    if (!a) {
-      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for an array header");
-      return NULL;
-    }
-  }
+  else if (!(a = new_header(ctx)))
+    return NULL;
   a->ctx = ctx;
   a->refs = 1;
   a->dtype = (uint8_t)dt;
@@ -136,26 +165,48 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
   for (int i = 0; i < ndim; i++)
     a->shape[i] = shape[i];
   a->node = NULL;
-  a->bytes = bytes;
+  a->bytes = (size_t)total;
   a->data = NULL;
   ctx->live_arrays++;
-  if (a->bytes) {
-    a->data = ctx->bk->alloc(ctx->bst, a->bytes);
-    if (!a->data) {
-      a->bytes = 0;
-      array_free(a);
-      char b[256];
-      genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for an array of shape %s (%zu bytes)",
-                    ctx->op ? ctx->op : "array", fmt_shape(ndim, shape, n, b, sizeof b), bytes);
-      return NULL;
-    }
-  }
+  if (a->bytes && !(a->data = ctx->bk->alloc(ctx->bst, a->bytes))) return data_fail(ctx, a);
   ctx->live_bytes += (int64_t)a->bytes;
-  if (!reg_push(ctx, a)) {
-    array_free(a);
-    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for the scope registry");
+  if (!reg_push(ctx, a)) return reg_fail(ctx, a);
+  return a;
+}
+
+/* The creation functions' scalars (every genc_scalar*, a third of all arrays a
+ * model makes) skip the shape checks and the op-name swap: only the rare
+ * paths (no recycled header, a full registry, the live-array limit, a failed
+ * buffer) go through genc__alloc under op's name. */
+genc_array *genc__alloc_scalar(genc_ctx *ctx, const char *op, genc_dtype dt) {
+  genc_array *a = ctx->free_arrays;
+  if (__builtin_expect(!a || (unsigned)dt > GENC_BOOL || ctx->reg_len >= ctx->reg_limit ||
+                           ctx->reg_len == ctx->reg_cap,
+                       0)) {
+    const char *old = genc__op_enter(ctx, ctx->op ? ctx->op : op);
+    a = genc__alloc(ctx, dt, 0, NULL, 0);
+    ctx->op = old;
+    return a;
+  }
+  ctx->free_arrays = a->next_free;
+  a->ctx = ctx;
+  a->refs = 1;
+  a->dtype = (uint8_t)dt;
+  a->ndim = 0;
+  a->weak = 0;
+  a->n = 0;
+  a->size = 1;
+  a->node = NULL;
+  a->bytes = genc__esize(dt);
+  ctx->live_arrays++;
+  if (!(a->data = ctx->bk->alloc(ctx->bst, a->bytes))) {
+    const char *old = genc__op_enter(ctx, ctx->op ? ctx->op : op);
+    data_fail(ctx, a);
+    ctx->op = old;
     return NULL;
   }
+  ctx->live_bytes += (int64_t)a->bytes;
+  ctx->reg[ctx->reg_len++] = a;
   return a;
 }
 

@@ -199,7 +199,17 @@ static const genc_selection *set_kid(const genc_selection *s, genc_comp c) {
 
 bool genc_selection_has_path(const genc_selection *s, const genc_comp *path, int len) {
   if (!s || len < 0 || (len > 0 && !path)) return false;
-  return eval(s, Q_HAS, path, len);
+  /* The common case, a walk down address sets with no root extras, needs no
+   * frame stack: has(set, p) is has(kid at p[0], p[1..]) there. The first
+   * node that is not such a set gets the general walk with the rest of path. */
+  int off = 0;
+  while (s && s->kind == GENC__SEL_SET && !s->a) {
+    if (off >= len) return false;
+    s = set_kid(s, path[off++]);
+  }
+  if (!s || s->kind == GENC__SEL_NONE) return false;
+  if (s->kind == GENC__SEL_ALL) return true;
+  return eval(s, Q_HAS, off ? path + off : path, len - off);
 }
 
 bool genc_selection_has(const genc_selection *s, genc_comp c) {

@@ -198,6 +198,9 @@ genc_status genc_dist_check_value(genc_ctx *ctx, const genc_dist *d, int i, doub
 }
 
 genc_status genc__check_loc_scale_scalar(genc_ctx *ctx, const genc_dist *d, const double *p) {
+  /* valid parameters (every draw of a model) answer here; the checked public
+   * calls below only run to name the offending parameter */
+  if (isfinite(p[0]) && isfinite(p[1]) && p[1] > 0) return GENC_OK;
   genc_status st = genc__check_value(ctx, d, 0, p[0], GENC_PARAM_REAL);
   return st ? st : genc__check_value(ctx, d, 1, p[1], GENC_PARAM_POSITIVE);
 }
