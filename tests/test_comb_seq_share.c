@@ -78,7 +78,7 @@ static void test_extend_shares_prefix(void **state) {
     assert_ptr_equal(nd->chunks[i], od->chunks[i]);
   assert_ptr_not_equal(nd->chunks[T / SEQ_CHUNK], od->chunks[T / SEQ_CHUNK]);
   for (int64_t s = 0; s < T; s++)
-    assert_ptr_equal(seq_sub(nd, s), seq_sub(od, s));
+    assert_ptr_equal(seq_sub(ctx, nd, s), seq_sub(ctx, od, s));
   /* weight: log N(0.25; x_T, 0.5) of the new step; score grows by the new step's */
   double xT = t_choice2(ctx, u, genc_idx(T), GENC_SYM("x"));
   double x999 = t_choice2(ctx, t, genc_idx(T - 1), GENC_SYM("x"));

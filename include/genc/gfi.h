@@ -585,6 +585,15 @@ typedef struct genc_gf_type {
    */
   genc_trace *(*trace_zip)(genc_ctx *ctx, const genc_trace *a, const genc_trace *b,
                            genc_array_zip_fn f, void *user, int64_t n);
+  /**
+   * Optional. genc_trace_take() of @p t by the shared 1-d i32 index @p idx
+   * (already checked: @p t batched): a trace equal, array for array and bit
+   * for bit, to trace_map with a particle take, made more cheaply (e.g. the
+   * sequence combinators share their step traces under a pending index that
+   * is applied only when a step is read). NULL with an error on failure.
+   * When absent, genc_trace_take() uses trace_map.
+   */
+  genc_trace *(*trace_take)(genc_ctx *ctx, const genc_trace *t, genc_array *idx);
 } genc_gf_type;
 
 /** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM.

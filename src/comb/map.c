@@ -53,7 +53,8 @@ static genc_status map_steps(seq_run *r, const bool *changed) {
   genc_argdiffs_fill(same, nargs, genc_nochange());
   genc_status st = GENC_OK;
   for (int64_t t = 0; !st && t < r->len; t++) {
-    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
+    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->ctx, r->old, t) : NULL;
+    if (r->old && t < r->old->len && !o) return genc_ctx_status(r->ctx);
     genc_array *kargs[GENC_GF_MAX_ARGS] = {0};
     bool keep = o && changed && !changed[t];
     for (int j = 0; j < nargs; j++) /* unchanged: the old slices, no op */
@@ -107,6 +108,7 @@ static const genc_gf_type map_type = {
     .assess = map_assess,
     .project = seq_project,
     .trace_map = seq_trace_map,
+    .trace_take = seq_trace_take,
     .trace_choices = seq_trace_choices,
     .trace_free = seq_trace_free,
     .gf_free = seq_gf_free,

@@ -34,29 +34,52 @@ typedef struct seq_gf {
 typedef struct seq_chunk {
   int64_t refs;
   genc_trace *sub[SEQ_CHUNK]; /* NULL past the end of the last chunk */
+  /* pending particle index of each step (NULL: none): step j is particle
+   * perm[j][i] of sub[j] at particle i (set when a partly kept chunk of a
+   * taken trace is copied) */
+  genc_array *perm[SEQ_CHUNK];
 } seq_chunk;
 
 /* The implementation data of their traces: kernel trace t at address t.
  * Kernel traces keep their own scores and return values, so the per-step
  * scores and carries an incremental update needs are the step traces'
- * score and retval. */
+ * score and retval.
+ *
+ * genc_trace_take is lazy (seq_trace_take): the new trace shares the old
+ * chunks and records, per chunk, a pending particle index (perm, shared i32
+ * [n]; successive takes compose, perm' = perm[idx], one gather of n ints per
+ * distinct index), so a take costs O(n + chunks), not O(T n). A step's trace
+ * is materialized (genc_trace_take of the stored one by the composed index)
+ * only when read, through seq_sub, and cached in the trace that read it. */
 typedef struct seq_trace {
   int64_t len;
   int64_t nchunks; /* ceil(capacity / SEQ_CHUNK) */
   seq_chunk **chunks;
+  genc_array **perm;  /* per chunk: pending index applied after the chunk's own (NULL: none) */
+  genc_trace **cache; /* nchunks * SEQ_CHUNK materialized steps, made on first need */
 } seq_trace;
 
 /* A new step table for @p len steps (chunks made as steps are set); NULL on NOMEM. */
 seq_trace *seq_trace_alloc(int64_t len);
-/* Kernel trace t (borrowed); t < len. */
-static inline genc_trace *seq_sub(const seq_trace *d, int64_t t) {
+/* The stored kernel trace t, without its pending index (borrowed); t < len. */
+static inline genc_trace *seq_raw(const seq_trace *d, int64_t t) {
   return d->chunks[t / SEQ_CHUNK]->sub[t % SEQ_CHUNK];
 }
+/* Kernel trace t (borrowed): the stored one with any pending index applied
+ * (materialized once and cached in @p d). t < len. NULL with an error in
+ * @p ctx on failure. Every read of a step goes through here. */
+genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t);
 /* Set step t of a table under construction to @p s (reference taken over). false on NOMEM. */
 bool seq_set_sub(seq_trace *d, int64_t t, genc_trace *s);
 /* Make steps 0..k-1 of @p d those of @p old (k <= both lengths): whole chunks
- * shared, a partly kept chunk copied. false on NOMEM. */
-bool seq_share_prefix(seq_trace *d, const seq_trace *old, int64_t k);
+ * shared with their pending index, a partly kept chunk copied (its steps'
+ * indices composed, not materialized). false with an error in ctx. */
+bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t k);
+/* The pending index @p inner followed by @p outer (either may be NULL: none):
+ * inner[outer], retained, in *out (NULL when both are). false with an error. */
+bool seq_perm_compose(genc_ctx *ctx, genc_array *inner, genc_array *outer, genc_array **out);
+/* The type's trace_take hook: a lazy take (see seq_trace). */
+genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx);
 
 /* One operation over the steps. The caller fills ctx, gf, mode, call, old and
  * len, calls seq_run_init, then seq_step for t = 0..len-1 in order, then

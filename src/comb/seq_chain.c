@@ -99,17 +99,19 @@ static genc_status chain_steps(chain *c) {
    * the last kept step's value (the next carry) is read */
   int64_t first = first_changed(c);
   if (first > 0) {
-    if (!seq_share_prefix(r->tr, r->old, first))
-      return genc_ctx_fail(r->ctx, GENC_ERR_NOMEM, "%s: out of memory", genc_gf_name(r->gf));
+    if (!seq_share_prefix(r->ctx, r->tr, r->old, first)) return genc_ctx_status(r->ctx);
     r->kept = first;
-    r->rets[first - 1] = genc_trace_retval(seq_sub(r->old, first - 1));
+    const genc_trace *last = seq_sub(r->ctx, r->old, first - 1);
+    if (!last) return genc_ctx_status(r->ctx);
+    r->rets[first - 1] = genc_trace_retval(last);
   }
   int nargs = genc_gf_nargs(r->gf);
   genc_argdiff kd[GENC_GF_MAX_ARGS];
   bool carry_changed = c->init_changed;
   genc_status st = GENC_OK;
   for (int64_t t = first; !st && t < r->len; t++) {
-    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
+    const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->ctx, r->old, t) : NULL;
+    if (r->old && t < r->old->len && !o) return genc_ctx_status(r->ctx);
     genc_array *kargs[GENC_GF_MAX_ARGS] = {0};
     bool x_ch = c->x_changed && c->x_changed[t];
     bool keep = o && !carry_changed && !x_ch && !c->params_changed && !g->no_skip;

@@ -146,7 +146,8 @@ static genc_status reuse_step(seq_run *r, int64_t t, const genc_trace *o) {
 genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc_argdiff *kd,
                      bool *revisited) {
   genc_ctx *ctx = r->ctx;
-  const genc_trace *o = r->old && t < r->old->len ? seq_sub(r->old, t) : NULL;
+  const genc_trace *o = r->old && t < r->old->len ? seq_sub(ctx, r->old, t) : NULL;
+  if (r->old && t < r->old->len && !o) return genc_ctx_status(ctx);
   if (((seq_gf *)genc_gf_impl(r->gf))->no_skip) kd = NULL; /* rerun every step */
   bool unchanged = kd && genc_argdiffs_all_unchanged(kd, genc_gf_nargs(r->kernel));
   if (revisited) *revisited = true;

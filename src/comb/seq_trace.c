@@ -18,8 +18,8 @@ static bool acc(genc_ctx *ctx, genc_array **a, genc_array *x, int sign) {
 static genc_status remove_old(seq_run *r) {
   genc_ctx *ctx = r->ctx;
   for (int64_t t = r->len; r->old && t < r->old->len; t++) {
-    const genc_trace *o = seq_sub(r->old, t);
-    bool ok = acc(ctx, &r->dscore, genc_trace_score(o), -1);
+    const genc_trace *o = seq_sub(ctx, r->old, t);
+    bool ok = o && acc(ctx, &r->dscore, genc_trace_score(o), -1);
     if (ok && r->mode == SEQ_UPDATE) {
       ok = acc(ctx, &r->weight, genc_trace_score(o), -1);
       const genc_choicemap *cm = ok ? genc_trace_choices(ctx, o) : NULL;
@@ -95,7 +95,12 @@ genc_status seq_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,
     genc_selection *sel = genc_selection_sub(ctx, call->selection, genc_idx(t));
     if (!sel) st = genc_ctx_status(ctx);
     if (!st && !genc_selection_is_none(sel)) {
-      const genc_trace *s = seq_sub(d, t);
+      const genc_trace *s = seq_sub(ctx, d, t);
+      if (!s) {
+        genc_selection_release(sel);
+        st = genc_ctx_status(ctx);
+        break;
+      }
       genc_gfi_call sc = {.trace = s, .selection = sel, .n = call->n};
       genc_gfi_result sr = {0};
       genc_gf *k = genc_trace_gf(s);
@@ -135,7 +140,11 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
   nd->len = d->len;
   bool ok = true;
   for (int64_t s = 0; ok && s < d->len; s++) {
-    const genc_trace *sub = seq_sub(d, s);
+    const genc_trace *sub = seq_sub(ctx, d, s);
+    if (!sub) {
+      ok = false;
+      break;
+    }
     genc_trace *m = genc_gf_type_of(genc_trace_gf(sub))->trace_map(ctx, sub, f, user, n);
     ok = m && seq_set_sub(nd, s, m);
     if (m && !ok)
@@ -153,10 +162,48 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
   return out;
 }
 
+static genc_array *map_take(genc_ctx *ctx, genc_array *x, void *user) {
+  return genc_array_batched(x) ? genc_particle_take(ctx, x, (genc_array *)user) : x;
+}
+
+/* A take in O(n + chunks): the chunks are shared and each chunk's pending
+ * index composed with idx (once per distinct index: after an update the
+ * whole chunks share one); the arguments, the stacked return value and the
+ * score are gathered now, as genc_trace_take's fallback would. */
+genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) {
+  const seq_trace *d = genc_trace_impl(t);
+  genc_gf *gf = genc_trace_gf(t);
+  seq_trace *nd = seq_trace_alloc(d->len);
+  if (!nd) {
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for a trace", genc_gf_name(gf));
+    return NULL;
+  }
+  nd->len = d->len;
+  bool ok = true;
+  for (int64_t i = 0; i < d->nchunks; i++) {
+    nd->chunks[i] = d->chunks[i];
+    if (nd->chunks[i]) nd->chunks[i]->refs++;
+    if (i > 0 && d->perm[i] == d->perm[i - 1])
+      nd->perm[i] = genc_array_retain(nd->perm[i - 1]);
+    else
+      ok = ok && seq_perm_compose(ctx, d->perm[i], idx, &nd->perm[i]);
+  }
+  genc_array *args[GENC_GF_MAX_ARGS] = {0};
+  for (int i = 0; i < genc_gf_nargs(gf); i++)
+    args[i] = map_opt(ctx, genc_trace_arg(t, i), map_take, idx, &ok);
+  genc_array *ret = map_opt(ctx, genc_trace_retval(t), map_take, idx, &ok);
+  genc_array *score = map_opt(ctx, genc_trace_score(t), map_take, idx, &ok);
+  genc_trace *out =
+      ok ? genc_trace_new(ctx, gf, args, ret, score, genc_array_dim(idx, 0), nd) : NULL;
+  if (!out) seq_trace_free(nd);
+  return out;
+}
+
 genc_status seq_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out) {
   const seq_trace *d = genc_trace_impl(t);
   for (int64_t s = 0; s < d->len; s++) {
-    const genc_trace *sub = seq_sub(d, s);
+    const genc_trace *sub = seq_sub(ctx, d, s);
+    if (!sub) return genc_ctx_status(ctx);
     genc_choicemap *cm = genc_choicemap_submap_mut(ctx, out, genc_idx(s));
     if (!cm) return genc_ctx_status(ctx);
     genc_status st = genc_gf_type_of(genc_trace_gf(sub))->trace_choices(ctx, sub, cm);

@@ -66,8 +66,10 @@ genc_array *seq_retval(seq_run *r, genc_array *like) {
   int64_t k = r->kept;
   genc_array *old = r->old && k > 0 ? genc_trace_retval(r->call->trace) : NULL;
   if (!old || genc_array_ndim(old) < 1 || genc_array_dim(old, 0) < k) {
-    for (int64_t t = 0; t < k; t++) /* a shared prefix left these unset */
-      if (!r->rets[t]) r->rets[t] = genc_trace_retval(seq_sub(r->tr, t));
+    for (int64_t t = 0; t < k; t++) { /* a shared prefix left these unset */
+      const genc_trace *s = r->rets[t] ? NULL : seq_sub(ctx, r->tr, t);
+      if (!r->rets[t] && !(r->rets[t] = genc_trace_retval(s))) return NULL;
+    }
     return seq_stack(ctx, r->len, r->rets, like);
   }
   if (k == r->len) return genc_array_dim(old, 0) == k ? old : genc_slice(ctx, old, 0, 0, k, 1);

@@ -32,6 +32,7 @@ static const genc_gf_type unfold_type = {
     .assess = unfold_assess,
     .project = seq_project,
     .trace_map = seq_trace_map,
+    .trace_take = seq_trace_take,
     .trace_choices = seq_trace_choices,
     .trace_free = seq_trace_free,
     .gf_free = seq_gf_free,

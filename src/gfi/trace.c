@@ -113,7 +113,9 @@ genc_trace *genc_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx)
     return NULL;
   }
   int64_t m = genc_scope_begin(ctx);
-  genc_trace *r = t->gf->type->trace_map(ctx, t, map_take, idx, genc_array_dim(idx, 0));
+  genc_trace *r = t->gf->type->trace_take
+                      ? t->gf->type->trace_take(ctx, t, idx)
+                      : t->gf->type->trace_map(ctx, t, map_take, idx, genc_array_dim(idx, 0));
   genc_scope_end(ctx, m);
   return r;
 }
