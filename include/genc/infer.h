@@ -907,6 +907,71 @@ genc_status genc_hmc(genc_ctx *ctx, genc_logdensity *ld, const double *init,
 genc_status genc_mala(genc_ctx *ctx, genc_logdensity *ld, const double *init,
                       const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
 
+/* ---- parallel tempering (src/infer/tempering.c) ---- */
+
+/**
+ * Default geometric ladder: betas[k] = beta_min^(k / (K - 1)), so betas[0] = 1
+ * and betas[K-1] = beta_min, adjacent ratios equal (the ladder of Earl and
+ * Deem for a log-likelihood whose variance scales as 1 / beta^2). @p beta_min
+ * 0 means 0.01; it must lie in (0, 1]. K == 1 gives {1}.
+ */
+genc_status genc_pt_ladder(genc_ctx *ctx, int K, double beta_min, double *betas);
+
+/**
+ * One tempered MH step on a trace (or N batched chains) whose target is
+ * p(latent) p(obs | latent)^beta: the edit @p move (GENC_EDIT_SELECTION or
+ * GENC_EDIT_PROPOSAL) gives the untempered acceptance log-ratio w, and
+ * log(u) < w - (1 - beta) (LL(t') - LL(t)) decides, LL = genc_gf_project() of
+ * the selection @p obs. @p beta is a 0-d f64 array, batched over the chains
+ * (one temperature each) or shared, every value in (0, 1]. With beta = 1 the
+ * step is genc_mh_select() / genc_mh_proposal() with the same key, bit for
+ * bit. Result and @p accepted as genc_mh_select().
+ */
+genc_trace *genc_mh_tempered(genc_ctx *ctx, const genc_trace *t, const genc_edit_request *move,
+                             const genc_selection *obs, genc_array *beta, genc_key key,
+                             genc_array **accepted);
+
+/** Options of genc_pt_run(); zero fields take the defaults shown. */
+typedef struct genc_pt_opts {
+  int ntemps;               /**< K temperatures; default 4 */
+  const double *betas;      /**< K inverse temperatures 1 = b_0 > ... > b_{K-1} > 0, or NULL for
+                                 genc_pt_ladder(K, beta_min) */
+  double beta_min;          /**< the default ladder's hottest beta; default 0.01 */
+  int64_t warmup;           /**< iterations not recorded; default 0 */
+  int64_t samples;          /**< iterations after warmup; default 1000 */
+  int64_t thin;             /**< record every thin-th sampling iteration; default 1 */
+  int64_t swap_every;       /**< attempt swaps after every swap_every-th MH step; default 1 */
+  genc_key key;             /**< iteration s runs with genc_key_fold_in(key, s) */
+  int naddrs;               /**< addresses recorded from the cold chains (0: none) */
+  const char *const *addrs; /**< their text addresses */
+  double *draws;            /**< M cold chains' draws, genc_mcmc_run()'s layout with C = M */
+  int64_t draws_cap;        /**< its capacity in doubles */
+  double *accept_rate;      /**< K doubles or NULL: MH acceptance per temperature (sampling) */
+  double *swap_rate;        /**< K - 1 doubles or NULL: swap acceptance of pair (k, k+1) */
+} genc_pt_opts;
+
+/**
+ * Parallel tempering (replica exchange) over K temperatures on N-chain MH.
+ * @p init is a batched trace of K * M particles, M replicas of the ladder;
+ * particle m * K + k holds replica m at temperature k (replica-major, so
+ * replica m's K chains are particles [m K, m K + K)). Each iteration runs one
+ * genc_mh_tempered() step with @p move on all particles at their own beta,
+ * then, every swap_every-th iteration, swaps states between adjacent
+ * temperatures of each replica: pairs (k, k+1) with k even and odd
+ * alternately, accepted with probability min(1, exp((b_k - b_{k+1})
+ * (LL_{k+1} - LL_k))); the swap is genc_trace_take() with the permutation.
+ * The draws at @p opts->addrs of the cold chains (k = 0) are recorded.
+ *
+ * Same seed, same result whatever M: particle m K + k draws its MH randomness
+ * from genc_key_particle() of its index and replica m its swap uniforms from
+ * particles [m K, m K + K) of a batched draw, so replica m's chains do not
+ * depend on how many replicas run beside it. A @p move whose proposal
+ * arguments are batched (e.g. a step size per temperature) must hold K * M
+ * particles in the same layout. Returns the final trace (new reference) or NULL.
+ */
+genc_trace *genc_pt_run(genc_ctx *ctx, const genc_trace *init, const genc_edit_request *move,
+                        const genc_selection *obs, const genc_pt_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif
