@@ -114,7 +114,7 @@ static int append(dyn_trace *d, genc_comp addr, int32_t plen, int32_t poff) {
 
 int genc__dyn_push(dyn_trace *d, genc_comp addr) {
   if (genc__dyn_find(d, addr) >= 0) return -2;
-  if (!grow(d)) return -1;
+  if (d->len >= d->cap && !grow(d)) return -1; /* the test inline: grow is rare */
   return append(d, addr, 1, 0);
 }
 
@@ -159,7 +159,7 @@ int genc__dyn_push_path(dyn_trace *d, const genc_comp *path, int len) {
     d->arena = a;
     d->acap = c;
   }
-  if (!grow(d)) return -1;
+  if (d->len >= d->cap && !grow(d)) return -1;
   int off = d->alen;
   memcpy(d->arena + off, path, (size_t)len * sizeof *path);
   d->alen += len;
