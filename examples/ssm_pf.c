@@ -1,17 +1,17 @@
 /*
- * A bootstrap particle filter written by hand on the GFI, for a linear-Gaussian
+ * A bootstrap particle filter by the library (genc_smc()), for a linear-Gaussian
  * state-space model:
  *
  *   x/0 ~ Normal(0, 1);  x/t ~ Normal(0.9 x/(t-1), 1);  y/t ~ Normal(x/t, 0.5),  t < T
  *
  * The model takes the number of steps T as a host argument (GENC_ARGS(ctx, T),
- * read with genc_rt_arg_int). The filter keeps one batched trace of N particles:
- * generate with T = 1 and the constraint y/0, then genc_gf_update to T + 1 with
- * the new constraint y/T. The update draws x/T from the prior (the bootstrap
+ * read with genc_rt_arg_int). genc_smc() runs the filter on one batched trace
+ * of N particles: generate with T = 1 and the constraint y/0, then
+ * genc_gf_update to T + 1 with the new constraint y/T, as the step function
+ * ssm_step() says. The update draws x/T from the prior (the bootstrap
  * proposal) and its weight is log p(y/T | x/T), the incremental importance
- * weight. After each step the weights are copied to the host, the log marginal
- * likelihood estimate gains log(mean weight), and systematic resampling picks
- * the particles that genc_trace_take keeps.
+ * weight; the filter accumulates the log marginal likelihood estimate and
+ * resamples (systematic, every step here).
  *
  * The estimate of log p(y/0..y/24) is checked against a Kalman filter. The data
  * are simulated from the model itself with a fixed seed. GENC_DEVICE=cuda runs
@@ -55,69 +55,30 @@ static double kalman_log_z(const double *y) {
   return lz;
 }
 
-/* Systematic resampling: N evenly spaced points (u + j) / N, one uniform u,
- * against the cumulative normalized weights. */
-static void systematic(const double *w, int n, double u, int32_t *idx) {
-  double sum = 0, c = 0;
-  for (int i = 0; i < n; i++)
-    sum += w[i];
-  int i = 0;
-  for (int j = 0; j < n; j++) {
-    double point = (u + j) / n * sum;
-    while (i < n - 1 && c + w[i] < point)
-      c += w[i++];
-    idx[j] = i;
-  }
+/* Step t's inputs for genc_smc(): the model runs t + 1 steps (the argument T
+ * grew by one, genc_intdiff(1), so the update only adds x/t and y/t) and y/t
+ * is observed. */
+static genc_status ssm_step(genc_ctx *ctx, int64_t t, genc_array **args, genc_argdiff *argdiffs,
+                            genc_choicemap **obs, void *user) {
+  const double *y = user;
+  args[0] = genc_scalar(ctx, (double)(t + 1));
+  argdiffs[0] = genc_intdiff(1);
+  *obs = genc_choicemap_new(ctx);
+  if (!args[0] || !*obs) return genc_ctx_status(ctx);
+  return genc_choicemap_set_path(ctx, *obs, GENC_PATH(GENC_SYM("y"), genc_idx(t)),
+                                 genc_scalar(ctx, y[t]));
 }
 
-/* One filter run; returns the estimate of log p(y) (NAN on error). The
- * particles are resampled after every step, so every step starts with equal
- * weights and log Z-hat = sum over steps of log(mean incremental weight). */
+/* One filter run; returns the estimate of log p(y) (NAN on error). Systematic
+ * resampling after every step (threshold 1), as the hand-written filter this
+ * example used to hold did. */
 static double particle_filter(genc_ctx *ctx, genc_gf *gf, const double *y, genc_key key) {
-  double w[NPART], lz = 0;
-  int32_t idx[NPART];
-  int64_t np = NPART;
-  genc_trace *tr = NULL;
-  for (int t = 0; t < T; t++) {
-    int64_t mark = genc_scope_begin(ctx); /* one scope per step: memory stays flat */
-    genc_key k[2];
-    genc_key_split(genc_key_fold_in(key, (uint64_t)t), 2, k);
-    genc_choicemap *obs = genc_choicemap_new(ctx);
-    genc_choicemap_set_path(ctx, obs, GENC_PATH(GENC_SYM("y"), genc_idx(t)),
-                            genc_scalar(ctx, y[t]));
-    genc_array *lw = NULL;
-    genc_trace *next;
-    if (t == 0) {
-      next = genc_gf_generate(ctx, gf, GENC_ARGS(ctx, 1), obs, k[0], np, &lw);
-    } else {
-      genc_argdiff d = genc_intdiff(1); /* the argument T grew by one */
-      next = genc_gf_update(ctx, tr, GENC_ARGS(ctx, t + 1), &d, obs, k[0], &lw, NULL);
-    }
-    genc_choicemap_free(obs);
-    genc_trace_release(tr);
-    tr = next;
-    if (!tr || genc_array_copy_out(ctx, lw, w, np)) {
-      genc_scope_end(ctx, mark);
-      genc_trace_release(tr);
-      return NAN;
-    }
-    double mx = -INFINITY, sw = 0;
-    for (int i = 0; i < NPART; i++)
-      mx = fmax(mx, w[i]);
-    for (int i = 0; i < NPART; i++)
-      sw += w[i] = exp(w[i] - mx);
-    lz += mx + log(sw / NPART);
-    if (t < T - 1) {
-      double u = genc_value_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
-      systematic(w, NPART, u, idx);
-      genc_trace *kept = genc_trace_take(ctx, tr, genc_array_from(ctx, GENC_I32, 1, &np, 0, idx));
-      genc_trace_release(tr);
-      tr = kept;
-    }
-    genc_scope_end(ctx, mark); /* the trace retains what it holds */
-    if (!tr) return NAN;
-  }
-  genc_trace_release(tr);
+  genc_smc_opts o = {
+      .n = NPART, .key = key, .scheme = GENC_RESAMPLE_SYSTEMATIC, .ess_threshold = 1};
+  genc_smc_result r;
+  if (genc_smc(ctx, gf, T, ssm_step, (void *)y, &o, &r)) return NAN;
+  double lz = r.log_ml;
+  genc_smc_result_clear(&r);
   return lz;
 }
 

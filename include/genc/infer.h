@@ -972,6 +972,109 @@ typedef struct genc_pt_opts {
 genc_trace *genc_pt_run(genc_ctx *ctx, const genc_trace *init, const genc_edit_request *move,
                         const genc_selection *obs, const genc_pt_opts *opts);
 
+/* ---- sequential Monte Carlo: the particle filter (src/infer/smc.c) ----
+ *
+ * A particle filter over any model through generate and update: all N
+ * particles live in one batched trace; step 0 is genc_gf_generate(), step t > 0
+ * genc_gf_update() with step t's arguments, argument diffs and constraints, so
+ * that a combinator's incremental update (Unfold's prefix skipping) makes the
+ * step cost O(1) in t. */
+
+/** Particles the filter runs when ::genc_smc_opts leaves n at 0. */
+#define GENC_SMC_DEFAULT_N 1000
+/** ESS threshold (fraction of N) when ::genc_smc_opts leaves it at 0. */
+#define GENC_SMC_DEFAULT_ESS_THRESHOLD 0.5
+/** An ESS threshold that never resamples. */
+#define GENC_SMC_NEVER_RESAMPLE (-1.0)
+
+/**
+ * The model inputs of step @p t (0-based): fill @p args (genc_gf_nargs() of
+ * the model; the arguments of the model for steps 0..t), @p argdiffs (as many
+ * diffs, from step t-1's arguments; ignored at t = 0; left as filled by the
+ * filter, genc_unknown(), they are safe but may defeat incremental update)
+ * and @p *constraints (a new choice map the filter frees, or NULL for none:
+ * step t's observations). Arrays made here belong to a scope the filter ends
+ * after the step, which is fine: the trace retains what it keeps. Return
+ * GENC_OK or the context's error.
+ */
+typedef genc_status (*genc_smc_step_fn)(genc_ctx *ctx, int64_t t, genc_array **args,
+                                        genc_argdiff *argdiffs, genc_choicemap **constraints,
+                                        void *user);
+
+/** Options of genc_smc(). Write them with designated initializers,
+ * `(genc_smc_opts){.n = 500, .scheme = GENC_RESAMPLE_SYSTEMATIC}`; a
+ * zero-initialized field takes the default shown. */
+typedef struct genc_smc_opts {
+  int64_t n;                   /**< particles >= 0; 0 means GENC_SMC_DEFAULT_N */
+  genc_key key;                /**< random key; default the all-zero key */
+  genc_resample_scheme scheme; /**< resampling scheme; default multinomial */
+  double ess_threshold;        /**< resample after step t (t < T-1) when ESS < ess_threshold * N;
+                                    0: GENC_SMC_DEFAULT_ESS_THRESHOLD (0.5); >= 1: after every
+                                    step; negative (GENC_SMC_NEVER_RESAMPLE): never, which is
+                                    sequential importance sampling */
+  const genc_kernel *rejuvenate; /**< MCMC kernel applied (driver step t) to the particles
+                                      right after each resampling, e.g. MH on step t's choices;
+                                      it must leave the step-t posterior invariant; default
+                                      NULL: none */
+} genc_smc_opts;
+
+/**
+ * What genc_smc() returns; release with genc_smc_result_clear(). With log
+ * weights w_i normalized after every step (log sum exp w = 0) and reset to
+ * -log N at a resampling, step t with incremental weights v_i adds
+ * log sum_i exp(w_i + v_i) to log_ml: the log-mean-exp of v when the weights
+ * were equal, and in general the estimate that stays unbiased for Z under
+ * adaptive resampling (E[exp(log_ml)] = p(observations)).
+ */
+typedef struct genc_smc_result {
+  genc_trace *trace;    /**< batched trace of the n particles after the last step (a reference) */
+  int64_t n;            /**< particles */
+  int64_t steps;        /**< steps T */
+  double *log_weights;  /**< n final normalized log weights (log sum exp = 0; malloc'ed) */
+  double log_ml;        /**< log of the marginal likelihood estimate */
+  double *ess;          /**< [steps] ESS 1 / sum W_i^2 after weighting step t, before any
+                             resampling (malloc'ed) */
+  bool *resampled;      /**< [steps] whether the particles were resampled after step t */
+  int64_t nresampled;   /**< how many steps resampled */
+} genc_smc_result;
+
+/**
+ * Run a particle filter of @p model over @p steps steps (>= 1) with the step
+ * inputs from @p step_fn (and @p user), by @p opts (may be NULL: defaults).
+ * Each step: generate (t = 0) or update (t > 0) the batched trace, add the
+ * weights, compute the ESS; then, for t < T - 1 and ESS < threshold * N,
+ * resample by genc_resample() (one genc_trace_take() of the batched trace)
+ * and apply the rejuvenation kernel. Step t's random keys are folded from
+ * opts->key and t. Fills @p out (zeroed first; on error nothing is left to
+ * free). Errors: NULL arguments, steps < 1, n < 0, NaN threshold, a failing
+ * step function, model or kernel (its message, with the step named), every
+ * particle of weight zero (GENC_ERR_DOMAIN naming the step).
+ */
+genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step_fn step_fn,
+                     void *user, const genc_smc_opts *opts, genc_smc_result *out);
+
+/** Release what @p r holds (trace, arrays) and zero it. NULL is a no-op. */
+void genc_smc_result_clear(genc_smc_result *r);
+
+/**
+ * The step inputs of an Unfold-shaped model, for genc_smc_unfold_step(): the
+ * model's arguments are (T, init, params...); step t has T = t + 1 (argument
+ * diff genc_intdiff(1), the rest unchanged) and the constraints obs[t], a map
+ * relative to the step (e.g. "y"), which the step function copies under
+ * address t ("t/y").
+ */
+typedef struct genc_smc_unfold {
+  int nrest;                        /**< genc_gf_nargs(model) - 1 (>= 0) */
+  genc_array *const *rest;          /**< the genc_gf_nargs() - 1 arguments after T: init,
+                                         params... (made before genc_smc(), so they outlive it) */
+  const genc_choicemap *const *obs; /**< [steps] step-relative constraints (entries may be NULL) */
+} genc_smc_unfold;
+
+/** A ::genc_smc_step_fn for an Unfold-shaped model; @p user is a const
+ * ::genc_smc_unfold *. */
+genc_status genc_smc_unfold_step(genc_ctx *ctx, int64_t t, genc_array **args,
+                                 genc_argdiff *argdiffs, genc_choicemap **constraints, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,197 @@
+/* Sequential Monte Carlo: a particle filter over any model through generate
+ * and update, all particles in one batched trace.
+ *
+ * The weights are kept normalized on the host in f64 (log sum exp = 0). Step
+ * t adds its incremental weights v_i and log sum_i exp(w_i + v_i) to log Z:
+ * after a resampling w_i = -log N and this is the log-mean-exp of v; between
+ * resamplings it carries the old weights along, which is what keeps exp(log
+ * Z) unbiased under adaptive resampling (the product over resampling epochs of
+ * the weighted means). Resampling is one genc_resample() and one
+ * genc_trace_take() of the batched trace; rejuvenation follows it, when the
+ * particles are equally weighted, so an invariant kernel changes no weight. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genc.h"
+
+#define FN "genc_smc"
+
+void genc_smc_result_clear(genc_smc_result *r) {
+  if (!r) return;
+  genc_trace_release(r->trace);
+  free(r->log_weights);
+  free(r->ess);
+  free(r->resampled);
+  memset(r, 0, sizeof *r);
+}
+
+/* Add the incremental weights v to the normalized log weights w; returns the
+ * log normalizer (-inf when every particle has weight zero) and leaves w
+ * normalized and the ESS in *ess. */
+static double reweight(double *w, const double *v, int64_t n, double *ess) {
+  double mx = -INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    w[i] += v[i];
+    if (isnan(w[i])) w[i] = -INFINITY; /* -inf + inf: a particle of zero weight */
+    mx = fmax(mx, w[i]);
+  }
+  if (mx == -INFINITY) return *ess = 0, -INFINITY;
+  double s = 0, s2 = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double u = exp(w[i] - mx);
+    s += u, s2 += u * u;
+  }
+  double lse = mx + log(s);
+  for (int64_t i = 0; i < n; i++)
+    w[i] -= lse;
+  *ess = s * s / s2;
+  return lse;
+}
+
+/* Generate (t = 0) or update the trace *tr with step t's inputs; the
+ * incremental log weights go to v. */
+static genc_status extend(genc_ctx *ctx, genc_gf *model, genc_trace **tr, int64_t t, int64_t n,
+                          genc_smc_step_fn fn, void *user, genc_key key, double *v) {
+  int nargs = genc_gf_nargs(model);
+  genc_array **args = calloc((size_t)nargs + 1, sizeof *args);
+  genc_argdiff *diffs = calloc((size_t)nargs + 1, sizeof *diffs);
+  genc_choicemap *obs = NULL;
+  genc_status st = GENC_OK;
+  if (!args || !diffs) {
+    st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory at step %lld", (long long)t);
+    goto out;
+  }
+  for (int i = 0; i < nargs; i++)
+    diffs[i] = genc_unknown();
+  if ((st = fn(ctx, t, args, diffs, &obs, user))) goto out;
+  for (int i = 0; i < nargs; i++)
+    if (!args[i]) {
+      st = genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         FN ": the step function left argument %d of '%s' NULL at step %lld", i,
+                         genc_gf_name(model), (long long)t);
+      goto out;
+    }
+  genc_array *lw = NULL;
+  genc_trace *next = t == 0 ? genc_gf_generate(ctx, model, args, obs, key, n, &lw)
+                            : genc_gf_update(ctx, *tr, args, diffs, obs, key, &lw, NULL);
+  if (!next) {
+    st = genc_ctx_status(ctx);
+    goto out;
+  }
+  genc_trace_release(*tr);
+  *tr = next;
+  st = genc_array_copy_out(ctx, lw, v, n);
+out:
+  genc_choicemap_free(obs);
+  free(args);
+  free(diffs);
+  return st;
+}
+
+/* Resample the particles by their log weights w (then reset to -log N) and
+ * apply the rejuvenation kernel, if any, at driver step t. */
+static genc_status resample(genc_ctx *ctx, genc_trace **tr, double *w, int64_t n,
+                            const genc_smc_opts *o, int64_t t, const genc_key *keys) {
+  genc_array *idx = genc_resample(ctx, w, n, n, o->scheme, keys[0]);
+  genc_trace *kept = idx ? genc_trace_take(ctx, *tr, idx) : NULL;
+  if (!kept) return genc_ctx_status(ctx);
+  genc_trace_release(*tr);
+  *tr = kept;
+  for (int64_t i = 0; i < n; i++)
+    w[i] = -log((double)n);
+  if (!o->rejuvenate) return GENC_OK;
+  genc_trace *moved = genc_kernel_apply(ctx, o->rejuvenate, *tr, keys[1], t, NULL, NULL);
+  if (!moved) return genc_ctx_status(ctx);
+  genc_trace_release(*tr);
+  *tr = moved;
+  return GENC_OK;
+}
+
+/* One step of the filter in its own array scope: the trace retains what it keeps. */
+static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_step_fn fn,
+                            void *user, const genc_smc_opts *o, double *v, genc_smc_result *r) {
+  int64_t mark = genc_scope_begin(ctx);
+  genc_key k[3];
+  genc_key_split(genc_key_fold_in(o->key, (uint64_t)t), 3, k);
+  genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], v);
+  if (!st) {
+    double lse = reweight(r->log_weights, v, r->n, &r->ess[t]);
+    r->log_ml += lse;
+    if (lse == -INFINITY)
+      st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
+                         FN ": every particle of '%s' has weight zero at step %lld",
+                         genc_gf_name(model), (long long)t);
+  }
+  double thr = o->ess_threshold;
+  bool due = thr >= 1 || r->ess[t] < thr * (double)r->n;
+  if (!st && t < r->steps - 1 && thr >= 0 && due) {
+    st = resample(ctx, &r->trace, r->log_weights, r->n, o, t, &k[1]);
+    r->resampled[t] = true;
+    r->nresampled++;
+  }
+  genc_scope_end(ctx, mark);
+  return st;
+}
+
+genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step_fn step_fn,
+                     void *user, const genc_smc_opts *opts, genc_smc_result *out) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!out) return genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": out is NULL");
+  memset(out, 0, sizeof *out);
+  if (!model || !step_fn)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": %s is NULL", model ? "step_fn" : "model");
+  genc_smc_opts o = opts ? *opts : (genc_smc_opts){0};
+  if (steps < 1)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": '%s': steps = %lld, must be >= 1",
+                         genc_gf_name(model), (long long)steps);
+  if (o.n < 0 || o.n > INT32_MAX)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": '%s': n = %lld particles, must be in [0, 2^31)",
+                         genc_gf_name(model), (long long)o.n);
+  if (isnan(o.ess_threshold))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": '%s': ess_threshold is NaN", genc_gf_name(model));
+  if (o.n == 0) o.n = GENC_SMC_DEFAULT_N;
+  if (o.ess_threshold == 0) o.ess_threshold = GENC_SMC_DEFAULT_ESS_THRESHOLD;
+  size_t n = (size_t)o.n;
+  out->n = o.n, out->steps = steps;
+  out->log_weights = calloc(n, sizeof(double));
+  out->ess = calloc((size_t)steps, sizeof(double));
+  out->resampled = calloc((size_t)steps, sizeof(bool));
+  double *v = malloc(n * sizeof *v);
+  genc_status st = GENC_OK;
+  if (!out->log_weights || !out->ess || !out->resampled || !v)
+    st =
+        genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld particles", (long long)o.n);
+  for (size_t i = 0; !st && i < n; i++)
+    out->log_weights[i] = -log((double)n);
+  for (int64_t t = 0; !st && t < steps; t++)
+    st = smc_step(ctx, model, t, step_fn, user, &o, v, out);
+  free(v);
+  if (st) genc_smc_result_clear(out);
+  return st;
+}
+
+genc_status genc_smc_unfold_step(genc_ctx *ctx, int64_t t, genc_array **args,
+                                 genc_argdiff *argdiffs, genc_choicemap **constraints, void *user) {
+  const genc_smc_unfold *u = user;
+  if (!u || u->nrest < 0 || (u->nrest > 0 && !u->rest))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_smc_unfold_step: user is not a genc_smc_unfold "
+                         "(NULL, nrest < 0 or rest NULL)");
+  args[0] = genc_scalar(ctx, (double)(t + 1));
+  argdiffs[0] = genc_intdiff(1);
+  for (int i = 0; i < u->nrest; i++)
+    args[i + 1] = u->rest[i], argdiffs[i + 1] = genc_nochange();
+  *constraints = NULL;
+  if (!args[0]) return genc_ctx_status(ctx);
+  if (!u->obs || !u->obs[t]) return GENC_OK;
+  genc_choicemap *cm = genc_choicemap_new(ctx);
+  genc_choicemap *sub = cm ? genc_choicemap_copy(ctx, u->obs[t]) : NULL;
+  if (!sub || genc_choicemap_set_submap(ctx, cm, genc_idx(t), sub)) {
+    genc_choicemap_free(cm);
+    return genc_ctx_status(ctx);
+  }
+  *constraints = cm;
+  return GENC_OK;
+}
