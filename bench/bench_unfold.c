@@ -97,7 +97,7 @@ static genc_array *loop(genc_rt *rt, genc_array *const *args, void *user) {
 #define FLAT 0 /* no GENC_TRACE_AT: the loop splices the step kernel at t (t/x, t/y) */
 static genc_array *loop(genc_rt *rt, genc_array *const *args, void *user) {
   genc_ctx *ctx = genc_rt_ctx(rt);
-  double T = genc_value_double(ctx, args[0]);
+  double T = genc_array_to_double(ctx, args[0]);
   genc_array *x = genc_scalar(ctx, 0.0);
   for (int64_t t = 0; t < (int64_t)T; t++)
     x = genc_rt_splice(rt, genc_idx(t), (genc_gf *)user,
@@ -177,7 +177,7 @@ static double pf(genc_ctx *ctx, const model *m, int T, int64_t n, genc_key key, 
       sw += w[i] = exp(w[i] - mx);
     lz += mx + log(sw / (double)np);
     if (n > 0 && t < T - 1) {
-      double u = genc_value_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
+      double u = genc_array_to_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
       systematic(w, n, u, idx);
       double tk = now();
       genc_trace *kept = genc_trace_take(ctx, tr, genc_array_from(ctx, GENC_I32, 1, &n, 0, idx));

@@ -155,7 +155,7 @@ static double particle_filter(genc_ctx *ctx, genc_gf *hmm, const double *y, genc
       sw += w[i] = exp(w[i] - mx);
     lz += mx + log(sw / NPART);
     if (tr && t < T - 1) {
-      double u = genc_value_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
+      double u = genc_array_to_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
       systematic(w, NPART, u, idx);
       genc_trace *kept = genc_trace_take(ctx, tr, genc_array_from(ctx, GENC_I32, 1, &np, 0, idx));
       genc_trace_release(tr);

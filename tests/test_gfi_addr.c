@@ -313,7 +313,7 @@ static void test_args_and_values(void **state) {
   assert_int_equal(genc_array_dtype(genc_trace_arg(t, 1)), GENC_F64);
   double v = get(ctx, t, "v");
   T_CLOSE(t_item(ctx, genc_trace_score(t)), lpn(v, 4, 0.5), 1e-12);
-  T_CLOSE(genc_value_double(ctx, genc_trace_get_path(ctx, t, "v")), v, 0);
+  T_CLOSE(genc_array_to_double(ctx, genc_trace_get_path(ctx, t, "v")), v, 0);
   genc_trace_release(t);
   /* an argument that is not a 0-d number, one that is not whole, one out of range */
   t = genc_gf_simulate(ctx, gf, GENC_ARGS(ctx, genc_array_vec(ctx, 2, (double[]){1, 2}), 0.5), KEY,
@@ -324,7 +324,7 @@ static void test_args_and_values(void **state) {
   t = genc_gf_simulate(ctx, gf, GENC_ARGS(ctx, 1ll << 40, 0.5), KEY, 0);
   t_expect_error(ctx, (genc_array *)t, GENC_ERR_ARG, "does not fit an i32", NULL);
   /* reads that are not one number */
-  assert_true(isnan(genc_value_double(ctx, genc_array_vec(ctx, 2, (double[]){1, 2}))));
+  assert_true(isnan(genc_array_to_double(ctx, genc_array_vec(ctx, 2, (double[]){1, 2}))));
   t_expect_error(ctx, NULL, GENC_ERR_SHAPE, "not 0-d", NULL);
   t = genc_gf_simulate(ctx, gf, GENC_ARGS(ctx, 1, 1.0), KEY, 0);
   assert_true(isnan(genc_trace_get_double(ctx, t, "w")));

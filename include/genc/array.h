@@ -120,6 +120,12 @@ bool genc_array_batched(const genc_array *a);
  */
 genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out);
 /**
+ * The number held by a shared 0-d array (any dtype) as a double, for reading
+ * results in one call; NaN with an error when @p a is NULL, not 0-d, or batched
+ * (a NULL @p a after a failed op keeps that op's message).
+ */
+double genc_array_to_double(genc_ctx *ctx, const genc_array *a);
+/**
  * Copy all elements, converted to double, into @p out, which holds
  * max(n,1) * size entries (particle-major).
  */

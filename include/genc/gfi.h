@@ -327,11 +327,6 @@ double genc_trace_get_double(genc_ctx *ctx, const genc_trace *t, const char *pat
  */
 genc_status genc_trace_copy_out(genc_ctx *ctx, const genc_trace *t, const char *path, double *buf,
                                 int64_t cap);
-/**
- * The number held by a shared 0-d array (any dtype) as a double; NaN with an
- * error when @p a is NULL, not 0-d, or batched.
- */
-double genc_value_double(genc_ctx *ctx, const genc_array *a);
 /** Particle @p i of a batched trace as a single trace (new reference). */
 genc_trace *genc_trace_particle(genc_ctx *ctx, const genc_trace *t, int64_t i);
 /**

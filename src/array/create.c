@@ -242,6 +242,22 @@ genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
   return GENC_OK;
 }
 
+double genc_array_to_double(genc_ctx *ctx, const genc_array *a) {
+  if (!ctx) return NAN;
+  if (!a) {
+    if (!genc_ctx_status(ctx)) genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_to_double: NULL array");
+    return NAN;
+  }
+  if (!a->n && a->ndim != 0) {
+    char b[128];
+    genc_ctx_fail(ctx, GENC_ERR_SHAPE, "genc_array_to_double: the array has shape %s, not 0-d",
+                  genc__shape_str(a, b, sizeof b));
+    return NAN;
+  }
+  double v = NAN;
+  return genc_array_item(ctx, a, &v) ? NAN : v;
+}
+
 genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, size_t bytes) {
   if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;

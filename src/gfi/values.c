@@ -30,18 +30,6 @@ static double not_scalar(genc_ctx *ctx, const char *what, const genc_array *a) {
   return NAN;
 }
 
-double genc_value_double(genc_ctx *ctx, const genc_array *a) {
-  if (!ctx) return NAN;
-  if (!a) {
-    if (!genc_ctx_status(ctx)) genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_value_double: NULL array");
-    return NAN;
-  }
-  if (genc_array_batched(a) || genc_array_ndim(a) != 0)
-    return not_scalar(ctx, "genc_value_double: the array", a);
-  double v = NAN;
-  return genc_array_item(ctx, a, &v) ? NAN : v;
-}
-
 double genc_trace_get_double(genc_ctx *ctx, const genc_trace *t, const char *path) {
   genc_array *v = genc_trace_get_path(ctx, t, path);
   if (!v) return NAN;

@@ -21,8 +21,8 @@ static double ess_uniform(genc_ctx *ctx, genc_key key) {
 /* log likelihood of t: score minus the prior term at the selected address. */
 static double ess_loglik(genc_ctx *ctx, const genc_trace *t, const genc_selection *sel) {
   genc_array *p = genc_gf_project(ctx, t, sel);
-  double s = genc_value_double(ctx, genc_trace_score(t));
-  return p ? s - genc_value_double(ctx, p) : NAN;
+  double s = genc_array_to_double(ctx, genc_trace_score(t));
+  return p ? s - genc_array_to_double(ctx, p) : NAN;
 }
 
 /* nu ~ N(0, S S^T): S elementwise, or a [d, d] Cholesky factor for a [d] value. */

@@ -355,7 +355,7 @@ genc_status genc_logdensity_check_init(genc_ctx *ctx, genc_logdensity *ld, const
     genc_selection *s = genc_selection_new(ctx);
     genc_array *w =
         s && !genc_selection_add_str(ctx, s, ld->addr[a]) ? genc_gf_project(ctx, t, s) : NULL;
-    double v = w ? genc_value_double(ctx, w) : NAN;
+    double v = w ? genc_array_to_double(ctx, w) : NAN;
     if (!isfinite(v)) bad = a, bq = q;
     genc_selection_release(s);
     q += ld->blk[a].rows * ld->blk[a].k;
