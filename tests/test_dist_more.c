@@ -546,11 +546,16 @@ static void test_user_dist(void **state) {
   T_CLOSE(t_at(ctx, s1, 1), 15, 0);
   T_CLOSE(t_item(ctx, sa), 21, 0);
   t_expect_error(ctx, genc_dist_sum_event(ctx, m, 3), GENC_ERR_SHAPE, "genc_dist_sum_event", NULL);
-  /* the scalar twin draws what the array draw makes */
+  /* the scalar twin draws what the array draw makes: bit for bit on the CPU,
+   * to an ulp on the GPU, whose libdevice log/cos round differently */
   genc_dist one =
       genc_dist_new(&scaled_exp, 2, (genc_array *[]){genc_scalar(ctx, 1.0), genc_scalar(ctx, 1.0)});
   genc_array *g = genc_dist_draw(ctx, key, &one, 2, 0, GENC_DIST_LAW_NORMAL);
-  assert_true(t_item(ctx, g) == genc_dist_draw_scalar(key, GENC_DIST_LAW_NORMAL));
+  double host = genc_dist_draw_scalar(key, GENC_DIST_LAW_NORMAL);
+  if (genc_ctx_device(ctx) == GENC_CPU)
+    assert_true(t_item(ctx, g) == host);
+  else
+    T_CLOSE(t_item(ctx, g), host, 4e-16);
 }
 
 int main(void) {
