@@ -106,6 +106,22 @@ genc_array *genc_random_categorical(genc_ctx *ctx, genc_key key, genc_array *log
  */
 genc_array *genc_random_permutation(genc_ctx *ctx, genc_key key, int64_t len, int64_t n);
 
+/**
+ * A stream of draws on the host from one key, for samplers that run on the
+ * host (NUTS, HMC): the Philox words of element 0 of the key's particle, read
+ * in order, through the same per-element law code as the array samplers.
+ * A value; copy it freely. Make one with genc_host_rng_new().
+ */
+typedef struct genc_host_rng {
+  uint64_t opaque[6]; /**< private state */
+} genc_host_rng;
+/** The stream of @p key. */
+genc_host_rng genc_host_rng_new(genc_key key);
+/** The next uniform draw in [0, 1) (53 bits). */
+double genc_host_rng_uniform(genc_host_rng *r);
+/** The next standard normal draw (Box-Muller, the cosine half). */
+double genc_host_rng_normal(genc_host_rng *r);
+
 #ifdef __cplusplus
 }
 #endif

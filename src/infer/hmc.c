@@ -60,7 +60,7 @@ static genc_status transition(genc__nuts *s, int L, double max_err, double *keep
   s->divergent = !(-dh <= max_err);
   s->accept_stat = s->divergent ? 0.0 : dh > 0 ? 1.0 : exp(dh);
   s->n_leapfrog = L;
-  if (!(genc_law_uniform(&s->rng) < s->accept_stat)) {
+  if (!(genc_host_rng_uniform(&s->rng) < s->accept_stat)) {
     memcpy(s->q, keep, b), memcpy(s->g, keep + s->dim, b);
     s->lp = lp0;
   }
@@ -110,7 +110,7 @@ static genc_status result_alloc(genc_ctx *ctx, int64_t d, int64_t n, genc_hmc_re
   return GENC_OK;
 }
 
-static genc_rng rng_of(genc_key key) { return genc_rng_make(key.k, 0, key.particle, 0); }
+static genc_host_rng rng_of(genc_key key) { return genc_host_rng_new(key); }
 
 static genc_status chain(genc__nuts *s, const genc_hmc_options *o, genc_key key, genc__dual_avg *da,
                          genc__var_adapt *va, genc_hmc_result *out, double *scratch) {

@@ -55,7 +55,7 @@ double genc__nuts_h(const genc__nuts *s) {
 
 void genc__nuts_sample_p(genc__nuts *s) {
   for (int i = 0; i < s->dim; i++)
-    s->p[i] = genc_law_normal(&s->rng) / sqrt(s->inv_metric[i]);
+    s->p[i] = genc_host_rng_normal(&s->rng) / sqrt(s->inv_metric[i]);
 }
 
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps) {
@@ -158,7 +158,7 @@ static int build_tree(genc__nuts *s, int depth, prop *z_prop, double *sharp_beg,
   /* multinomial sample between the halves */
   double lsw_sub = log_sum_exp(lsw_init, lsw_final);
   *lsw = log_sum_exp(*lsw, lsw_sub);
-  if (lsw_final > lsw_sub || genc_law_uniform(&s->rng) < exp(lsw_final - lsw_sub))
+  if (lsw_final > lsw_sub || genc_host_rng_uniform(&s->rng) < exp(lsw_final - lsw_sub))
     prop_take(z_prop, &z_final, n);
   double *rho_sub = ext; /* rho_init + rho_final, then added to rho */
   for (int i = 0; i < n; i++) {
@@ -244,7 +244,7 @@ static int extend(genc__nuts *s, top *t, int depth, double h0, double *lsw_sub) 
   memset(t->rho_f, 0, b);
   memset(t->rho_b, 0, b);
   int v;
-  if (genc_law_uniform(&s->rng) > 0.5) {
+  if (genc_host_rng_uniform(&s->rng) > 0.5) {
     z_load(s, &t->fwd);
     memcpy(t->rho_b, t->rho, b), memcpy(t->p_bf, t->p_ff, b), memcpy(t->s_bf, t->s_ff, b);
     v = build_tree(s, depth, &t->z_prop, t->s_fb, t->s_ff, t->rho_f, t->p_fb, t->p_ff, h0, 1,
@@ -274,7 +274,7 @@ genc_status genc__nuts_transition(genc__nuts *s) {
     if (!v) break;
     s->depth++;
     /* biased progressive sampling: the new subtree wins with min(1, w_sub / w_old) */
-    if (lsw_sub > lsw || genc_law_uniform(&s->rng) < exp(lsw_sub - lsw))
+    if (lsw_sub > lsw || genc_host_rng_uniform(&s->rng) < exp(lsw_sub - lsw))
       prop_take(&t.sample, &t.z_prop, n);
     lsw = log_sum_exp(lsw, lsw_sub);
     for (int i = 0; i < n; i++)

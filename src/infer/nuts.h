@@ -3,7 +3,6 @@
 #define GENC_INFER_NUTS_H
 
 #include "genc.h"
-#include "random/laws.h"
 
 /* The sampler's state: the current point z = (q, p, lp, grad) and the
  * trajectory's scratch. */
@@ -14,7 +13,7 @@ typedef struct genc__nuts {
   int dim, max_depth;
   const double *inv_metric; /* dim, the diagonal of M^-1 */
   double eps;               /* step size of the next transition */
-  genc_rng rng;
+  genc_host_rng rng;
   double *q, *p, *g, lp; /* z */
   /* statistics of the last transition */
   int64_t n_leapfrog;

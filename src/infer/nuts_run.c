@@ -23,7 +23,7 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static genc_rng rng_of(genc_key key) { return genc_rng_make(key.k, 0, key.particle, 0); }
+static genc_host_rng rng_of(genc_key key) { return genc_host_rng_new(key); }
 
 static genc_status fill_defaults(genc_ctx *ctx, int dim, genc_nuts_opts *o) {
   if (dim < 1) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_nuts: dim = %d, must be >= 1", dim);
@@ -73,10 +73,10 @@ static int point_ok(const genc__nuts *s) {
 /* Stan's initialize: the given point, or up to 100 uniform draws on
  * (-radius, radius) until lp and its gradient are finite. */
 static genc_status find_init(genc__nuts *s, const genc_nuts_opts *o) {
-  genc_rng rng = rng_of(genc_key_fold_in(o->key, UINT64_MAX));
+  genc_host_rng rng = rng_of(genc_key_fold_in(o->key, UINT64_MAX));
   for (int t = 0; t < (o->init ? 1 : 100); t++) {
     for (int i = 0; i < s->dim; i++)
-      s->q[i] = o->init ? o->init[i] : o->init_radius * (2 * genc_law_uniform(&rng) - 1);
+      s->q[i] = o->init ? o->init[i] : o->init_radius * (2 * genc_host_rng_uniform(&rng) - 1);
     if (genc__nuts_eval(s)) return s->err;
     if (point_ok(s)) return GENC_OK;
   }
