@@ -22,6 +22,7 @@ typedef struct seq_gf {
   genc_carry_fn carry; /* Scan: carry from a kernel return value (NULL: itself) */
   void *user;          /* Scan: for carry */
   bool no_skip;        /* genc_unfold_set_prefix_skipping(gf, false): rerun every step */
+  bool scan;           /* Scan's chain, kernel(carry, xs[t], ...); else Unfold's */
 } seq_gf;
 
 /* Kernel traces in chunks of SEQ_CHUNK steps. A chunk is reference counted
@@ -134,6 +135,15 @@ genc_array *seq_retval(seq_run *r, genc_array *like);
 /* Run an Unfold (scan false) or Scan (scan true) operation (seq_chain.c). */
 genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_gfi_call *call,
                           genc_gfi_result *res, bool scan);
+/* The table entries of Unfold and Scan: seq_chain_run for the chain the
+ * function was made as (seq_gf.scan). */
+#define SEQ_CHAIN_OP(name)                                                                         \
+  genc_status name(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call, genc_gfi_result *res)
+SEQ_CHAIN_OP(seq_chain_simulate);
+SEQ_CHAIN_OP(seq_chain_generate);
+SEQ_CHAIN_OP(seq_chain_update);
+SEQ_CHAIN_OP(seq_chain_regenerate);
+SEQ_CHAIN_OP(seq_chain_assess);
 
 /* The trace type's shared entries. */
 genc_status seq_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call,

@@ -152,3 +152,13 @@ genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_
   if (!st) st = seq_run_finish(&c.r, seq_retval(&c.r, call->args[c.carry_pos]), res);
   return seq_close(ctx, mark, st, &c.r, res);
 }
+
+#define SEQ_CHAIN_DEF(name, mode)                                                                  \
+  SEQ_CHAIN_OP(name) {                                                                             \
+    return seq_chain_run(ctx, gf, mode, call, res, ((seq_gf *)genc_gf_impl(gf))->scan);            \
+  }
+SEQ_CHAIN_DEF(seq_chain_simulate, SEQ_SIMULATE)
+SEQ_CHAIN_DEF(seq_chain_generate, SEQ_GENERATE)
+SEQ_CHAIN_DEF(seq_chain_update, SEQ_UPDATE)
+SEQ_CHAIN_DEF(seq_chain_regenerate, SEQ_REGENERATE)
+SEQ_CHAIN_DEF(seq_chain_assess, SEQ_ASSESS)
