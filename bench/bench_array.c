@@ -17,22 +17,7 @@
 
 #include "backend/cpu/vecmath.h"
 #include "genc.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return v[n / 2];
-}
+#include "benchutil.h"
 
 static volatile double sink;
 
@@ -83,24 +68,25 @@ int main(int argc, char **argv) {
     x[i] = sin((double)i);
   genc_array *gx = genc_array_vec(ctx, n, x);
   for (int r = 0; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     int64_t m = genc_scope_begin(ctx);
     genc_array *gy = genc_chain(ctx, gx);
     sink = gy ? 1 : 0;
     genc_scope_end(ctx, m);
-    double t1 = now();
+    double t1 = bench_now();
     c_fused(x, y, n);
     sink = y[n / 2];
-    double t2 = now();
+    double t2 = bench_now();
     c_fused_vec(x, y, n);
     sink = y[n / 4];
-    double t3 = now();
+    double t3 = bench_now();
     c_unfused(x, y, t, n);
     sink = y[n / 3];
-    double t4 = now();
+    double t4 = bench_now();
     tg[r] = t1 - t0, tf[r] = t2 - t1, tv[r] = t3 - t2, tu[r] = t4 - t3;
   }
-  double g = median(tg, reps), f = median(tf, reps), v = median(tv, reps), u = median(tu, reps);
+  double g = bench_median(tg, reps), f = bench_median(tf, reps), v = bench_median(tv, reps),
+         u = bench_median(tu, reps);
   printf("elementwise chain, 1e7 f64 (5 ops): genc %.1f ms | C fused %.1f ms | C fused, vector"
          " exp %.1f ms | C unfused, vector exp %.1f ms\n"
          "  ratio vs fused %.2f, vs fused vector %.2f, vs unfused vector %.2f\n",
@@ -114,19 +100,19 @@ int main(int argc, char **argv) {
     a[i] = sin(0.1 * (double)i), b[i] = cos(0.3 * (double)i);
   genc_array *ga = genc_array_mat(ctx, k, k, a), *gb = genc_array_mat(ctx, k, k, b);
   for (int r = 0; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     int64_t m = genc_scope_begin(ctx);
     genc_array *gc = genc_matmul(ctx, ga, gb);
     sink = gc ? 1 : 0;
     genc_scope_end(ctx, m);
-    double t1 = now();
+    double t1 = bench_now();
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)k, (int)k, 1.0, a, (int)k,
                 b, (int)k, 0.0, c, (int)k);
     sink = c[7];
-    double t2 = now();
+    double t2 = bench_now();
     tg[r] = t1 - t0, tf[r] = t2 - t1;
   }
-  g = median(tg, reps), f = median(tf, reps);
+  g = bench_median(tg, reps), f = bench_median(tf, reps);
   printf("matmul 512x512 f64: genc %.2f ms | OpenBLAS dgemm %.2f ms | ratio %.3f\n", g * 1e3,
          f * 1e3, g / f);
 
@@ -134,7 +120,7 @@ int main(int argc, char **argv) {
   const int iters = 1000000;
   for (int r = 0; r < reps; r++) {
     genc_array *s = genc_scalar(ctx, 1.0), *one = genc_scalar(ctx, 1e-9);
-    double t0 = now();
+    double t0 = bench_now();
     int64_t m = genc_scope_begin(ctx);
     for (int i = 0; i < iters; i++) {
       s = genc_add(ctx, s, one);
@@ -144,9 +130,9 @@ int main(int argc, char **argv) {
       }
     }
     genc_scope_end_keep(ctx, m, &s, 1);
-    tg[r] = (now() - t0) / iters;
+    tg[r] = (bench_now() - t0) / iters;
   }
-  printf("scalar add: %.1f ns per op (target < 100 ns)\n", median(tg, reps) * 1e9);
+  printf("scalar add: %.1f ns per op (target < 100 ns)\n", bench_median(tg, reps) * 1e9);
   printf("live bytes at end: %lld\n", (long long)genc_ctx_live_bytes(ctx));
   genc_ctx_free(ctx);
   free(x), free(y), free(t), free(a), free(b), free(c);

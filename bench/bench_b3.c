@@ -22,24 +22,11 @@
 #include <time.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define K 100
 static double X[K], X2[K], Y[K];
 static const double SIGMA = 0.3, STEP = 0.05;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
 
 /* ---- genc: model and random-walk proposal ---- */
 static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
@@ -79,7 +66,7 @@ static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, doub
   double *draws = malloc((size_t)(c * d) * sizeof *draws);
   const char *addr = "c";
   int64_t mark = genc_scope_begin(ctx);
-  double t0 = now();
+  double t0 = bench_now();
   genc_trace *init = genc_gf_generate(ctx, g->model, g->args, g->obs, genc_key_from_seed(seed),
                                       n > 1 ? n : 0, NULL);
   genc_trace *out = init ? genc_mcmc_run(ctx, g->kernel, init,
@@ -92,7 +79,7 @@ static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, doub
                                                            .draws = draws,
                                                            .draws_cap = c * d})
                          : NULL;
-  double dt = now() - t0;
+  double dt = bench_now() - t0;
   if (!out || !draws) {
     fprintf(stderr, "genc B3 failed: %s\n", draws ? genc_ctx_error(ctx) : "out of memory");
     exit(1);
@@ -173,7 +160,7 @@ static inline double lp_loop(double a, double b, double c) {
 static double hand_run(int64_t n, int steps, uint64_t seed, double *mean_c) {
   seed_rng(seed);
   const int burn = steps / 2;
-  double csum = 0, t0 = now();
+  double csum = 0, t0 = bench_now();
   for (int64_t k = 0; k < n; k++) {
     double a = 0, b = 0, c = 0, lp = lp_loop(a, b, c);
     for (int s = 0; s < steps; s++) {
@@ -183,7 +170,7 @@ static double hand_run(int64_t n, int steps, uint64_t seed, double *mean_c) {
       if (s >= burn) csum += c;
     }
   }
-  double dt = now() - t0;
+  double dt = bench_now() - t0;
   *mean_c = csum / ((double)n * (steps - burn));
   return dt;
 }
@@ -228,7 +215,7 @@ int main(int argc, char **argv) {
       tg[r] = genc_run(&g, n, steps, 10 + 2 * (uint64_t)r, &cg);
       th[r] = hand_run(n, steps, 3000017ULL * (uint64_t)(r + 1) + (uint64_t)n, &ch);
     }
-    double mg = median(tg, 3), mh = median(th, 3), cs = (double)n * steps;
+    double mg = bench_median(tg, 3), mh = bench_median(th, 3), cs = (double)n * steps;
     printf("%9lld %10.4f %10.4f %12.4g %12.4g %7.2f %8.4f %8.4f\n", (long long)n, mg, mh, cs / mg,
            cs / mh, mg / mh, cg, ch);
     fflush(stdout);

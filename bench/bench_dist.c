@@ -33,15 +33,10 @@
 #include <Random123/philox.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define N 1000000
 #define REPS 5
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 static volatile double sink;
 
@@ -68,9 +63,9 @@ static double time_genc_sample(genc_ctx *ctx, const bcase *b) {
   for (int r = 0; r < REPS; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_dist d = b->make(ctx);
-    double t0 = now();
+    double t0 = bench_now();
     genc_array *x = genc_dist_sample(ctx, genc_key_from_seed((uint64_t)r), &d, N);
-    double t1 = now();
+    double t1 = bench_now();
     if (!x) {
       fprintf(stderr, "%s: %s\n", b->name, genc_ctx_error(ctx));
       exit(1);
@@ -102,11 +97,11 @@ static double time_gsl(int which, double *out) {
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   double best = 1e30, buf[10];
   for (int rep = 0; rep < REPS; rep++) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < N; i++) {
       out[i] = gsl_draw(r, which, buf);
     }
-    best = fmin(best, now() - t0);
+    best = fmin(best, bench_now() - t0);
   }
   sink = out[N - 1];
   gsl_rng_free(r);
@@ -165,7 +160,7 @@ static double time_c_philox(int which, double *out) {
   if (which > 4) return NAN;
   double best = 1e30;
   for (int rep = 0; rep < REPS; rep++) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < N; i++) {
       crng r = crng_make((uint32_t)i);
       switch (which) {
@@ -185,7 +180,7 @@ static double time_c_philox(int which, double *out) {
       }
       }
     }
-    best = fmin(best, now() - t0);
+    best = fmin(best, bench_now() - t0);
   }
   sink = out[N - 1];
   return best;
@@ -194,20 +189,20 @@ static double time_c_philox(int which, double *out) {
 /* log density rows: genc batched vs a C loop of the same formula */
 static double c_normal_lp(const double *x, double *out) {
   const double mu = 0.5, s = 2.0, c = log(s) + 0.5 * log(2 * M_PI);
-  double t0 = now();
+  double t0 = bench_now();
   for (int i = 0; i < N; i++) {
     double z = (x[i] - mu) / s;
     out[i] = -0.5 * z * z - c;
   }
-  return now() - t0;
+  return bench_now() - t0;
 }
 
 static double c_gamma_lp(const double *x, double *out) {
   const double a = 5.0, b = 1.0, c = a * log(b) - lgamma(a);
-  double t0 = now();
+  double t0 = bench_now();
   for (int i = 0; i < N; i++)
     out[i] = x[i] >= 0 ? (a - 1) * log(x[i]) - b * x[i] + c : -INFINITY;
-  return now() - t0;
+  return bench_now() - t0;
 }
 
 static double time_genc_lp(genc_ctx *ctx, genc_dist (*make)(genc_ctx *), genc_array *x) {
@@ -215,9 +210,9 @@ static double time_genc_lp(genc_ctx *ctx, genc_dist (*make)(genc_ctx *), genc_ar
   for (int r = 0; r < REPS; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_dist d = make(ctx);
-    double t0 = now();
+    double t0 = bench_now();
     genc_array *lp = genc_dist_logpdf(ctx, &d, x);
-    double t1 = now();
+    double t1 = bench_now();
     if (!lp) exit(1);
     best = fmin(best, t1 - t0);
     genc_scope_end(ctx, mark);

@@ -17,25 +17,11 @@
 #include <time.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define K 100
 static double X[K], Y[K];
 static const double EXACT = -7.48273979765505;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
 
 /* ---- B1 in genc ---- */
 static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
@@ -73,7 +59,7 @@ static double genc_b1(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
   double *w = malloc((size_t)(n < chunk ? n : chunk) * sizeof *w);
   lme l = {-INFINITY, 0, 0};
   genc_key key = genc_key_from_seed(1);
-  double t0 = now();
+  double t0 = bench_now();
   for (int64_t s = 0; s < n; s += chunk) {
     int64_t m = n - s < chunk ? n - s : chunk, mark = genc_scope_begin(ctx);
     genc_array *lw = NULL;
@@ -88,7 +74,7 @@ static double genc_b1(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
     genc_trace_release(t);
     genc_scope_end(ctx, mark);
   }
-  double dt = now() - t0;
+  double dt = bench_now() - t0;
   free(w);
   *est = lme_get(&l);
   return dt;
@@ -110,7 +96,7 @@ static void normal2(double *z0, double *z1) {
 static double hand_b1(int64_t n, double *est) {
   const double ls = log(0.3), c0 = -0.5 * log(2 * M_PI);
   double *w = malloc((size_t)n * sizeof *w);
-  double t0 = now();
+  double t0 = bench_now();
   for (int64_t j = 0; j < n; j++) {
     double a, b, c, spare;
     normal2(&a, &b);
@@ -124,7 +110,7 @@ static double hand_b1(int64_t n, double *est) {
   }
   lme l = {-INFINITY, 0, 0};
   lme_add(&l, w, n);
-  double dt = now() - t0;
+  double dt = bench_now() - t0;
   free(w);
   *est = lme_get(&l);
   return dt;
@@ -142,7 +128,7 @@ static genc_array *sites(genc_rt *rt, genc_array *const *args, void *user) {
 
 static double direct_sites(genc_ctx *ctx, int reps) {
   genc_key key = genc_key_from_seed(3);
-  double t0 = now();
+  double t0 = bench_now();
   for (int r = 0; r < reps; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_array *score = NULL;
@@ -154,21 +140,21 @@ static double direct_sites(genc_ctx *ctx, int reps) {
     }
     genc_scope_end(ctx, mark);
   }
-  return (now() - t0) / reps;
+  return (bench_now() - t0) / reps;
 }
 
 /* Seconds per single-trace simulate of the 100-site model; taped: with a tape
  * recording, which turns the scalar fast path off. */
 static double sim_time(genc_ctx *ctx, genc_gf *sg, int reps, bool taped) {
   if (taped) genc_tape_begin(ctx);
-  double t0 = now();
+  double t0 = bench_now();
   for (int r = 0; r < reps; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_trace *t = genc_gf_simulate(ctx, sg, NULL, genc_key_from_seed((uint64_t)r), 0);
     genc_trace_release(t);
     genc_scope_end(ctx, mark);
   }
-  double dt = (now() - t0) / reps;
+  double dt = (bench_now() - t0) / reps;
   if (taped) genc_tape_end(ctx);
   return dt;
 }
@@ -178,7 +164,7 @@ static double mh_time(genc_ctx *ctx, genc_trace **tp, const genc_selection *sel,
                       bool taped) {
   if (taped) genc_tape_begin(ctx);
   genc_trace *t = *tp;
-  double t0 = now();
+  double t0 = bench_now();
   for (int r = 0; r < reps; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_array *w = NULL;
@@ -193,7 +179,7 @@ static double mh_time(genc_ctx *ctx, genc_trace **tp, const genc_selection *sel,
     }
     genc_scope_end(ctx, mark);
   }
-  double dt = (now() - t0) / reps;
+  double dt = (bench_now() - t0) / reps;
   if (taped) genc_tape_end(ctx);
   *tp = t;
   return dt;
@@ -232,7 +218,7 @@ int main(int argc, char **argv) {
     genc_b1(ctx, gf, args, obs, n, &eg), hand_b1(n, &eh);
     for (int r = 0; r < reps; r++)
       tgs[r] = genc_b1(ctx, gf, args, obs, n, &eg), ths[r] = hand_b1(n, &eh);
-    double tg = median(tgs, reps), th = median(ths, reps);
+    double tg = bench_median(tgs, reps), th = bench_median(ths, reps);
     printf("%10lld %12.5f %12.5f %8.2f %12.4f %12.4f\n", (long long)n, tg, th, tg / th, eg, eh);
   }
 

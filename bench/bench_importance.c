@@ -18,24 +18,11 @@
 #include <time.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define K 100
 static double X[K], X2[K], Y[K];
 static const double EXACT = -7.48273979765505;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
 
 static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
   (void)user;
@@ -59,7 +46,7 @@ static double unif(void) {
 }
 static double hand_b1(int64_t n, double *est) {
   const double lc = -K * (log(0.3) + 0.5 * log(2 * M_PI)), inv = 1 / (2 * 0.3 * 0.3);
-  double t0 = now(), mx = -INFINITY, s = 0;
+  double t0 = bench_now(), mx = -INFINITY, s = 0;
   for (int64_t j = 0; j < n; j++) {
     double r = sqrt(-2 * log(unif())), th = 6.283185307179586 * unif();
     double a = r * cos(th), b = r * sin(th);
@@ -75,7 +62,7 @@ static double hand_b1(int64_t n, double *est) {
       s += exp(lw - mx);
   }
   *est = mx + log(s / (double)n);
-  return now() - t0;
+  return bench_now() - t0;
 }
 
 /* ---- the conjugate model of tests/test_infer_importance.c: mu ~ N(0, 1),
@@ -91,7 +78,7 @@ static genc_array *conjugate_model(genc_rt *rt, genc_array *const *args, void *u
 }
 static double hand_conj(int64_t n, double *est) {
   const double lc = -3 * 0.5 * log(2 * M_PI);
-  double t0 = now(), mx = -INFINITY, s = 0;
+  double t0 = bench_now(), mx = -INFINITY, s = 0;
   for (int64_t j = 0; j < n; j++) {
     double mu = sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif()), lw = lc;
     for (int i = 0; i < 3; i++)
@@ -102,7 +89,7 @@ static double hand_conj(int64_t n, double *est) {
       s += exp(lw - mx);
   }
   *est = mx + log(s / (double)n);
-  return now() - t0;
+  return bench_now() - t0;
 }
 
 static void die(genc_ctx *ctx, const char *what) {
@@ -130,23 +117,23 @@ int main(int argc, char **argv) {
     genc_is_result r = {0};
     for (int rep = 0; rep < 5; rep++) {
       genc_is_result_clear(&r);
-      double t0 = now();
+      double t0 = bench_now();
       genc_is_opts o = {.n = n, .key = genc_key_from_seed((uint64_t)rep)};
       if (genc_importance(ctx, gf, args, obs, &o, &r)) die(ctx, "genc_importance");
-      ti[rep] = now() - t0;
+      ti[rep] = bench_now() - t0;
       int64_t mark = genc_scope_begin(ctx);
       double *w = malloc((size_t)n * sizeof *w);
       genc_array *lw = NULL;
-      t0 = now();
+      t0 = bench_now();
       genc_trace *t = genc_gf_generate(ctx, gf, args, obs, o.key, n, &lw);
       if (!t || genc_array_copy_out(ctx, lw, w, n)) die(ctx, "generate");
-      tg[rep] = now() - t0;
+      tg[rep] = bench_now() - t0;
       genc_trace_release(t);
       free(w);
       genc_scope_end(ctx, mark);
       th[rep] = hand_b1(n, &est_h);
     }
-    double mi = median(ti, 5), mg = median(tg, 5), mh = median(th, 5);
+    double mi = bench_median(ti, 5), mg = bench_median(tg, 5), mh = bench_median(th, 5);
     printf("N=%-9lld genc_importance %9.3f ms (log p(y) %.4f +- %.4f, z %+.2f, ESS %.1f)\n"
            "            generate alone  %9.3f ms | handwritten C loop %9.3f ms (%.4f) | "
            "importance/hand %.2fx\n",
@@ -158,14 +145,14 @@ int main(int argc, char **argv) {
       double ts[5];
       for (int rep = 0; rep < 5; rep++) {
         int64_t mark = genc_scope_begin(ctx);
-        double t0 = now();
+        double t0 = bench_now();
         if (!genc_resample(ctx, r.log_weights, n, n, (genc_resample_scheme)s,
                            genc_key_from_seed((uint64_t)rep)))
           die(ctx, "genc_resample");
-        ts[rep] = now() - t0;
+        ts[rep] = bench_now() - t0;
         genc_scope_end(ctx, mark);
       }
-      printf(" %s %.3f ms", names[s], 1e3 * median(ts, 5));
+      printf(" %s %.3f ms", names[s], 1e3 * bench_median(ts, 5));
     }
     printf("\n");
     genc_is_result_clear(&r);
@@ -185,12 +172,12 @@ int main(int argc, char **argv) {
   for (int rep = 0; rep < 5; rep++) {
     genc_is_result_clear(&r);
     genc_is_opts o = {.n = 100000, .key = genc_key_from_seed((uint64_t)rep)};
-    double t0 = now();
+    double t0 = bench_now();
     if (genc_importance(ctx, cg, NULL, cobs, &o, &r)) die(ctx, "genc_importance");
-    tc[rep] = now() - t0;
+    tc[rep] = bench_now() - t0;
     thc[rep] = hand_conj(100000, &est_c);
   }
-  double mc = median(tc, 5), mhc = median(thc, 5);
+  double mc = bench_median(tc, 5), mhc = bench_median(thc, 5);
   printf("conjugate N=1e5: genc_importance %.3f ms (%.4f +- %.4f) | handwritten C loop %.3f ms "
          "(%.4f) | %.2fx\n",
          1e3 * mc, r.log_ml, r.log_ml_se, 1e3 * mhc, est_c, mc / mhc);

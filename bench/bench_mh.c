@@ -13,22 +13,9 @@
 #include <time.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define K 10
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
 
 static genc_array *linreg(genc_rt *rt, genc_array *const *args, void *user) {
   (void)args;
@@ -67,16 +54,16 @@ static double per_chain_step(genc_ctx *ctx, genc_gf *gf, const genc_choicemap *o
   double t[5];
   genc_trace *t0 = genc_gf_generate(ctx, gf, NULL, obs, genc_key_from_seed(1), n, NULL);
   for (int r = 0; r < 5; r++) {
-    double s = now();
+    double s = bench_now();
     genc_trace *out = genc_mcmc_run(
         ctx, k, t0,
         &(genc_mcmc_opts){.samples = steps, .key = genc_key_from_seed(2 + (uint64_t)r)});
-    t[r] = (now() - s) / (double)steps / (double)(n ? n : 1);
+    t[r] = (bench_now() - s) / (double)steps / (double)(n ? n : 1);
     if (!out) fprintf(stderr, "mcmc: %s\n", genc_ctx_error(ctx));
     genc_trace_release(out);
   }
   genc_trace_release(t0);
-  return median(t, 5);
+  return bench_median(t, 5);
 }
 
 static double select_cost(genc_ctx *ctx, genc_gf *gf, int64_t n) {
@@ -87,15 +74,15 @@ static double select_cost(genc_ctx *ctx, genc_gf *gf, int64_t n) {
   double t[5];
   for (int r = 0; r < 5; r++) {
     int64_t m = genc_scope_begin(ctx);
-    double s = now();
+    double s = bench_now();
     genc_trace *o = genc_trace_select(ctx, c, a, b);
-    t[r] = (now() - s) / (double)n;
+    t[r] = (bench_now() - s) / (double)n;
     if (!o) fprintf(stderr, "select: %s\n", genc_ctx_error(ctx));
     genc_trace_release(o);
     genc_scope_end(ctx, m);
   }
   genc_trace_release(a), genc_trace_release(b);
-  return median(t, 5);
+  return bench_median(t, 5);
 }
 
 int main(void) {

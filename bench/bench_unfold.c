@@ -42,15 +42,10 @@
 #include <time.h>
 
 #include "genc.h"
+#include "benchutil.h"
 
 #define TMAX 4000
 static double Y[TMAX];
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* log p(y_0..y_{T-1}) by the Kalman filter */
 static double kalman(int T) {
@@ -150,7 +145,7 @@ static double pf(genc_ctx *ctx, const model *m, int T, int64_t n, genc_key key, 
   double *w = malloc((size_t)np * sizeof *w), lz = 0;
   int32_t *idx = malloc((size_t)np * sizeof *idx);
   genc_trace *tr = NULL;
-  double t0 = now();
+  double t0 = bench_now();
   take_secs = 0;
   for (int t = 0; t < T; t++) {
     int64_t mark = genc_scope_begin(ctx);
@@ -179,15 +174,15 @@ static double pf(genc_ctx *ctx, const model *m, int T, int64_t n, genc_key key, 
     if (n > 0 && t < T - 1) {
       double u = genc_array_to_double(ctx, genc_random_uniform(ctx, k[1], GENC_F64, 0, NULL, 0));
       systematic(w, n, u, idx);
-      double tk = now();
+      double tk = bench_now();
       genc_trace *kept = genc_trace_take(ctx, tr, genc_array_from(ctx, GENC_I32, 1, &n, 0, idx));
       genc_trace_release(tr);
-      take_secs += now() - tk;
+      take_secs += bench_now() - tk;
       if (!(tr = kept)) die(ctx, "take");
     }
     genc_scope_end(ctx, mark);
   }
-  *secs = now() - t0;
+  *secs = bench_now() - t0;
   genc_trace_release(tr);
   free(w);
   free(idx);
@@ -204,10 +199,10 @@ static double gen_time(genc_ctx *ctx, const model *m, int T, int64_t n, int reps
   for (int r = 0; r < reps; r++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_array *ab[2], *lw = NULL;
-    double t0 = now();
+    double t0 = bench_now();
     genc_trace *tr = genc_gf_generate(ctx, m->gf, model_args(ctx, m, T, ab), obs,
                                       genc_key_from_seed((uint64_t)r + 1), n, &lw);
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     if (!tr) die(ctx, "generate");
     genc_trace_release(tr);
     genc_scope_end(ctx, mark);
@@ -239,7 +234,7 @@ static double hand_pf(int T, int64_t N, double *secs) {
   double *x = malloc((size_t)N * sizeof *x), *xa = malloc((size_t)N * sizeof *xa);
   double *w = malloc((size_t)N * sizeof *w), lz = 0;
   const double ls = -log(0.5) - 0.5 * log(2 * M_PI), inv2v = 1.0 / (2.0 * 0.25);
-  double t0 = now();
+  double t0 = bench_now();
   for (int t = 0; t < T; t++) {
     double mx = -INFINITY, sum = 0;
     for (int64_t i = 0; i < N; i++) {
@@ -259,7 +254,7 @@ static double hand_pf(int T, int64_t N, double *secs) {
       xa[j] = x[i];
     }
   }
-  *secs = now() - t0;
+  *secs = bench_now() - t0;
   free(x), free(xa), free(w);
   return lz;
 }
