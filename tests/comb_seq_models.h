@@ -62,4 +62,41 @@ static inline int seq_teardown(void **state) {
   return 0;
 }
 
+/* The Unfold fixture of the Unfold tests: kernel(t, state): x ~ N(0.9 state,
+ * 1); y ~ N(x, 0.5); returns x; counts its runs in lg_fixture.runs. */
+static inline genc_array *lg_kernel(genc_rt *rt, genc_array *const *args, void *u) {
+  ++*(int64_t *)u;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
+  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
+  return x;
+}
+
+typedef struct lg_fixture {
+  genc_ctx *ctx;
+  int64_t runs;
+  genc_gf *kernel, *unfold;
+} lg_fixture;
+
+static inline int lg_setup(void **state) {
+  lg_fixture *f = calloc(1, sizeof *f);
+  f->ctx = t_ctx();
+  f->kernel = genc_gf_dynamic("lg", lg_kernel, 2, &f->runs);
+  f->unfold = genc_unfold(f->kernel);
+  *state = f;
+  return f->ctx && f->unfold ? 0 : -1;
+}
+
+static inline int lg_teardown(void **state) {
+  lg_fixture *f = *state;
+  genc_gf_release(f->unfold);
+  genc_gf_release(f->kernel);
+  genc_ctx_free(f->ctx);
+  free(f);
+  return 0;
+}
+
+/* A shared 0-d i32 (Unfold's T). */
+static inline genc_array *i32(genc_ctx *ctx, int v) { return genc_scalar_of(ctx, v, GENC_I32); }
+
 #endif

@@ -7,43 +7,8 @@
 #include "../src/comb/seq.h"
 #include "comb_seq_models.h"
 
-/* kernel(t, state): x ~ N(0.9 state, 1); y ~ N(x, 0.5); returns x. user: run counter */
-static genc_array *k_lg(genc_rt *rt, genc_array *const *args, void *u) {
-  ++*(int64_t *)u;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
-
-typedef struct fixture {
-  genc_ctx *ctx;
-  int64_t runs;
-  genc_gf *kernel, *unfold;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("lg", k_lg, 2, &f->runs);
-  f->unfold = genc_unfold(f->kernel);
-  *state = f;
-  return f->ctx && f->unfold ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->unfold);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
-
-static genc_array *i32(genc_ctx *ctx, int v) { return genc_scalar_of(ctx, v, GENC_I32); }
-
 /* Update old (T steps) to T + 1 steps with y at step T constrained to y. */
-static genc_trace *extend(fixture *f, const genc_trace *old, int T, double y, genc_array **w) {
+static genc_trace *extend(lg_fixture *f, const genc_trace *old, int T, double y, genc_array **w) {
   genc_ctx *ctx = f->ctx;
   genc_choicemap *c = genc_choicemap_new(ctx);
   genc_choicemap_set_path(ctx, c, (genc_comp[]){genc_idx(T), GENC_SYM("y")}, 2,
@@ -60,7 +25,7 @@ static genc_trace *extend(fixture *f, const genc_trace *old, int T, double y, ge
  * trace's chunks (pointer equal: no per-step work), the partly kept chunk
  * holds the same step traces, and the value stacks the old states and the new. */
 static void test_extend_shares_prefix(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int T = 1000;
@@ -100,7 +65,7 @@ static void test_extend_shares_prefix(void **state) {
  * one): each has its own step 130, and the old trace keeps its choices and
  * score, before and after it is released first. */
 static void test_branches_keep_old(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int T = 130;
@@ -138,7 +103,7 @@ static void test_branches_keep_old(void **state) {
  * chunks 0..2; with prefix skipping off the same update reruns all 300
  * steps and gives the same weight, score and choices. */
 static void test_skipping_switch(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   genc_gf *noskip = genc_unfold(f->kernel);
@@ -186,5 +151,5 @@ int main(void) {
       cmocka_unit_test(test_branches_keep_old),
       cmocka_unit_test(test_skipping_switch),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, lg_setup, lg_teardown);
 }

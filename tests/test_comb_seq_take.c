@@ -11,40 +11,6 @@
 
 #define N 8
 
-/* kernel(t, state): x ~ N(0.9 state, 1); y ~ N(x, 0.5); returns x */
-static genc_array *k_lg(genc_rt *rt, genc_array *const *args, void *u) {
-  (void)u;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
-
-typedef struct fixture {
-  genc_ctx *ctx;
-  genc_gf *kernel, *unfold;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("lg", k_lg, 2, NULL);
-  f->unfold = genc_unfold(f->kernel);
-  *state = f;
-  return f->ctx && f->unfold ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->unfold);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
-
-static genc_array *i32(genc_ctx *ctx, int v) { return genc_scalar_of(ctx, v, GENC_I32); }
-
 static genc_array *index_of(genc_ctx *ctx, const int32_t *v, int64_t n) {
   double d[64];
   for (int64_t i = 0; i < n; i++)
@@ -102,7 +68,7 @@ static int64_t materialized(const genc_trace *t) {
   return k;
 }
 
-static genc_trace *sim(fixture *f, int T, uint64_t seed) {
+static genc_trace *sim(lg_fixture *f, int T, uint64_t seed) {
   genc_trace *t = genc_gf_simulate(f->ctx, f->unfold,
                                    (genc_array *[]){i32(f->ctx, T), genc_scalar(f->ctx, 0.0)},
                                    genc_key_from_seed(seed), N);
@@ -111,7 +77,7 @@ static genc_trace *sim(fixture *f, int T, uint64_t seed) {
 }
 
 /* Update to T2 steps with y at step s constrained to v (T2 = T: the last step revisited). */
-static genc_trace *upd(fixture *f, const genc_trace *t, int T, int T2, int s, double v,
+static genc_trace *upd(lg_fixture *f, const genc_trace *t, int T, int T2, int s, double v,
                        genc_array **w) {
   genc_ctx *ctx = f->ctx;
   genc_choicemap *c = genc_choicemap_new(ctx);
@@ -130,7 +96,7 @@ static genc_trace *upd(fixture *f, const genc_trace *t, int T, int T2, int s, do
  * composed per-step indices), regenerate a middle step; lazy and eager agree
  * bit for bit at every stage, and per particle with genc_trace_particle. */
 static void test_lazy_equals_eager(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int T = 150;
@@ -186,7 +152,7 @@ static void test_lazy_equals_eager(void **state) {
  * extending the taken trace by one step materializes one (the carry of step
  * 999) and runs on; reading the choices materializes every step. */
 static void test_take_touches_no_step(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int T = 1000;
@@ -213,8 +179,8 @@ static void test_take_touches_no_step(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_lazy_equals_eager, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_take_touches_no_step, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lazy_equals_eager, lg_setup, lg_teardown),
+      cmocka_unit_test_setup_teardown(test_take_touches_no_step, lg_setup, lg_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,43 +3,8 @@
  * one step, and a Map of an Unfold spliced in a model (three levels). */
 #include "comb_seq_models.h"
 
-/* kernel(t, state): x ~ N(0.9 state, 1); y ~ N(x, 0.5); returns x. user: run counter */
-static genc_array *k_lg(genc_rt *rt, genc_array *const *args, void *u) {
-  ++*(int64_t *)u;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
-
-typedef struct fixture {
-  genc_ctx *ctx;
-  int64_t runs;
-  genc_gf *kernel, *unfold;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->kernel = genc_gf_dynamic("lg", k_lg, 2, &f->runs);
-  f->unfold = genc_unfold(f->kernel);
-  *state = f;
-  return f->ctx && f->unfold ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  genc_gf_release(f->unfold);
-  genc_gf_release(f->kernel);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
-
-static genc_array *i32(genc_ctx *ctx, int v) { return genc_scalar_of(ctx, v, GENC_I32); }
-
 static void test_laws(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_array *args[2] = {i32(f->ctx, 4), genc_scalar(f->ctx, 0.5)};
   for (uint64_t s = 1; s <= 3; s++)
     gl_laws(f->ctx, f->unfold, args, NULL, s);
@@ -49,7 +14,7 @@ static void test_laws(void **state) {
 /* generate with every choice constrained: weight = score = the joint density
  * sum_t log N(x_t; 0.9 x_{t-1}, 1) + log N(y_t; x_t, 0.5), by hand */
 static void test_exact_joint(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   const int T = 5;
   double xs[5] = {0.3, -0.2, 1.1, 0.7, -0.5}, ys[5] = {0.1, 0.0, 1.5, 0.2, -1.0};
@@ -80,7 +45,7 @@ static void test_exact_joint(void **state) {
  * step 500 runs steps 500 and 501 (501's carry changes, its own x is kept, so
  * 502's carry does not); extending to T + 1 runs it once. */
 static void test_prefix_skipping(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   int64_t mark = genc_scope_begin(ctx);
   const int T = 1000;
@@ -141,7 +106,7 @@ static void test_prefix_skipping(void **state) {
 
 /* regenerate x at the last step of 3: weight = log p(y2 | x2') - log p(y2 | x2) */
 static void test_regenerate(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *args[2] = {i32(ctx, 3), genc_scalar(ctx, 0.0)};
   genc_trace *t = genc_gf_simulate(ctx, f->unfold, args, genc_key_from_seed(6), 0);
@@ -171,7 +136,7 @@ static genc_array *m_outer(genc_rt *rt, genc_array *const *args, void *u) {
 }
 
 static void test_nested(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_gf *map = genc_map(f->unfold);
   genc_gf *outer = genc_gf_dynamic("outer", m_outer, 2, map);
@@ -193,7 +158,7 @@ static void test_nested(void **state) {
 }
 
 static void test_errors(void **state) {
-  fixture *f = *state;
+  lg_fixture *f = *state;
   genc_ctx *ctx = f->ctx;
   genc_array *args[2] = {genc_scalar(ctx, -1.0), genc_scalar(ctx, 0.0)};
   genc_trace *t = genc_gf_simulate(ctx, f->unfold, args, genc_key_from_seed(1), 0);
@@ -213,5 +178,5 @@ int main(void) {
       cmocka_unit_test(test_nested),
       cmocka_unit_test(test_errors),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, lg_setup, lg_teardown);
 }
