@@ -1,0 +1,78 @@
+/*
+ * A captured graph (ARCHITECTURE decision 3): the straight-line program of
+ * primitives that one eager run of a function of arrays made, with keys, data
+ * and parameters as inputs. The capture (src/array/capture.c) writes it; the
+ * interpreter (replay of every node through its primitive's forward) and the
+ * executors (src/array/exec_cpu*.c: fused, compiled, threaded; CUDA) read it.
+ * This header is the contract between them.
+ *
+ * Values are numbered: 0 .. ninputs-1 are the inputs in the order they were
+ * marked, ninputs .. ninputs+nconsts-1 the constants (arrays the run read that
+ * no input determines: data, parameters, C numbers; the graph holds a
+ * reference to each), then one value per node, node k being value
+ * ninputs + nconsts + k. Shapes, dtypes and particle counts of every value are
+ * fixed at capture (a replay's inputs must match them).
+ */
+#ifndef GENC_ARRAY_GRAPH_H
+#define GENC_ARRAY_GRAPH_H
+
+#include "array/internal.h"
+#include "genc/random.h"
+
+/* Static description of one value. */
+typedef struct genc_gmeta {
+  uint8_t dtype, ndim, weak;
+  int64_t n; /* particles; 0 = shared */
+  int64_t size;
+  int64_t shape[GENC_MAX_DIMS];
+} genc_gmeta;
+
+/* How a key the run used derives from the graph's key inputs: key = op(parent,
+ * arg) where parent is a key input (parent < 0: key input -parent-1) or an
+ * earlier derived key (parent >= 0), so a replay recomputes every key on the
+ * host from its new key inputs in a few Philox blocks. */
+typedef enum genc_gkey_op { GENC_GKEY_SPLIT, GENC_GKEY_FOLD, GENC_GKEY_PARTICLE } genc_gkey_op;
+typedef struct genc_gkey {
+  genc_gkey_op op;
+  int32_t parent;
+  uint64_t arg; /* split index, fold-in data, particle offset */
+} genc_gkey;
+
+typedef struct genc_gnode {
+  const genc_prim *prim;
+  int nin;
+  int32_t in[GENC_MAX_INPUTS]; /* value ids */
+  genc_params p;               /* as captured */
+  /* sample nodes ("random" primitive): the derived key whose words and
+   * particle offset replace p.i[0] and p.i[1] at replay; -1: a constant key
+   * (the same draws every replay) */
+  int32_t key;
+  genc_gmeta out;
+} genc_gnode;
+
+/* A host read the run made of a value the inputs determine (a parameter
+ * check's "worst element"): a replay reads it again and refuses (status
+ * GENC_ERR_CAPTURE) if it differs, so the caller reruns eagerly and gets the
+ * eager error. */
+typedef struct genc_gguard {
+  int32_t value;
+  double seen;
+} genc_gguard;
+
+/* also declared in genc/array.h (C11 allows the repeat) */
+typedef struct genc_graph genc_graph;
+
+struct genc_graph {
+  genc_ctx *ctx;
+  int32_t ninputs, nconsts, nnodes, nkeys_in, nkeys, noutputs, nguards;
+  genc_gmeta *meta;    /* ninputs + nconsts + nnodes entries */
+  genc_array **consts; /* nconsts, referenced */
+  genc_gnode *nodes;   /* nnodes */
+  genc_gkey *keys;     /* nkeys derived keys */
+  int32_t *outputs;    /* noutputs value ids */
+  genc_gguard *guards; /* nguards */
+  void *exec;          /* an executor's compiled plan, NULL: interpret */
+  void (*exec_free)(void *exec);
+};
+
+#endif
