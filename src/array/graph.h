@@ -71,8 +71,24 @@ struct genc_graph {
   genc_gkey *keys;     /* nkeys derived keys */
   int32_t *outputs;    /* noutputs value ids */
   genc_gguard *guards; /* nguards */
-  void *exec;          /* an executor's compiled plan, NULL: interpret */
+  /* an executor's compiled plan (NULL: the interpreter runs every node).
+   * exec_run receives vals[ninputs + nconsts + nnodes] with the inputs and
+   * constants filled (borrowed) and the derived keys of this replay; it must
+   * leave a new reference in vals[v] for every output and guard value v (it
+   * may fill others; the replay releases whatever it finds there). */
+  void *exec;
+  genc_status (*exec_run)(genc_ctx *ctx, struct genc_graph *g, const genc_key *keys,
+                          genc_array **vals);
   void (*exec_free)(void *exec);
 };
+
+/* The derived keys of a replay (g->nkeys of them, into out) from its key
+ * inputs (capture.c). */
+void genc__graph_keys(const genc_graph *g, const genc_key *key_inputs, genc_key *out);
+/* Run node k through its primitive's forward on the value table (inputs read
+ * from vals, keys from genc__graph_keys); returns a new reference, or NULL
+ * with the context's error (capture.c). */
+genc_array *genc__graph_run_node(genc_ctx *ctx, const genc_graph *g, int32_t k, genc_array **vals,
+                                 const genc_key *keys);
 
 #endif
