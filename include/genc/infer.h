@@ -669,7 +669,12 @@ typedef genc_status (*genc_lp_grad_fn)(void *user, const double *theta, int dim,
 /** Metric (mass matrix) of the gradient samplers. */
 typedef enum genc_metric {
   GENC_METRIC_DIAG = 0, /**< diagonal, adapted in Stan's windows (CmdStan's diag_e) */
-  GENC_METRIC_UNIT      /**< identity, never adapted (unit_e) */
+  GENC_METRIC_UNIT,     /**< identity, never adapted (unit_e) */
+  GENC_METRIC_DENSE     /**< dense, adapted in the same windows to the regularized sample
+                             covariance (n / (n + 5)) Sigma + 1e-3 (5 / (n + 5)) I of each
+                             window's draws (dense_e); momenta drawn through the Cholesky
+                             factor of the inverse metric. Worth it for correlated posteriors
+                             of moderate dimension (each leapfrog costs O(dim^2)) */
 } genc_metric;
 
 /** genc_nuts_opts.warmup value asking for no warmup (and so no adaptation). */
@@ -688,8 +693,10 @@ typedef struct genc_nuts_opts {
                                        genc_key_fold_in(key, s); default the zero key */
   genc_metric metric;             /**< default GENC_METRIC_DIAG */
   double stepsize;                /**< initial step size; default 1 (then Stan's heuristic) */
-  const double *inv_metric;       /**< initial diagonal inverse metric (dim values > 0);
-                                       NULL: ones */
+  const double *inv_metric;       /**< initial inverse metric: dim values > 0 (diagonal,
+                                       unit) or, for GENC_METRIC_DENSE, a dim x dim
+                                       symmetric positive definite matrix, row-major;
+                                       NULL: the identity */
   const double *init;             /**< initial point (dim values); NULL: uniform on
                                        (-init_radius, init_radius), up to 100 tries for a
                                        finite lp and gradient, as Stan */
@@ -718,9 +725,12 @@ typedef struct genc_nuts_result {
   double *draws;             /**< samples * dim values, [samples][dim] (malloc'ed) */
   genc_sampler_stats *stats; /**< samples entries (malloc'ed) */
   double stepsize;           /**< step size after warmup */
-  double *inv_metric;        /**< dim values: the adapted diagonal (malloc'ed) */
+  double *inv_metric;        /**< the adapted inverse metric (malloc'ed): dim values (its
+                                  diagonal) or, dense, dim x dim row-major, as
+                                  genc_stan_csv_config.inv_metric takes it */
   double warmup_seconds;     /**< wall time of warmup */
   double sampling_seconds;   /**< wall time of sampling */
+  genc_metric metric;        /**< the run's metric (dense: inv_metric is dim x dim) */
 } genc_nuts_result;
 
 /**
@@ -730,8 +740,8 @@ typedef struct genc_nuts_result {
  * new subtree, the generalized no-U-turn criterion checked over each merged
  * tree and across the two subtrees' neighbouring ends, a divergence when the
  * energy error exceeds 1000 (the trajectory stops, the draw is flagged).
- * Warmup adapts the step size by dual averaging and the diagonal inverse
- * metric in Stan's windows (see ::genc_nuts_opts). Fills @p out (zeroed
+ * Warmup adapts the step size by dual averaging and the diagonal or dense
+ * inverse metric in Stan's windows (see ::genc_nuts_opts, ::genc_metric). Fills @p out (zeroed
  * first; nothing to free on error). Errors: NULL arguments, out-of-range
  * options (GENC_ERR_ARG naming the field), no finite initial point
  * (GENC_ERR_DOMAIN naming the coordinate and the value tried), a callback
@@ -859,8 +869,8 @@ typedef struct genc_hmc_options {
   int64_t samples;         /**< kept draws (default 1000) */
   double step_size;        /**< initial step size (default 1; adapted when adapt) */
   int nleapfrog;           /**< HMC leapfrog steps per iteration (default 16) */
-  bool dense;              /**< dense metric: not implemented (GENC_ERR_UNSUPPORTED); the
-                                default false is the diagonal metric */
+  bool dense;              /**< dense metric (as GENC_METRIC_DENSE: the covariance adapted
+                                in Stan's windows); the default false is diagonal */
   bool adapt;              /**< adapt step size and metric in warmup (default true) */
   double delta;            /**< target acceptance; default 0: the sampler's own, 0.8 for
                                 HMC (Stan's) and 0.57 for MALA (Roberts and Rosenthal
@@ -868,6 +878,9 @@ typedef struct genc_hmc_options {
   double gamma, t0, kappa; /**< dual averaging (0.05, 10, 0.75: Hoffman and Gelman) */
   int64_t init_buffer, term_buffer, base_window; /**< Stan's windows (75, 25, 25) */
   double max_energy_error; /**< a divergence: energy error above this (1000) */
+  const double *inv_metric; /**< initial inverse metric: dim values > 0, or dim x dim
+                                 symmetric positive definite row-major when dense;
+                                 NULL (default): the identity */
 } genc_hmc_options;
 
 /** Stan's defaults (see the fields). */
@@ -888,11 +901,12 @@ typedef struct genc_hmc_result {
 void genc_hmc_result_clear(genc_hmc_result *r);
 
 /**
- * Static HMC (nleapfrog leapfrog steps, diagonal Euclidean metric) from the
+ * Static HMC (nleapfrog leapfrog steps, diagonal or dense Euclidean metric) from the
  * unconstrained point @p init (genc_logdensity_check_init() first, so a bad
  * start is an error naming its address), with NUTS's warmup as Stan runs it
  * for static HMC: Stan's step size heuristic, dual averaging toward delta, and
- * at the end of each doubling slow window the regularized variance as the new
+ * at the end of each doubling slow window the regularized variance (dense: the
+ * regularized covariance) as the new
  * inverse metric, the heuristic again and dual averaging restarted at
  * mu = log(10 eps). The acceptance statistic is min(1, exp(H0 - H1)). A
  * trajectory whose model evaluation fails (see genc_logdensity_lp_grad()) or

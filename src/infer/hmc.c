@@ -1,11 +1,12 @@
 /*
  * Static HMC and MALA (HMC with one leapfrog step) on a genc_logdensity, on
  * host doubles. The trajectory machinery (state, momentum, leapfrog,
- * Hamiltonian, Stan's step size heuristic) is NUTS's (nuts.h) and the warmup
- * is adapt.c's, driven as Stan's adapt_diag_e_static_hmc: dual averaging of
- * the step size after every iteration; at the end of each slow window the new
- * diagonal metric, the step size heuristic again and dual averaging restarted
- * with mu = log(10 eps). The model is evaluated through
+ * Hamiltonian, Stan's step size heuristic, the dense metric's factor) is
+ * NUTS's (nuts.h) and the warmup is adapt.c's, driven as Stan's
+ * adapt_diag_e_static_hmc (adapt_dense_e_static_hmc): dual averaging of the
+ * step size after every iteration; at the end of each slow window the new
+ * diagonal (dense) metric, the step size heuristic again and dual averaging
+ * restarted with mu = log(10 eps). The model is evaluated through
  * genc_logdensity_lp_grad(), so a failed evaluation inside a trajectory is a
  * point of probability zero: the transition is divergent and rejected.
  */
@@ -72,7 +73,8 @@ static genc_status adapt_step(genc__nuts *s, genc__dual_avg *da, genc__var_adapt
                               double *metric, double *scratch) {
   s->eps = genc__dual_avg_learn(da, s->accept_stat);
   if (!genc__var_adapt_learn(va, s->q, metric)) return GENC_OK;
-  genc_status st = genc__nuts_init_stepsize(s, scratch);
+  genc_status st = genc__nuts_set_metric(s, "genc_hmc/genc_mala: adapted metric");
+  if (!st) st = genc__nuts_init_stepsize(s, scratch);
   da->mu = log(10 * s->eps);
   genc__dual_avg_restart(da);
   return st;
@@ -88,24 +90,22 @@ static genc_status check_opts(genc_ctx *ctx, const genc_hmc_options *o, const ch
                          "kappa %g > 0 and t0 %g >= 0",
                          who, (long long)o->warmup, (long long)o->samples, o->step_size, o->delta,
                          o->nleapfrog, o->max_energy_error, o->gamma, o->kappa, o->t0);
-  if (o->dense)
-    return genc_ctx_fail(ctx, GENC_ERR_UNSUPPORTED,
-                         "%s: a dense metric is not implemented (adapt.c adapts a diagonal one)",
-                         who);
   return GENC_OK;
 }
 
-static genc_status result_alloc(genc_ctx *ctx, int64_t d, int64_t n, genc_hmc_result *out,
-                                const char *who) {
+/* The result's arrays; its metric the initial one (the identity unless given). */
+static genc_status result_alloc(genc_ctx *ctx, int64_t d, const genc_hmc_options *o,
+                                genc_hmc_result *out, const char *who) {
+  int64_t n = o->samples, nm = o->dense ? d * d : d;
   out->draws = malloc((size_t)(n * d + 1) * sizeof(double));
   out->lp = malloc((size_t)n * sizeof(double));
   out->accept = malloc((size_t)n * sizeof(double));
-  out->metric = malloc((size_t)(d + 1) * sizeof(double));
+  out->metric = malloc((size_t)(nm + 1) * sizeof(double));
   if (!out->draws || !out->lp || !out->accept || !out->metric)
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory (%lld draws of dim %lld)", who,
                          (long long)n, (long long)d);
-  for (int64_t i = 0; i < d; i++)
-    out->metric[i] = 1.0;
+  for (int64_t i = 0; i < nm; i++)
+    out->metric[i] = o->inv_metric ? o->inv_metric[i] : !o->dense || i % (d + 1) == 0;
   out->ndraws = n, out->dim = d;
   return GENC_OK;
 }
@@ -152,14 +152,17 @@ static genc_status run(genc_ctx *ctx, genc_logdensity *ld, const double *init,
   /* a failure at the start is the caller's error, named by check_init */
   if (genc_logdensity_check_init(ctx, ld, init)) return genc_ctx_status(ctx);
   int64_t d = genc_logdensity_dim(ld);
+  if (o.inv_metric && genc__nuts_check_metric(ctx, who, (int)d, o.dense, o.inv_metric))
+    return genc_ctx_status(ctx);
   genc_logdensity_fn f = {.ctx = ctx, .ld = ld};
-  st = result_alloc(ctx, d, o.samples, out, who);
+  st = result_alloc(ctx, d, &o, out, who);
   genc__nuts s = {.ctx = ctx,
                   .fn = genc_logdensity_lp_grad,
                   .user = &f,
                   .dim = (int)d,
                   .max_depth = 0,
                   .inv_metric = out->metric,
+                  .dense = o.dense,
                   .eps = o.step_size};
   genc__dual_avg da = {.mu = log(10 * o.step_size),
                        .delta = o.delta,
@@ -170,8 +173,9 @@ static genc_status run(genc_ctx *ctx, genc_logdensity *ld, const double *init,
   double *scratch = st ? NULL : malloc(2 * (size_t)(d + 1) * sizeof(double));
   if (!st && !scratch) st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory", who);
   if (!st) st = genc__nuts_init(&s);
-  if (!st && genc__var_adapt_init(&va, (int)d, o.adapt ? o.warmup : 0, o.init_buffer, o.term_buffer,
-                                  o.base_window))
+  if (!st) st = genc__nuts_set_metric(&s, who);
+  if (!st && (o.dense ? genc__var_adapt_init_dense : genc__var_adapt_init)(
+                 &va, (int)d, o.adapt ? o.warmup : 0, o.init_buffer, o.term_buffer, o.base_window))
     st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory", who);
   if (!st) {
     memcpy(s.q, init, (size_t)d * sizeof(double));

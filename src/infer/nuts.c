@@ -9,10 +9,14 @@
  * across the two halves' adjacent ends (rho_init + p_final_beg and
  * rho_final + p_init_end), which catches U-turns that the two halves hide
  * from each other. A leapfrog whose energy error exceeds 1000 is a
- * divergence and stops the trajectory.
+ * divergence and stops the trajectory. A dense metric (dense_e) differs only
+ * in M^-1 p (a symmetric matrix-vector product) and in the momentum draw
+ * (a triangular solve with the Cholesky factor of M^-1).
  */
 #include "infer/nuts.h"
 
+#include <cblas.h>
+#include <lapack.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +27,70 @@
 
 genc_status genc__nuts_init(genc__nuts *s) {
   size_t d = (size_t)s->dim;
-  s->q = calloc(d * (3 + TOP_VECS + LEVEL_VECS * ((size_t)s->max_depth + 1)), sizeof(double));
+  size_t dense = s->dense ? d * d + d : 0; /* the factor L and v */
+  s->q =
+      calloc(d * (3 + TOP_VECS + LEVEL_VECS * ((size_t)s->max_depth + 1)) + dense, sizeof(double));
   if (!s->q)
     return genc_ctx_fail(s->ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory (dim %d)", s->dim);
   s->p = s->q + d;
   s->g = s->p + d;
   s->top = s->g + d;
   s->levels = s->top + TOP_VECS * d;
+  if (s->dense) {
+    s->chol = s->levels + LEVEL_VECS * ((size_t)s->max_depth + 1) * d;
+    s->v = s->chol + d * d;
+  }
   return GENC_OK;
 }
 
-void genc__nuts_free(genc__nuts *s) { free(s->q); }
+void genc__nuts_free(genc__nuts *s) {
+  free(s->q);
+  s->q = s->chol = s->v = NULL;
+}
+
+genc_status genc__nuts_check_metric(genc_ctx *ctx, const char *who, int dim, int dense,
+                                    const double *m) {
+  for (int i = 0; i < dim; i++)
+    for (int j = 0; j < (dense ? dim : 1); j++) {
+      double a = dense ? m[i * dim + j] : m[i], b = dense ? m[j * dim + i] : a;
+      /* symmetric to rounding: within 1e-12 of the larger magnitude */
+      const char *bad = !isfinite(a)                                   ? "not finite"
+                        : (i == j || !dense) && !(a > 0)               ? "not > 0"
+                        : fabs(a - b) > 1e-12 * fmax(fabs(a), fabs(b)) ? "not symmetric"
+                                                                       : NULL;
+      if (bad)
+        return dense ? genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: dense inv_metric[%d][%d] = %g is %s",
+                                     who, i, j, a, bad)
+                     : genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: inv_metric[%d] = %g is %s", who, i, a,
+                                     bad);
+    }
+  return GENC_OK;
+}
+
+/* Cholesky through LAPACK's Fortran interface, as src/backend/cpu does: the
+ * row-major symmetric matrix read column-major is itself, and its 'U' factor
+ * (U'U = A column-major) read row-major is the lower L with L L' = A. */
+genc_status genc__nuts_set_metric(genc__nuts *s, const char *who) {
+  if (!s->dense) return GENC_OK;
+  int n = s->dim, info = 0;
+  memcpy(s->chol, s->inv_metric, (size_t)n * (size_t)n * sizeof(double));
+  lapack_int ln = n, lda = n, linfo = 0;
+  LAPACK_dpotrf("U", &ln, s->chol, &lda, &linfo);
+  info = (int)linfo;
+  for (int i = 0; i < n && !info; i++)
+    if (!(s->chol[i * n + i] > 0 && isfinite(s->chol[i * n + i]))) info = i + 1;
+  if (info)
+    return genc_ctx_fail(s->ctx, GENC_ERR_ARG,
+                         "%s: the dense inverse metric is not positive definite (Cholesky "
+                         "failed at row %d)",
+                         who, info - 1);
+  return GENC_OK;
+}
+
+/* v = M^-1 p (dense; symmetric matrix-vector product on the lower triangle). */
+static void dense_velocity(const genc__nuts *s, const double *p, double *v) {
+  cblas_dsymv(CblasRowMajor, CblasLower, s->dim, 1.0, s->inv_metric, s->dim, p, 1, 0.0, v, 1);
+}
 
 genc_status genc__nuts_eval(genc__nuts *s) {
   genc_status st = s->fn(s->user, s->q, s->dim, &s->lp, s->g);
@@ -47,22 +104,38 @@ genc_status genc__nuts_eval(genc__nuts *s) {
 
 double genc__nuts_h(const genc__nuts *s) {
   double k = 0;
-  for (int i = 0; i < s->dim; i++)
-    k += s->inv_metric[i] * s->p[i] * s->p[i];
+  if (s->dense) {
+    dense_velocity(s, s->p, s->v);
+    for (int i = 0; i < s->dim; i++)
+      k += s->v[i] * s->p[i];
+  } else
+    for (int i = 0; i < s->dim; i++)
+      k += s->inv_metric[i] * s->p[i] * s->p[i];
   double h = 0.5 * k - s->lp;
   return isnan(h) ? INFINITY : h;
 }
 
 void genc__nuts_sample_p(genc__nuts *s) {
   for (int i = 0; i < s->dim; i++)
-    s->p[i] = genc_host_rng_normal(&s->rng) / sqrt(s->inv_metric[i]);
+    s->p[i] = s->dense ? genc_host_rng_normal(&s->rng)
+                       : genc_host_rng_normal(&s->rng) / sqrt(s->inv_metric[i]);
+  if (s->dense) /* solve L' p = u */
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, s->dim, s->chol, s->dim, s->p,
+                1);
 }
 
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps) {
-  for (int i = 0; i < s->dim; i++) {
-    s->p[i] += 0.5 * eps * s->g[i];
-    s->q[i] += eps * s->inv_metric[i] * s->p[i];
-  }
+  if (s->dense) {
+    for (int i = 0; i < s->dim; i++)
+      s->p[i] += 0.5 * eps * s->g[i];
+    dense_velocity(s, s->p, s->v);
+    for (int i = 0; i < s->dim; i++)
+      s->q[i] += eps * s->v[i];
+  } else
+    for (int i = 0; i < s->dim; i++) {
+      s->p[i] += 0.5 * eps * s->g[i];
+      s->q[i] += eps * s->inv_metric[i] * s->p[i];
+    }
   genc_status st = genc__nuts_eval(s);
   for (int i = 0; i < s->dim; i++)
     s->p[i] += 0.5 * eps * s->g[i];
@@ -124,8 +197,8 @@ static int leaf(genc__nuts *s, prop *z_prop, double *sharp_beg, double *sharp_en
   memcpy(z_prop->g, s->g, (size_t)n * sizeof(double));
   z_prop->lp = s->lp;
   z_prop->h = h;
-  for (int i = 0; i < n; i++) {
-    sharp_beg[i] = sharp_end[i] = s->inv_metric[i] * s->p[i];
+  for (int i = 0; i < n; i++) { /* s->v is M^-1 p: genc__nuts_h just ran */
+    sharp_beg[i] = sharp_end[i] = s->dense ? s->v[i] : s->inv_metric[i] * s->p[i];
     rho[i] += s->p[i];
     p_beg[i] = p_end[i] = s->p[i];
   }
@@ -230,7 +303,7 @@ static void top_start(genc__nuts *s, top *t, double h0) {
   t->sample.lp = s->lp;
   t->sample.h = h0;
   for (int i = 0; i < n; i++) {
-    double sh = s->inv_metric[i] * s->p[i];
+    double sh = s->dense ? s->v[i] : s->inv_metric[i] * s->p[i]; /* v: h0's */
     t->p_ff[i] = t->p_fb[i] = t->p_bf[i] = t->p_bb[i] = t->rho[i] = s->p[i];
     t->s_ff[i] = t->s_fb[i] = t->s_bf[i] = t->s_bb[i] = sh;
   }

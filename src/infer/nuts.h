@@ -11,7 +11,10 @@ typedef struct genc__nuts {
   genc_lp_grad_fn fn;
   void *user;
   int dim, max_depth;
-  const double *inv_metric; /* dim, the diagonal of M^-1 */
+  const double *inv_metric; /* M^-1: dim values (its diagonal) or, dense, dim x dim */
+  int dense;                /* a dense metric (Stan's dense_e) */
+  double *chol;             /* dense: L, M^-1 = L L' (lower triangle, row-major; owned) */
+  double *v;                /* dense: M^-1 p of the current p, set by genc__nuts_h */
   double eps;               /* step size of the next transition */
   genc_host_rng rng;
   double *q, *p, *g, lp; /* z */
@@ -24,14 +27,25 @@ typedef struct genc__nuts {
   double *levels;  /* scratch of each recursion level (8 vectors each) */
 } genc__nuts;
 
-/* Allocate the scratch (0, or NOMEM set on ctx). */
+/* Allocate the scratch (0, or NOMEM set on ctx); a dense sampler then needs
+ * genc__nuts_set_metric() before its first transition. */
 genc_status genc__nuts_init(genc__nuts *s);
 void genc__nuts_free(genc__nuts *s);
+/* Take a new s->inv_metric: dense, factor it (Cholesky); GENC_ERR_ARG naming
+ * @p who when it is not symmetric positive definite. Diagonal: nothing to do. */
+genc_status genc__nuts_set_metric(genc__nuts *s, const char *who);
+/* Check a caller's initial inverse metric @p m of @p dim (dim x dim when
+ * @p dense): finite, a positive diagonal, symmetric; GENC_ERR_ARG naming
+ * @p who and the entry. Positive definiteness is genc__nuts_set_metric's. */
+genc_status genc__nuts_check_metric(genc_ctx *ctx, const char *who, int dim, int dense,
+                                    const double *m);
 /* Evaluate the density at s->q into s->lp and s->g. */
 genc_status genc__nuts_eval(genc__nuts *s);
-/* The Hamiltonian -lp + p' M^-1 p / 2 of z (NaN read as +inf). */
+/* The Hamiltonian -lp + p' M^-1 p / 2 of z (NaN read as +inf); dense, it
+ * leaves M^-1 p in s->v. */
 double genc__nuts_h(const genc__nuts *s);
-/* Resample the momentum p ~ N(0, M). */
+/* Resample the momentum p ~ N(0, M) (dense: p = L'^-1 u, u ~ N(0, I), whose
+ * covariance is (L L')^-1 = M, as Stan's dense_e_metric::sample_p). */
 void genc__nuts_sample_p(genc__nuts *s);
 /* One leapfrog step of size eps from z (lp and grad updated). */
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps);

@@ -1,13 +1,13 @@
 /*
  * genc_nuts: the driver around one NUTS transition (nuts.c) as Stan's
- * run_adaptive_sampler and adapt_diag_e_nuts run it: an initial point (given,
- * or uniform on (-2, 2) with up to 100 tries), the step size heuristic, then
- * warmup iterations that feed each transition's acceptance statistic to dual
- * averaging and its draw to the windowed variance estimator (at each window's
- * end: new metric, heuristic again, dual averaging restarted at
- * mu = log(10 eps)), the final step size exp(x_bar), and the sampling
- * iterations recorded in CmdStan's layout. The library never prints; progress
- * goes to the caller's callback.
+ * run_adaptive_sampler and adapt_diag_e_nuts (adapt_dense_e_nuts) run it: an
+ * initial point (given, or uniform on (-2, 2) with up to 100 tries), the step
+ * size heuristic, then warmup iterations that feed each transition's
+ * acceptance statistic to dual averaging and its draw to the windowed
+ * variance (dense: covariance) estimator (at each window's end: new metric,
+ * heuristic again, dual averaging restarted at mu = log(10 eps)), the final
+ * step size exp(x_bar), and the sampling iterations recorded in CmdStan's
+ * layout. The library never prints; progress goes to the caller's callback.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -51,15 +51,13 @@ static genc_status fill_defaults(genc_ctx *ctx, int dim, genc_nuts_opts *o) {
                     : !(o->kappa > 0)                             ? "kappa"
                     : o->init_buffer < 0 || o->term_buffer < 0 || o->window < 1
                         ? "buffers or window"
-                    : o->progress_every < 1                  ? "progress_every"
-                    : (unsigned)o->metric > GENC_METRIC_UNIT ? "metric"
-                                                             : NULL;
+                    : o->progress_every < 1                   ? "progress_every"
+                    : (unsigned)o->metric > GENC_METRIC_DENSE ? "metric"
+                                                              : NULL;
   if (bad) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_nuts: option %s out of range", bad);
   if (o->inv_metric)
-    for (int i = 0; i < dim; i++)
-      if (!(o->inv_metric[i] > 0 && isfinite(o->inv_metric[i])))
-        return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_nuts: inv_metric[%d] = %g, must be > 0", i,
-                             o->inv_metric[i]);
+    return genc__nuts_check_metric(ctx, "genc_nuts", dim, o->metric == GENC_METRIC_DENSE,
+                                   o->inv_metric);
   return GENC_OK;
 }
 
@@ -123,7 +121,7 @@ genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch) {
 typedef struct adapt {
   genc__dual_avg da;
   genc__var_adapt va;
-  int diag;
+  int metric; /* adapt the metric (diag or dense) */
 } adapt;
 
 /* After a warmup transition: learn the step size, and at the end of a slow
@@ -131,8 +129,9 @@ typedef struct adapt {
  * averaging around it (adapt_diag_e_nuts::transition). */
 static genc_status adapt_step(genc__nuts *s, adapt *a, double *metric, double *scratch) {
   s->eps = genc__dual_avg_learn(&a->da, s->accept_stat);
-  if (!a->diag || !genc__var_adapt_learn(&a->va, s->q, metric)) return GENC_OK;
-  genc_status st = genc__nuts_init_stepsize(s, scratch);
+  if (!a->metric || !genc__var_adapt_learn(&a->va, s->q, metric)) return GENC_OK;
+  genc_status st = genc__nuts_set_metric(s, "genc_nuts");
+  if (!st) st = genc__nuts_init_stepsize(s, scratch);
   a->da.mu = log(10 * s->eps);
   genc__dual_avg_restart(&a->da);
   return st;
@@ -176,16 +175,21 @@ static genc_status run_chain(genc__nuts *s, const genc_nuts_opts *o, adapt *a,
 
 static genc_status result_alloc(genc_ctx *ctx, int dim, const genc_nuts_opts *o,
                                 genc_nuts_result *out) {
+  int dense = o->metric == GENC_METRIC_DENSE;
+  size_t nm = (size_t)dim * (dense ? (size_t)dim : 1);
   out->dim = dim;
   out->samples = o->samples;
+  out->metric = o->metric;
   out->draws = malloc((size_t)(o->samples * dim + 1) * sizeof(double));
   out->stats = malloc((size_t)(o->samples + 1) * sizeof(genc_sampler_stats));
-  out->inv_metric = malloc((size_t)dim * sizeof(double));
+  out->inv_metric = malloc(nm * sizeof(double));
   if (!out->draws || !out->stats || !out->inv_metric)
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory (%lld draws of dim %d)",
                          (long long)o->samples, dim);
-  for (int i = 0; i < dim; i++)
-    out->inv_metric[i] = o->inv_metric ? o->inv_metric[i] : 1.0;
+  for (size_t i = 0; i < nm; i++) /* the identity, unless given */
+    out->inv_metric[i] = o->inv_metric ? o->inv_metric[i]
+                         : dense       ? i % ((size_t)dim + 1) == 0
+                                       : 1.0;
   return GENC_OK;
 }
 
@@ -203,17 +207,20 @@ genc_status genc_nuts(genc_ctx *ctx, genc_lp_grad_fn fn, void *user, int dim,
                   .dim = dim,
                   .max_depth = o.max_depth,
                   .inv_metric = out->inv_metric,
+                  .dense = o.metric == GENC_METRIC_DENSE,
                   .eps = o.stepsize};
   adapt a = {.da = {.mu = log(10 * o.stepsize),
                     .delta = o.delta,
                     .gamma = o.gamma,
                     .kappa = o.kappa,
                     .t0 = o.t0},
-             .diag = o.metric == GENC_METRIC_DIAG};
+             .metric = o.metric != GENC_METRIC_UNIT};
   double *scratch = st ? NULL : malloc(2 * (size_t)dim * sizeof(double));
   if (!st && !scratch) st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
   if (!st) st = genc__nuts_init(&s);
-  if (!st && genc__var_adapt_init(&a.va, dim, o.warmup, o.init_buffer, o.term_buffer, o.window))
+  if (!st) st = genc__nuts_set_metric(&s, "genc_nuts");
+  if (!st && (s.dense ? genc__var_adapt_init_dense : genc__var_adapt_init)(
+                 &a.va, dim, o.warmup, o.init_buffer, o.term_buffer, o.window))
     st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
   if (!st) st = find_init(&s, &o);
   if (!st && o.warmup) {
