@@ -1030,6 +1030,9 @@ typedef struct genc_smc_opts {
                                       right after each resampling, e.g. MH on step t's choices;
                                       it must leave the step-t posterior invariant; default
                                       NULL: none */
+  const struct genc_smcp3_kernels *proposal; /**< SMCP3 proposal kernels for every step
+                                                  (genc_smcp3_extend()); default NULL: the
+                                                  model's internal proposal (bootstrap) */
 } genc_smc_opts;
 
 /**
@@ -1088,6 +1091,112 @@ typedef struct genc_smc_unfold {
  * ::genc_smc_unfold *. */
 genc_status genc_smc_unfold_step(genc_ctx *ctx, int64_t t, genc_array **args,
                                  genc_argdiff *argdiffs, genc_choicemap **constraints, void *user);
+
+/* ---- SMCP3: SMC with probabilistic program proposals (src/infer/smcp3.c) ----
+ *
+ * Lew et al. 2023, "SMC with probabilistic program proposals": a step's
+ * proposal is a generative function K that reads the old trace and proposes
+ * choices of the new trace (new latents, and revised old ones), and a backward
+ * generative function L that reads the new trace and scores the choices the
+ * move removed or replaced. The incremental weight is
+ *   log p(t'; x') - log p(t; x) + log L(discard; t') - log K(u; t),
+ * the forward and backward proposal traces' scores, as in genc_gf_edit() with
+ * GENC_EDIT_PROPOSAL but with new arguments and observations. The new trace is
+ * the update of the old one with K's choices merged with the observations as
+ * constraints (so the "trace translator" is the update: choices K proposes
+ * replace or extend the trace; no deterministic transform or Jacobian). */
+
+/** The kernels of an SMCP3 step. fwd NULL means the model's internal proposal
+ * (plain generate/update: the bootstrap filter). */
+typedef struct genc_smcp3_kernels {
+  genc_gf *fwd;                /**< forward kernel K: proposes choices of the new trace, reading
+                                    the old trace through genc_rt_from() (no trace at the first
+                                    step: then genc_rt_from() is NULL) */
+  genc_gf *bwd;                /**< backward kernel L: assesses, reading the new trace, the choices
+                                    the update discarded; NULL only if it never discards any */
+  genc_array *const *fwd_args; /**< K's arguments; NULL: the model's new arguments (so K has the
+                                    model's arity and sees step t through them) */
+  genc_array *const *bwd_args; /**< L's arguments; NULL: the model's old arguments */
+} genc_smcp3_kernels;
+
+/**
+ * One SMCP3 move of the batched trace @p t (NULL: the first step, which
+ * generates @p n particles) to the model's arguments @p args (NULL: keep; with
+ * @p argdiffs as genc_gf_update()) and new observations @p obs (may be NULL):
+ * (u, log K) = propose_from(t, fwd); (t', w, d) = update(t, args, u + obs);
+ * log L = assess_from(t', bwd, d); @p weight (required; caller's scope, batched
+ * 0-d) = w + log L - log K. At the first step (u, log K) = propose(fwd), t' =
+ * generate(u + obs), weight = w - log K. K's choices and @p obs must be
+ * disjoint. Returns t' (new reference) or NULL with a message naming the model,
+ * the kernel and the operation that failed; a non-empty discard without a
+ * backward kernel is GENC_ERR_ARG.
+ */
+genc_trace *genc_smcp3_extend(genc_ctx *ctx, genc_gf *model, const genc_trace *t,
+                              genc_array *const *args, const genc_argdiff *argdiffs,
+                              const genc_choicemap *obs, const genc_smcp3_kernels *k,
+                              genc_key key, int64_t n, genc_array **weight);
+
+/* ---- tempered SMC and annealed importance sampling (src/infer/tempered.c) ----
+ *
+ * Static model p(x, y) with observations y: the targets
+ * pi_k(x) ~ p(x) p(y | x)^beta_k along 0 = beta_0 < ... < beta_K = 1. The
+ * particles start from the prior (one batched genc_gf_generate() with y
+ * constrained); step k reweights by (beta_k - beta_{k-1}) LL(x), LL(x) =
+ * genc_gf_project() of the observed addresses (the generate weight of y),
+ * resamples adaptively as genc_smc(), then moves every particle with MH
+ * invariant for pi_k (genc_mh_tempered()). exp(log_ml) is unbiased for p(y)
+ * with a fixed ladder; the adaptive ladder (beta_k chosen from the particles)
+ * is the usual, very slightly biased, practice. Never resampling is annealed
+ * importance sampling (Neal 2001). */
+
+/** Options of genc_tempered_smc(); zero fields take the defaults shown. */
+typedef struct genc_tempered_opts {
+  int64_t n;                     /**< particles; 0: GENC_SMC_DEFAULT_N */
+  genc_key key;                  /**< step k runs with genc_key_fold_in(key, k) */
+  int nbetas;                    /**< points of a fixed ladder in betas (K + 1 >= 2); 0: adaptive */
+  const double *betas;           /**< 0 = betas[0] < ... < betas[nbetas - 1] = 1 */
+  double target_cess;            /**< adaptive: beta_k by bisection so that the conditional ESS
+                                      of the step's increment (Zhou, Johansen and Aston 2016) is
+                                      target_cess * N, in (0, 1); 0: 0.5 */
+  int64_t max_steps;             /**< adaptive: at most this many steps (the last jumps to 1);
+                                      0: 1000 */
+  genc_resample_scheme scheme;   /**< resampling scheme; default multinomial */
+  double ess_threshold;          /**< as ::genc_smc_opts: 0: 0.5; >= 1 every step but the last;
+                                      negative: never (AIS) */
+  const genc_edit_request *move; /**< MH move (GENC_EDIT_SELECTION or GENC_EDIT_PROPOSAL) applied
+                                      by genc_mh_tempered() at beta_k after each step's
+                                      resampling; NULL: no MCMC (then nmoves is ignored) */
+  int64_t nmoves;                /**< MH steps per temperature; 0: 1 */
+} genc_tempered_opts;
+
+/** What genc_tempered_smc() returns; release with genc_tempered_result_clear(). */
+typedef struct genc_tempered_result {
+  genc_trace *trace;   /**< batched trace of the n particles at beta = 1 (a reference) */
+  int64_t n;           /**< particles */
+  int64_t steps;       /**< K, the reweighting steps */
+  double *betas;       /**< [K + 1] the ladder used, betas[0] = 0, betas[K] = 1 (malloc'ed) */
+  double *ess;         /**< [K] ESS after reweighting to beta_k, before resampling */
+  bool *resampled;     /**< [K] whether step k resampled */
+  int64_t nresampled;  /**< how many steps resampled */
+  double *log_weights; /**< [n] final normalized log weights */
+  double log_ml;       /**< log of the estimate of p(y) */
+  double accept_rate;  /**< mean MH acceptance over all moves (NaN without moves) */
+} genc_tempered_result;
+
+/**
+ * Tempered SMC of @p model on @p args with observations @p obs (a choice map;
+ * its addresses are the likelihood, every other choice the prior) by @p opts
+ * (NULL: defaults). Fills @p out (zeroed first; nothing to free on error).
+ * Errors: NULL arguments, a bad ladder (not increasing from 0 to 1), n < 0,
+ * target_cess outside (0, 1), a model or move failure (its message, with the
+ * step named), every particle of weight zero (GENC_ERR_DOMAIN).
+ */
+genc_status genc_tempered_smc(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
+                              const genc_choicemap *obs, const genc_tempered_opts *opts,
+                              genc_tempered_result *out);
+
+/** Release what @p r holds and zero it. NULL is a no-op. */
+void genc_tempered_result_clear(genc_tempered_result *r);
 
 #ifdef __cplusplus
 }

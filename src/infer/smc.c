@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "genc.h"
+#include "smc_internal.h"
 
 #define FN "genc_smc"
 
@@ -30,7 +31,7 @@ void genc_smc_result_clear(genc_smc_result *r) {
 /* Add the incremental weights v to the normalized log weights w; returns the
  * log normalizer (-inf when every particle has weight zero) and leaves w
  * normalized and the ESS in *ess. */
-static double reweight(double *w, const double *v, int64_t n, double *ess) {
+double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess) {
   double mx = -INFINITY;
   for (int64_t i = 0; i < n; i++) {
     w[i] += v[i];
@@ -53,7 +54,8 @@ static double reweight(double *w, const double *v, int64_t n, double *ess) {
 /* Generate (t = 0) or update the trace *tr with step t's inputs; the
  * incremental log weights go to v. */
 static genc_status extend(genc_ctx *ctx, genc_gf *model, genc_trace **tr, int64_t t, int64_t n,
-                          genc_smc_step_fn fn, void *user, genc_key key, double *v) {
+                          genc_smc_step_fn fn, void *user, genc_key key, double *v,
+                          const genc_smcp3_kernels *prop) {
   int nargs = genc_gf_nargs(model);
   genc_array **args = calloc((size_t)nargs + 1, sizeof *args);
   genc_argdiff *diffs = calloc((size_t)nargs + 1, sizeof *diffs);
@@ -74,8 +76,10 @@ static genc_status extend(genc_ctx *ctx, genc_gf *model, genc_trace **tr, int64_
       goto out;
     }
   genc_array *lw = NULL;
-  genc_trace *next = t == 0 ? genc_gf_generate(ctx, model, args, obs, key, n, &lw)
-                            : genc_gf_update(ctx, *tr, args, diffs, obs, key, &lw, NULL);
+  genc_trace *next =
+      prop     ? genc_smcp3_extend(ctx, model, t ? *tr : NULL, args, diffs, obs, prop, key, n, &lw)
+      : t == 0 ? genc_gf_generate(ctx, model, args, obs, key, n, &lw)
+               : genc_gf_update(ctx, *tr, args, diffs, obs, key, &lw, NULL);
   if (!next) {
     st = genc_ctx_status(ctx);
     goto out;
@@ -115,9 +119,9 @@ static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_s
   int64_t mark = genc_scope_begin(ctx);
   genc_key k[3];
   genc_key_split(genc_key_fold_in(o->key, (uint64_t)t), 3, k);
-  genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], v);
+  genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], v, o->proposal);
   if (!st) {
-    double lse = reweight(r->log_weights, v, r->n, &r->ess[t]);
+    double lse = genc__smc_reweight(r->log_weights, v, r->n, &r->ess[t]);
     r->log_ml += lse;
     if (lse == -INFINITY)
       st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
