@@ -9,6 +9,7 @@
 
 #include "genc/base.h"
 #include "genc/array.h"
+#include "genc/exec.h"
 #include "genc/random.h"
 #include "genc/dist.h"
 #include "genc/core.h"

@@ -1,0 +1,81 @@
+/**
+ * @file exec.h
+ * @brief The fused, compiled, multi-threaded CPU executor of captured graphs.
+ *
+ * genc_graph_capture (array.h) records a function of arrays once; by itself a
+ * replay interprets the graph node by node, one pass over memory per op.
+ * genc_graph_compile partitions the graph into per-particle regions (maximal
+ * runs of elementwise ops, the fused normal log density, per-element samplers
+ * and reductions over logical axes), writes C for each region (a loop over
+ * particles that computes every node of the region for one particle before it
+ * moves to the next), compiles it with the system C compiler into a shared
+ * object cached on disk, and runs tiles of particles on a pool of threads.
+ * Nodes outside regions (matmul, gathers, particle-axis reductions, ...) still
+ * run through the interpreter between regions.
+ *
+ * Replays of a compiled graph give the eager results: integer and bool values
+ * bit for bit, draws bit for bit, float values within a few ulps (the eager
+ * elementwise kernels call glibc's vector libm, the compiled code its scalar
+ * functions); any thread count gives the same bits, since each particle's
+ * computation is independent of the others.
+ */
+#ifndef GENC_EXEC_H
+#define GENC_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "genc/array.h"
+
+/* also declared in genc/array.h (C11 allows the repeat) */
+typedef struct genc_graph genc_graph;
+
+/** Options of genc_graph_compile (zero-initialize for the defaults). */
+typedef struct genc_compile_opts {
+  /** worker threads for replays; 0 = all online cores */
+  int threads;
+  /** where compiled regions are cached; NULL: $GENC_CACHE_DIR, else
+   * $XDG_CACHE_HOME/genc, else $HOME/.cache/genc (created if missing) */
+  const char *cache_dir;
+  /** the C compiler; NULL: $CC, else "cc". One that fails (or is missing)
+   * makes the executor fall back to the tiled interpreter. */
+  const char *compiler;
+  /** force the tiled interpreter (no compiler is run) */
+  bool interpret;
+  /** particles per tile, 0 = auto (256) */
+  int64_t tile;
+  /** CUDA contexts: never record replays as a CUDA Graph (every replay then
+   * launches its kernels one by one) */
+  bool no_cuda_graph;
+} genc_compile_opts;
+
+/** What genc_graph_compile did (for benchmarks: time to first draw). */
+typedef struct genc_compile_info {
+  int regions;       /**< fused regions */
+  int fused_nodes;   /**< nodes inside regions */
+  int interp_nodes;  /**< nodes the interpreter runs */
+  bool compiled;     /**< regions run as native code (false: tiled interpreter) */
+  bool cache_hit;    /**< the shared object came from the disk cache */
+  double compile_s;  /**< wall time of genc_graph_compile, seconds */
+  int threads;       /**< worker threads replays use */
+  char so_path[512]; /**< the shared object ("" when interpreted) */
+  bool cuda_graph;   /**< CUDA: replays now launch one recorded CUDA Graph */
+} genc_compile_info;
+
+/**
+ * Compile graph @p g for the CPU: install its executor (replays then run
+ * regions fused, compiled and threaded). @p opts may be NULL (defaults).
+ * Compiling a graph that already has an executor replaces it. A graph on a
+ * non-CPU context fails with GENC_ERR_UNSUPPORTED. A failing compiler is not
+ * an error: the executor interprets the regions over tiles of particles
+ * instead (genc_graph_compile_info says which happened).
+ */
+genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *opts);
+
+/**
+ * What the last genc_graph_compile of @p g did, into @p out. GENC_ERR_ARG if
+ * @p g has no CPU executor installed.
+ */
+genc_status genc_graph_compile_info(genc_ctx *ctx, const genc_graph *g, genc_compile_info *out);
+
+#endif

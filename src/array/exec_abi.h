@@ -1,0 +1,101 @@
+/*
+ * The interface between the CPU executor (exec_cpu.c) and the C it generates
+ * for a region (exec_emit.c): the argument block of a region function, and
+ * the sampling helpers the generated code calls. The generated source
+ * includes this header (compiled with -I <source tree>/src, see exec_cc.c),
+ * so the compiled code and the library agree on the layout by construction,
+ * and the draws come from the same per-element law code (random/laws.h) as
+ * the eager samplers. Helpers marked GENC_HD also compile as CUDA device code.
+ */
+#ifndef GENC_ARRAY_EXEC_ABI_H
+#define GENC_ARRAY_EXEC_ABI_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "random/laws.h"
+
+/* One call of a region function. Buffers are host memory, particle-major
+ * (element j of particle p of a batched value at p * size + j; shared values
+ * have no particle stride). */
+typedef struct genc_xargs {
+  const void *const *in; /* the region's external inputs, in region order */
+  void *const *out;      /* the region values needed outside it, in region order */
+  const uint32_t *keys;  /* per sample node: key word 0, key word 1, particle offset */
+} genc_xargs;
+
+/* i32 arithmetic wraps, as the eager kernels' GENC_WRAP32 (backend/cpu/cpu.h) */
+#define GENC_XWRAP32(a, OP, b) ((int32_t)((uint32_t)(a)OP(uint32_t)(b)))
+
+/* A compiled region over the particles [p0, p1). */
+typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);
+
+/* The symbol of region r in the shared object. */
+#define GENC_XFN_FMT "genc_xregion%d"
+
+/* Philox4x32-10 first blocks of counters {c0[u], c1[u], c2, 0}, word k of
+ * block u at out[k * n + u]: genc_cpu_philox's loop (64-bit lanes, so it
+ * vectorizes), the same integer arithmetic, so the same words. */
+static inline void genc_x_philox(const uint32_t key[2], int64_t n, const uint32_t *restrict c0,
+                                 const uint32_t *restrict c1, uint32_t c2, uint32_t *restrict out) {
+  const uint64_t m = 0xffffffffu, key0 = key[0], key1 = key[1];
+  for (int64_t u = 0; u < n; u++) {
+    uint64_t x0 = c0[u], x1 = c1[u], x2 = c2, x3 = 0, k0 = key0, k1 = key1;
+    for (int r = 0; r < 10; r++) {
+      uint64_t p0 = 0xD2511F53u * x0, p1 = 0xCD9E8D57u * x2;
+      uint64_t y0 = (p1 >> 32) ^ x1 ^ k0, y2 = (p0 >> 32) ^ x3 ^ k1;
+      x1 = p1 & m, x3 = p0 & m, x0 = y0, x2 = y2;
+      k0 = (k0 + 0x9E3779B9u) & m, k1 = (k1 + 0xBB67AE85u) & m;
+    }
+    out[u] = (uint32_t)x0, out[n + u] = (uint32_t)x1;
+    out[2 * n + u] = (uint32_t)x2, out[3 * n + u] = (uint32_t)x3;
+  }
+}
+
+/* Most units (element, or normal pair) of one sampling pass of a tile. */
+#define GENC_X_SAMPLE_UNITS 256
+
+/* The draws of particles [t0, t0 + nt) (all size elements each) of a sample
+ * node of a parameterless law (normal, uniform, exponential, gumbel, bits)
+ * into buf (particle t0 + u at buf[u * size]): cpu_random.c's loop over a
+ * request of nt particles whose particle offset is kw[2] + t0, so the draws
+ * (and the Box-Muller pairs, which depend on the global particle parity
+ * only) are bit for bit the eager ones. */
+static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_t kw[3],
+                                      uint32_t stream, int64_t t0, int64_t nt, int64_t size,
+                                      void *buf) {
+  genc_sample_req q = {.law = law,
+                       .dtype = dt,
+                       .key = {kw[0], kw[1]},
+                       .stream = stream,
+                       .npart = nt,
+                       .size = size,
+                       .part_offset = (int64_t)kw[2] + t0};
+  int64_t up[GENC_X_SAMPLE_UNITS], uj[GENC_X_SAMPLE_UNITS];
+  uint8_t pair[GENC_X_SAMPLE_UNITS];
+  uint32_t c0[GENC_X_SAMPLE_UNITS], c1[GENC_X_SAMPLE_UNITS], w[4 * GENC_X_SAMPLE_UNITS];
+  int n = 0;
+  for (int64_t p = 0; p < nt; p++) {
+    int pr = law == GENC_LAW_NORMAL && !((p + q.part_offset) & 1) && p + 1 < nt;
+    for (int64_t j = 0; j < size; j++) {
+      up[n] = p, uj[n] = j, pair[n] = (uint8_t)pr;
+      c0[n] = (uint32_t)j;
+      c1[n] = genc_law_block_particle(&q, p);
+      if (++n == GENC_X_SAMPLE_UNITS || (p + pr + 1 >= nt && j + 1 == size)) {
+        genc_x_philox(q.key, n, c0, c1, stream, w);
+        for (int u = 0; u < n; u++) {
+          genc_rng r = genc_rng_make(q.key, c0[u], c1[u], stream);
+          genc_rng_preload(&r, w[u], w[n + u], w[2 * n + u], w[3 * n + u]);
+          if (pair[u])
+            genc_law_normal_pair_rng(&q, up[u], uj[u], &r, buf);
+          else
+            genc_law_sample_rng(&q, up[u], uj[u], &r, buf);
+        }
+        n = 0;
+      }
+    }
+    p += pr;
+  }
+}
+
+#endif

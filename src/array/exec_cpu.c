@@ -1,0 +1,282 @@
+/*
+ * The CPU executor of captured graphs (genc/exec.h): a plan of steps
+ * (exec_part.h), regions compiled to native code (exec_emit.c, exec_cc.c)
+ * run over chunks of particles on a thread pool (exec_pool.c), the other
+ * nodes through the interpreter (genc__graph_run_node). Without a working
+ * compiler each region runs through its primitives' forwards over tiles of
+ * particles instead (the same values: the eager kernels themselves, on
+ * slices of the particle axis).
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array/exec_abi.h"
+#include "array/exec_cpu.h"
+#include "array/exec_cuda.h"
+#include "genc/exec.h"
+
+typedef struct plan {
+  genc_xpart part;
+  void *dl;         /* dlopen handle, NULL: tiled interpreter */
+  genc_xfn *fn;     /* per region */
+  genc_xpool *pool; /* NULL: one thread */
+  int64_t tile;     /* particles per chunk (compiled) or tile (interpreted) */
+  genc_compile_info info;
+} plan;
+
+static void plan_free(void *e) {
+  plan *pl = e;
+  if (!pl) return;
+  genc__xpool_free(pl->pool);
+  if (pl->dl) dlclose(pl->dl);
+  free(pl->fn);
+  genc__xpart_free(&pl->part);
+  free(pl);
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The key words a sample node draws with at this replay: its derived key, or
+ * the constant key captured in its parameters. */
+static void node_key(const genc_gnode *nd, const genc_key *keys, uint32_t out[3]) {
+  if (nd->key >= 0) {
+    out[0] = keys[nd->key].k[0], out[1] = keys[nd->key].k[1];
+    out[2] = keys[nd->key].particle;
+  } else {
+    out[0] = (uint32_t)nd->p.i[0], out[1] = (uint32_t)((uint64_t)nd->p.i[0] >> 32);
+    out[2] = (uint32_t)nd->p.i[1];
+  }
+}
+
+/* ---- compiled regions ---- */
+
+typedef struct job {
+  genc_xfn fn;
+  const genc_xargs *args;
+} job;
+
+static void run_chunk(void *arg, int64_t a, int64_t b) {
+  const job *j = arg;
+  j->fn(j->args, a, b);
+}
+
+static genc_status run_compiled(genc_ctx *ctx, const genc_graph *g, plan *pl, int32_t ri,
+                                const genc_key *keys, genc_array **vals) {
+  const genc_xregion *r = &pl->part.regions[ri];
+  const void **in = malloc(((size_t)r->nin + 1) * sizeof *in);
+  void **out = malloc(((size_t)r->nout + 1) * sizeof *out);
+  uint32_t *kw = malloc(((size_t)r->nsample * 3 + 1) * sizeof *kw);
+  if (!in || !out || !kw) {
+    free(in), free(out), free(kw);
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
+  }
+  for (int i = 0; i < r->nin; i++)
+    in[i] = vals[r->in[i]]->data;
+  for (int i = 0; i < r->nout; i++)
+    out[i] = vals[r->out[i]]->data;
+  for (int i = 0; i < r->nsample; i++)
+    node_key(&g->nodes[r->sample[i]], keys, kw + 3 * i);
+  genc_xargs args = {.in = in, .out = (void *const *)out, .keys = kw};
+  job j = {pl->fn[ri], &args};
+  genc__xpool_run(pl->pool, r->n ? r->n : 1, pl->tile, run_chunk, &j);
+  free(in), free(out), free(kw);
+  return GENC_OK;
+}
+
+/* ---- the tiled interpreter ---- */
+
+/* Particles [t0, t0 + nt) of a batched array as a new array. */
+static genc_array *tile_of(genc_ctx *ctx, genc_array *x, int64_t t0, int64_t nt) {
+  if (!x->n) return x;
+  genc_array *y = genc__alloc(ctx, (genc_dtype)x->dtype, x->ndim, x->shape, nt);
+  size_t es = genc__esize((genc_dtype)x->dtype);
+  if (y && y->bytes)
+    ctx->bk->copy(ctx->bst, y->data, (char *)x->data + (size_t)(t0 * x->size) * es, y->bytes);
+  return y;
+}
+
+/* The parameters of node nd run on particles [t0, t0 + nt) of its region. */
+static genc_params tile_params(const genc_gnode *nd, const genc_key *keys, int64_t t0, int64_t nt) {
+  genc_params p = nd->p;
+  if (!strcmp(nd->prim->name, "random")) {
+    uint32_t kw[3];
+    node_key(nd, keys, kw);
+    p.i[0] = (int64_t)((uint64_t)kw[0] | (uint64_t)kw[1] << 32);
+    p.i[1] = (int64_t)kw[2] + t0;
+    if (p.i[3]) p.i[3] = nt;
+  } else if (!strcmp(nd->prim->name, "broadcast") && p.i[0]) {
+    p.i[0] = nt; /* a particle broadcast */
+  }
+  return p;
+}
+
+static genc_status interp_tile(genc_ctx *ctx, const genc_graph *g, const genc_xregion *r,
+                               const genc_key *keys, genc_array **vals, genc_array **tv, int64_t t0,
+                               int64_t nt) {
+  int32_t base = g->ninputs + g->nconsts;
+  for (int i = 0; i < r->nin; i++)
+    if (!(tv[r->in[i]] = r->n ? tile_of(ctx, vals[r->in[i]], t0, nt) : vals[r->in[i]]))
+      return genc_ctx_status(ctx);
+  for (int i = 0; i < r->nnodes; i++) {
+    const genc_gnode *nd = &g->nodes[r->nodes[i]];
+    genc_array *in[GENC_MAX_INPUTS];
+    for (int j = 0; j < nd->nin; j++)
+      in[j] = tv[nd->in[j]];
+    genc_params p = tile_params(nd, keys, r->n ? t0 : 0, nt);
+    if (!(tv[base + r->nodes[i]] = nd->prim->forward(ctx, in, &p))) return genc_ctx_status(ctx);
+  }
+  for (int i = 0; i < r->nout; i++) {
+    genc_array *x = tv[r->out[i]], *y = vals[r->out[i]];
+    size_t es = genc__esize((genc_dtype)y->dtype);
+    if (x->bytes)
+      ctx->bk->copy(ctx->bst, (char *)y->data + (size_t)(t0 * y->size) * es, x->data, x->bytes);
+  }
+  return GENC_OK;
+}
+
+static genc_status run_interp(genc_ctx *ctx, const genc_graph *g, plan *pl, int32_t ri,
+                              const genc_key *keys, genc_array **vals) {
+  const genc_xregion *r = &pl->part.regions[ri];
+  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
+  genc_array **tv = calloc((size_t)nv, sizeof *tv);
+  if (!tv) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
+  genc_status st = GENC_OK;
+  int64_t n = r->n ? r->n : 1;
+  for (int64_t t0 = 0; t0 < n && !st; t0 += pl->tile) {
+    int64_t mark = genc_scope_begin(ctx);
+    st = interp_tile(ctx, g, r, keys, vals, tv, t0, n - t0 < pl->tile ? n - t0 : pl->tile);
+    genc_scope_end(ctx, mark);
+  }
+  free(tv);
+  return st;
+}
+
+/* ---- replay ---- */
+
+static genc_status run_region(genc_ctx *ctx, genc_graph *g, plan *pl, int32_t ri,
+                              const genc_key *keys, genc_array **vals) {
+  const genc_xregion *r = &pl->part.regions[ri];
+  for (int i = 0; i < r->nout; i++) {
+    const genc_gmeta *m = &g->meta[r->out[i]];
+    /* a reference of its own, as genc__graph_run_node's results: the replay
+     * releases every node value it finds in vals */
+    genc_array *y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n);
+    if (!(vals[r->out[i]] = genc_array_retain(y))) return genc_ctx_status(ctx);
+    vals[r->out[i]]->weak = m->weak;
+  }
+  return pl->dl ? run_compiled(ctx, g, pl, ri, keys, vals) : run_interp(ctx, g, pl, ri, keys, vals);
+}
+
+static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
+  plan *pl = g->exec;
+  int32_t base = g->ninputs + g->nconsts;
+  for (int32_t s = 0; s < pl->part.nsteps; s++) {
+    const genc_xstep *st = &pl->part.steps[s];
+    if (st->node >= 0) {
+      if (!(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
+        return genc_ctx_status(ctx);
+    } else if (run_region(ctx, g, pl, st->region, keys, vals)) {
+      return genc_ctx_status(ctx);
+    }
+  }
+  return GENC_OK;
+}
+
+/* ---- compile ---- */
+
+static int online_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
+}
+
+/* Compile the regions of pl; false (pl->info.compiled stays false) when the
+ * compiler, the cache or the loader fails. */
+static bool compile_regions(genc_ctx *ctx, const genc_graph *g, plan *pl,
+                            const genc_compile_opts *o) {
+  (void)ctx;
+  char dir[2048], err[512];
+  const char *cc = o->compiler ? o->compiler : getenv("CC");
+  if (!cc || !*cc) cc = "cc";
+  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) return false;
+  genc_xbuf src = {0};
+  genc__xemit(g, &pl->part, &src);
+  if (src.oom) {
+    free(src.s);
+    return false;
+  }
+  const char *dump = getenv("GENC_EXEC_SOURCE"); /* debugging: where to copy the source */
+  FILE *df = dump && *dump ? fopen(dump, "w") : NULL;
+  if (df) fputs(src.s, df), fclose(df);
+  pl->dl = genc__xcc_load(src.s, cc, dir, &pl->info.cache_hit, pl->info.so_path,
+                          sizeof pl->info.so_path, err, sizeof err);
+  free(src.s);
+  if (!pl->dl) return false;
+  pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
+  for (int32_t r = 0; pl->fn && r < pl->part.nregions; r++) {
+    char name[64];
+    snprintf(name, sizeof name, GENC_XFN_FMT, (int)r);
+    *(void **)&pl->fn[r] = dlsym(pl->dl, name);
+    if (!pl->fn[r]) break;
+  }
+  if (pl->fn && (!pl->part.nregions || pl->fn[pl->part.nregions - 1])) return true;
+  free(pl->fn), pl->fn = NULL;
+  dlclose(pl->dl), pl->dl = NULL;
+  return false;
+}
+
+genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *opts) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!g || g->ctx != ctx)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_compile: %s",
+                         g ? "the graph belongs to another context" : "graph is NULL");
+  if (ctx->bk->device == GENC_CUDA) /* the CUDA executor (exec_cuda.c) */
+    return genc__xcuda_compile(ctx, g, opts ? opts : &(genc_compile_opts){0});
+  if (ctx->bk->device != GENC_CPU)
+    return genc_ctx_fail(ctx, GENC_ERR_UNSUPPORTED,
+                         "genc_graph_compile: the CPU executor needs a CPU context (this one "
+                         "runs on %s)",
+                         ctx->bk->name);
+  genc_compile_opts o = opts ? *opts : (genc_compile_opts){0};
+  if (o.threads < 0 || o.tile < 0)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_graph_compile: threads (%d) and tile (%lld) must be >= 0", o.threads,
+                         (long long)o.tile);
+  double t0 = now_s();
+  plan *pl = calloc(1, sizeof *pl);
+  if (!pl) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
+  if (genc__xpart_build(ctx, g, &pl->part)) {
+    free(pl);
+    return genc_ctx_status(ctx);
+  }
+  bool compiled = !o.interpret && pl->part.nregions && compile_regions(ctx, g, pl, &o);
+  pl->info.compiled = compiled;
+  pl->info.threads = compiled ? (o.threads ? o.threads : online_cores()) : 1;
+  pl->pool = genc__xpool_new(pl->info.threads);
+  pl->tile = o.tile ? o.tile : compiled ? 2 * GENC_X_TILE : 512;
+  pl->info.regions = pl->part.nregions;
+  for (int32_t r = 0; r < pl->part.nregions; r++)
+    pl->info.fused_nodes += pl->part.regions[r].nnodes;
+  pl->info.interp_nodes = g->nnodes - pl->info.fused_nodes;
+  if (g->exec_free) g->exec_free(g->exec);
+  g->exec = pl, g->exec_run = exec_run, g->exec_free = plan_free;
+  pl->info.compile_s = now_s() - t0;
+  return GENC_OK;
+}
+
+genc_status genc_graph_compile_info(genc_ctx *ctx, const genc_graph *g, genc_compile_info *out) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (g && out && genc__xcuda_info(g, out)) return GENC_OK;
+  if (!g || !out || g->exec_free != plan_free)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_compile_info: %s",
+                         !g || !out ? "graph or out is NULL"
+                                    : "the graph has no CPU executor (call genc_graph_compile)");
+  *out = ((const plan *)g->exec)->info;
+  return GENC_OK;
+}

@@ -1,0 +1,50 @@
+/*
+ * Internals of the CPU executor of captured graphs: the C emitter
+ * (exec_emit.c), the compiler driver and disk cache (exec_cc.c) and the
+ * thread pool (exec_pool.c), used by exec_cpu.c.
+ */
+#ifndef GENC_ARRAY_EXEC_CPU_H
+#define GENC_ARRAY_EXEC_CPU_H
+
+#include "array/exec_part.h"
+
+/* A growable string; oom is set (and the text left short) when growing failed. */
+typedef struct genc_xbuf {
+  char *s;
+  size_t len, cap;
+  bool oom;
+} genc_xbuf;
+
+void genc__xbuf_printf(genc_xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Particles per tile of the compiled sampling pass and body loop. */
+#define GENC_X_TILE 256
+
+/* The C source of every region of p (function GENC_XFN_FMT of exec_abi.h per
+ * region), appended to out. A plain C17 translation unit that includes
+ * array/exec_abi.h; the per-particle bodies are GENC_HD functions. */
+void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out);
+
+/* Compile source (NUL-terminated) with compiler into a shared object cached
+ * in cache_dir under a hash of the source, the compiler, the flags and the
+ * headers the source includes; dlopen it. Returns the dlopen handle, or NULL
+ * with a reason in err (the caller then interprets). *hit says whether the
+ * object came from the cache; path receives its file name. */
+void *genc__xcc_load(const char *source, const char *compiler, const char *cache_dir, bool *hit,
+                     char *path, size_t pathcap, char *err, size_t errcap);
+/* The cache directory of the options' rules ($GENC_CACHE_DIR, else
+ * $XDG_CACHE_HOME/genc, else $HOME/.cache/genc) into out; false if none. */
+bool genc__xcc_cache_dir(const char *given, char *out, size_t cap);
+
+/* A pool of worker threads running chunks of a range of particles. */
+typedef struct genc_xpool genc_xpool;
+/* A pool of threads - 1 workers (the caller is the last); NULL if threads < 2
+ * or on failure (callers then run everything on the calling thread). */
+genc_xpool *genc__xpool_new(int threads);
+/* fn(arg, a, b) over chunks [a, b) of [0, n), chunk particles each, on every
+ * thread of the pool and the caller; returns when all are done. */
+void genc__xpool_run(genc_xpool *pool, int64_t n, int64_t chunk,
+                     void (*fn)(void *arg, int64_t a, int64_t b), void *arg);
+void genc__xpool_free(genc_xpool *pool);
+
+#endif
