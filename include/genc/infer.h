@@ -1198,6 +1198,175 @@ genc_status genc_tempered_smc(genc_ctx *ctx, genc_gf *model, genc_array *const *
 /** Release what @p r holds and zero it. NULL is a no-op. */
 void genc_tempered_result_clear(genc_tempered_result *r);
 
+/* ---- particle MCMC: conditional SMC, particle Gibbs, PMMH (src/infer/csmc.c, pmcmc.c) ----
+ *
+ * Conditional SMC (Andrieu, Doucet and Holenstein 2010) is the particle filter
+ * of genc_smc() with one particle, slot 0 of the batched trace, pinned to a
+ * reference trajectory: at every step its choices are the reference's and at
+ * every resampling its ancestor is itself, while the N - 1 others are drawn
+ * from all N weights (multinomially: the conditional of multinomial
+ * resampling is multinomial; other schemes' conditionals are not a scheme run
+ * on N - 1). A trajectory drawn from the final weights is particle Gibbs's
+ * update of the states. Particle Gibbs alternates it with MH on static
+ * parameters theta; PMMH runs random-walk MH on theta with a fresh
+ * genc_smc() estimate of the likelihood per proposal. */
+
+/**
+ * The selection of step @p t's choices (latent and observed) of a model run by
+ * genc_csmc(), a new reference; NULL with the context's error on failure.
+ */
+typedef genc_selection *(*genc_csmc_select_fn)(genc_ctx *ctx, int64_t t, void *user);
+
+/** Options of genc_csmc(); zero fields take the defaults shown. */
+typedef struct genc_csmc_opts {
+  int64_t n;            /**< particles >= 2 (slot 0 is the reference); 0: GENC_SMC_DEFAULT_N */
+  genc_key key;         /**< random key; step t's keys are folded from it and t */
+  double ess_threshold; /**< as ::genc_smc_opts (0: 0.5; >= 1: every step; < 0: never) */
+  genc_csmc_select_fn step_select; /**< step t's choices; NULL: an Unfold-shaped model's,
+                                        everything below address t */
+} genc_csmc_opts;
+
+/** What genc_csmc() returns; release with genc_csmc_result_clear(). */
+typedef struct genc_csmc_result {
+  genc_trace *trace;   /**< the batched trace of the n particles after the last step; particle 0
+                            is the reference (a reference) */
+  genc_trace *sample;  /**< the new trajectory: particle @p index as a single trace (a reference) */
+  int64_t index;       /**< its slot, drawn from the final weights */
+  int64_t n, steps;    /**< particles and steps */
+  double *log_weights; /**< n final normalized log weights (malloc'ed) */
+  double log_ml;       /**< the conditional filter's log Z estimate, accumulated as genc_smc()'s
+                            (not unbiased for Z: it is conditioned on the reference) */
+  int64_t nresampled;  /**< how many steps resampled */
+} genc_csmc_result;
+
+/**
+ * Conditional SMC of @p model over @p steps steps with the step inputs of
+ * @p step_fn (as genc_smc()), given the reference trajectory @p ref: a choice
+ * map of shared (single-trace) values holding, for every step t, the latent
+ * choices of step t (e.g. genc_trace_choices() of a single trace of the model
+ * over @p steps steps; observed values in it are ignored). Step t's reference
+ * latents are the entries of @p ref that opts->step_select(t) selects and step
+ * t's constraints do not name.
+ *
+ * Each step extends all n particles as genc_smc() does (generate or update,
+ * the internal proposal), then pins particle 0: an update constraining step
+ * t's latents to the reference for every particle gives particle 0's weight
+ * change u_0 and, in its discard, the particles' own values; a second update
+ * constrains them to genc_where(particle == 0, reference, own). Particle 0's
+ * incremental weight becomes v_0 + u_0 - log q(ref) + log q(own), q the
+ * internal proposal (the prior) at those latents, read by two
+ * genc_gf_project() calls. So a step runs the model three times (under
+ * Unfold: three batched kernel runs, none linear in t) and costs 3-4 times a
+ * genc_smc() step (3.2-3.9x measured at n = 1e2..1e4, T = 50). Resampling
+ * keeps slot 0's ancestor at 0 and draws the other n - 1 by genc_resample()
+ * (multinomial) from all n weights. Fills @p out
+ * (zeroed first; nothing to free on error). Errors: NULL arguments, steps < 1,
+ * n < 2 or above 2^31, NaN threshold, a reference with no latent choice at
+ * some step or a batched value (GENC_ERR_ADDRESS / GENC_ERR_ARG naming the
+ * step), a failing step function or model (its message).
+ */
+genc_status genc_csmc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step_fn step_fn,
+                      void *user, const genc_choicemap *ref, const genc_csmc_opts *opts,
+                      genc_csmc_result *out);
+
+/** Release what @p r holds and zero it. NULL is a no-op. */
+void genc_csmc_result_clear(genc_csmc_result *r);
+
+/** Step inputs of a state-space model at the static parameters @p theta (dim doubles): as
+ * ::genc_smc_step_fn, with theta entering through the arguments. */
+typedef genc_status (*genc_pmcmc_step_fn)(genc_ctx *ctx, int64_t t, const double *theta,
+                                          genc_array **args, genc_argdiff *argdiffs,
+                                          genc_choicemap **constraints, void *user);
+
+/** The log prior density of @p theta (up to a constant); -inf outside its support. */
+typedef double (*genc_pmcmc_log_prior_fn)(const double *theta, void *user);
+
+/** A state-space model with static parameters theta, for genc_particle_gibbs() and genc_pmmh(). */
+typedef struct genc_pmcmc_model {
+  genc_gf *model;                    /**< the state-space model (e.g. an Unfold) */
+  int64_t steps;                     /**< steps T >= 1 */
+  int dim;                           /**< theta's dimension >= 1 */
+  genc_pmcmc_step_fn step;           /**< step inputs at theta */
+  genc_pmcmc_log_prior_fn log_prior; /**< log p(theta) */
+  genc_csmc_select_fn step_select;   /**< particle Gibbs: step t's choices (NULL: Unfold) */
+  void *user;                        /**< passed to step, log_prior and step_select */
+} genc_pmcmc_model;
+
+/**
+ * A user update of theta given the trajectory @p traj (a single trace of the
+ * model at the current theta) for genc_particle_gibbs(), e.g. a draw from a
+ * conjugate conditional p(theta | states, observations): write the new theta
+ * in place, add the accepted and proposed MH moves to @p *accepted and
+ * @p *proposed (exact draws: one each), return GENC_OK or the context's error.
+ */
+typedef genc_status (*genc_pg_theta_fn)(genc_ctx *ctx, const genc_trace *traj, double *theta,
+                                        genc_key key, int64_t *accepted, int64_t *proposed,
+                                        void *user);
+
+/** Options of genc_particle_gibbs() and genc_pmmh(); zero fields take the defaults shown. */
+typedef struct genc_pmcmc_opts {
+  int64_t iters;               /**< recorded iterations; default 1000 */
+  int64_t warmup;              /**< iterations run first and not recorded; default 0 */
+  genc_key key;                /**< iteration s (warmup included) uses genc_key_fold_in(key, s) */
+  const double *theta0;        /**< dim initial values (required; log prior finite there) */
+  const double *scale;         /**< dim random-walk standard deviations > 0 (required unless
+                                    particle Gibbs has theta_step) */
+  int64_t n;                   /**< particles; 0: GENC_SMC_DEFAULT_N */
+  double ess_threshold;        /**< as ::genc_smc_opts */
+  genc_resample_scheme scheme; /**< PMMH's filter; particle Gibbs resamples multinomially */
+  int theta_moves;             /**< particle Gibbs: random-walk MH moves on theta per
+                                    iteration; default 1 */
+  genc_pg_theta_fn theta_step; /**< particle Gibbs: replaces the random-walk moves if set */
+  void *theta_user;            /**< passed to theta_step */
+  int naddrs;                  /**< particle Gibbs: trajectory addresses recorded (0: none) */
+  const char *const *addrs;    /**< their text addresses ("3/x"); scalar choices */
+} genc_pmcmc_opts;
+
+/** What genc_particle_gibbs() and genc_pmmh() return; release with genc_pmcmc_result_clear(). */
+typedef struct genc_pmcmc_result {
+  int dim;            /**< theta's dimension */
+  int64_t iters;      /**< recorded iterations D */
+  double *theta;      /**< [dim][D]: element (j, s) is theta[j * D + s], one chain in the
+                           diagnostics' layout (genc_diag_ess_bulk(ctx, theta + j * D, 1, D)) */
+  int naddrs;         /**< recorded trajectory addresses (particle Gibbs) */
+  double *states;     /**< [naddrs][D] their values, or NULL */
+  double *log_ml;     /**< [D]: PMMH: the chain's current log Z-hat; particle Gibbs: the
+                           conditional filter's */
+  double accept_rate; /**< accepted / proposed theta moves over the recorded iterations */
+  genc_trace *trace;  /**< particle Gibbs: the last trajectory (a reference); PMMH: NULL */
+} genc_pmcmc_result;
+
+/**
+ * Particle Gibbs (Andrieu et al. 2010) on @p m: the first trajectory is drawn
+ * from a genc_smc() run at theta0 by its final weights; then each iteration
+ * draws the states by genc_csmc() given theta and the last trajectory, and
+ * then theta given the states: opts->theta_step, or opts->theta_moves
+ * random-walk MH moves accepting by log p(theta') - log p(theta) plus the
+ * genc_gf_update() weight of the trajectory to the arguments at theta' (step
+ * T-1's, argument diffs unknown), i.e. log p(x, y | theta') - log p(x, y |
+ * theta). Fills @p out (zeroed first; nothing to free on error). Errors:
+ * NULL arguments, steps or dim < 1, iters < 0, warmup < 0, a missing
+ * theta0 or scale, a non-positive scale, a theta0 outside the prior's
+ * support, n < 2, a failing step function, model or filter (its message).
+ */
+genc_status genc_particle_gibbs(genc_ctx *ctx, const genc_pmcmc_model *m,
+                                const genc_pmcmc_opts *opts, genc_pmcmc_result *out);
+
+/**
+ * Particle marginal Metropolis-Hastings (Andrieu et al. 2010) on @p m:
+ * Gaussian random-walk proposals theta' = theta + scale * eps, each scored by
+ * a fresh genc_smc() run (opts->n particles, scheme and threshold) at theta';
+ * accepted with probability min(1, p(theta') Z-hat' / (p(theta) Z-hat)), the
+ * current estimate kept with the chain (which is what makes the chain exact
+ * for p(theta | y)). A proposal outside the prior's support is rejected
+ * without a filter run. Errors as genc_particle_gibbs().
+ */
+genc_status genc_pmmh(genc_ctx *ctx, const genc_pmcmc_model *m, const genc_pmcmc_opts *opts,
+                      genc_pmcmc_result *out);
+
+/** Release what @p r holds and zero it. NULL is a no-op. */
+void genc_pmcmc_result_clear(genc_pmcmc_result *r);
+
 #ifdef __cplusplus
 }
 #endif
