@@ -466,6 +466,85 @@ void genc_tape_end(genc_ctx *ctx);
 bool genc_tape_active(const genc_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
+/* Graph capture                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * genc_graph_capture() runs a function of arrays once, eagerly, and records
+ * the straight-line program of primitives it ran: every op whose inputs depend
+ * on the function's array inputs, and every draw whose key derives from its key
+ * inputs (through genc_key_split, genc_key_fold_in, genc_key_particle).
+ * Everything else the run read (data, parameters, C numbers, results of ops on
+ * those alone) is a constant of the graph, which holds a reference to it.
+ * genc_graph_replay() runs the recorded program on new inputs of the same
+ * shapes, dtypes and particle counts, without calling the function again: a
+ * replay with the capture's own inputs gives the eager outputs bit for bit.
+ *
+ * A capture refuses (GENC_ERR_CAPTURE, naming the cause) what a replay could
+ * not repeat: a host read (genc_array_item, genc_array_copy_out, ...) of a
+ * value the inputs determine (control flow that depends on values), an array
+ * made from another without an op (which bypasses the recorder), and a capture
+ * inside a capture. Parameter checks are the exception: their host reads go
+ * through genc_graph_guard_item(), which the replay repeats; when such a value
+ * changes (a check that passed at capture would fail now) the replay fails with
+ * GENC_ERR_CAPTURE, "guard changed: rerun eagerly", and the caller reruns the
+ * function eagerly to get the eager error. Callers fall back to eager
+ * execution on any GENC_ERR_CAPTURE.
+ */
+
+typedef struct genc_graph genc_graph;
+/* genc/random.h defines it (C11 allows the repeated typedef) */
+typedef struct genc_key genc_key;
+
+/**
+ * A function genc_graph_capture() can record: it reads its keys and its array
+ * inputs @p in, writes its array results to @p out, and returns GENC_OK (or an
+ * error status with the context's message).
+ */
+typedef genc_status (*genc_graph_fn)(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                                     genc_array **out, void *user);
+
+/**
+ * Run @p fn once on @p nkeys keys and @p nin arrays and record it. Its @p nout
+ * results are returned in @p out (the eager results, in the current scope).
+ * Returns the graph (free with genc_graph_free()), or NULL with the context's
+ * error: fn's own error, or GENC_ERR_CAPTURE naming what could not be
+ * captured (a refusal is also an error of the eager run: the op or host read
+ * that caused it fails, so fn normally fails with it). On failure @p out holds
+ * whatever fn wrote. Inputs must be distinct arrays of this context.
+ */
+genc_graph *genc_graph_capture(genc_ctx *ctx, genc_graph_fn fn, void *user, int nkeys,
+                               const genc_key *keys, int nin, genc_array *const *in, int nout,
+                               genc_array **out);
+/**
+ * Run graph @p g on new keys and inputs (the captured counts, shapes, dtypes
+ * and particle counts; checked). Its noutputs results are new arrays in the
+ * current scope, written to @p out. GENC_ERR_CAPTURE means a guard changed:
+ * run the function eagerly instead. Not allowed inside a capture.
+ */
+genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
+                              genc_array *const *in, genc_array **out);
+/** Free a graph (NULL is a no-op) and the constants it holds. */
+void genc_graph_free(genc_graph *g);
+/** Recorded nodes of @p g (0 for NULL). */
+int genc_graph_nnodes(const genc_graph *g);
+/** Constants @p g holds (0 for NULL). */
+int genc_graph_nconsts(const genc_graph *g);
+/** Guards (host reads of checks) a replay of @p g repeats (0 for NULL). */
+int genc_graph_nguards(const genc_graph *g);
+/** Outputs of @p g (0 for NULL). */
+int genc_graph_noutputs(const genc_graph *g);
+/** True while a capture records on @p ctx (fast paths that compute on the host
+ * check it and take their array path instead). */
+bool genc_graph_capturing(const genc_ctx *ctx);
+/**
+ * The host read of a parameter check: genc_array_item(), except that inside a
+ * capture a value the inputs determine is allowed and recorded as a guard
+ * (see above). Use it for reads whose value only decides whether to fail.
+ */
+genc_status genc_graph_guard_item(genc_ctx *ctx, const genc_array *a, double *out);
+
+/* ------------------------------------------------------------------ */
 /* C numbers where arrays are expected                                 */
 /* ------------------------------------------------------------------ */
 

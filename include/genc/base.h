@@ -35,7 +35,8 @@ typedef enum genc_status {
   GENC_ERR_LINALG,     /**< matrix not positive definite / singular */
   GENC_ERR_ADDRESS,    /**< address traced twice, visited never, or missing */
   GENC_ERR_BACKEND,    /**< backend failure (CUDA error, no GPU) */
-  GENC_ERR_UNSUPPORTED /**< op not available on this backend or dtype */
+  GENC_ERR_UNSUPPORTED, /**< op not available on this backend or dtype */
+  GENC_ERR_CAPTURE      /**< graph capture refused, or a replay's guard changed: run eagerly */
 } genc_status;
 
 /** Element types. f64 is the default everywhere. Booleans are one byte. */

@@ -40,10 +40,17 @@ static genc_node *node_new(genc_ctx *ctx, const genc_prim *prim, int nin, genc_a
 
 genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
                            const genc_params *p) {
+  if (__builtin_expect(ctx->capture != NULL, 0))
+    return genc__capture_dispatch(ctx, prim, nin, in, p);
   const char *op = ctx->op;
   ctx->op = prim->name;
   genc_array *out = prim->forward(ctx, in, p);
   ctx->op = op;
+  return genc__tape_record(ctx, prim, nin, in, p, out);
+}
+
+genc_array *genc__tape_record(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
+                              const genc_params *p, genc_array *out) {
   if (!out || !ctx->tape || ctx->no_record || !prim->vjp) return out;
   bool tracked = false;
   for (int i = 0; i < nin; i++)
@@ -71,6 +78,8 @@ static genc_array *copy_prim_fwd(genc_ctx *ctx, genc_array *const *in, const gen
   return y;
 }
 
+static const genc_prim copy_prim = {"copy", copy_prim_fwd, NULL};
+
 genc_array *genc_tape_watch(genc_ctx *ctx, genc_array *x) {
   if (!genc__check_in(ctx, "genc_tape_watch", 1, &x)) return NULL;
   if (!ctx->tape) {
@@ -83,6 +92,8 @@ genc_array *genc_tape_watch(genc_ctx *ctx, genc_array *x) {
     return NULL;
   }
   genc_array *y = copy_prim_fwd(ctx, &x, NULL);
+  /* a capture sees the leaf as a copy of x (the tape sees a leaf) */
+  if (y && ctx->capture && !genc__capture_record(ctx, &copy_prim, 1, &x, NULL, y)) return NULL;
   if (y && !node_new(ctx, NULL, 0, NULL, y, NULL)) return NULL;
   return y;
 }

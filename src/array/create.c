@@ -23,7 +23,7 @@ static genc_array *alloc_named(genc_ctx *ctx, const char *op, genc_dtype dt, int
   const char *old = genc__op_enter(ctx, ctx->op ? ctx->op : op);
   genc_array *a = genc__alloc(ctx, dt, ndim, shape, n);
   ctx->op = old;
-  return a;
+  return genc__capture_const(ctx, a); /* host data: a constant of a capture */
 }
 
 static genc_array *full(genc_ctx *ctx, const char *op, genc_dtype dt, int ndim,
@@ -41,7 +41,7 @@ static genc_array *scalar(genc_ctx *ctx, const char *op, genc_dtype dt, double v
   if (!a) return NULL;
   ctx->bk->fill(ctx->bst, dt, a->data, 1, v);
   a->weak = weak;
-  return a;
+  return genc__capture_const(ctx, a);
 }
 
 genc_array *genc_scalar(genc_ctx *ctx, double v) {
@@ -222,6 +222,8 @@ genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
   if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   if (!out) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_item: NULL output");
+  genc_status rs = genc__host_read_ok(ctx, a, "genc_array_item");
+  if (rs) return rs;
   if (a->n)
     return genc_ctx_fail(ctx, GENC_ERR_PARTICLE,
                          "genc_array_item: the array is batched over %lld particles, so it has "
@@ -255,6 +257,7 @@ double genc_array_to_double(genc_ctx *ctx, const genc_array *a) {
     return NAN;
   }
   double v = NAN;
+  if (genc__host_read_ok(ctx, a, "genc_array_to_double")) return NAN;
   return genc_array_item(ctx, a, &v) ? NAN : v;
 }
 
@@ -262,6 +265,8 @@ genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, s
   if (!ctx) return GENC_ERR_ARG;
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   if (!out && a->bytes) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_copy_raw: NULL output");
+  genc_status rs = genc__host_read_ok(ctx, a, "genc_array_copy_raw");
+  if (rs) return rs;
   if (bytes < a->bytes)
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_array_copy_raw: buffer of %zu bytes, the array needs %zu", bytes,
@@ -276,6 +281,8 @@ genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out,
   if (!a) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
   int64_t n = genc__numel(a);
   if (!out && n) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_array_copy_out: NULL output");
+  genc_status rs = genc__host_read_ok(ctx, a, "genc_array_copy_out");
+  if (rs) return rs;
   if (cap < n)
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_array_copy_out: buffer holds %lld values, the array has %lld",

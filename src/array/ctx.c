@@ -165,6 +165,7 @@ const char *genc_status_name(genc_status st) {
                                 "linear-algebra error",
                                 "address error",
                                 "backend error",
-                                "unsupported"};
+                                "unsupported",
+                                "capture error"};
   return (unsigned)st < sizeof names / sizeof *names ? names[st] : "unknown status";
 }

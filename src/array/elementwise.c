@@ -19,9 +19,20 @@ static genc_dtype promote2(const genc_array *a, const genc_array *b) {
 static bool is_compare(genc_binary_op op) { return op >= GENC_EQ && op <= GENC_GE; }
 static bool is_logical(genc_binary_op op) { return op == GENC_AND || op == GENC_OR; }
 
+static const genc_prim astype_prim;
+
 genc_array *genc__cast_raw(genc_ctx *ctx, genc_array *x, genc_dtype dt) {
   if (!x) return NULL;
   if (x->dtype == dt) return x;
+  if (ctx->capture && ctx->cap_depth == 0) {
+    /* outside a forward the cast must be a recorded op for a capture (a tape
+     * still sees a raw cast: no_record keeps it off the tape) */
+    bool nr = ctx->no_record;
+    ctx->no_record = true;
+    genc_array *y = genc__dispatch(ctx, &astype_prim, 1, &x, &(genc_params){.op = dt});
+    ctx->no_record = nr;
+    return y;
+  }
   genc_array *y = genc__alloc_like(ctx, x, dt);
   if (y && y->bytes)
     ctx->bk->cast(ctx->bst, (genc_dtype)x->dtype, x->data, dt, y->data, genc__numel(x));

@@ -11,7 +11,9 @@
  * no input determines: data, parameters, C numbers; the graph holds a
  * reference to each), then one value per node, node k being value
  * ninputs + nconsts + k. Shapes, dtypes and particle counts of every value are
- * fixed at capture (a replay's inputs must match them).
+ * fixed at capture (a replay's inputs must match them). Nodes are in execution
+ * order and every node is live: the capture drops nodes (and constants) that
+ * no output or guard depends on.
  */
 #ifndef GENC_ARRAY_GRAPH_H
 #define GENC_ARRAY_GRAPH_H
@@ -80,6 +82,13 @@ struct genc_graph {
   genc_status (*exec_run)(genc_ctx *ctx, struct genc_graph *g, const genc_key *keys,
                           genc_array **vals);
   void (*exec_free)(void *exec);
+  /* the interpreter's plan (capture.c fills it; executors may read it):
+   * last_use[v] is the node after which a replay may release value v (nnodes
+   * for outputs and guard values, -1 for values no node reads); guards are
+   * sorted by guard_pos, the node after which each is checked (-1: before
+   * the first node, for a guard on an input) */
+  int32_t *last_use;  /* ninputs + nconsts + nnodes */
+  int32_t *guard_pos; /* nguards */
 };
 
 /* The derived keys of a replay (g->nkeys of them, into out) from its key

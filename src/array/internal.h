@@ -26,6 +26,11 @@ struct genc_array {
   size_t bytes;           /* allocated bytes of data */
   struct genc_node *node; /* tape node while a tape records */
   genc_array *next_free;
+  /* graph capture (capture.c): gval means something only while gcap equals
+   * the running capture's serial (ctx->cap_serial); genc__alloc stamps every
+   * array with ctx->cap_serial and gval 0, so nothing needs resetting after */
+  uint32_t gcap;
+  int32_t gval; /* 0: unmarked; > 0: capture value id + 1; -1: a constant */
 };
 
 /* Parameters of a recorded op: enough to replay it (graph capture) and to
@@ -93,6 +98,12 @@ struct genc_ctx {
   /* autodiff */
   genc_tape *tape;
   bool no_record; /* set while backpropagating */
+  /* graph capture (capture.c): the running capture (NULL: none), its serial
+   * (0 when none: what genc__alloc stamps), the depth of primitive forwards
+   * running (only ops at depth 0 are recorded) and the last serial used */
+  struct genc_capture *capture;
+  uint32_t cap_serial, cap_last;
+  int cap_depth;
 };
 
 /* ---- helpers used across src/array ---- */
@@ -135,6 +146,34 @@ static inline bool genc__is_float(genc_dtype dt) { return dt == GENC_F64 || dt =
  * tracked, record the node. Every op goes through here. */
 genc_array *genc__dispatch(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
                            const genc_params *p);
+/* The tape half of genc__dispatch: record out if a tape records and an input
+ * is tracked (out is returned, or NULL on failure). */
+genc_array *genc__tape_record(genc_ctx *ctx, const genc_prim *prim, int nin, genc_array *const *in,
+                              const genc_params *p, genc_array *out);
+
+/* Graph capture (capture.c). genc__dispatch calls genc__capture_dispatch
+ * while a capture runs; it runs the forward and records the op. */
+genc_array *genc__capture_dispatch(genc_ctx *ctx, const genc_prim *prim, int nin,
+                                   genc_array *const *in, const genc_params *p);
+/* Record an op whose output the caller computed (tape_watch's copy). */
+genc_array *genc__capture_record(genc_ctx *ctx, const genc_prim *prim, int nin,
+                                 genc_array *const *in, const genc_params *p, genc_array *out);
+/* Mark an array a creation function made from host data as a constant. */
+static inline genc_array *genc__capture_const(genc_ctx *ctx, genc_array *a) {
+  if (a && ctx->capture) a->gval = -1;
+  return a;
+}
+/* A host read (genc_array_item and friends, named fn) of a; under a capture,
+ * a value the inputs determine refuses the capture (GENC_ERR_CAPTURE). */
+genc_status genc__capture_read(genc_ctx *ctx, const genc_array *a, const char *fn);
+static inline genc_status genc__host_read_ok(genc_ctx *ctx, const genc_array *a, const char *fn) {
+  return ctx->capture && a ? genc__capture_read(ctx, a, fn) : GENC_OK;
+}
+/* The host read of a parameter check: genc_array_item, except that under a
+ * capture a value the inputs determine is read and recorded as a guard, which
+ * a replay reads again (and refuses with GENC_ERR_CAPTURE if it changed). */
+genc_status genc__guard_item(genc_ctx *ctx, const genc_array *a, double *out);
+static inline bool genc__capturing(const genc_ctx *ctx) { return ctx && ctx->capture; }
 
 /* Format a shape as "[2, 3]" (with "N x " for batched) into buf. */
 const char *genc__shape_str(const genc_array *a, char *buf, size_t cap);

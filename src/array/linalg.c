@@ -284,13 +284,23 @@ genc_array *genc_cholesky(genc_ctx *ctx, genc_array *a) {
   return genc__dispatch(ctx, &chol_prim, 1, &a, NULL);
 }
 
+/* Cholesky factors, NaN-filled where a matrix is not positive definite (never
+ * an error): a primitive without a vjp, so a capture records it. */
+static genc_array *chol_raw_fwd(genc_ctx *ctx, genc_array *const *in, const genc_params *p) {
+  (void)p;
+  genc_array *y = float_copy(ctx, in[0]);
+  if (y && y->bytes)
+    ctx->bk->cholesky(ctx->bst, (genc_dtype)y->dtype, nbatch(y), y->shape[y->ndim - 1], y->data);
+  return y;
+}
+
+static const genc_prim chol_raw_prim = {"cholesky_nan", chol_raw_fwd, NULL};
+
 genc_array *genc__pd_mask(genc_ctx *ctx, genc_array *a) {
   if (!genc__check_in(ctx, "pd_mask", 1, &a) || !check_square(ctx, "pd_mask", a)) return NULL;
-  /* a raw copy, never on the tape: the mask is not differentiable */
-  genc_array *y = float_copy(ctx, a);
+  /* never on the tape: the mask is not differentiable */
+  genc_array *y = genc__dispatch(ctx, &chol_raw_prim, 1, &a, NULL);
   if (!y) return NULL;
-  if (y->bytes)
-    ctx->bk->cholesky(ctx->bst, (genc_dtype)y->dtype, nbatch(y), y->shape[y->ndim - 1], y->data);
   int ax[2] = {-2, -1};
   genc_array *bad = genc_logical_not(ctx, genc_isfinite(ctx, y));
   return genc_eq(ctx, genc_sum(ctx, genc_astype(ctx, bad, GENC_F64), 2, ax, false), 0.0);

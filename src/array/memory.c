@@ -165,6 +165,8 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
   for (int i = 0; i < ndim; i++)
     a->shape[i] = shape[i];
   a->node = NULL;
+  a->gcap = ctx->cap_serial;
+  a->gval = 0;
   a->bytes = (size_t)total;
   a->data = NULL;
   ctx->live_arrays++;
@@ -197,6 +199,8 @@ genc_array *genc__alloc_scalar(genc_ctx *ctx, const char *op, genc_dtype dt) {
   a->n = 0;
   a->size = 1;
   a->node = NULL;
+  a->gcap = ctx->cap_serial;
+  a->gval = 0;
   a->bytes = genc__esize(dt);
   ctx->live_arrays++;
   if (!(a->data = ctx->bk->alloc(ctx->bst, a->bytes))) {

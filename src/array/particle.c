@@ -228,7 +228,7 @@ genc_array *genc_particle_concat(genc_ctx *ctx, int n, genc_array *const *xs) {
   }
   genc_params p = {.naxes = n};
   if (n <= GENC_MAX_INPUTS) return genc__dispatch(ctx, &pcat_prim, n, xs, &p);
-  if (!ctx->tape) return pcat_fwd(ctx, xs, &p); /* nothing to record: one pass */
+  if (!ctx->tape && !ctx->capture) return pcat_fwd(ctx, xs, &p); /* nothing to record: one pass */
   /* a tape node holds at most GENC_MAX_INPUTS inputs: join in recorded groups */
   genc_array *acc = NULL;
   for (int k = 0; k < n && (k == 0 || acc);) {

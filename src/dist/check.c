@@ -49,7 +49,7 @@ static genc_status worst(genc_ctx *ctx, genc_array *x, genc_array *ok, double *o
   genc_array *m = genc_min(ctx, bad, 0, NULL, false);
   if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
   if (!m) return genc_ctx_status(ctx);
-  return genc_array_item(ctx, m, out);
+  return genc__guard_item(ctx, m, out);
 }
 
 /* Does v satisfy kind? (the host-side twin of kind_ok) */
@@ -75,11 +75,22 @@ static genc_status extreme(genc_ctx *ctx, genc_array *x, genc_reduce_op op, doub
   return m ? genc_array_item(ctx, m, out) : genc_ctx_status(ctx);
 }
 
+/* Under a capture the check reads one value that stays 1 while every element
+ * is fine (a guard: see genc__guard_item); the bounds quick_ok reads
+ * otherwise would change with the inputs and fail every replay. */
+static int quick_ok_capture(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
+  genc_array *m = genc_min(ctx, genc_astype(ctx, kind_ok(ctx, x, kind), GENC_F64), 0, NULL, false);
+  if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
+  double v = 0;
+  return m && !genc__guard_item(ctx, m, &v) && v == 1.0;
+}
+
 /* The hot path of every check: 1 if x surely satisfies kind, 0 if the exact
  * (slower, message-making) path must decide. A one-element array costs one
  * read; a larger one two reductions and two reads, with no elementwise
  * temporaries: min and max bound every element, and both propagate NaN. */
 static int quick_ok(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
+  if (genc__capturing(ctx)) return quick_ok_capture(ctx, x, kind);
   if (genc__numel(x) == 1) {
     double v;
     return !genc_array_copy_out(ctx, x, &v, 1) && value_ok(v, kind);
@@ -179,7 +190,7 @@ genc_status genc_dist_check_true(genc_ctx *ctx, const genc_dist *d, genc_array *
   genc_array *m = genc_min(ctx, genc_astype(ctx, ok, GENC_F64), 0, NULL, false);
   if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
   double v = 0;
-  genc_status st = m ? genc_array_item(ctx, m, &v) : genc_ctx_status(ctx);
+  genc_status st = m ? genc__guard_item(ctx, m, &v) : genc_ctx_status(ctx);
   genc_scope_end(ctx, mark);
   genc__norec_end(ctx, old);
   if (st != GENC_OK) return st;

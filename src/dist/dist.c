@@ -55,7 +55,9 @@ static bool check_n(genc_ctx *ctx, const genc_dist *d, int64_t n) {
 /* ---- the scalar fast path: single draws and densities on host doubles ---- */
 
 bool genc__dist_scalar_params(genc_ctx *ctx, const genc_dist *d, int64_t n, double *pv) {
-  if (!ctx || !d || !d->type || n != 0 || ctx->tape || genc_ctx_device(ctx) != GENC_CPU)
+  /* a capture needs the draw as a recorded op, not a host value */
+  if (!ctx || !d || !d->type || n != 0 || ctx->tape || ctx->capture ||
+      genc_ctx_device(ctx) != GENC_CPU)
     return false;
   const genc_dist_type *t = d->type;
   if (!t->sample_scalar || !t->logpdf_scalar || d->nparams != t->nparams ||

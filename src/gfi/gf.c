@@ -67,7 +67,9 @@ bool genc__acc_sub(genc_ctx *ctx, genc_array **acc, genc_array *x) {
 /* Can term x join a host sum? Only where reading it costs no more than an op:
  * a shared 0-d f64 on the CPU, and no tape that would need the array. */
 static bool host_term(genc_ctx *ctx, const gfi_acc *acc, genc_array *x, double *v) {
-  if (acc->a || genc_tape_active(ctx) || genc_ctx_device(ctx) != GENC_CPU) return false;
+  if (acc->a || genc_tape_active(ctx) || genc_graph_capturing(ctx) ||
+      genc_ctx_device(ctx) != GENC_CPU)
+    return false;
   if (genc_array_batched(x) || genc_array_ndim(x) || genc_array_dtype(x) != GENC_F64) return false;
   return genc_array_item(ctx, x, v) == GENC_OK;
 }
@@ -145,7 +147,7 @@ genc_status genc__check_weight(genc_ctx *ctx, genc_array *x, const char *gf, con
   genc_array *any = genc_sum_all(ctx, genc_astype(ctx, bad, GENC_F64));
   if (any && genc_array_batched(any)) any = genc_particle_reduce(ctx, GENC_RSUM, any);
   double nbad = 0;
-  genc_status st = any ? genc_array_item(ctx, any, &nbad) : genc_ctx_status(ctx);
+  genc_status st = any ? genc_graph_guard_item(ctx, any, &nbad) : genc_ctx_status(ctx);
   genc_scope_end(ctx, m);
   if (st) return st;
   if (nbad > 0)

@@ -63,8 +63,10 @@ static genc_trace *simulate_from(genc_ctx *ctx, genc_gf *gf, const genc_trace *f
   if (!begin(ctx, gf, args, "simulate") || !check_n(ctx, n, "simulate")) return NULL;
   genc_gfi_call c = {.args = args, .key = key, .n = n, .from = from};
   genc_gfi_result r = {0};
-  genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->simulate, &c, &r)
-                                              : gf->type->simulate(ctx, gf, &c, &r);
+  /* a capture records the untiled run (an executor tiles the graph itself) */
+  genc_status st = !genc_graph_capturing(ctx) && genc__tile_applies(gf, &c)
+                       ? genc__tile_run(ctx, gf, gf->type->simulate, &c, &r)
+                       : gf->type->simulate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "simulate weight", NULL);
 }
 
@@ -79,8 +81,9 @@ genc_trace *genc_gf_generate(genc_ctx *ctx, genc_gf *gf, genc_array *const *args
   if (!begin(ctx, gf, args, "generate") || !check_n(ctx, n, "generate")) return NULL;
   genc_gfi_call c = {.args = args, .key = key, .n = n, .constraints = constraints};
   genc_gfi_result r = {0};
-  genc_status st = genc__tile_applies(gf, &c) ? genc__tile_run(ctx, gf, gf->type->generate, &c, &r)
-                                              : gf->type->generate(ctx, gf, &c, &r);
+  genc_status st = !genc_graph_capturing(ctx) && genc__tile_applies(gf, &c)
+                       ? genc__tile_run(ctx, gf, gf->type->generate, &c, &r)
+                       : gf->type->generate(ctx, gf, &c, &r);
   return checked(ctx, &r, st, "generate weight", weight);
 }
 

@@ -15,4 +15,27 @@
  */
 double genc__sample_scalar(genc_key key, genc_law law);
 
+/*
+ * The key log of a graph capture (src/array/capture.c). Keys are host values,
+ * so a capture cannot see how the keys its samplers used derive from its key
+ * inputs; while a capture runs on this thread, genc_key_split / fold_in /
+ * particle append (child, parent, op, arg) here. This thread-local pointer is
+ * the one piece of mutable state outside a context: only a running capture
+ * sets it (and refuses to start while another capture on the thread has it).
+ */
+typedef struct genc__key_rec {
+  genc_key child, parent;
+  int op; /* genc_gkey_op of array/graph.h */
+  uint64_t arg;
+} genc__key_rec;
+typedef struct genc__key_log {
+  genc__key_rec *v;
+  int64_t len, cap;
+  bool oom;
+} genc__key_log;
+extern _Thread_local genc__key_log *genc__key_log_active;
+
+/* Child i of genc_key_split(key, ...), without the others. */
+genc_key genc__key_split_one(genc_key key, uint32_t i);
+
 #endif

@@ -12,7 +12,29 @@
  */
 #include <Random123/philox.h>
 
+#include <stdlib.h>
+
 #include "genc/random.h"
+#include "random/internal.h"
+
+_Thread_local genc__key_log *genc__key_log_active;
+
+/* Append a derivation to the running capture's key log (out of line: the
+ * common case is one load and a not-taken branch). */
+static __attribute__((noinline)) void key_log(genc_key child, genc_key parent, int op,
+                                              uint64_t arg) {
+  genc__key_log *l = genc__key_log_active;
+  if (l->len == l->cap) {
+    int64_t cap = l->cap ? 2 * l->cap : 64;
+    genc__key_rec *v = realloc(l->v, (size_t)cap * sizeof *v);
+    if (!v) {
+      l->oom = true;
+      return;
+    }
+    l->v = v, l->cap = cap;
+  }
+  l->v[l->len++] = (genc__key_rec){child, parent, op, arg};
+}
 
 enum { TAG_SEED = 0xfffffff0u, TAG_SPLIT = 0xfffffff1u, TAG_FOLD = 0xfffffff2u };
 
@@ -31,17 +53,27 @@ genc_key genc_key_from_seed(uint64_t seed) {
   return derive(pi_key, (uint32_t)seed, (uint32_t)(seed >> 32), TAG_SEED, 0);
 }
 
+genc_key genc__key_split_one(genc_key key, uint32_t i) {
+  return derive(key.k, i, 0, TAG_SPLIT, key.particle);
+}
+
 void genc_key_split(genc_key key, int n, genc_key *out) {
   if (!out) return;
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n; i++) {
     out[i] = derive(key.k, (uint32_t)i, 0, TAG_SPLIT, key.particle);
+    if (__builtin_expect(genc__key_log_active != NULL, 0)) key_log(out[i], key, 0, (uint64_t)i);
+  }
 }
 
 genc_key genc_key_fold_in(genc_key key, uint64_t data) {
-  return derive(key.k, (uint32_t)data, (uint32_t)(data >> 32), TAG_FOLD, key.particle);
+  genc_key out = derive(key.k, (uint32_t)data, (uint32_t)(data >> 32), TAG_FOLD, key.particle);
+  if (__builtin_expect(genc__key_log_active != NULL, 0)) key_log(out, key, 1, data);
+  return out;
 }
 
 genc_key genc_key_particle(genc_key key, uint32_t i) {
-  key.particle += i;
-  return key;
+  genc_key out = key;
+  out.particle += i;
+  if (__builtin_expect(genc__key_log_active != NULL, 0) && i) key_log(out, key, 2, i);
+  return out;
 }

@@ -152,7 +152,7 @@ static int all_true(genc_ctx *ctx, genc_array *ok) {
   genc_array *m = genc_reduce(ctx, GENC_RMIN, genc_astype(ctx, ok, GENC_F64), 0, NULL, false);
   if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
   double v = 1;
-  if (!m || genc_array_item(ctx, m, &v)) return -1;
+  if (!m || genc__guard_item(ctx, m, &v)) return -1;
   return v == 1.0;
 }
 
