@@ -137,6 +137,39 @@ uint32_t genc_gf_arg_grads(const genc_gf *gf);
 void genc_gf_set_tile(genc_gf *gf, int64_t particles);
 /** The tile size (0: untiled). */
 int64_t genc_gf_tile(const genc_gf *gf);
+
+/**
+ * A captured batched generate (issue 12; graph capture: array.h): the graph
+ * of one genc_gf_generate() of @p gf on @p args and @p constraints over @p n
+ * particles (0: a single trace), with the key as its only input. Arguments
+ * and constraints are constants of the graph (it holds references to them).
+ */
+typedef struct genc_gen_graph genc_gen_graph;
+/**
+ * Run genc_gf_generate() eagerly under a capture: the eager trace and weight
+ * are returned in @p trace and @p weight (either may be NULL), and the graph.
+ * NULL with the context's error if generate fails, or with GENC_ERR_CAPTURE
+ * when the model cannot be captured (it reads a value it drew, e.g. a branch
+ * on a random choice; a type without trace_map): run genc_gf_generate()
+ * instead. A capture does not tile (genc_gf_set_tile()); executors that
+ * compile the graph (genc/exec.h, genc_gen_graph_graph()) tile it themselves.
+ */
+genc_gen_graph *genc_gf_generate_capture(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                         const genc_choicemap *constraints, genc_key key,
+                                         int64_t n, genc_trace **trace, genc_array **weight);
+/**
+ * Replay @p gg with a new key: the trace (a new reference) and its weight (in
+ * the current scope; @p weight may be NULL) that genc_gf_generate() with that
+ * key gives, without running the model's body. NULL with the error on failure;
+ * GENC_ERR_CAPTURE (a parameter check would now fail) means: run
+ * genc_gf_generate() to get the eager result or error.
+ */
+genc_trace *genc_gen_graph_replay(genc_ctx *ctx, genc_gen_graph *gg, genc_key key,
+                                  genc_array **weight);
+/** The array-level graph of @p gg (owned by it), e.g. to compile it. */
+genc_graph *genc_gen_graph_graph(const genc_gen_graph *gg);
+/** Free @p gg (NULL is a no-op). */
+void genc_gen_graph_free(genc_gen_graph *gg);
 /** Attach the store genc_rt_param() reads (not owned; NULL detaches). */
 void genc_gf_set_params(genc_gf *gf, genc_param_store *ps);
 /** The attached store, or NULL. */
@@ -299,7 +332,9 @@ void genc_trace_release(genc_trace *t);
 genc_gf *genc_trace_gf(const genc_trace *t);
 /** Argument @p i (owned by the trace), NULL if out of range. */
 genc_array *genc_trace_arg(const genc_trace *t, int i);
-/** The return value (owned by the trace). */
+/** The return value (owned by the trace). A type with a trace_retval hook
+ * computes it here at the first call (see ::genc_gf_type); NULL then means
+ * that failed, with the error in the trace's context. */
 genc_array *genc_trace_retval(const genc_trace *t);
 /** log p(choices; args): 0-d, batched over the particles of a batched trace. */
 genc_array *genc_trace_score(const genc_trace *t);
@@ -589,6 +624,14 @@ typedef struct genc_gf_type {
    * When absent, genc_trace_take() uses trace_map.
    */
   genc_trace *(*trace_take)(genc_ctx *ctx, const genc_trace *t, genc_array *idx);
+  /**
+   * Optional. The return value of a trace made with a NULL retval
+   * (genc_trace_new), computed at the first genc_trace_retval() and kept by
+   * the trace; a new array (in the current scope), or NULL with an error.
+   * Lets a type whose return value is costly to assemble (the sequence
+   * combinators' stacked values, O(T N)) skip it where nobody reads it.
+   */
+  genc_array *(*trace_retval)(genc_ctx *ctx, const genc_trace *t);
 } genc_gf_type;
 
 /** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM.

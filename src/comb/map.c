@@ -76,7 +76,7 @@ static genc_status map_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc
   if (!st && r.old) st = map_changes(&r, &changed);
   if (!st) st = map_steps(&r, changed);
   free(changed);
-  if (!st) st = seq_run_finish(&r, seq_retval(&r, NULL), res);
+  if (!st) st = seq_run_finish(&r, -1, res);
   return seq_close(ctx, mark, st, &r, res);
 }
 
@@ -109,6 +109,7 @@ static const genc_gf_type map_type = {
     .project = seq_project,
     .trace_map = seq_trace_map,
     .trace_take = seq_trace_take,
+    .trace_retval = seq_trace_retval,
     .trace_choices = seq_trace_choices,
     .trace_free = seq_trace_free,
     .gf_free = seq_gf_free,

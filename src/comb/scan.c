@@ -12,6 +12,7 @@ static const genc_gf_type scan_type = {
     .project = seq_project,
     .trace_map = seq_trace_map,
     .trace_take = seq_trace_take,
+    .trace_retval = seq_trace_retval,
     .trace_choices = seq_trace_choices,
     .trace_free = seq_trace_free,
     .gf_free = seq_gf_free,

@@ -55,6 +55,7 @@ typedef struct seq_chunk {
 typedef struct seq_trace {
   int64_t len;
   int64_t nchunks; /* ceil(capacity / SEQ_CHUNK) */
+  int like_pos;    /* argument an empty stacked return value takes its shape from (-1: none) */
   seq_chunk **chunks;
   genc_array **perm;  /* per chunk: pending index applied after the chunk's own (NULL: none) */
   genc_trace **cache; /* nchunks * SEQ_CHUNK materialized steps, made on first need */
@@ -118,19 +119,15 @@ genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc
  * Close the run: steps of the old trace beyond len are removed (update:
  * their scores leave the weight and their choices go to the discard), the
  * constraints are checked for addresses no step visited, and res is filled:
- * a trace with @p retval (the combinator's return value) and the score, or
- * for assess the weight and retval.
+ * a trace and its score, or for assess the weight and return value. A
+ * trace's return value (the kernel return values stacked along a new leading
+ * axis; argument @p like_pos gives an empty one its shape, -1: none) is
+ * lazy: seq_trace_retval stacks it when it is first read, so a filter that
+ * never reads it does not pay O(T N) per step for it.
  */
-genc_status seq_run_finish(seq_run *r, genc_array *retval, genc_gfi_result *res);
-
-/*
- * The combinator's return value: the kernel return values stacked along a new
- * leading axis. When an update or regenerate kept the first r->kept steps of
- * the old trace, their rows are one slice of the old trace's return value
- * (one contiguous copy, not r->kept arrays re-stacked), followed by the new
- * rows; all steps kept gives the old value itself. @p like as seq_stack().
- */
-genc_array *seq_retval(seq_run *r, genc_array *like);
+genc_status seq_run_finish(seq_run *r, int like_pos, genc_gfi_result *res);
+/* The type's trace_retval hook (see seq_run_finish). */
+genc_array *seq_trace_retval(genc_ctx *ctx, const genc_trace *t);
 
 /* Run an Unfold (scan false) or Scan (scan true) operation (seq_chain.c). */
 genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_gfi_call *call,

@@ -149,7 +149,7 @@ genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_
   if (!st && c.r.old) st = chain_changes(&c);
   if (!st) st = chain_steps(&c);
   free(c.x_changed);
-  if (!st) st = seq_run_finish(&c.r, seq_retval(&c.r, call->args[c.carry_pos]), res);
+  if (!st) st = seq_run_finish(&c.r, c.carry_pos, res);
   return seq_close(ctx, mark, st, &c.r, res);
 }
 

@@ -12,6 +12,7 @@ seq_trace *seq_trace_alloc(int64_t len) {
   seq_trace *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->nchunks = (len + SEQ_CHUNK - 1) / SEQ_CHUNK;
+  d->like_pos = -1;
   size_t nc = (size_t)(d->nchunks ? d->nchunks : 1);
   d->chunks = calloc(nc, sizeof *d->chunks);
   d->perm = calloc(nc, sizeof *d->perm);

@@ -55,7 +55,7 @@ static genc_status check_visited(seq_run *r) {
                        genc_gf_name(r->gf), nbad, (long long)r->len - 1, list);
 }
 
-genc_status seq_run_finish(seq_run *r, genc_array *retval, genc_gfi_result *res) {
+genc_status seq_run_finish(seq_run *r, int like_pos, genc_gfi_result *res) {
   genc_ctx *ctx = r->ctx;
   genc_status st = remove_old(r);
   if (!st) st = check_visited(r);
@@ -67,16 +67,18 @@ genc_status seq_run_finish(seq_run *r, genc_array *retval, genc_gfi_result *res)
     if (r->dscore) score = genc_add(ctx, score, r->dscore);
   }
   score = seq_per_particle(ctx, score, n);
-  if (!score || !retval) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
+  if (!score) return genc_ctx_status(ctx);
   if (r->mode == SEQ_ASSESS) {
+    genc_array *like = like_pos >= 0 ? r->call->args[like_pos] : NULL;
     res->weight = score;
-    res->retval = retval;
-    return GENC_OK;
+    res->retval = seq_stack(ctx, r->len, r->rets, like);
+    return res->retval ? GENC_OK : genc_ctx_status(ctx);
   }
   genc_array *weight = seq_per_particle(ctx, r->weight, n);
   if (!weight) return genc_ctx_status(ctx);
   r->tr->len = r->len;
-  res->trace = genc_trace_new(ctx, r->gf, r->call->args, retval, score, n, r->tr);
+  r->tr->like_pos = like_pos;
+  res->trace = genc_trace_new(ctx, r->gf, r->call->args, NULL, score, n, r->tr);
   if (!res->trace) return genc_ctx_status(ctx);
   r->tr = NULL;
   res->weight = weight;
@@ -138,6 +140,7 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
     return NULL;
   }
   nd->len = d->len;
+  nd->like_pos = d->like_pos;
   bool ok = true;
   for (int64_t s = 0; ok && s < d->len; s++) {
     const genc_trace *sub = seq_sub(ctx, d, s);
@@ -155,9 +158,8 @@ genc_trace *seq_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn 
   genc_array *args[GENC_GF_MAX_ARGS] = {0};
   for (int i = 0; i < genc_gf_nargs(gf); i++)
     args[i] = map_opt(ctx, genc_trace_arg(t, i), f, user, &ok);
-  genc_array *ret = map_opt(ctx, genc_trace_retval(t), f, user, &ok);
   genc_array *score = map_opt(ctx, genc_trace_score(t), f, user, &ok);
-  genc_trace *out = ok ? genc_trace_new(ctx, gf, args, ret, score, n, nd) : NULL;
+  genc_trace *out = ok ? genc_trace_new(ctx, gf, args, NULL, score, n, nd) : NULL;
   if (!out) seq_trace_free(nd);
   return out;
 }
@@ -168,8 +170,8 @@ static genc_array *map_take(genc_ctx *ctx, genc_array *x, void *user) {
 
 /* A take in O(n + chunks): the chunks are shared and each chunk's pending
  * index composed with idx (once per distinct index: after an update the
- * whole chunks share one); the arguments, the stacked return value and the
- * score are gathered now, as genc_trace_take's fallback would. */
+ * whole chunks share one); the arguments and the score are gathered now, as
+ * genc_trace_take's fallback would; the stacked return value stays lazy. */
 genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) {
   const seq_trace *d = genc_trace_impl(t);
   genc_gf *gf = genc_trace_gf(t);
@@ -179,6 +181,7 @@ genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) 
     return NULL;
   }
   nd->len = d->len;
+  nd->like_pos = d->like_pos;
   bool ok = true;
   for (int64_t i = 0; i < d->nchunks; i++) {
     nd->chunks[i] = d->chunks[i];
@@ -191,10 +194,9 @@ genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) 
   genc_array *args[GENC_GF_MAX_ARGS] = {0};
   for (int i = 0; i < genc_gf_nargs(gf); i++)
     args[i] = map_opt(ctx, genc_trace_arg(t, i), map_take, idx, &ok);
-  genc_array *ret = map_opt(ctx, genc_trace_retval(t), map_take, idx, &ok);
   genc_array *score = map_opt(ctx, genc_trace_score(t), map_take, idx, &ok);
   genc_trace *out =
-      ok ? genc_trace_new(ctx, gf, args, ret, score, genc_array_dim(idx, 0), nd) : NULL;
+      ok ? genc_trace_new(ctx, gf, args, NULL, score, genc_array_dim(idx, 0), nd) : NULL;
   if (!out) seq_trace_free(nd);
   return out;
 }
@@ -242,4 +244,23 @@ genc_gf *seq_gf_new(const genc_gf_type *type, const char *prefix, genc_gf *kerne
   g->carry = carry;
   g->user = user;
   return gf;
+}
+
+genc_array *seq_trace_retval(genc_ctx *ctx, const genc_trace *t) {
+  const seq_trace *d = genc_trace_impl(t);
+  genc_array **rets = malloc((size_t)(d->len ? d->len : 1) * sizeof *rets);
+  if (!rets) {
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: out of memory for the return value",
+                  genc_gf_name(genc_trace_gf(t)));
+    return NULL;
+  }
+  bool ok = true;
+  for (int64_t s = 0; ok && s < d->len; s++) {
+    const genc_trace *sub = seq_sub(ctx, d, s);
+    ok = sub && (rets[s] = genc_trace_retval(sub)) != NULL;
+  }
+  genc_array *like = d->like_pos >= 0 ? genc_trace_arg(t, d->like_pos) : NULL;
+  genc_array *out = ok ? seq_stack(ctx, d->len, rets, like) : NULL;
+  free(rets);
+  return out;
 }

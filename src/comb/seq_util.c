@@ -61,23 +61,6 @@ genc_array *seq_stack(genc_ctx *ctx, int64_t len, genc_array *const *xs, genc_ar
   return genc_slice(ctx, genc_expand_dims(ctx, like, 0), 0, 0, 0, 1);
 }
 
-genc_array *seq_retval(seq_run *r, genc_array *like) {
-  genc_ctx *ctx = r->ctx;
-  int64_t k = r->kept;
-  genc_array *old = r->old && k > 0 ? genc_trace_retval(r->call->trace) : NULL;
-  if (!old || genc_array_ndim(old) < 1 || genc_array_dim(old, 0) < k) {
-    for (int64_t t = 0; t < k; t++) { /* a shared prefix left these unset */
-      const genc_trace *s = r->rets[t] ? NULL : seq_sub(ctx, r->tr, t);
-      if (!r->rets[t] && !(r->rets[t] = genc_trace_retval(s))) return NULL;
-    }
-    return seq_stack(ctx, r->len, r->rets, like);
-  }
-  if (k == r->len) return genc_array_dim(old, 0) == k ? old : genc_slice(ctx, old, 0, 0, k, 1);
-  genc_array *parts[2] = {genc_slice(ctx, old, 0, 0, k, 1),
-                          seq_stack(ctx, r->len - k, r->rets + k, NULL)};
-  return parts[0] && parts[1] ? genc_concat(ctx, 2, parts, 0) : NULL;
-}
-
 static bool same_layout(const genc_array *a, const genc_array *b, int from_axis) {
   if (genc_array_dtype(a) != genc_array_dtype(b) || genc_array_ndim(a) != genc_array_ndim(b) ||
       genc_array_nparticles(a) != genc_array_nparticles(b))

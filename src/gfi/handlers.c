@@ -402,7 +402,7 @@ genc_array *genc_rt_splice(genc_rt *rt, genc_comp addr, genc_gf *gf, genc_array 
   }
   rt->tr->recs[i].sub = res.trace;
   if (!ok) return fail_at(rt, &addr, 1, gf->name);
-  return rt->mode == MODE_ASSESS ? res.retval : res.trace->retval;
+  return rt->mode == MODE_ASSESS ? res.retval : genc_trace_retval(res.trace);
 }
 
 genc_array *genc_rt_param(genc_rt *rt, const char *name) {

@@ -114,10 +114,11 @@ static genc_choicemap *propose_from(genc_ctx *ctx, genc_gf *gf, const genc_trace
   genc_choicemap *out = cm ? genc_choicemap_copy(ctx, cm) : NULL;
   if (out) {
     /* the trace dies below: hand its score and value to the caller's scope */
-    genc_array *keep[2] = {t->score, t->retval};
-    genc_scope_end_keep(ctx, genc_scope_begin(ctx), keep, t->retval ? 2 : 1);
+    genc_array *rv = retval ? genc_trace_retval(t) : NULL;
+    genc_array *keep[2] = {t->score, rv};
+    genc_scope_end_keep(ctx, genc_scope_begin(ctx), keep, rv ? 2 : 1);
     if (weight) *weight = t->score;
-    if (retval) *retval = t->retval;
+    if (retval) *retval = rv;
   }
   genc_trace_release(t);
   return out;

@@ -45,7 +45,15 @@ genc_gf *genc_trace_gf(const genc_trace *t) { return t ? t->gf : NULL; }
 genc_array *genc_trace_arg(const genc_trace *t, int i) {
   return t && i >= 0 && i < t->gf->nargs ? t->args[i] : NULL;
 }
-genc_array *genc_trace_retval(const genc_trace *t) { return t ? t->retval : NULL; }
+genc_array *genc_trace_retval(const genc_trace *t) {
+  if (!t) return NULL;
+  if (!t->retval && t->gf->type->trace_retval) {
+    /* a cache, not a change: the value is a function of the trace */
+    genc_trace *m = (genc_trace *)t;
+    m->retval = genc_array_retain(t->gf->type->trace_retval(t->ctx, t));
+  }
+  return t->retval;
+}
 genc_array *genc_trace_score(const genc_trace *t) { return t ? t->score : NULL; }
 int64_t genc_trace_nparticles(const genc_trace *t) { return t ? t->n : 0; }
 
