@@ -1,0 +1,303 @@
+/*
+ * SMC benchmark (issue 11): B2 of shared/BENCHMARKS.md by genc_smc, side by side in one process.
+ *
+ *   x_0 ~ N(0, 1);  x_t = 0.9 x_{t-1} + N(0, 1);  y_t ~ N(x_t, 0.5)
+ *   data y_t = 2 sin(0.1 t) + 0.7 sin(12.9898 t);  Kalman log p(y_0..y_99) = -113.26911738003584
+ *
+ * The model is Unfold(step), step(t, state): x ~ N(0.9 state, 1) at "x", y ~ N(x, 0.5) at "y";
+ * every filter resamples systematically after every step (ess_threshold 1).
+ *
+ * Part 1, vectorized against sequential SMC: genc_smc (all N particles in one batched trace, the
+ * model body run once per step for all of them) against the same filter over N separate single
+ * traces (seq_smc below: one genc_gf_generate / genc_gf_update per particle and step, the
+ * particles' keys genc_key_particle(k, i), the same genc_resample). Particle i of a batched
+ * operation equals the single-trace operation with genc_key_particle(key, i), so both filters
+ * draw the same numbers and must print the same log Z-hat (checked, to 1e-9). Sizes: N = 50,
+ * T = 5 (GenMLX reported 24.5x there), then T = 100 at N = 1e3 .. Nseq.
+ *
+ * Part 2, vectorized SMC against a handwritten C bootstrap filter (shared/baselines/b2_pf.c's
+ * algorithm: xoshiro256+, 256-layer ziggurat normals, one fused propagate/weight pass, one exp
+ * pass, systematic resampling by a merge pass), T = 100, N = 1e3 .. Nmax.
+ *
+ * Times are process CPU seconds (CLOCK_PROCESS_CPUTIME_ID: the development machine is shared by
+ * many builds, and wall time there measures the load; everything here runs on one thread),
+ * medians of R runs (the N = 50, T = 5 row takes the median of 25).
+ * Usage: bench_smc [Nmax [Nseq [R]]]   (defaults 1e5, 1e4, 3)
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "benchutil.h"
+#include "genc.h"
+
+#define TMAX 100
+static const double EXACT = -113.26911738003584;
+static double Y[TMAX];
+
+static void die(genc_ctx *ctx, const char *what) {
+  fprintf(stderr, "bench_smc: %s: %s\n", what, genc_ctx_error(ctx));
+  exit(1);
+}
+
+static genc_array *step(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
+  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
+  return x;
+}
+
+typedef struct b2 {
+  genc_ctx *ctx;
+  genc_gf *kern, *model;
+  genc_choicemap *obs[TMAX];
+  genc_array *init;
+  genc_smc_unfold u;
+} b2;
+
+/* ---- the vectorized filter: genc_smc ---- */
+
+static double vec_smc(b2 *b, int T, int64_t n, genc_key key) {
+  genc_smc_opts o = {.n = n, .key = key, .scheme = GENC_RESAMPLE_SYSTEMATIC, .ess_threshold = 1};
+  genc_smc_result r;
+  if (genc_smc(b->ctx, b->model, T, genc_smc_unfold_step, &b->u, &o, &r)) die(b->ctx, "genc_smc");
+  double lz = r.log_ml;
+  genc_smc_result_clear(&r);
+  return lz;
+}
+
+/* ---- the sequential filter: N single traces, the same keys and resampling as genc_smc ---- */
+
+/* w += v, normalized; returns the log normalizer (genc_smc's bookkeeping). */
+static double reweight(double *w, const double *v, int64_t n) {
+  double mx = -INFINITY, s = 0;
+  for (int64_t i = 0; i < n; i++)
+    mx = fmax(mx, w[i] += v[i]);
+  for (int64_t i = 0; i < n; i++)
+    s += exp(w[i] - mx);
+  double lse = mx + log(s);
+  for (int64_t i = 0; i < n; i++)
+    w[i] -= lse;
+  return lse;
+}
+
+/* Extend particle i's trace by step t (generate at t = 0); its weight into *v. */
+static genc_trace *seq_extend(b2 *b, genc_trace *tr, int t, genc_array **args, genc_argdiff *d,
+                              genc_choicemap *obs, genc_key k, double *v) {
+  genc_array *lw = NULL;
+  genc_trace *next = t == 0 ? genc_gf_generate(b->ctx, b->model, args, obs, k, 0, &lw)
+                            : genc_gf_update(b->ctx, tr, args, d, obs, k, &lw, NULL);
+  if (!next) die(b->ctx, "sequential step");
+  *v = genc_array_to_double(b->ctx, lw);
+  return next;
+}
+
+/* Reorder the traces by genc_resample's ancestors; weights back to -log n. */
+static void seq_resample(b2 *b, genc_trace **tr, genc_trace **tmp, double *w, double *a, int64_t n,
+                         genc_key k) {
+  genc_array *idx = genc_resample(b->ctx, w, n, n, GENC_RESAMPLE_SYSTEMATIC, k);
+  if (!idx || genc_array_copy_out(b->ctx, idx, a, n)) die(b->ctx, "resample");
+  for (int64_t j = 0; j < n; j++)
+    tmp[j] = genc_trace_retain(tr[(int64_t)a[j]]);
+  for (int64_t j = 0; j < n; j++) {
+    genc_trace_release(tr[j]);
+    tr[j] = tmp[j];
+    w[j] = -log((double)n);
+  }
+}
+
+static double seq_smc(b2 *b, int T, int64_t n, genc_key key) {
+  genc_trace **tr = calloc((size_t)n, sizeof *tr), **tmp = calloc((size_t)n, sizeof *tmp);
+  double *w = malloc((size_t)n * sizeof *w), *v = malloc((size_t)n * sizeof *v);
+  double *a = malloc((size_t)n * sizeof *a), lz = 0;
+  for (int64_t i = 0; i < n; i++)
+    w[i] = -log((double)n);
+  for (int t = 0; t < T; t++) {
+    int64_t mark = genc_scope_begin(b->ctx);
+    genc_key k[3];
+    genc_key_split(genc_key_fold_in(key, (uint64_t)t), 3, k);
+    genc_array *args[2];
+    genc_argdiff d[2];
+    genc_choicemap *obs = NULL;
+    if (genc_smc_unfold_step(b->ctx, t, args, d, &obs, &b->u)) die(b->ctx, "step inputs");
+    for (int64_t i = 0; i < n; i++) {
+      int64_t m = genc_scope_begin(b->ctx);
+      genc_trace *next = seq_extend(b, tr[i], t, args, d, obs, genc_key_particle(k[0], i), &v[i]);
+      genc_trace_release(tr[i]);
+      tr[i] = next;
+      genc_scope_end(b->ctx, m);
+    }
+    genc_choicemap_free(obs);
+    lz += reweight(w, v, n);
+    if (t < T - 1) seq_resample(b, tr, tmp, w, a, n, k[1]);
+    genc_scope_end(b->ctx, mark);
+  }
+  for (int64_t i = 0; i < n; i++)
+    genc_trace_release(tr[i]);
+  free(tr), free(tmp), free(w), free(v), free(a);
+  return lz;
+}
+
+/* ---- the handwritten filter: b2_pf.c (xoshiro256+, ziggurat) ---- */
+
+static uint64_t rs[4];
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t next_u64(void) {
+  const uint64_t r = rs[0] + rs[3], t = rs[1] << 17;
+  rs[2] ^= rs[0], rs[3] ^= rs[1], rs[1] ^= rs[2], rs[0] ^= rs[3], rs[2] ^= t;
+  rs[3] = rotl(rs[3], 45);
+  return r;
+}
+static void seed_rng(uint64_t seed) {
+  for (int i = 0; i < 4; i++) {
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL, z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    rs[i] = z ^ (z >> 31);
+  }
+}
+static inline double unif(void) { return ((double)(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 0.00492867323399
+static double zx[257], zf[257];
+static void zig_init(void) {
+  zx[0] = ZIG_V / exp(-0.5 * ZIG_R * ZIG_R), zx[1] = ZIG_R;
+  for (int i = 2; i < 256; i++)
+    zx[i] = sqrt(-2.0 * log(ZIG_V / zx[i - 1] + exp(-0.5 * zx[i - 1] * zx[i - 1])));
+  zx[256] = 0.0;
+  for (int i = 0; i <= 256; i++)
+    zf[i] = exp(-0.5 * zx[i] * zx[i]);
+}
+static double zig_slow(int i, double u, double x) {
+  if (i == 0) { /* the tail beyond R (Marsaglia 1964) */
+    double xt, yt;
+    do
+      xt = log(unif()) / ZIG_R, yt = log(unif());
+    while (-2.0 * yt < xt * xt);
+    return u < 0 ? xt - ZIG_R : ZIG_R - xt;
+  }
+  return zf[i + 1] + (zf[i] - zf[i + 1]) * unif() < exp(-0.5 * x * x) ? x : NAN;
+}
+static inline double std_normal(void) {
+  for (;;) {
+    uint64_t bits = next_u64();
+    int i = (int)((bits >> 3) & 0xff);
+    double u = (double)(bits >> 11) * 0x1.0p-52 - 1.0, x = u * zx[i];
+    if (fabs(x) < zx[i + 1]) return x;
+    double r = zig_slow(i, u, x);
+    if (r == r) return r;
+  }
+}
+
+static double hand_pf(int T, int64_t N, double *x, double *xa, double *w) {
+  const double ls = -log(0.5) - 0.5 * log(2 * M_PI), inv2v = 1.0 / (2.0 * 0.25);
+  double lz = 0;
+  for (int t = 0; t < T; t++) {
+    const double y = Y[t];
+    double mx = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < N; i++) {
+      double xi = (t ? 0.9 * xa[i] : 0.0) + std_normal(), d = y - xi, l = -d * d * inv2v;
+      x[i] = xi, w[i] = l;
+      if (l > mx) mx = l;
+    }
+    for (int64_t i = 0; i < N; i++)
+      sum += w[i] = exp(w[i] - mx);
+    lz += mx + ls + log(sum / (double)N);
+    if (t == T - 1) break;
+    const double stride = sum / (double)N;
+    double u = unif() * stride, cum = w[0];
+    int64_t i = 0;
+    for (int64_t j = 0; j < N; j++, u += stride) {
+      while (cum < u && i < N - 1)
+        cum += w[++i];
+      xa[j] = x[i];
+    }
+  }
+  return lz;
+}
+
+/* ---- timing ---- */
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef enum { VEC, SEQ, HAND } kind;
+
+/* Median seconds of reps runs of one filter; *lz gets the last run's log Z-hat. */
+static double timed(b2 *b, kind k, int T, int64_t n, int reps, double *lz) {
+  double ts[64];
+  double *x = NULL, *xa = NULL, *w = NULL;
+  if (k == HAND) {
+    x = malloc((size_t)n * sizeof *x), xa = malloc((size_t)n * sizeof *xa);
+    w = malloc((size_t)n * sizeof *w);
+  }
+  for (int r = 0; r < reps && r < 64; r++) {
+    genc_key key = genc_key_from_seed(5000 + (uint64_t)r);
+    seed_rng(7000003ULL * (uint64_t)(r + 1) + (uint64_t)n);
+    double t0 = cpu_now();
+    *lz = k == VEC   ? vec_smc(b, T, n, key)
+          : k == SEQ ? seq_smc(b, T, n, key)
+                     : hand_pf(T, n, x, xa, w);
+    ts[r] = cpu_now() - t0;
+  }
+  free(x), free(xa), free(w);
+  return bench_median(ts, reps < 64 ? reps : 64);
+}
+
+static void vec_vs_seq(b2 *b, int T, int64_t n, int reps) {
+  double lv, ls;
+  double tv = timed(b, VEC, T, n, reps, &lv), ts = timed(b, SEQ, T, n, reps, &ls);
+  printf("  T=%-4d N=%-8lld vectorized %10.5f s  sequential %10.5f s  ratio %7.1fx  "
+         "log Z-hat %.6f / %.6f (%s)\n",
+         T, (long long)n, tv, ts, ts / tv, lv, ls, fabs(lv - ls) < 1e-9 ? "same" : "DIFFER");
+  fflush(stdout);
+}
+
+static void vec_vs_hand(b2 *b, int64_t n, int reps) {
+  double lv, lh;
+  double tv = timed(b, VEC, TMAX, n, reps, &lv), th = timed(b, HAND, TMAX, n, reps, &lh);
+  printf("  N=%-8lld vectorized %9.4f s (%6.1f ns per particle-step)  handwritten C %9.4f s "
+         "(%5.1f ns)  ratio %5.2fx  log Z-hat %.3f / %.3f (exact %.3f)\n",
+         (long long)n, tv, 1e9 * tv / ((double)n * TMAX), th, 1e9 * th / ((double)n * TMAX),
+         tv / th, lv, lh, EXACT);
+  fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+  int64_t nmax = argc > 1 ? (int64_t)atof(argv[1]) : 100000;
+  int64_t nseq = argc > 2 ? (int64_t)atof(argv[2]) : 10000;
+  int reps = argc > 3 ? atoi(argv[3]) : 3;
+  if (reps < 1) reps = 1;
+  for (int t = 0; t < TMAX; t++)
+    Y[t] = 2.0 * sin(0.1 * t) + 0.7 * sin(12.9898 * t);
+  zig_init();
+  b2 b = {.ctx = genc_ctx_new(NULL, NULL)};
+  if (!b.ctx) return 1;
+  b.kern = genc_gf_dynamic("step", step, 2, NULL);
+  b.model = genc_unfold(b.kern);
+  b.init = genc_scalar(b.ctx, 0.0);
+  for (int t = 0; t < TMAX; t++) {
+    b.obs[t] = genc_choicemap_new(b.ctx);
+    if (genc_choicemap_set_str(b.ctx, b.obs[t], "y", genc_scalar(b.ctx, Y[t]))) die(b.ctx, "obs");
+  }
+  b.u = (genc_smc_unfold){.nrest = 1, .rest = &b.init, .obs = (const genc_choicemap *const *)b.obs};
+  printf("B2 (Unfold), systematic resampling every step; medians of %d runs\n", reps);
+  printf("vectorized (one batched trace) vs sequential (N single traces), same keys:\n");
+  vec_vs_seq(&b, 5, 50, 25);
+  for (int64_t n = 1000; n <= nseq; n *= 10)
+    vec_vs_seq(&b, TMAX, n, reps);
+  printf("vectorized genc_smc vs handwritten C (b2_pf.c's algorithm), T = %d:\n", TMAX);
+  for (int64_t n = 1000; n <= nmax; n *= 10)
+    vec_vs_hand(&b, n, reps);
+  for (int t = 0; t < TMAX; t++)
+    genc_choicemap_free(b.obs[t]);
+  genc_gf_release(b.model), genc_gf_release(b.kern);
+  genc_ctx_free(b.ctx);
+  return 0;
+}
