@@ -261,6 +261,124 @@ static void test_pmmh(void **state) {
   genc_pmcmc_result_clear(&r);
 }
 
+/* The same state-space model as one dynamic function of T (a host argument)
+ * with addresses x/t and y/t, for cSMC over a model that is not an Unfold:
+ * the step selection names step t's addresses. */
+static genc_array *dyn_ssm(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args, (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  int64_t steps = genc_rt_arg_int(rt, 0);
+  genc_array *x = NULL;
+  for (int64_t t = 0; t < steps; t++) {
+    genc_dist prior =
+        t ? genc_normal(ctx, genc_mul(ctx, x, PHI_TRUE), 1.0) : genc_normal(ctx, 0.0, 1.0);
+    x = GENC_TRACE_AT(rt, "x", t, prior);
+    GENC_TRACE_AT(rt, "y", t, genc_normal(ctx, x, 0.5));
+  }
+  return x;
+}
+
+static genc_status dyn_step(genc_ctx *ctx, int64_t t, genc_array **args, genc_argdiff *argdiffs,
+                            genc_choicemap **obs, void *user) {
+  fixture *f = user;
+  args[0] = genc_scalar(ctx, (double)(t + 1));
+  argdiffs[0] = genc_intdiff(1);
+  *obs = genc_choicemap_new(ctx);
+  if (!args[0] || !*obs) return genc_ctx_status(ctx);
+  return genc_choicemap_set_path(ctx, *obs, GENC_PATH(GENC_SYM("y"), genc_idx(t)),
+                                 genc_scalar(ctx, f->y[t]));
+}
+
+static genc_selection *dyn_select(genc_ctx *ctx, int64_t t, void *user) {
+  (void)user;
+  genc_selection *s = genc_selection_new(ctx);
+  genc_comp x[2] = {GENC_SYM("x"), genc_idx(t)}, y[2] = {GENC_SYM("y"), genc_idx(t)};
+  if (s && (genc_selection_add_path(ctx, s, x, 2) || genc_selection_add_path(ctx, s, y, 2)))
+    genc_selection_release(s), s = NULL;
+  return s;
+}
+
+/* On the dynamic model: particle 0 keeps the reference through resampling at
+ * every step, and without resampling its weight is the reference path's
+ * bootstrap weight (as test_csmc_reference_weight). */
+static void test_csmc_dynamic(void **state) {
+  fixture *f = *state;
+  enum { N = 16 };
+  genc_gf *gf = genc_gf_dynamic("dyn_ssm", dyn_ssm, 1, NULL);
+  genc_trace *ref = genc_gf_simulate(f->ctx, gf, GENC_ARGS(f->ctx, T), genc_key_from_seed(9), 0);
+  T_OK(f->ctx, ref);
+  const genc_choicemap *cm = genc_trace_choices(f->ctx, ref);
+  double want = 0, xref[T], xs[N];
+  for (int t = 0; t < T; t++) {
+    char a[16];
+    snprintf(a, sizeof a, "x/%d", t);
+    xref[t] = genc_trace_get_double(f->ctx, ref, a);
+    double z = (f->y[t] - xref[t]) / 0.5;
+    want += -0.5 * z * z - log(0.5) - 0.5 * log(2 * M_PI);
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    genc_csmc_opts o = {.n = N,
+                        .key = genc_key_from_seed(10),
+                        .ess_threshold = pass ? GENC_SMC_NEVER_RESAMPLE : 1,
+                        .step_select = dyn_select};
+    genc_csmc_result r;
+    T_OK(f->ctx, !genc_csmc(f->ctx, gf, T, dyn_step, f, cm, &o, &r));
+    assert_int_equal(r.nresampled, pass ? 0 : T - 1);
+    for (int t = 0; t < T; t++) {
+      char a[16];
+      snprintf(a, sizeof a, "x/%d", t);
+      T_OK(f->ctx, !genc_trace_copy_out(f->ctx, r.trace, a, xs, N));
+      assert_true(xs[0] == xref[t]);
+    }
+    if (pass) T_CLOSE(r.log_weights[0] + r.log_ml + log((double)N), want, 1e-9);
+    genc_csmc_result_clear(&r);
+  }
+  genc_trace_release(ref);
+  genc_gf_release(gf);
+}
+
+/* An exact Gibbs step for phi given the states: p(phi | x) is N(sum x_t
+ * x_{t-1} / S, 1 / S), S = sum x_{t-1}^2, truncated to (-1, 1), drawn by
+ * rejection from the host stream. */
+static genc_status phi_gibbs(genc_ctx *ctx, const genc_trace *traj, double *theta, genc_key key,
+                             int64_t *accepted, int64_t *proposed, void *user) {
+  (void)user;
+  double x[T], sxy = 0, sxx = 0;
+  for (int t = 0; t < T; t++) {
+    char a[16];
+    snprintf(a, sizeof a, "%d/x", t);
+    x[t] = genc_trace_get_double(ctx, traj, a);
+    if (isnan(x[t])) return genc_ctx_status(ctx);
+  }
+  for (int t = 1; t < T; t++)
+    sxy += x[t] * x[t - 1], sxx += x[t - 1] * x[t - 1];
+  genc_host_rng rng = genc_host_rng_new(key);
+  do
+    theta[0] = sxy / sxx + genc_host_rng_normal(&rng) / sqrt(sxx);
+  while (fabs(theta[0]) >= 1);
+  ++*accepted, ++*proposed;
+  return GENC_OK;
+}
+
+/* Particle Gibbs with the user's exact theta step instead of random-walk MH. */
+static void test_particle_gibbs_user_step(void **state) {
+  fixture *f = *state;
+  double mean, sd, xmean[T], theta0 = 0;
+  exact_posterior(f->y, &mean, &sd, xmean);
+  genc_pmcmc_model m = lg_model(f);
+  genc_pmcmc_opts o = {.iters = 600,
+                       .warmup = 50,
+                       .key = genc_key_from_seed(23),
+                       .theta0 = &theta0,
+                       .n = 32,
+                       .theta_step = phi_gibbs};
+  genc_pmcmc_result r;
+  T_OK(f->ctx, !genc_particle_gibbs(f->ctx, &m, &o, &r));
+  assert_true(r.accept_rate == 1);
+  check_mean(f->ctx, "PG-Gibbs phi", r.theta, r.iters, mean, sd);
+  genc_pmcmc_result_clear(&r);
+}
+
 static void test_errors(void **state) {
   fixture *f = *state;
   genc_trace *ref = reference(f, 7);
@@ -302,6 +420,8 @@ int main(void) {
       cmocka_unit_test(test_csmc_reference_weight),
       cmocka_unit_test(test_particle_gibbs),
       cmocka_unit_test(test_pmmh),
+      cmocka_unit_test(test_csmc_dynamic),
+      cmocka_unit_test(test_particle_gibbs_user_step),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
