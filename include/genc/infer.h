@@ -445,6 +445,10 @@ genc_kernel *genc_kernel_mh_proposal(genc_gf *fwd, genc_gf *bwd);
 /** A kernel running the user function @p fn with @p user (not owned); @p name (copied) appears in
  * messages. */
 genc_kernel *genc_kernel_user(const char *name, genc_kernel_fn fn, void *user);
+/** genc_kernel_user() owning @p user: @p free_user (may be NULL) is called on it when the last
+ * reference goes, or at once when the kernel cannot be made (NULL returned). */
+genc_kernel *genc_kernel_user_owned(const char *name, genc_kernel_fn fn, void *user,
+                                    void (*free_user)(void *));
 /** Apply the @p k kernels (k >= 1) in order, each once per application. */
 genc_kernel *genc_kernel_sequence(int k, genc_kernel *const *ks);
 /** Apply kernel ks[step mod k] at driver step @p step: one kernel per application, in turn. */
@@ -769,6 +773,38 @@ genc_status genc_nuts_param_draws(genc_ctx *ctx, const genc_nuts_result *res, in
 /** Release what @p r holds and zero it. NULL is a no-op. */
 void genc_nuts_result_clear(genc_nuts_result *r);
 
+/* ---- N chains in lock-step (src/infer/nuts_lockstep.c, nuts_step.c) ---- */
+
+/**
+ * A log density and its gradient at @p n points at once, the interface of the
+ * lock-step samplers: theta holds the points as [n][dim]; store their log
+ * densities in lp[n] and gradients in grad[n][dim]. A point outside the
+ * support is not an error: lp = -inf (or NaN), as ::genc_lp_grad_fn. Any
+ * other status stops the sampler with that status.
+ * genc_logdensity_lp_grad_batch() is one for a model.
+ */
+typedef genc_status (*genc_lp_grad_batch_fn)(void *user, int n, const double *theta, int dim,
+                                             double *lp, double *grad);
+
+/**
+ * @p nchains NUTS chains in lock-step (NumPyro's vectorized chains): each
+ * chain builds its own tree, and every round evaluates the next leapfrog
+ * point of every unfinished chain with one call of @p fn (n = the chains
+ * still running; a chain whose iteration ends starts its next one in the
+ * same round, and finished chains wait). Warmup adapts each chain's step
+ * size and metric on its own. Chain c uses the key
+ * genc_key_fold_in(opts->key, c) and follows genc_nuts() step for step, so
+ * it does not depend on @p nchains, and equals chain c of genc_nuts_chains()
+ * bit for bit when @p fn evaluates each point as the single-point callback
+ * would. Options, results (out[nchains], freed on error) and errors as
+ * genc_nuts(); a chain's warmup_seconds and sampling_seconds are wall times
+ * shared with the others (the run's wall time is their maximum, not their
+ * sum). The initial points and the step size heuristics evaluate one point
+ * per call.
+ */
+genc_status genc_nuts_lockstep(genc_ctx *ctx, genc_lp_grad_batch_fn fn, void *user, int dim,
+                               int nchains, const genc_nuts_opts *opts, genc_nuts_result *out);
+
 /* ---- the log density on the unconstrained space (as BridgeStan) ---- */
 
 /**
@@ -819,11 +855,18 @@ genc_status genc_logdensity_eval_batch(genc_ctx *ctx, genc_logdensity *ld, int64
  * the order of the names) and log|J| into @p log_jac (may be NULL). */
 genc_status genc_logdensity_constrain(genc_ctx *ctx, const genc_logdensity *ld, const double *theta,
                                       double *x, double *log_jac);
-/** theta of the selected choices of the single trace @p t. A value on or
- * outside its support's boundary is GENC_ERR_DOMAIN naming the address, the
- * support and the value. */
+/** theta of the selected choices of the trace @p t: dim values for a single
+ * trace, [n][dim] for a batched trace of n particles. A value on or outside
+ * its support's boundary is GENC_ERR_DOMAIN naming the address, the support
+ * and the value. */
 genc_status genc_logdensity_unconstrain(genc_ctx *ctx, const genc_logdensity *ld,
                                         const genc_trace *t, double *theta);
+/** The selected choices at @p theta (constrained) as a new choice map: shared
+ * values for n = 0 (theta: dim values), batched over n particles for n >= 1
+ * (theta: [n][dim]); ready as constraints for genc_gf_update(). NULL on
+ * error. */
+genc_choicemap *genc_logdensity_choicemap(genc_ctx *ctx, const genc_logdensity *ld, int64_t n,
+                                          const double *theta);
 /** GENC_OK if the log density is finite at @p theta; else GENC_ERR_DOMAIN
  * naming the first selected address whose log density is not finite, its
  * constraint and its value (or saying the observations are impossible). */
@@ -859,6 +902,67 @@ genc_status genc_logdensity_lp_grad(void *user, const double *theta, int dim, do
  */
 genc_status genc_nuts_model(genc_ctx *ctx, genc_logdensity *ld, const genc_nuts_opts *opts,
                             genc_nuts_result *out);
+
+/**
+ * A genc_logdensity as a ::genc_lp_grad_batch_fn, @p user a
+ * genc_logdensity_fn: the n points in one batched run of the model
+ * (genc_logdensity_eval_batch()). A failed or non-finite point reads as
+ * lp = -inf with a zero gradient, as genc_logdensity_lp_grad(): when the
+ * batched run fails, the points are evaluated one at a time so that only the
+ * failing ones are lost. Only GENC_ERR_NOMEM and bad arguments are returned.
+ */
+genc_status genc_logdensity_lp_grad_batch(void *user, int n, const double *theta, int dim,
+                                          double *lp, double *grad);
+
+/**
+ * The log density of the model of @p t over the @p naddrs text addresses
+ * @p addrs given all the other choices of @p t, held as observations (Gibbs's
+ * conditional of the selection, up to a constant): genc_logdensity_new() with
+ * the trace's arguments, its unselected choices as @p obs and @p t (particle 0
+ * of a batched trace) as the template. For a batched trace of n particles the
+ * observations are batched: evaluate it with genc_logdensity_eval_batch() at
+ * exactly n points (point i with particle i's other choices). NULL on error.
+ */
+genc_logdensity *genc_logdensity_of_trace(genc_ctx *ctx, const genc_trace *t, int naddrs,
+                                          const char *const *addrs);
+
+/** Options of genc_kernel_hmc(), written with designated initializers. */
+typedef struct genc_hmc_kernel_opts {
+  double step_size;         /**< leapfrog step size on the unconstrained space (> 0, required) */
+  int nleapfrog;            /**< leapfrog steps per application; default 1, which is MALA */
+  const double *inv_metric; /**< diagonal inverse metric (metric_dim values > 0, copied),
+                                 or NULL: the identity */
+  int64_t metric_dim;       /**< its length: the selection's unconstrained dimension */
+} genc_hmc_kernel_opts;
+
+/**
+ * A kernel moving the continuous choices at the @p naddrs text addresses
+ * @p addrs (copied) by one static HMC step (MALA for one leapfrog step) with a
+ * fixed step size and diagonal metric, the other choices of the trace held
+ * fixed (genc_logdensity_of_trace(): each application rebuilds that density,
+ * so it composes with MH or Gibbs kernels on the other choices, discrete
+ * ones included, in genc_kernel_cycle() or genc_kernel_sequence()). The
+ * selected values move on the unconstrained space (Stan's transforms; the
+ * Jacobian is in the target). N chains of a batched trace step in lock-step,
+ * one batched run of the model per leapfrog step; chain i accepts on its own
+ * energy error and draws from genc_key_particle(key, i), so it is the single
+ * run with that key. A leapfrog step where the model fails rejects the
+ * proposal (of every chain, when the batched run fails); a start outside the
+ * support is GENC_ERR_DOMAIN. Reports 1 proposed and 0/1 accepted per chain.
+ * NULL on bad options (step size not > 0, nleapfrog < 0, a metric value not
+ * > 0) or NOMEM; the metric's length is checked at the first application.
+ */
+genc_kernel *genc_kernel_hmc(int naddrs, const char *const *addrs,
+                             const genc_hmc_kernel_opts *opts);
+
+/**
+ * genc_nuts_lockstep() on the model log density @p ld through
+ * genc_logdensity_lp_grad_batch(): @p nchains chains, one batched run of the
+ * model per round. opts->init, when given, is checked first as
+ * genc_nuts_model() does.
+ */
+genc_status genc_nuts_model_lockstep(genc_ctx *ctx, genc_logdensity *ld, int nchains,
+                                     const genc_nuts_opts *opts, genc_nuts_result *out);
 
 /* ---- HMC and MALA on a genc_logdensity (host doubles) ---- */
 

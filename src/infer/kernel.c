@@ -22,6 +22,7 @@ struct genc_kernel {
   genc_gf *fwd, *bwd;
   genc_kernel_fn fn;
   void *user;
+  void (*free_user)(void *); /* called on user at the last release, or NULL */
   char *name;
   int k;
   genc_kernel **ks;
@@ -45,6 +46,7 @@ genc_kernel *genc_kernel_retain(genc_kernel *k) {
 
 void genc_kernel_release(genc_kernel *k) {
   if (!k || --k->refs > 0) return;
+  if (k->free_user) k->free_user(k->user);
   genc_selection_release(k->sel);
   genc_gf_release(k->fwd);
   genc_gf_release(k->bwd);
@@ -68,13 +70,21 @@ genc_kernel *genc_kernel_mh_proposal(genc_gf *fwd, genc_gf *bwd) {
   return k;
 }
 
-genc_kernel *genc_kernel_user(const char *name, genc_kernel_fn fn, void *user) {
+genc_kernel *genc_kernel_user_owned(const char *name, genc_kernel_fn fn, void *user,
+                                    void (*free_user)(void *)) {
   genc_kernel *k = fn ? kernel_new(K_FN) : NULL;
-  if (!k) return NULL;
-  k->fn = fn, k->user = user;
+  if (!k) {
+    if (free_user) free_user(user);
+    return NULL;
+  }
+  k->fn = fn, k->user = user, k->free_user = free_user;
   k->name = strdup(name ? name : "kernel");
   if (!k->name) genc_kernel_release(k), k = NULL;
   return k;
+}
+
+genc_kernel *genc_kernel_user(const char *name, genc_kernel_fn fn, void *user) {
+  return genc_kernel_user_owned(name, fn, user, NULL);
 }
 
 static genc_kernel *kernel_list(int kind, int n, genc_kernel *const *ks) {

@@ -205,16 +205,20 @@ genc_status genc_logdensity_unconstrain(genc_ctx *ctx, const genc_logdensity *ld
   if (!ctx) return GENC_ERR_ARG;
   if (!ld || !t || !theta)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_logdensity_unconstrain: NULL argument");
+  int64_t np = genc_trace_nparticles(t) ? genc_trace_nparticles(t) : 1; /* rows of theta */
   for (int a = 0; a < ld->naddr; a++) {
     const ld_block *b = &ld->blk[a];
     int64_t n = b->rows * b->k;
-    double *x = malloc((size_t)(n ? n : 1) * sizeof *x);
+    double *x = malloc((size_t)(np * n + 1) * sizeof *x);
     if (!x) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_logdensity_unconstrain: no memory");
-    if (genc_trace_copy_out(ctx, t, ld->addr[a], x, n)) {
+    if (genc_trace_copy_out(ctx, t, ld->addr[a], x, np * n)) {
       free(x);
       return genc_ctx_status(ctx);
     }
-    int64_t bad = genc__tf_unconstrain(b, x, theta + b->off);
+    int64_t bad = -1;
+    for (int64_t p = 0; p < np && bad < 0; p++)
+      if ((bad = genc__tf_unconstrain(b, x + p * n, theta + p * ld->dim + b->off)) >= 0)
+        bad += p * n;
     double xv = bad >= 0 ? x[bad] : 0.0;
     free(x);
     if (bad >= 0)
@@ -250,6 +254,33 @@ static genc_choicemap *make_constraints(genc_ctx *ctx, const genc_logdensity *ld
     }
     q += m;
   }
+  return cm;
+}
+
+genc_choicemap *genc_logdensity_choicemap(genc_ctx *ctx, const genc_logdensity *ld, int64_t n,
+                                          const double *theta) {
+  if (!ctx) return NULL;
+  if (!ld || !theta || n < 0) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_logdensity_choicemap: NULL argument or n = %lld < 0",
+                  (long long)n);
+    return NULL;
+  }
+  int64_t np = n ? n : 1;
+  double *x = malloc((size_t)(np * ld->xdim + 1) * sizeof *x);
+  if (!x) {
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_logdensity_choicemap: no memory");
+    return NULL;
+  }
+  for (int64_t p = 0; p < np; p++)
+    genc_logdensity_constrain(ctx, ld, theta + p * ld->dim, x + p * ld->xdim, NULL);
+  genc_choicemap *none = genc_choicemap_new(ctx), *cm = NULL;
+  if (none) {
+    genc_logdensity tmp = *ld; /* make_constraints without the observations */
+    tmp.obs = none;
+    cm = make_constraints(ctx, &tmp, n, x);
+  }
+  genc_choicemap_free(none);
+  free(x);
   return cm;
 }
 

@@ -3,6 +3,7 @@
 #define GENC_INFER_NUTS_H
 
 #include "genc.h"
+#include "infer/adapt.h"
 
 /* The sampler's state: the current point z = (q, p, lp, grad) and the
  * trajectory's scratch. */
@@ -55,5 +56,32 @@ genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch);
 /* One transition from z with step size s->eps: z becomes the draw; the
  * statistics fields are set. */
 genc_status genc__nuts_transition(genc__nuts *s);
+
+/* One chain of genc_nuts's driver (nuts_run.c): the sampler, its warmup
+ * adaptation (dual averaging, metric windows) and options, so that the
+ * lock-step driver (nuts_lockstep.c) runs each chain exactly as genc_nuts. */
+typedef struct genc__nuts_chain {
+  genc__nuts s;
+  genc__dual_avg da;
+  genc__var_adapt va;
+  int adapt_metric; /* adapt the metric (diag or dense) */
+  genc_nuts_opts o; /* filled by genc__nuts_fill_defaults */
+  double *scratch;  /* 2 dim: the step size heuristic's */
+  genc_nuts_result *out;
+} genc__nuts_chain;
+
+/* Fill genc_nuts_opts's defaults and check the options (GENC_ERR_ARG naming
+ * the field). */
+genc_status genc__nuts_fill_defaults(genc_ctx *ctx, int dim, genc_nuts_opts *o);
+/* Allocate c->out (zeroed by the caller) and the sampler for c->o, find the
+ * initial point and run the step size heuristic: ready for iteration 0. */
+genc_status genc__nuts_chain_begin(genc__nuts_chain *c, genc_ctx *ctx, genc_lp_grad_fn fn,
+                                   void *user, int dim, genc_nuts_result *out);
+/* After iteration @p it's transition (begun with step size @p eps): warmup
+ * adaptation, the final step size after the last warmup iteration, or the
+ * draw recorded. */
+genc_status genc__nuts_chain_after(genc__nuts_chain *c, int64_t it, double eps);
+/* Free what genc__nuts_chain_begin allocated, except c->out. */
+void genc__nuts_chain_end(genc__nuts_chain *c);
 
 #endif

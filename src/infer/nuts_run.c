@@ -25,7 +25,7 @@ static double now_seconds(void) {
 
 static genc_host_rng rng_of(genc_key key) { return genc_host_rng_new(key); }
 
-static genc_status fill_defaults(genc_ctx *ctx, int dim, genc_nuts_opts *o) {
+genc_status genc__nuts_fill_defaults(genc_ctx *ctx, int dim, genc_nuts_opts *o) {
   if (dim < 1) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_nuts: dim = %d, must be >= 1", dim);
   if (!o->warmup) o->warmup = 1000;
   if (o->warmup == GENC_NUTS_NO_WARMUP) o->warmup = 0;
@@ -117,23 +117,17 @@ genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch) {
   return GENC_OK;
 }
 
-/* The warmup's adaptation state. */
-typedef struct adapt {
-  genc__dual_avg da;
-  genc__var_adapt va;
-  int metric; /* adapt the metric (diag or dense) */
-} adapt;
-
 /* After a warmup transition: learn the step size, and at the end of a slow
  * window take the new metric, re-run the heuristic and restart dual
  * averaging around it (adapt_diag_e_nuts::transition). */
-static genc_status adapt_step(genc__nuts *s, adapt *a, double *metric, double *scratch) {
-  s->eps = genc__dual_avg_learn(&a->da, s->accept_stat);
-  if (!a->metric || !genc__var_adapt_learn(&a->va, s->q, metric)) return GENC_OK;
+static genc_status adapt_step(genc__nuts_chain *c) {
+  genc__nuts *s = &c->s;
+  s->eps = genc__dual_avg_learn(&c->da, s->accept_stat);
+  if (!c->adapt_metric || !genc__var_adapt_learn(&c->va, s->q, c->out->inv_metric)) return GENC_OK;
   genc_status st = genc__nuts_set_metric(s, "genc_nuts");
-  if (!st) st = genc__nuts_init_stepsize(s, scratch);
-  a->da.mu = log(10 * s->eps);
-  genc__dual_avg_restart(&a->da);
+  if (!st) st = genc__nuts_init_stepsize(s, c->scratch);
+  c->da.mu = log(10 * s->eps);
+  genc__dual_avg_restart(&c->da);
   return st;
 }
 
@@ -143,24 +137,31 @@ static void record(const genc__nuts *s, double eps, genc_nuts_result *out, int64
                                        s->n_leapfrog, s->divergent,   s->energy};
 }
 
-static genc_status run_chain(genc__nuts *s, const genc_nuts_opts *o, adapt *a,
-                             genc_nuts_result *out, double *scratch) {
+genc_status genc__nuts_chain_after(genc__nuts_chain *c, int64_t it, double eps) {
+  if (it >= c->o.warmup) {
+    record(&c->s, eps, c->out, it - c->o.warmup);
+    return GENC_OK;
+  }
+  genc_status st = adapt_step(c);
+  if (it == c->o.warmup - 1) c->s.eps = genc__dual_avg_final(&c->da);
+  return st;
+}
+
+static genc_status run_chain(genc__nuts_chain *c) {
+  genc__nuts *s = &c->s;
+  const genc_nuts_opts *o = &c->o;
   int64_t total = o->warmup + o->samples;
   double t0 = now_seconds();
   for (int64_t it = 0; it < total; it++) {
     s->rng = rng_of(genc_key_fold_in(o->key, (uint64_t)it));
     double eps = s->eps;
     genc_status st = genc__nuts_transition(s);
-    if (!st && it < o->warmup) {
-      st = adapt_step(s, a, out->inv_metric, scratch);
-      if (it == o->warmup - 1) {
-        s->eps = genc__dual_avg_final(&a->da);
-        out->warmup_seconds = now_seconds() - t0;
-        t0 = now_seconds();
-      }
-    } else if (!st)
-      record(s, eps, out, it - o->warmup);
+    if (!st) st = genc__nuts_chain_after(c, it, eps);
     if (st) return st;
+    if (it == o->warmup - 1) {
+      c->out->warmup_seconds = now_seconds() - t0;
+      t0 = now_seconds();
+    }
     if (o->progress && ((it + 1) % o->progress_every == 0 || it + 1 == total) &&
         o->progress(it + 1, total, o->progress_user))
       return genc_ctx_fail(s->ctx, GENC_ERR_ARG,
@@ -168,8 +169,8 @@ static genc_status run_chain(genc__nuts *s, const genc_nuts_opts *o, adapt *a,
                            "iteration %lld",
                            (long long)(it + 1));
   }
-  out->sampling_seconds = now_seconds() - t0;
-  out->stepsize = s->eps;
+  c->out->sampling_seconds = now_seconds() - t0;
+  c->out->stepsize = s->eps;
   return GENC_OK;
 }
 
@@ -193,44 +194,57 @@ static genc_status result_alloc(genc_ctx *ctx, int dim, const genc_nuts_opts *o,
   return GENC_OK;
 }
 
+genc_status genc__nuts_chain_begin(genc__nuts_chain *c, genc_ctx *ctx, genc_lp_grad_fn fn,
+                                   void *user, int dim, genc_nuts_result *out) {
+  const genc_nuts_opts *o = &c->o;
+  c->out = out;
+  genc_status st = result_alloc(ctx, dim, o, out);
+  c->s = (genc__nuts){.ctx = ctx,
+                      .fn = fn,
+                      .user = user,
+                      .dim = dim,
+                      .max_depth = o->max_depth,
+                      .inv_metric = out->inv_metric,
+                      .dense = o->metric == GENC_METRIC_DENSE,
+                      .eps = o->stepsize};
+  c->da = (genc__dual_avg){.mu = log(10 * o->stepsize),
+                           .delta = o->delta,
+                           .gamma = o->gamma,
+                           .kappa = o->kappa,
+                           .t0 = o->t0};
+  c->adapt_metric = o->metric != GENC_METRIC_UNIT;
+  c->scratch = st ? NULL : malloc(2 * (size_t)dim * sizeof(double));
+  if (!st && !c->scratch) st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
+  if (!st) st = genc__nuts_init(&c->s);
+  if (!st) st = genc__nuts_set_metric(&c->s, "genc_nuts");
+  if (!st && (c->s.dense ? genc__var_adapt_init_dense : genc__var_adapt_init)(
+                 &c->va, dim, o->warmup, o->init_buffer, o->term_buffer, o->window))
+    st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
+  if (!st) st = find_init(&c->s, o);
+  if (!st && o->warmup) {
+    c->s.rng = rng_of(genc_key_fold_in(o->key, UINT64_MAX - 1));
+    st = genc__nuts_init_stepsize(&c->s, c->scratch);
+  }
+  return st;
+}
+
+void genc__nuts_chain_end(genc__nuts_chain *c) {
+  genc__var_adapt_free(&c->va);
+  if (c->s.q) genc__nuts_free(&c->s);
+  free(c->scratch);
+  c->scratch = NULL;
+}
+
 genc_status genc_nuts(genc_ctx *ctx, genc_lp_grad_fn fn, void *user, int dim,
                       const genc_nuts_opts *opts, genc_nuts_result *out) {
   if (!ctx) return GENC_ERR_ARG;
   if (!fn || !out) return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_nuts: NULL density or result");
   memset(out, 0, sizeof *out);
-  genc_nuts_opts o = opts ? *opts : (genc_nuts_opts){0};
-  genc_status st = fill_defaults(ctx, dim, &o);
-  if (!st) st = result_alloc(ctx, dim, &o, out);
-  genc__nuts s = {.ctx = ctx,
-                  .fn = fn,
-                  .user = user,
-                  .dim = dim,
-                  .max_depth = o.max_depth,
-                  .inv_metric = out->inv_metric,
-                  .dense = o.metric == GENC_METRIC_DENSE,
-                  .eps = o.stepsize};
-  adapt a = {.da = {.mu = log(10 * o.stepsize),
-                    .delta = o.delta,
-                    .gamma = o.gamma,
-                    .kappa = o.kappa,
-                    .t0 = o.t0},
-             .metric = o.metric != GENC_METRIC_UNIT};
-  double *scratch = st ? NULL : malloc(2 * (size_t)dim * sizeof(double));
-  if (!st && !scratch) st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
-  if (!st) st = genc__nuts_init(&s);
-  if (!st) st = genc__nuts_set_metric(&s, "genc_nuts");
-  if (!st && (s.dense ? genc__var_adapt_init_dense : genc__var_adapt_init)(
-                 &a.va, dim, o.warmup, o.init_buffer, o.term_buffer, o.window))
-    st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_nuts: out of memory");
-  if (!st) st = find_init(&s, &o);
-  if (!st && o.warmup) {
-    s.rng = rng_of(genc_key_fold_in(o.key, UINT64_MAX - 1));
-    st = genc__nuts_init_stepsize(&s, scratch);
-  }
-  if (!st) st = run_chain(&s, &o, &a, out, scratch);
-  genc__var_adapt_free(&a.va);
-  genc__nuts_free(&s);
-  free(scratch);
+  genc__nuts_chain c = {.o = opts ? *opts : (genc_nuts_opts){0}};
+  genc_status st = genc__nuts_fill_defaults(ctx, dim, &c.o);
+  if (!st) st = genc__nuts_chain_begin(&c, ctx, fn, user, dim, out);
+  if (!st) st = run_chain(&c);
+  genc__nuts_chain_end(&c);
   if (st) genc_nuts_result_clear(out);
   return st;
 }
