@@ -92,7 +92,7 @@ static genc_status simulate(genc_ctx *ctx, genc_gf *sv, sv_data *d) {
                            genc_scalar(ctx, genc_trace_get_double(ctx, sim, a)));
   }
   genc_trace_release(sim);
-  return sim ? genc_ctx_status(ctx) : genc_ctx_status(ctx);
+  return genc_ctx_status(ctx); /* set by a failed simulate or read */
 }
 
 /* Mean and standard error of R filters' log-likelihood estimates from seed base @p seed. */
