@@ -20,16 +20,21 @@
 
 typedef struct plan {
   genc_xpart part;
-  void *dl;         /* dlopen handle, NULL: tiled interpreter */
-  genc_xfn *fn;     /* per region */
-  genc_xpool *pool; /* NULL: one thread */
-  int64_t tile;     /* particles per chunk (compiled) or tile (interpreted) */
+  void *dl;          /* dlopen handle, NULL: tiled interpreter */
+  genc_xfn *fn;      /* per region */
+  genc_xpool *pool;  /* NULL: one thread */
+  int64_t tile;      /* particles per chunk (compiled) or tile (interpreted) */
+  genc_array **keep; /* per value: the last replay's region output, for reuse */
+  int32_t nvals;
   genc_compile_info info;
 } plan;
 
 static void plan_free(void *e) {
   plan *pl = e;
   if (!pl) return;
+  for (int32_t v = 0; pl->keep && v < pl->nvals; v++)
+    genc_array_release(pl->keep[v]);
+  free(pl->keep);
   genc__xpool_free(pl->pool);
   if (pl->dl) dlclose(pl->dl);
   free(pl->fn);
@@ -160,17 +165,26 @@ static genc_status run_interp(genc_ctx *ctx, const genc_graph *g, plan *pl, int3
 
 /* ---- replay ---- */
 
+/* The buffer of region output v: the last replay's when nothing else holds
+ * it any more (no allocation, no page faults), else a new one. A reference
+ * of its own, as genc__graph_run_node's results: the replay releases every
+ * node value it finds in vals. */
+static genc_array *region_out(genc_ctx *ctx, const genc_graph *g, plan *pl, int32_t v) {
+  genc_array *y = pl->keep[v];
+  if (y && y->refs == 1) return genc_array_retain(y);
+  const genc_gmeta *m = &g->meta[v];
+  if (!(y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n))) return NULL;
+  y->weak = m->weak;
+  genc_array_release(pl->keep[v]);
+  pl->keep[v] = genc_array_retain(y);
+  return genc_array_retain(y);
+}
+
 static genc_status run_region(genc_ctx *ctx, genc_graph *g, plan *pl, int32_t ri,
                               const genc_key *keys, genc_array **vals) {
   const genc_xregion *r = &pl->part.regions[ri];
-  for (int i = 0; i < r->nout; i++) {
-    const genc_gmeta *m = &g->meta[r->out[i]];
-    /* a reference of its own, as genc__graph_run_node's results: the replay
-     * releases every node value it finds in vals */
-    genc_array *y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n);
-    if (!(vals[r->out[i]] = genc_array_retain(y))) return genc_ctx_status(ctx);
-    vals[r->out[i]]->weak = m->weak;
-  }
+  for (int i = 0; i < r->nout; i++)
+    if (!(vals[r->out[i]] = region_out(ctx, g, pl, r->out[i]))) return genc_ctx_status(ctx);
   return pl->dl ? run_compiled(ctx, g, pl, ri, keys, vals) : run_interp(ctx, g, pl, ri, keys, vals);
 }
 
@@ -251,8 +265,14 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
   double t0 = now_s();
   plan *pl = calloc(1, sizeof *pl);
   if (!pl) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
-  if (genc__xpart_build(ctx, g, &pl->part)) {
+  pl->nvals = g->ninputs + g->nconsts + g->nnodes;
+  pl->keep = calloc((size_t)pl->nvals + 1, sizeof *pl->keep);
+  if (!pl->keep) {
     free(pl);
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
+  }
+  if (genc__xpart_build(ctx, g, &pl->part)) {
+    free(pl->keep), free(pl);
     return genc_ctx_status(ctx);
   }
   bool compiled = !o.interpret && pl->part.nregions && compile_regions(ctx, g, pl, &o);

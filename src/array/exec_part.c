@@ -59,15 +59,23 @@ static int64_t local_bytes(const genc_gmeta *m) {
   return m->size * (int64_t)genc__esize((genc_dtype)m->dtype);
 }
 
-/* State of the partition walk. */
+/* State of the partition walk. state[k]: 1 while node k is in the open
+ * region, 2 while it is deferred (an interpreted node that reads the open
+ * region or a deferred node: it runs right after the region). */
 typedef struct walk {
   const genc_graph *g;
   genc_xpart *p;
-  ivec steps, nodes; /* steps as pairs (node, region); nodes of the open region */
+  ivec steps, nodes, deferred; /* steps as pairs (node, region) */
+  uint8_t *state;
   int64_t open_n, open_bytes;
   bool open;
 } walk;
 
+static bool step(walk *w, int32_t node, int32_t region) {
+  return ipush(&w->steps, node) && ipush(&w->steps, region);
+}
+
+/* The open region as a step, then its deferred nodes. */
 static bool close_region(walk *w) {
   if (!w->open) return true;
   w->open = false;
@@ -82,37 +90,49 @@ static bool close_region(walk *w) {
   r->nodes = w->nodes.v;
   w->nodes = (ivec){0};
   for (int32_t i = 0; i < r->nnodes; i++)
-    p->region_of[r->nodes[i]] = p->nregions;
+    p->region_of[r->nodes[i]] = p->nregions, w->state[r->nodes[i]] = 0;
   p->nregions++;
-  return ipush(&w->steps, -1) && ipush(&w->steps, p->nregions - 1);
+  if (!step(w, -1, p->nregions - 1)) return false;
+  for (int32_t i = 0; i < w->deferred.len; i++) {
+    w->state[w->deferred.v[i]] = 0;
+    if (!step(w, w->deferred.v[i], -1)) return false;
+  }
+  w->deferred.len = 0;
+  return true;
 }
 
-/* Whether node k reads a value of the open region. */
-static bool reads_open(const walk *w, int32_t k) {
+/* The highest state among the nodes node k reads. */
+static int reads(const walk *w, int32_t k) {
   const genc_graph *g = w->g;
   int32_t base = g->ninputs + g->nconsts;
+  int st = 0;
   for (int i = 0; i < g->nodes[k].nin; i++) {
     int32_t v = g->nodes[k].in[i] - base;
-    for (int32_t j = w->nodes.len - 1; v >= 0 && j >= 0 && w->nodes.v[j] >= v; j--)
-      if (w->nodes.v[j] == v) return true;
+    if (v >= 0 && w->state[v] > st) st = w->state[v];
   }
-  return false;
+  return st;
 }
 
 static bool walk_node(walk *w, int32_t k, bool batched_graph) {
   const genc_gnode *nd = &w->g->nodes[k];
   /* shared values of a batched graph are computed once, by the interpreter */
   bool fuse = genc__xpart_fusable(w->g, k) && (nd->out.n > 0 || !batched_graph);
+  int rd = reads(w, k);
   if (fuse && w->open &&
-      (nd->out.n != w->open_n || w->open_bytes + local_bytes(&nd->out) > GENC_X_MAX_REGION_BYTES))
+      (nd->out.n != w->open_n || rd == 2 ||
+       w->open_bytes + local_bytes(&nd->out) > GENC_X_MAX_REGION_BYTES))
     if (!close_region(w)) return false;
   if (fuse) {
     if (!w->open) w->open = true, w->open_n = nd->out.n, w->open_bytes = 0;
     w->open_bytes += local_bytes(&nd->out);
+    w->state[k] = 1;
     return ipush(&w->nodes, k);
   }
-  if (w->open && reads_open(w, k) && !close_region(w)) return false;
-  return ipush(&w->steps, k) && ipush(&w->steps, -1);
+  if (rd) { /* after the region: later region nodes need not wait for it */
+    w->state[k] = 2;
+    return ipush(&w->deferred, k);
+  }
+  return step(w, k, -1);
 }
 
 /* Inputs, outputs and sample nodes of region ri. */
@@ -158,12 +178,12 @@ static uint8_t *needed_outside(const genc_graph *g, const genc_xpart *p) {
 
 genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *out) {
   memset(out, 0, sizeof *out);
-  walk w = {.g = g, .p = out};
-  bool batched = false, ok = true;
+  walk w = {.g = g, .p = out, .state = calloc((size_t)g->nnodes + 1, 1)};
+  bool batched = false, ok = w.state != NULL;
   for (int32_t k = 0; k < g->nnodes; k++)
     batched |= g->nodes[k].out.n > 0;
   out->region_of = malloc(((size_t)g->nnodes + 1) * sizeof *out->region_of);
-  ok = out->region_of != NULL;
+  ok = ok && out->region_of != NULL;
   for (int32_t k = 0; ok && k < g->nnodes; k++)
     out->region_of[k] = -1;
   for (int32_t k = 0; ok && k < g->nnodes; k++)
@@ -175,6 +195,8 @@ genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *ou
     ok = region_io(g, out, r, need);
   free(need);
   free(w.nodes.v);
+  free(w.deferred.v);
+  free(w.state);
   out->steps = malloc(((size_t)w.steps.len / 2 + 1) * sizeof *out->steps);
   if (ok && out->steps) {
     out->nsteps = w.steps.len / 2;

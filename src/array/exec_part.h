@@ -43,9 +43,12 @@ typedef struct genc_xpart {
 /* Whether node k of g can run inside a region (its primitive, dtype, sizes,
  * and for samplers its law). */
 bool genc__xpart_fusable(const genc_graph *g, int32_t k);
-/* Partition g (nodes in order; an interpreted node that reads no value of
- * the open region runs before it, one that does closes it). GENC_ERR_NOMEM
- * on allocation failure. */
+/* Partition g: nodes in order join the open region while they fuse (same
+ * particle count, local bytes within bounds); an interpreted node runs
+ * before the open region when it reads none of its values, else right after
+ * it (deferred, so the region stays open for the nodes that follow; a
+ * fusable node that reads a deferred one closes it). GENC_ERR_NOMEM on
+ * allocation failure. */
 genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *out);
 void genc__xpart_free(genc_xpart *p);
 

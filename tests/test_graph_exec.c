@@ -1,0 +1,382 @@
+/*
+ * The CPU executor of captured graphs (genc/exec.h): a compiled replay gives
+ * the eager results (draws, integers and bools bit for bit; floats within a
+ * few ulps, see ulps_close), for any thread count and tile size, through the
+ * disk cache of a second process, and through the tiled interpreter when no
+ * compiler runs. Every graph here is compiled once per cache directory
+ * (about 0.3-1 s of cc each), so the test keeps to three graphs.
+ */
+#include <float.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "array/graph.h"
+#include "array/internal.h"
+
+#define N 37 /* odd: the Box-Muller pairs of the last particle are split */
+
+static char cache_dir[256];
+
+static int setup(void **state) {
+  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_exec_test_XXXXXX");
+  if (!mkdtemp(cache_dir)) return -1;
+  return t_setup(state);
+}
+
+static int teardown(void **state) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
+  if (system(cmd)) return -1;
+  return t_teardown(state);
+}
+
+/* All elements of a (particle-major) into a new host buffer of *n doubles. */
+static double *host(genc_ctx *ctx, genc_array *a, int64_t *n) {
+  int64_t np = genc_array_nparticles(a);
+  *n = genc_array_size(a) * (np ? np : 1);
+  double *v = malloc((size_t)(*n ? *n : 1) * sizeof *v);
+  if (genc_array_copy_out(ctx, a, v, *n)) fail_msg("copy_out: %s", genc_ctx_error(ctx));
+  return v;
+}
+
+/* Replay value a against eager value b: equal shapes and dtypes, and every
+ * element within ulps units of b's precision relative to the largest |b| of
+ * the array (0: bit for bit). The compiled code calls glibc's scalar libm
+ * where the eager elementwise loops call its vector libm (at most 4 ulp
+ * apart, glibc's documented bound); a value computed from such results (a
+ * sum of them, a difference) carries a few such errors relative to the
+ * terms, which the array's largest magnitude bounds here. 16 ulps covers the
+ * chains below with room, and a wrong op or a wrong element is off by far
+ * more. Integer and bool values, and draws, are compared with ulps = 0. */
+static void ulps_close(genc_ctx *ctx, genc_array *a, genc_array *b, double ulps, const char *what) {
+  assert_int_equal(genc_array_dtype(a), genc_array_dtype(b));
+  assert_int_equal(genc_array_nparticles(a), genc_array_nparticles(b));
+  assert_int_equal(genc_array_size(a), genc_array_size(b));
+  int64_t n, m;
+  double *x = host(ctx, a, &n), *y = host(ctx, b, &m);
+  double eps = genc_array_dtype(b) == GENC_F32 ? FLT_EPSILON : DBL_EPSILON, scale = 0;
+  for (int64_t i = 0; i < n; i++)
+    scale = isfinite(y[i]) ? fmax(scale, fabs(y[i])) : scale;
+  for (int64_t i = 0; i < n; i++) {
+    bool same = x[i] == y[i] || (isnan(x[i]) && isnan(y[i]));
+    if (!same && !(fabs(x[i] - y[i]) <= ulps * eps * scale))
+      fail_msg("%s: element %lld is %.17g, eager %.17g", what, (long long)i, x[i], y[i]);
+  }
+  free(x), free(y);
+}
+
+static genc_compile_opts opts(int threads, int64_t tile) {
+  return (genc_compile_opts){.threads = threads, .cache_dir = cache_dir, .tile = tile};
+}
+
+/* ---- graph 1: every fusable elementwise primitive and reduction ---- */
+
+#define NOUT1 24
+
+static genc_status ops_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                          genc_array **out, void *user) {
+  (void)keys, (void)user;
+  genc_array *x = in[0], *y = in[1], *xf = in[2], *k = in[3];
+  int ax1[1] = {1}, ax0[1] = {0};
+  genc_array *lx = genc_log(ctx, x);
+  out[0] = genc_add(ctx, genc_add(ctx, genc_exp(ctx, x), lx), genc_sqrt(ctx, x));
+  out[1] = genc_add(ctx, genc_sin(ctx, x), genc_tanh(ctx, genc_neg(ctx, x)));
+  out[2] = genc_add(ctx, genc_sigmoid(ctx, x), genc_softplus(ctx, genc_sub(ctx, 1.0, x)));
+  out[3] = genc_add(ctx, genc_lgamma(ctx, x), genc_floor(ctx, genc_mul(ctx, x, 3.0)));
+  out[4] = genc_mul(ctx, genc_erf(ctx, genc_sub(ctx, x, 1.0)), genc_reciprocal(ctx, x));
+  out[5] = genc_div(ctx, genc_pow(ctx, x, y), genc_atan2(ctx, x, y));
+  out[6] = genc_maximum(ctx, genc_minimum(ctx, x, y), genc_square(ctx, genc_sub(ctx, x, 1.5)));
+  genc_array *c = genc_lt(ctx, x, y);
+  out[7] = c;
+  out[8] = genc_where(ctx, c, x, genc_neg(ctx, y));
+  out[9] = genc_sum(ctx, out[0], 1, ax1, false); /* contiguous rows: four accumulators */
+  out[10] = genc_sum(ctx, out[1], 1, ax0, false);
+  out[11] = genc_max(ctx, out[2], 0, NULL, false);
+  out[12] = genc_logsumexp(ctx, genc_mul(ctx, x, 10.0), 1, ax1, true);
+  out[13] = genc_prod(ctx, x, 1, ax0, false);
+  out[14] = genc_min(ctx, genc_add(ctx, x, y), 1, ax1, false);
+  out[15] = genc__normal_logpdf(ctx, x, y, genc_scalar_weak(ctx, 0.7));
+  out[16] = genc_sum(ctx, genc__normal_logpdf(ctx, y, x, genc_add(ctx, y, 0.5)), 0, NULL, false);
+  /* f32: weak C numbers follow the array's dtype */
+  genc_array *f = genc_add(ctx, genc_mul(ctx, xf, 2.5), genc_exp(ctx, xf));
+  out[17] = f;
+  out[18] = genc_logsumexp(ctx, f, 0, NULL, false);
+  out[19] = genc_astype(ctx, genc_mul(ctx, x, y), GENC_F32);
+  /* i32 and bool */
+  out[20] = genc_add(ctx, genc_mul(ctx, k, k), genc_scalar_weak_i32(ctx, 3));
+  out[21] = genc_sum(ctx, genc_abs(ctx, genc_neg(ctx, k)), 0, NULL, false);
+  out[22] =
+      genc_logical_and(ctx, genc_gt(ctx, k, 2), genc_astype(ctx, genc_sign(ctx, k), GENC_BOOL));
+  int64_t sh[3] = {2, 3, 4};
+  out[23] =
+      genc_reshape(ctx, genc_broadcast_to(ctx, genc_expm1(ctx, y), 3, sh), 2, (int64_t[]){6, 4});
+  for (int i = 0; i < NOUT1; i++)
+    if (!out[i]) return genc_ctx_status(ctx);
+  return GENC_OK;
+}
+
+/* Inputs of graph 1 from a seed. */
+static void ops_inputs(genc_ctx *ctx, unsigned seed, genc_array **in) {
+  double x[N * 12], y[4];
+  float xf[N * 5];
+  int32_t k[N * 4];
+  srand(seed);
+  for (int i = 0; i < N * 12; i++)
+    x[i] = 0.1 + 3.0 * rand() / RAND_MAX;
+  for (int i = 0; i < 4; i++)
+    y[i] = 0.2 + 2.0 * rand() / RAND_MAX;
+  for (int i = 0; i < N * 5; i++)
+    xf[i] = (float)(-2.0 + 4.0 * rand() / RAND_MAX);
+  for (int i = 0; i < N * 4; i++)
+    k[i] = rand() % 200001 - 100000;
+  in[0] = genc_array_from(ctx, GENC_F64, 2, (int64_t[]){3, 4}, N, x);
+  in[1] = genc_array_from(ctx, GENC_F64, 1, (int64_t[]){4}, 0, y);
+  in[2] = genc_array_from(ctx, GENC_F32, 1, (int64_t[]){5}, N, xf);
+  in[3] = genc_array_from(ctx, GENC_I32, 1, (int64_t[]){4}, N, k);
+}
+
+static void test_compiled_ops_equal_eager(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *in[4], *out[NOUT1], *got[NOUT1], *want[NOUT1];
+  ops_inputs(ctx, 1, in);
+  genc_graph *g = genc_graph_capture(ctx, ops_fn, NULL, 0, NULL, 4, in, NOUT1, out);
+  T_OK(ctx, g);
+  genc_compile_opts o = opts(2, 0);
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  genc_compile_info info;
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+  if (!info.compiled) fail_msg("no compiler ran (cc missing?)");
+  assert_true(info.regions >= 1);
+  ops_inputs(ctx, 2, in); /* new inputs: nothing is left over from the capture run */
+  assert_int_equal(genc_graph_replay(ctx, g, NULL, in, got), GENC_OK);
+  assert_int_equal(ops_fn(ctx, NULL, in, want, NULL), GENC_OK);
+  for (int i = 0; i < NOUT1; i++) {
+    char what[32];
+    snprintf(what, sizeof what, "output %d", i);
+    bool exact = i == 7 || i >= 20 || i == 9 + 5; /* ints, bools; min of sums */
+    ulps_close(ctx, got[i], want[i], exact ? 0 : 16, what);
+  }
+  /* the tiled interpreter runs the eager kernels themselves: bit for bit */
+  o.interpret = true;
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+  assert_false(info.compiled);
+  assert_int_equal(genc_graph_replay(ctx, g, NULL, in, got), GENC_OK);
+  for (int i = 0; i < NOUT1; i++)
+    ulps_close(ctx, got[i], want[i], 0, "interpreted");
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
+/* ---- graph 2: draws of every fused law and a density of them ---- */
+
+#define NOUT2 9
+#define NP 1001
+
+static genc_status draw_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                           genc_array **out, void *user) {
+  (void)in, (void)user;
+  genc_key k[7];
+  genc_key_split(keys[0], 7, k);
+  int64_t s2[1] = {2}, s3[1] = {3};
+  out[0] = genc_random_normal(ctx, k[0], GENC_F64, 0, NULL, NP);
+  out[1] = genc_random_normal(ctx, k[1], GENC_F32, 1, s3, NP);
+  out[2] = genc_random_uniform(ctx, k[2], GENC_F64, 1, s2, NP);
+  out[3] = genc_random_uniform(ctx, k[3], GENC_F32, 0, NULL, NP);
+  out[4] = genc_random_exponential(ctx, k[4], GENC_F64, 1, s2, NP);
+  out[5] = genc_random_gumbel(ctx, k[5], GENC_F64, 0, NULL, NP);
+  out[6] = genc_random_bits(ctx, k[6], 1, s3, NP);
+  genc_array *mu = genc_add(ctx, 0.5, genc_mul(ctx, 2.0, out[0]));
+  out[7] = mu;
+  out[8] = genc_sum(ctx, genc__normal_logpdf(ctx, in[0], mu, genc_scalar_weak(ctx, 0.3)), 0, NULL,
+                    false);
+  for (int i = 0; i < NOUT2; i++)
+    if (!out[i]) return genc_ctx_status(ctx);
+  return GENC_OK;
+}
+
+static void check_draws(genc_ctx *ctx, genc_graph *g, genc_key key, genc_array *data) {
+  genc_array *got[NOUT2], *want[NOUT2];
+  assert_int_equal(genc_graph_replay(ctx, g, &key, &data, got), GENC_OK);
+  assert_int_equal(draw_fn(ctx, &key, &data, want, NULL), GENC_OK);
+  for (int i = 0; i < NOUT2; i++)
+    ulps_close(ctx, got[i], want[i], 0, "draws");
+}
+
+static void test_draws_and_threads(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  double y[5] = {0.3, -1.0, 2.0, 0.7, 1.1};
+  genc_array *data = genc_array_vec(ctx, 5, y), *out[NOUT2];
+  genc_key key = genc_key_from_seed(7);
+  genc_graph *g = genc_graph_capture(ctx, draw_fn, NULL, 1, &key, 1, &data, NOUT2, out);
+  T_OK(ctx, g);
+  /* 1, 2 and 16 threads; chunks of 7 particles start at odd particles, so
+   * Box-Muller pairs straddle chunk edges */
+  const int threads[3] = {1, 2, 16};
+  for (int t = 0; t < 3; t++) {
+    genc_compile_opts o = opts(threads[t], 7);
+    assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+    genc_compile_info info;
+    assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+    assert_true(info.compiled);
+    assert_int_equal(info.threads, threads[t]);
+    assert_int_equal(info.cache_hit, t > 0); /* the same source: compiled once */
+    check_draws(ctx, g, genc_key_from_seed(100 + (uint64_t)t), data);
+    /* a key whose particle offset is odd shifts every pair */
+    check_draws(ctx, g, genc_key_particle(genc_key_from_seed(9), 3), data);
+  }
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
+/* ---- B1 (shared/BENCHMARKS.md): batched generate through the GFI ---- */
+
+static genc_array *b1_model(genc_rt *rt, genc_array *const *a, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *A = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *B = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
+  genc_array *C = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
+  genc_array *mu = genc_add(ctx, genc_add(ctx, A, genc_mul(ctx, B, a[0])), genc_mul(ctx, C, a[1]));
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
+}
+
+typedef struct b1_env {
+  genc_gf *gf;
+  genc_array *args[2];
+  genc_choicemap *obs;
+} b1_env;
+
+/* the log weights of NP particles and their log-sum-exp over particles */
+static genc_status b1_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                         genc_array **out, void *user) {
+  (void)in;
+  b1_env *e = user;
+  genc_trace *t = genc_gf_generate(ctx, e->gf, e->args, e->obs, keys[0], NP, &out[0]);
+  if (!t) return genc_ctx_status(ctx);
+  genc_trace_release(t);
+  out[1] = genc_particle_reduce(ctx, GENC_RLOGSUMEXP, out[0]);
+  return out[1] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static void test_b1_generate_equals_eager(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  double x[100], x2[100], y[100];
+  for (int i = 0; i < 100; i++) {
+    x[i] = -1 + 2.0 * i / 99, x2[i] = x[i] * x[i];
+    y[i] = 0.5 - x[i] + 2.0 * x2[i] + 0.3 * sin(12.9898 * i);
+  }
+  b1_env e = {.gf = genc_gf_dynamic("b1", b1_model, 2, NULL),
+              .args = {genc_array_vec(ctx, 100, x), genc_array_vec(ctx, 100, x2)},
+              .obs = genc_choicemap_new(ctx)};
+  genc_choicemap_set_str(ctx, e.obs, "y", genc_array_vec(ctx, 100, y));
+  genc_key key = genc_key_from_seed(3);
+  genc_array *out[2], *got[2], *want[2];
+  genc_graph *g = genc_graph_capture(ctx, b1_fn, &e, 1, &key, 0, NULL, 2, out);
+  T_OK(ctx, g);
+  genc_compile_opts o = opts(2, 64);
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  genc_compile_info info;
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+  assert_true(info.compiled);
+  assert_int_equal(info.regions, 1); /* the guards' particle reductions run after it */
+  key = genc_key_from_seed(11);
+  assert_int_equal(genc_graph_replay(ctx, g, &key, NULL, got), GENC_OK);
+  assert_int_equal(b1_fn(ctx, &key, NULL, want, &e), GENC_OK);
+  /* every expression and summation order is the eager one, and B1 calls no
+   * vector libm: bit for bit */
+  ulps_close(ctx, got[0], want[0], 0, "B1 log weights");
+  ulps_close(ctx, got[1], want[1], 0, "B1 log-sum-exp");
+  genc_graph_free(g);
+  genc_choicemap_free(e.obs);
+  genc_gf_release(e.gf);
+  genc_scope_end(ctx, mark);
+}
+
+/* ---- the disk cache across processes, and the fallback ---- */
+
+static genc_status small_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                            genc_array **out, void *user) {
+  (void)keys, (void)user;
+  out[0] = genc_sum(ctx, genc_mul(ctx, genc_add(ctx, in[0], 1.25), in[0]), 0, NULL, false);
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static void test_cache_second_process_and_fallback(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  double v[3 * 5];
+  for (int i = 0; i < 15; i++)
+    v[i] = 0.5 * i - 2.0;
+  genc_array *x = genc_array_from(ctx, GENC_F64, 1, (int64_t[]){3}, 5, v), *out, *got, *want;
+  genc_graph *g = genc_graph_capture(ctx, small_fn, NULL, 0, NULL, 1, &x, 1, &out);
+  T_OK(ctx, g);
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/fresh", cache_dir);
+  genc_compile_opts o = {.threads = 1, .cache_dir = dir};
+  genc_compile_info info;
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+  assert_true(info.compiled);
+  assert_false(info.cache_hit); /* a fresh directory */
+  pid_t pid = fork();
+  if (pid == 0) { /* a second process loads the object without compiling */
+    genc_compile_info ci;
+    bool ok = !genc_graph_compile(ctx, g, &o) && !genc_graph_compile_info(ctx, g, &ci) &&
+              ci.compiled && ci.cache_hit;
+    _exit(ok ? 0 : 1);
+  }
+  int st = -1;
+  assert_true(pid > 0 && waitpid(pid, &st, 0) == pid);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  assert_int_equal(small_fn(ctx, NULL, &x, &want, NULL), GENC_OK);
+  assert_int_equal(genc_graph_replay(ctx, g, NULL, &x, &got), GENC_OK);
+  ulps_close(ctx, got, want, 0, "compiled");
+  /* no compiler: the tiled interpreter, same results */
+  o.compiler = "/nonexistent/cc";
+  snprintf(dir, sizeof dir, "%s/other", cache_dir);
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+  assert_false(info.compiled);
+  assert_int_equal(genc_graph_replay(ctx, g, NULL, &x, &got), GENC_OK);
+  ulps_close(ctx, got, want, 0, "fallback");
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
+static void test_errors(void **state) {
+  genc_ctx *ctx = *state;
+  genc_compile_info info;
+  assert_int_equal(genc_graph_compile(ctx, NULL, NULL), GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(ctx), "genc_graph_compile"));
+  genc_ctx_clear_error(ctx);
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *x = genc_array_full(ctx, GENC_F64, 1, (int64_t[]){3}, 5, 1.0), *out;
+  genc_graph *g = genc_graph_capture(ctx, small_fn, NULL, 0, NULL, 1, &x, 1, &out);
+  T_OK(ctx, g);
+  assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(ctx), "no CPU executor"));
+  genc_ctx_clear_error(ctx);
+  genc_compile_opts o = {.threads = -1};
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(ctx), "threads"));
+  genc_ctx_clear_error(ctx);
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_compiled_ops_equal_eager),
+      cmocka_unit_test(test_draws_and_threads),
+      cmocka_unit_test(test_b1_generate_equals_eager),
+      cmocka_unit_test(test_cache_second_process_and_fallback),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
