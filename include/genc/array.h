@@ -524,6 +524,13 @@ genc_graph *genc_graph_capture(genc_ctx *ctx, genc_graph_fn fn, void *user, int 
  */
 genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
                               genc_array *const *in, genc_array **out);
+/**
+ * Inside a running capture: make @p a one more output of the graph, after the
+ * nout outputs genc_graph_capture() collects from its out array (extra
+ * outputs come in call order). For functions whose output count is known only
+ * as they run (every array of a trace). GENC_ERR_ARG outside a capture.
+ */
+genc_status genc_graph_add_output(genc_ctx *ctx, genc_array *a);
 /** Free a graph (NULL is a no-op) and the constants it holds. */
 void genc_graph_free(genc_graph *g);
 /** Recorded nodes of @p g (0 for NULL). */

@@ -42,6 +42,8 @@ typedef struct genc_capture {
   int32_t *log_key;   /* per key-log entry: derived key id, -1 constant, -2 unknown */
   int64_t log_key_len;
   genc__key_log klog;
+  int32_t *extra; /* local ids of genc_graph_add_output's outputs */
+  int32_t nextra, cape;
   bool guarding;
   genc_status fail;
   char msg[1024];
@@ -295,6 +297,7 @@ static void capture_free(genc_capture *cap) {
     genc_array_release(cap->consts[c]);
   free(cap->vals), free(cap->consts), free(cap->nodes), free(cap->keys), free(cap->guards);
   free(cap->key_in), free(cap->key_in_id), free(cap->log_key), free(cap->klog.v);
+  free(cap->extra);
   free(cap);
 }
 
@@ -415,7 +418,7 @@ static genc_graph *finalize(genc_ctx *ctx, genc_capture *cap, const int32_t *out
     for (int i = 0; i < nd->nin; i++)
       nd->in[i] = map[nd->in[i]];
   }
-  memcpy(g->keys, cap->keys, (size_t)cap->nkeys * sizeof *g->keys);
+  if (cap->nkeys) memcpy(g->keys, cap->keys, (size_t)cap->nkeys * sizeof *g->keys);
   for (int j = 0; j < nout; j++)
     g->outputs[j] = map[outs[j]];
   for (int32_t q = 0; q < cap->nguards; q++)
@@ -482,14 +485,33 @@ static void capture_end(genc_ctx *ctx) {
   genc__key_log_active = NULL;
 }
 
+/* The local value id of output a (a constant registered as needed), or -1. */
+static int32_t output_id(genc_ctx *ctx, genc_array *a) {
+  int32_t id = value_of(ctx, a);
+  return id >= 0 ? id : const_of(ctx, a, "output");
+}
+
+genc_status genc_graph_add_output(genc_ctx *ctx, genc_array *a) {
+  if (!ctx) return GENC_ERR_ARG;
+  genc_capture *cap = ctx->capture;
+  if (!cap || !a || a->ctx != ctx)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_add_output: %s",
+                         !cap ? "no capture is running" : "NULL array or another context");
+  if (!grow((void **)&cap->extra, &cap->cape, cap->nextra + 1, sizeof *cap->extra))
+    return cap_oom(ctx);
+  int32_t id = output_id(ctx, a);
+  if (id < 0) return genc_ctx_status(ctx);
+  cap->extra[cap->nextra++] = id;
+  return GENC_OK;
+}
+
 /* The local value ids of fn's outputs (constants registered as needed). */
 static genc_status output_ids(genc_ctx *ctx, int nout, genc_array **out, int32_t *ids) {
   for (int j = 0; j < nout; j++) {
     if (!out[j])
       return cap_fail(ctx, GENC_ERR_ARG,
                       "genc_graph_capture: the function returned GENC_OK but no output %d", j);
-    ids[j] = value_of(ctx, out[j]);
-    if (ids[j] < 0 && (ids[j] = const_of(ctx, out[j], "output")) < 0) return genc_ctx_status(ctx);
+    if ((ids[j] = output_id(ctx, out[j])) < 0) return genc_ctx_status(ctx);
   }
   return GENC_OK;
 }
@@ -511,11 +533,18 @@ genc_graph *genc_graph_capture(genc_ctx *ctx, genc_graph_fn fn, void *user, int 
   genc_status st = cap->fail ? cap->fail : fn(ctx, keys, in, out, user);
   if (!st && !cap->fail) st = output_ids(ctx, nout, out, ids);
   if (!cap->fail && cap->klog.oom) cap_oom(ctx);
+  int32_t *all = NULL;
+  if (!st && !cap->fail && !(all = malloc(((size_t)nout + cap->nextra + 1) * sizeof *all)))
+    cap_oom(ctx);
   genc_graph *g = NULL;
-  if (cap->fail)
+  if (cap->fail) {
     st = genc_ctx_fail(ctx, cap->fail, "%s", cap->msg); /* fn's later messages do not hide it */
-  else if (!st)
-    g = finalize(ctx, cap, ids, nout);
+  } else if (!st) {
+    memcpy(all, ids, (size_t)nout * sizeof *all);
+    if (cap->nextra) memcpy(all + nout, cap->extra, (size_t)cap->nextra * sizeof *all);
+    g = finalize(ctx, cap, all, nout + cap->nextra);
+  }
+  free(all);
   capture_end(ctx);
   capture_free(cap);
   free(ids);

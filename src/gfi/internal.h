@@ -179,6 +179,14 @@ genc_status genc__param_add_grad(genc_ctx *ctx, genc_param_store *ps, int i, gen
 
 /* True if a batched simulate/generate call should run over tiles (tile.c). */
 bool genc__tile_applies(const genc_gf *gf, const genc_gfi_call *c);
+/* A trace's arrays in trace_map's visiting order: trace_map with
+ * genc__collect_fn appends each (NULL ones too) to a genc__collect (tile.c;
+ * graph.c rebuilds a replayed trace in the same order). */
+typedef struct genc__collect {
+  genc_array **v;
+  int len, cap;
+} genc__collect;
+genc_array *genc__collect_fn(genc_ctx *ctx, genc_array *x, void *user);
 /* Run @p op over tiles of particles and join the traces and weights. */
 genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const genc_gfi_call *call,
                            genc_gfi_result *res);

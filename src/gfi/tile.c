@@ -13,13 +13,9 @@
 
 #include "gfi/internal.h"
 
-/* Arrays of one trace in trace_map's visiting order. */
-typedef struct collect {
-  genc_array **v;
-  int len, cap;
-} collect;
+typedef genc__collect collect;
 
-static genc_array *collect_fn(genc_ctx *ctx, genc_array *x, void *user) {
+genc_array *genc__collect_fn(genc_ctx *ctx, genc_array *x, void *user) {
   collect *c = user;
   if (c->len == c->cap) {
     int cap = c->cap ? 2 * c->cap : 32;
@@ -104,7 +100,7 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
     tr[t] = r.trace, w[t] = r.weight;
     genc_choicemap_free(r.discard);
     if (!st) {
-      genc_trace *seen = gf->type->trace_map(ctx, tr[t], collect_fn, &cols[t], sizes[t]);
+      genc_trace *seen = gf->type->trace_map(ctx, tr[t], genc__collect_fn, &cols[t], sizes[t]);
       st = seen ? GENC_OK : genc_ctx_status(ctx);
       genc_trace_release(seen);
     }

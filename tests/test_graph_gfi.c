@@ -1,0 +1,184 @@
+/*
+ * A captured batched generate (genc_gf_generate_capture, issue 12) on B1 of
+ * the benchmarks (a, b, c ~ N(0, 1); 100 observations y_i ~ N(a + b x_i +
+ * c x_i^2, 0.3)): a replay with a new key gives the trace values, score and
+ * weights of an eager genc_gf_generate with that key, bit for bit; a single
+ * trace (n = 0) too; a model that branches on a drawn value is refused; a
+ * parameter check that would fail on replay makes the replay refuse.
+ */
+#include "testutil.h"
+
+#define K 100
+
+static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
+  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
+  genc_array *mu =
+      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
+}
+
+/* sigma of y is the drawn |a| + 0.05 - 0.5: negative for some draws */
+static genc_array *scale_model(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user, (void)args;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *s = genc_sub(ctx, genc_add(ctx, genc_abs(ctx, a), 0.05), 0.5);
+  return GENC_TRACE(rt, "y", genc_normal(ctx, 0.0, s));
+}
+
+static genc_array *branch_model(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user, (void)args;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  double v = 0;
+  if (genc_array_item(ctx, a, &v)) return NULL;
+  return GENC_TRACE(rt, "y", genc_normal(ctx, v > 0 ? 1.0 : -1.0, 1.0));
+}
+
+typedef struct fixture {
+  genc_ctx *ctx;
+  genc_gf *gf;
+  genc_array *args[2];
+  genc_choicemap *obs;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  f->ctx = t_ctx();
+  double x[K], x2[K], y[K];
+  for (int i = 0; i < K; i++) {
+    x[i] = -1 + 2.0 * i / 99, x2[i] = x[i] * x[i];
+    y[i] = 0.5 - 1.0 * x[i] + 2.0 * x2[i] + 0.3 * sin(12.9898 * i);
+  }
+  f->gf = genc_gf_dynamic("b1", b1, 2, NULL);
+  f->args[0] = genc_array_vec(f->ctx, K, x);
+  f->args[1] = genc_array_vec(f->ctx, K, x2);
+  f->obs = genc_choicemap_new(f->ctx);
+  genc_choicemap_set_str(f->ctx, f->obs, "y", genc_array_vec(f->ctx, K, y));
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  genc_choicemap_free(f->obs);
+  genc_gf_release(f->gf);
+  genc_ctx_free(f->ctx);
+  free(f);
+  return 0;
+}
+
+static void same_bits(genc_ctx *ctx, const char *what, genc_array *a, genc_array *b) {
+  if (!a || !b) fail_msg("%s: NULL (%s)", what, genc_ctx_error(ctx));
+  assert_int_equal(genc_array_nparticles(a), genc_array_nparticles(b));
+  assert_int_equal(genc_array_size(a), genc_array_size(b));
+  int64_t n = genc_array_size(a) * (genc_array_nparticles(a) ? genc_array_nparticles(a) : 1);
+  double *va = malloc((size_t)n * sizeof *va), *vb = malloc((size_t)n * sizeof *vb);
+  assert_int_equal(genc_array_copy_out(ctx, a, va, n), GENC_OK);
+  assert_int_equal(genc_array_copy_out(ctx, b, vb, n), GENC_OK);
+  if (memcmp(va, vb, (size_t)n * sizeof *va)) fail_msg("%s: replay differs from eager", what);
+  free(va);
+  free(vb);
+}
+
+/* The trace and weight of a replay equal those of an eager generate. */
+static void same_trace(genc_ctx *ctx, genc_trace *e, genc_array *we, genc_trace *r,
+                       genc_array *wr) {
+  static const char *addrs[] = {"a", "b", "c", "y"};
+  for (int i = 0; i < 4; i++)
+    same_bits(ctx, addrs[i], genc_trace_get_path(ctx, e, addrs[i]),
+              genc_trace_get_path(ctx, r, addrs[i]));
+  same_bits(ctx, "score", genc_trace_score(e), genc_trace_score(r));
+  same_bits(ctx, "retval", genc_trace_retval(e), genc_trace_retval(r));
+  same_bits(ctx, "weight", we, wr);
+}
+
+static void check_b1(fixture *f, int64_t n) {
+  genc_ctx *ctx = f->ctx;
+  int64_t m = genc_scope_begin(ctx);
+  genc_trace *t0 = NULL, *e = NULL, *r = NULL;
+  genc_array *w0 = NULL, *we = NULL, *wr = NULL;
+  genc_gen_graph *gg =
+      genc_gf_generate_capture(ctx, f->gf, f->args, f->obs, genc_key_from_seed(1), n, &t0, &w0);
+  T_OK(ctx, gg);
+  assert_true(genc_graph_nnodes(genc_gen_graph_graph(gg)) > 0);
+  for (uint64_t s = 1; s <= 3; s++) { /* the capture's key, then new ones */
+    genc_key k = genc_key_from_seed(s);
+    T_OK(ctx, r = genc_gen_graph_replay(ctx, gg, k, &wr));
+    T_OK(ctx, e = genc_gf_generate(ctx, f->gf, f->args, f->obs, k, n, &we));
+    same_trace(ctx, e, we, r, wr);
+    if (s == 1) same_trace(ctx, t0, w0, r, wr);
+    genc_trace_release(e);
+    genc_trace_release(r);
+  }
+  genc_trace_release(t0);
+  genc_gen_graph_free(gg);
+  genc_scope_end(ctx, m);
+}
+
+static void test_b1_batched(void **state) { check_b1(*state, 1000); }
+static void test_b1_single(void **state) { check_b1(*state, 0); }
+
+static void test_refused(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  genc_gf *gf = genc_gf_dynamic("branchy", branch_model, 0, NULL);
+  genc_trace *t = NULL;
+  assert_null(genc_gf_generate_capture(ctx, gf, NULL, NULL, genc_key_from_seed(1), 0, &t, NULL));
+  assert_int_equal(genc_ctx_status(ctx), GENC_ERR_CAPTURE);
+  assert_non_null(strstr(genc_ctx_error(ctx), "genc_array_item reads a value"));
+  assert_null(t);
+  genc_ctx_clear_error(ctx);
+  genc_gf_release(gf);
+}
+
+/* The check on sigma passes for the capture's key and fails for another one:
+ * the replay refuses with GENC_ERR_CAPTURE and eager generate names the error. */
+static void test_guard(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int64_t m = genc_scope_begin(ctx);
+  genc_gf *gf = genc_gf_dynamic("scale", scale_model, 0, NULL);
+  genc_key good = genc_key_from_seed(0), bad = good;
+  double a = 0;
+  uint64_t s = 0;
+  do { /* a key whose draw of a passes the check, then one whose draw fails it */
+    good = genc_key_from_seed(s++);
+    genc_trace *t = genc_gf_simulate(ctx, gf, NULL, good, 0);
+    a = t ? genc_trace_get_double(ctx, t, "a") : 0;
+    genc_trace_release(t);
+    genc_ctx_clear_error(ctx);
+  } while (fabs(a) < 0.6);
+  do {
+    bad = genc_key_from_seed(s++);
+    genc_trace *t = genc_gf_simulate(ctx, gf, NULL, bad, 0);
+    genc_trace_release(t);
+    if (!t) break;
+  } while (1);
+  assert_int_equal(genc_ctx_status(ctx), GENC_ERR_DOMAIN);
+  genc_ctx_clear_error(ctx);
+  genc_gen_graph *gg = genc_gf_generate_capture(ctx, gf, NULL, NULL, good, 0, NULL, NULL);
+  T_OK(ctx, gg);
+  assert_true(genc_graph_nguards(genc_gen_graph_graph(gg)) >= 1);
+  assert_null(genc_gen_graph_replay(ctx, gg, bad, NULL));
+  assert_int_equal(genc_ctx_status(ctx), GENC_ERR_CAPTURE);
+  assert_non_null(strstr(genc_ctx_error(ctx), "guard changed: rerun eagerly"));
+  genc_ctx_clear_error(ctx);
+  genc_gen_graph_free(gg);
+  genc_gf_release(gf);
+  genc_scope_end(ctx, m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_b1_batched),
+      cmocka_unit_test(test_b1_single),
+      cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_guard),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
