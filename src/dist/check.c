@@ -75,14 +75,29 @@ static genc_status extreme(genc_ctx *ctx, genc_array *x, genc_reduce_op op, doub
   return m ? genc_array_item(ctx, m, out) : genc_ctx_status(ctx);
 }
 
+/* Reduce x to one shared element with op (over every element and particle). */
+static genc_array *reduce_all(genc_ctx *ctx, genc_array *x, genc_reduce_op op) {
+  genc_array *m = genc_reduce(ctx, op, x, 0, NULL, false);
+  return m && m->n ? genc_particle_reduce(ctx, op, m) : m;
+}
+
 /* Under a capture the check reads one value that stays 1 while every element
  * is fine (a guard: see genc__guard_item); the bounds quick_ok reads
- * otherwise would change with the inputs and fail every replay. */
+ * otherwise would change with the inputs and fail every replay. The same
+ * passes as quick_ok: a sum for "finite", min and max for the ranges, each
+ * judged by kind_ok on the one-element result; integer kinds need kind_ok of
+ * every element. */
 static int quick_ok_capture(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
-  genc_array *m = genc_min(ctx, genc_astype(ctx, kind_ok(ctx, x, kind), GENC_F64), 0, NULL, false);
-  if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
+  genc_array *ok;
+  if (kind == GENC_PARAM_COUNT || kind == GENC_PARAM_INT || genc__numel(x) == 1)
+    ok = reduce_all(ctx, genc_astype(ctx, kind_ok(ctx, x, kind), GENC_F64), GENC_RMIN);
+  else if (kind == GENC_PARAM_REAL)
+    ok = genc_isfinite(ctx, reduce_all(ctx, x, GENC_RSUM));
+  else
+    ok = genc_logical_and(ctx, kind_ok(ctx, reduce_all(ctx, x, GENC_RMIN), kind),
+                          kind_ok(ctx, reduce_all(ctx, x, GENC_RMAX), kind));
   double v = 0;
-  return m && !genc__guard_item(ctx, m, &v) && v == 1.0;
+  return ok && !genc__guard_item(ctx, genc_astype(ctx, ok, GENC_F64), &v) && v == 1.0;
 }
 
 /* The hot path of every check: 1 if x surely satisfies kind, 0 if the exact
