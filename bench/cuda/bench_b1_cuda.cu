@@ -22,6 +22,9 @@
 
 #include "genc/array.h"
 #include "genc/dist.h"
+extern "C" { /* exec.h has no C++ guards of its own */
+#include "genc/exec.h"
+}
 #include "genc/random.h"
 
 #define NOBS 100
@@ -175,6 +178,84 @@ static double genc_b1(genc_ctx *ctx, int64_t n, uint64_t seed) {
   return v - log((double)n);
 }
 
+/* ---- genc, compiled: the estimate captured once and replayed (issue 12) ---- */
+
+/* The estimate of particles [0, m) of a key as a function of arrays: the same
+ * ops as genc_b1's chunk, ending in the particle logsumexp. */
+static genc_status b1_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                         genc_array **out, void *user) {
+  (void)in;
+  int64_t m = *(const int64_t *)user, nobs = NOBS;
+  genc_array *x = genc_array_vec(ctx, nobs, xs), *y = genc_array_vec(ctx, nobs, ys);
+  genc_array *x2 = genc_square(ctx, x);
+  genc_array *a = genc_random_normal(ctx, genc_key_fold_in(keys[0], 1), GENC_F64, 0, NULL, m);
+  genc_array *b = genc_random_normal(ctx, genc_key_fold_in(keys[0], 2), GENC_F64, 0, NULL, m);
+  genc_array *cc = genc_random_normal(ctx, genc_key_fold_in(keys[0], 3), GENC_F64, 0, NULL, m);
+  genc_array *mu = genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, x)), genc_mul(ctx, cc, x2));
+  genc_dist obs = genc_broadcasted_normal(ctx, mu, genc_scalar_weak(ctx, SIGMA));
+  out[0] = genc_particle_reduce(ctx, GENC_RLOGSUMEXP, genc_dist_logpdf(ctx, &obs, y));
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+/* A compiled B1 of n particles: one graph of min(n, 1e7) particles (the eager
+ * run inside the capture holds [m, 100] temporaries), replayed n / m times
+ * with the key's particle offset advanced (the same draws as one run of n). */
+struct compiled_b1 {
+  genc_graph *g = NULL;
+  int64_t m = 0, reps = 0;
+  double compile_s = 0, capture_s = 0;
+  bool cache_hit = false, cuda_graph = false;
+  compiled_b1(genc_ctx *ctx, int64_t n) {
+    m = n > 10000000 ? 10000000 : n;
+    reps = n / m;
+    genc_key key = genc_key_from_seed(1);
+    genc_array *out[1];
+    int64_t mark = genc_scope_begin(ctx);
+    double t = now();
+    g = genc_graph_capture(ctx, b1_fn, &m, 1, &key, 0, NULL, 1, out);
+    capture_s = now() - t;
+    genc_scope_end(ctx, mark);
+    if (!g) {
+      fprintf(stderr, "genc capture: %s\n", genc_ctx_error(ctx));
+      return;
+    }
+    genc_compile_opts o = {};
+    genc_compile_info inf = {};
+    if (genc_graph_compile(ctx, g, &o) || genc_graph_compile_info(ctx, g, &inf)) {
+      fprintf(stderr, "genc compile: %s\n", genc_ctx_error(ctx));
+      genc_graph_free(g);
+      g = NULL;
+      return;
+    }
+    compile_s = inf.compile_s, cache_hit = inf.cache_hit;
+  }
+  ~compiled_b1() { genc_graph_free(g); }
+  double run(genc_ctx *ctx, uint64_t seed) {
+    if (!g) return NAN;
+    int64_t mark = genc_scope_begin(ctx);
+    genc_key key = genc_key_from_seed(seed);
+    genc_array **parts = (genc_array **)malloc((size_t)reps * sizeof *parts);
+    for (int64_t r = 0; r < reps; r++) {
+      genc_key k = key;
+      k.particle += (uint32_t)(r * m);
+      if (genc_graph_replay(ctx, g, &k, NULL, &parts[r])) {
+        fprintf(stderr, "genc replay: %s\n", genc_ctx_error(ctx));
+        parts[r] = NULL;
+      }
+    }
+    genc_array *all =
+        reps > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)reps, parts, 0), 0, NULL, false)
+                 : parts[0];
+    double v = NAN;
+    if (genc_array_item(ctx, all, &v)) fprintf(stderr, "genc: %s\n", genc_ctx_error(ctx));
+    genc_compile_info inf;
+    if (!genc_graph_compile_info(ctx, g, &inf)) cuda_graph = inf.cuda_graph;
+    free(parts);
+    genc_scope_end(ctx, mark);
+    return v - log((double)(m * reps));
+  }
+};
+
 int main(int argc, char **argv) {
   int maxe = argc > 1 ? atoi(argv[1]) : 8;
   for (int i = 0; i < NOBS; i++) {
@@ -196,8 +277,9 @@ int main(int argc, char **argv) {
   }
   printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name, prop.multiProcessorCount,
          EXACT);
-  printf("%-6s %12s %12s %12s %10s %12s %12s %12s\n", "N", "fused64 ms", "fused32 ms", "genc ms",
-         "genc/f64", "est fused64", "est genc", "Gpart/s f64");
+  printf("%-6s %11s %11s %11s %11s %9s %9s %11s %11s %11s %10s %10s %6s\n", "N", "fused64_ms",
+         "fused32_ms", "eager_ms", "compiled_ms", "eager/f64", "comp/f64", "est_fused64",
+         "est_eager", "est_comp", "compile_s", "capture_s", "cgraph");
   fused<double> f64(prop.multiProcessorCount);
   fused<float> f32(prop.multiProcessorCount);
   for (int e = 3; e <= maxe; e++) {
@@ -205,8 +287,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < e; i++)
       n *= 10;
     int reps = e >= 8 ? 3 : e >= 7 ? 5 : 15;
-    double t64[15], t32[15], tg[15], r64 = 0, rg = 0;
+    double t64[15], t32[15], tg[15], tc[15], r64 = 0, rg = 0, rc = 0;
+    compiled_b1 comp(ctx, n);
     f64.run(n, 1), f32.run(n, 1), genc_b1(ctx, n, 1); /* warm-up */
+    comp.run(ctx, 1), comp.run(ctx, 2);               /* the second replay records the CUDA Graph */
     for (int r = 0; r < reps; r++) {
       double t = now();
       r64 = f64.run(n, 100 + r);
@@ -217,13 +301,19 @@ int main(int argc, char **argv) {
       t = now();
       rg = genc_b1(ctx, n, 100 + r);
       tg[r] = now() - t;
+      t = now();
+      rc = comp.run(ctx, 100 + r);
+      tc[r] = now() - t;
     }
     qsort(t64, reps, sizeof(double), cmp);
     qsort(t32, reps, sizeof(double), cmp);
     qsort(tg, reps, sizeof(double), cmp);
-    double m64 = t64[reps / 2], m32 = t32[reps / 2], mg = tg[reps / 2];
-    printf("1e%-4d %12.3f %12.3f %12.3f %10.1f %12.5f %12.5f %12.3g\n", e, m64 * 1e3, m32 * 1e3,
-           mg * 1e3, mg / m64, r64, rg, (double)n / m64 / 1e9);
+    qsort(tc, reps, sizeof(double), cmp);
+    double m64 = t64[reps / 2], m32 = t32[reps / 2], mg = tg[reps / 2], mc = tc[reps / 2];
+    printf(
+        "1e%-4d %11.4f %11.4f %11.4f %11.4f %9.2f %9.2f %11.5f %11.5f %11.5f %10.3f %10.3f %6s\n",
+        e, m64 * 1e3, m32 * 1e3, mg * 1e3, mc * 1e3, mg / m64, mc / m64, r64, rg, rc,
+        comp.compile_s, comp.capture_s, comp.cuda_graph ? "yes" : "no");
     fflush(stdout);
   }
   cudaError_t err = cudaGetLastError();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend/cuda/cuda_internal.cuh"
+#include "backend/cuda/cuda_rtc.h"
 
 /* Blocks up to 1 MiB round to a power of two (>= 512 B); larger ones to a
  * multiple of 2 MiB. Free blocks are cached by rounded size and reused by the
@@ -83,8 +84,10 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
 static void cu_destroy(void *stp) {
   genc_cu_state *st = genc_cu_enter(stp);
   cudaStreamSynchronize(st->stream);
+  genc_cu_rtc_release(st);
   cache_flush(st);
   free(st->cache);
+  free(st->held);
   cublasDestroy(st->blas);
   cudaFree(st->dflag);
   cudaFreeHost(st->hflag);
@@ -118,6 +121,7 @@ void *genc_cu_alloc(void *stp, size_t bytes) {
 void genc_cu_free(void *stp, void *p, size_t bytes) {
   genc_cu_state *st = (genc_cu_state *)stp;
   if (!p) return;
+  if (st->hold && genc_cu_hold(st, p, bytes)) return; /* a CUDA graph records */
   if (st->ncache == st->capcache) {
     int64_t cap = st->capcache ? st->capcache * 2 : 256;
     genc_cu_block *c = (genc_cu_block *)realloc(st->cache, (size_t)cap * sizeof *c);

@@ -35,6 +35,12 @@ typedef struct genc_cu_state {
   long long *hflag;
   /* first CUDA error seen (sticky): reported by the next download */
   cudaError_t err;
+  /* compiled-graph executor: loaded NVRTC modules (cuda_rtc.cu); while a CUDA
+   * graph records (hold), freed blocks are parked in held (cuda_cgraph.cu) */
+  void *rtc;
+  bool hold;
+  genc_cu_block *held;
+  int64_t nheld, capheld;
 } genc_cu_state;
 
 /* Make st's device current (only needed on multi-GPU machines). */
@@ -67,6 +73,9 @@ static inline unsigned genc_cu_blocks(const genc_cu_state *st, int64_t n) {
 /* Scratch device memory from the context's allocator (freed the same way). */
 void *genc_cu_alloc(void *st, size_t bytes);
 void genc_cu_free(void *st, void *p, size_t bytes);
+/* Park a block freed while a CUDA graph records (cuda_cgraph.cu); false: not
+ * parked (out of memory). */
+bool genc_cu_hold(genc_cu_state *st, void *p, size_t bytes);
 /* Reset the flag to v, run nothing; read it back (synchronizes the stream). */
 void genc_cu_flag_set(genc_cu_state *st, long long v);
 long long genc_cu_flag_get(genc_cu_state *st);

@@ -1,0 +1,381 @@
+/*
+ * The CUDA executor of captured graphs (exec_cuda.h): regions run as NVRTC
+ * kernels (exec_cuda_src.c; backend/cuda/cuda_rtc.h), other nodes through the
+ * interpreter, on the context's stream.
+ *
+ * CUDA Graph: the second replay of a graph whose interpreted nodes never
+ * synchronize with the host (graphable(): no downloads or flag reads, no
+ * sampler whose key changes per replay) runs once under stream capture,
+ * reading the plan's own copies of the inputs. Every block freed while
+ * recording stays with the graph (cuda_cgraph.cu); the outputs and the guard
+ * values stay with the plan. Later replays copy the inputs in, upload the
+ * keys, launch the graph and copy the outputs into new arrays: no host
+ * synchronization inside. The guards are read after the graph, as after any
+ * executor (replay.c), so a graph with guards records too. A graph with
+ * anything else, or a capture that fails, replays eagerly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "array/exec_cpu.h"
+#include "array/exec_cuda.h"
+
+#ifdef GENC_HAVE_CUDA
+
+#include "backend/cuda/cuda_rtc.h"
+
+enum { CG_UNTRIED, CG_READY, CG_NEVER };
+
+typedef struct cplan {
+  genc_xpart part;
+  genc_cu_fn **fn; /* per region; NULL entries: interpreted */
+  int32_t *koff;   /* per region: its first key word */
+  int32_t nkw;     /* key words in all */
+  uint32_t *hkeys; /* this replay's key words (host) */
+  void *dkeys;     /* and on the device (the context's allocator) */
+  size_t dkeys_bytes;
+  int64_t runs;
+  int cg;
+  bool graphable;
+  genc_cu_graph *graph;
+  genc_array **gin, **gout; /* the graph's inputs and outputs (held) */
+  int32_t ninputs, nkeep;   /* gout: the outputs, then the guard values */
+  genc_ctx *ctx;
+  genc_compile_info info;
+} cplan;
+
+static void drop_graph(cplan *pl) {
+  genc_cu_graph_free(pl->ctx->bst, pl->graph);
+  pl->graph = NULL;
+  for (int32_t i = 0; pl->gin && i < pl->ninputs; i++)
+    genc_array_release(pl->gin[i]);
+  for (int32_t j = 0; pl->gout && j < pl->nkeep; j++)
+    genc_array_release(pl->gout[j]);
+  free(pl->gin), free(pl->gout);
+  pl->gin = pl->gout = NULL;
+}
+
+static void cplan_free(void *e) {
+  cplan *pl = e;
+  if (!pl) return;
+  genc_ctx *ctx = pl->ctx;
+  drop_graph(pl);
+  free(pl->fn), free(pl->koff), free(pl->hkeys);
+  if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
+  genc__xpart_free(&pl->part);
+  free(pl);
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- one eager pass ---- */
+
+/* Release value v (a node's) after step s if s was its last reader. */
+static void drop_if_last(const genc_graph *g, genc_array **vals, int32_t v, int32_t last_node) {
+  int32_t base = g->ninputs + g->nconsts;
+  if (v >= base && g->last_use[v] == last_node && vals[v]) {
+    genc_array_release(vals[v]);
+    vals[v] = NULL;
+  }
+}
+
+static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array **vals) {
+  const genc_xregion *r = &pl->part.regions[ri];
+  /* the kernel's parameter block: genc_xkp<r> of the source, in[nin + 1], out[nout + 1] */
+  size_t np = (size_t)(r->nin + r->nout + 2);
+  void **blk = calloc(np, sizeof *blk);
+  if (!blk) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
+  for (int i = 0; i < r->nin; i++)
+    blk[i] = vals[r->in[i]]->data;
+  for (int i = 0; i < r->nout; i++)
+    blk[r->nin + 1 + i] = vals[r->out[i]]->data;
+  int64_t n = r->n ? r->n : 1;
+  void *kp = (char *)pl->dkeys + (size_t)pl->koff[ri] * sizeof(uint32_t);
+  void *args[3] = {blk, &n, &kp};
+  char err[256];
+  int rc = genc_cu_rtc_launch(ctx->bst, pl->fn[ri], n, args, err, sizeof err);
+  free(blk);
+  return rc ? genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err) : GENC_OK;
+}
+
+/* Region ri through its primitives' forwards (no kernel: NVRTC failed). */
+static genc_status run_region_interp(genc_ctx *ctx, const genc_graph *g, const genc_xregion *r,
+                                     const genc_key *keys, genc_array **vals) {
+  int32_t base = g->ninputs + g->nconsts;
+  for (int i = 0; i < r->nnodes; i++) {
+    int32_t k = r->nodes[i];
+    if (!(vals[base + k] = genc__graph_run_node(ctx, g, k, vals, keys)))
+      return genc_ctx_status(ctx);
+  }
+  return GENC_OK;
+}
+
+static genc_status run_region(genc_ctx *ctx, const genc_graph *g, cplan *pl, int32_t ri,
+                              const genc_key *keys, genc_array **vals) {
+  const genc_xregion *r = &pl->part.regions[ri];
+  if (!pl->fn[ri]) return run_region_interp(ctx, g, r, keys, vals);
+  for (int i = 0; i < r->nout; i++) {
+    const genc_gmeta *m = &g->meta[r->out[i]];
+    genc_array *y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n);
+    if (!y) return genc_ctx_status(ctx);
+    y->weak = m->weak;
+    vals[r->out[i]] = genc_array_retain(y);
+  }
+  return run_kernel(ctx, pl, ri, vals);
+}
+
+/* Every step in order; intermediates are released after their last reader
+ * (outputs and guard values have last_use nnodes and stay). */
+static genc_status run_steps(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key *keys,
+                             genc_array **vals) {
+  int32_t base = g->ninputs + g->nconsts;
+  for (int32_t s = 0; s < pl->part.nsteps; s++) {
+    const genc_xstep *st = &pl->part.steps[s];
+    if (st->node >= 0) {
+      const genc_gnode *nd = &g->nodes[st->node];
+      if (!(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
+        return genc_ctx_status(ctx);
+      for (int i = 0; i < nd->nin; i++)
+        drop_if_last(g, vals, nd->in[i], st->node);
+      continue;
+    }
+    const genc_xregion *r = &pl->part.regions[st->region];
+    if (run_region(ctx, g, pl, st->region, keys, vals)) return genc_ctx_status(ctx);
+    for (int i = 0; i < r->nnodes; i++) {
+      const genc_gnode *nd = &g->nodes[r->nodes[i]];
+      for (int j = 0; j < nd->nin; j++)
+        drop_if_last(g, vals, nd->in[j], r->nodes[i]);
+    }
+  }
+  return GENC_OK;
+}
+
+/* ---- keys ---- */
+
+static genc_status upload_keys(genc_ctx *ctx, const genc_graph *g, cplan *pl,
+                               const genc_key *keys) {
+  if (!pl->nkw) return GENC_OK;
+  for (int32_t ri = 0; ri < pl->part.nregions; ri++) {
+    const genc_xregion *r = &pl->part.regions[ri];
+    for (int i = 0; i < r->nsample; i++) {
+      const genc_gnode *nd = &g->nodes[r->sample[i]];
+      uint32_t *w = pl->hkeys + pl->koff[ri] + 3 * i;
+      if (nd->key >= 0) {
+        w[0] = keys[nd->key].k[0], w[1] = keys[nd->key].k[1], w[2] = keys[nd->key].particle;
+      } else {
+        w[0] = (uint32_t)nd->p.i[0], w[1] = (uint32_t)((uint64_t)nd->p.i[0] >> 32);
+        w[2] = (uint32_t)nd->p.i[1];
+      }
+    }
+  }
+  /* from pageable memory: staged before upload returns, so hkeys is free again */
+  if (ctx->bk->upload(ctx->bst, pl->dkeys, pl->hkeys, (size_t)pl->nkw * sizeof *pl->hkeys))
+    return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: key upload failed");
+  return GENC_OK;
+}
+
+/* ---- CUDA Graph ---- */
+
+static bool graphable(const genc_graph *g, const cplan *pl) {
+  static const char *ok[] = {"copy",    "unary",         "binary",           "where",
+                             "astype",  "stop_gradient", "normal_logpdf",    "slice",
+                             "permute", "concat",        "matrix_transpose", "reduce",
+                             "scan",    "reshape",       "broadcast",        "particle_axis"};
+  for (int32_t s = 0; s < pl->part.nsteps; s++) {
+    int32_t k = pl->part.steps[s].node;
+    if (k < 0) {
+      if (!pl->fn[pl->part.steps[s].region]) return false;
+      continue;
+    }
+    const genc_gnode *nd = &g->nodes[k];
+    bool found = !strcmp(nd->prim->name, "random") && nd->key < 0; /* a constant key */
+    for (size_t i = 0; !found && i < sizeof ok / sizeof *ok; i++)
+      found = !strcmp(nd->prim->name, ok[i]);
+    if (!found) return false;
+  }
+  return true;
+}
+
+static genc_array *copy_of(genc_ctx *ctx, const genc_array *x) {
+  genc_array *y = genc__alloc(ctx, (genc_dtype)x->dtype, x->ndim, x->shape, x->n);
+  if (!y) return NULL;
+  y->weak = x->weak;
+  if (y->bytes) ctx->bk->copy(ctx->bst, y->data, x->data, y->bytes);
+  return y;
+}
+
+/* Value id of kept value j (outputs, then guard values). */
+static int32_t kept(const genc_graph *g, int32_t j) {
+  return j < g->noutputs ? g->outputs[j] : g->guards[j - g->noutputs].value;
+}
+
+/* Record one replay (nothing runs); true when the graph is ready. */
+static bool record(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key *keys,
+                   genc_array **vals) {
+  int32_t base = g->ninputs + g->nconsts, nv = base + g->nnodes;
+  genc_array **tv = calloc((size_t)nv + 1, sizeof *tv);
+  pl->gin = calloc((size_t)g->ninputs + 1, sizeof *pl->gin);
+  pl->gout = calloc((size_t)pl->nkeep + 1, sizeof *pl->gout);
+  bool ok = tv && pl->gin && pl->gout;
+  for (int32_t i = 0; ok && i < g->ninputs; i++) /* made before recording: the plan's own */
+    ok = (pl->gin[i] = genc_array_retain(genc__alloc(ctx, (genc_dtype)vals[i]->dtype, vals[i]->ndim,
+                                                     vals[i]->shape, vals[i]->n))) != NULL;
+  char err[256];
+  if (!ok || genc_cu_graph_begin(ctx->bst, err, sizeof err)) {
+    free(tv);
+    drop_graph(pl);
+    genc_ctx_clear_error(ctx);
+    return false;
+  }
+  for (int32_t i = 0; i < g->ninputs; i++)
+    tv[i] = pl->gin[i], tv[i]->weak = vals[i]->weak;
+  for (int32_t v = g->ninputs; v < base; v++)
+    tv[v] = vals[v];
+  int64_t mark = genc_scope_begin(ctx);
+  genc_status st = run_steps(ctx, g, pl, keys, tv);
+  for (int32_t j = 0; j < pl->nkeep; j++) { /* the plan keeps outputs and guard values */
+    int32_t v = kept(g, j);
+    pl->gout[j] = v >= base && !st ? genc_array_retain(tv[v]) : NULL;
+  }
+  for (int32_t v = base; v < nv; v++)
+    genc_array_release(tv[v]);
+  genc_scope_end(ctx, mark); /* intermediates freed while recording: the graph holds them */
+  pl->graph = genc_cu_graph_end(ctx->bst, err, sizeof err);
+  free(tv);
+  if (st || !pl->graph) {
+    drop_graph(pl);
+    genc_ctx_clear_error(ctx);
+    return false;
+  }
+  return true;
+}
+
+/* A replay through the recorded graph: inputs in, launch, outputs out as new
+ * arrays; guard values are lent (the replay reads them and lets them go). */
+static genc_status launch(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_array **vals) {
+  int32_t base = g->ninputs + g->nconsts;
+  for (int32_t i = 0; i < g->ninputs; i++)
+    if (pl->gin[i]->bytes) ctx->bk->copy(ctx->bst, pl->gin[i]->data, vals[i]->data, vals[i]->bytes);
+  char err[256];
+  if (genc_cu_graph_launch(ctx->bst, pl->graph, err, sizeof err))
+    return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err);
+  for (int32_t j = 0; j < pl->nkeep; j++) {
+    int32_t v = kept(g, j);
+    if (v < base || vals[v]) continue; /* an input or constant, or a value kept twice */
+    genc_array *y = j < g->noutputs ? copy_of(ctx, pl->gout[j]) : pl->gout[j];
+    if (!(vals[v] = genc_array_retain(y))) return genc_ctx_status(ctx);
+  }
+  return GENC_OK;
+}
+
+static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
+  cplan *pl = g->exec;
+  genc_status st = upload_keys(ctx, g, pl, keys);
+  if (st) return st;
+  if (pl->cg == CG_READY) return launch(ctx, g, pl, vals);
+  /* the first replay runs eagerly (warming the allocator), the second records */
+  if (pl->cg == CG_UNTRIED && pl->graphable && pl->runs++ >= 1) {
+    if (record(ctx, g, pl, keys, vals)) {
+      pl->cg = CG_READY;
+      pl->info.cuda_graph = true;
+      return launch(ctx, g, pl, vals);
+    }
+    pl->cg = CG_NEVER;
+  }
+  return run_steps(ctx, g, pl, keys, vals);
+}
+
+/* ---- compile ---- */
+
+static bool compile_regions(genc_ctx *ctx, const genc_graph *g, cplan *pl,
+                            const genc_compile_opts *o) {
+  char dir[2048], err[2048];
+  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) dir[0] = 0;
+  char *src = genc__xcuda_make_source(g, &pl->part);
+  if (!src) return false;
+  bool ok = true;
+  for (int32_t r = 0; ok && r < pl->part.nregions; r++) {
+    char name[64];
+    genc_cu_rtc_info inf;
+    snprintf(name, sizeof name, "genc_xk%d", (int)r);
+    pl->fn[r] = genc_cu_rtc_kernel(ctx->bst, src, name, dir, &inf, err, sizeof err);
+    if (r == 0) pl->info.cache_hit = inf.disk_hit || inf.mem_hit;
+    ok = pl->fn[r] != NULL;
+  }
+  free(src);
+  if (!ok)
+    for (int32_t r = 0; r < pl->part.nregions; r++)
+      pl->fn[r] = NULL;
+  return ok;
+}
+
+static genc_status plan_keys(genc_ctx *ctx, cplan *pl) {
+  pl->koff = calloc((size_t)pl->part.nregions + 1, sizeof *pl->koff);
+  if (!pl->koff) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
+  for (int32_t r = 0; r < pl->part.nregions; r++) {
+    pl->koff[r] = pl->nkw;
+    pl->nkw += 3 * pl->part.regions[r].nsample;
+  }
+  pl->dkeys_bytes = ((size_t)pl->nkw + 1) * sizeof(uint32_t);
+  pl->hkeys = calloc((size_t)pl->nkw + 1, sizeof *pl->hkeys);
+  pl->dkeys = ctx->bk->alloc(ctx->bst, pl->dkeys_bytes);
+  if (!pl->hkeys || !pl->dkeys)
+    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
+  return GENC_OK;
+}
+
+genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *o) {
+  double t0 = now_s();
+  cplan *pl = calloc(1, sizeof *pl);
+  if (!pl) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
+  pl->ctx = ctx, pl->ninputs = g->ninputs, pl->nkeep = g->noutputs + g->nguards;
+  if (genc__xpart_build(ctx, g, &pl->part)) {
+    free(pl);
+    return genc_ctx_status(ctx);
+  }
+  pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
+  if (!pl->fn || plan_keys(ctx, pl)) {
+    bool oom = !pl->fn;
+    cplan_free(pl);
+    return oom ? genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory")
+               : genc_ctx_status(ctx);
+  }
+  bool compiled = !o->interpret && pl->part.nregions && compile_regions(ctx, g, pl, o);
+  pl->info.compiled = compiled;
+  pl->info.threads = 1;
+  pl->info.regions = pl->part.nregions;
+  for (int32_t r = 0; r < pl->part.nregions; r++)
+    pl->info.fused_nodes += pl->part.regions[r].nnodes;
+  pl->info.interp_nodes = g->nnodes - pl->info.fused_nodes;
+  pl->graphable = graphable(g, pl) && !o->no_cuda_graph;
+  if (g->exec_free) g->exec_free(g->exec);
+  g->exec = pl, g->exec_run = exec_run, g->exec_free = cplan_free;
+  pl->info.compile_s = now_s() - t0;
+  return GENC_OK;
+}
+
+bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out) {
+  if (!g || g->exec_free != cplan_free) return false;
+  *out = ((const cplan *)g->exec)->info;
+  return true;
+}
+
+#else
+
+genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *o) {
+  (void)g, (void)o;
+  return genc_ctx_fail(ctx, GENC_ERR_UNSUPPORTED,
+                       "genc_graph_compile: this genc was built without CUDA");
+}
+
+bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out) {
+  (void)g, (void)out;
+  return false;
+}
+
+#endif

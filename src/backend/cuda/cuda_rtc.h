@@ -1,0 +1,92 @@
+/*
+ * Run-time compiled kernels and CUDA Graphs on a CUDA context's stream, for
+ * the compiled-graph executor (src/array/exec_cuda*.c). Plain C: the executor
+ * is C; the implementation (cuda_rtc*.cu, cuda_cgraph.cu) is the only code
+ * that sees NVRTC, the driver API and CUDA Graphs.
+ *
+ * Kernels are CUDA C++ sources compiled by NVRTC for the context's device
+ * (cubin, --fmad=false like the backend's own kernels, functions device by
+ * default, so plain C helpers compile as device code), cached per context in
+ * memory and on disk by a hash of the source, the options, the device
+ * architecture and the NVRTC version, loaded with cuModuleLoadData and launched
+ * with cuLaunchKernel on the context's stream. The driver API is reached
+ * through cudaGetDriverEntryPointByVersion, so libgenc does not link libcuda
+ * (a CUDA build then still starts, and reports no device, on a machine with no
+ * driver).
+ */
+#ifndef GENC_CUDA_RTC_H
+#define GENC_CUDA_RTC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A loaded kernel (owned by its context's cache: valid until the context is
+ * freed). */
+typedef struct genc_cu_fn genc_cu_fn;
+
+/* What genc_cu_rtc_kernel did. */
+typedef struct genc_cu_rtc_info {
+  bool mem_hit;     /* already loaded in this context */
+  bool disk_hit;    /* the cubin came from the disk cache (no NVRTC run) */
+  double compile_s; /* wall time of the call, seconds */
+} genc_cu_rtc_info;
+
+/* Kernel @p name (an extern "C" __global__ function) of CUDA C++ source @p src,
+ * compiled for the device of backend state @p bst. @p cache_dir: the disk
+ * cache folder (created if missing; NULL or "": no disk cache). Project
+ * headers are found under the source tree libgenc was built from
+ * (GENC_RTC_SOURCE_DIR: src/ and include/); the C library headers the genc
+ * headers include (stdint.h, math.h, ...) and Random123's philox.h are
+ * supplied in memory (cuda_rtc_shims.cu). Returns NULL with a message (the
+ * NVRTC log's first lines, or the failing call) in @p err. @p info may be NULL. */
+genc_cu_fn *genc_cu_rtc_kernel(void *bst, const char *src, const char *name, const char *cache_dir,
+                               genc_cu_rtc_info *info, char *err, size_t errcap);
+
+/* Compile @p src with NVRTC for sm_<arch> (e.g. 90) and throw the result away:
+ * no device needed (tests check generated sources on machines without a GPU).
+ * 0, or -1 with the NVRTC log in @p err. */
+int genc_cu_rtc_compile_only(const char *src, int arch, char *err, size_t errcap);
+
+/* Launch @p fn on the context's stream with kernel parameters @p args (as
+ * cuLaunchKernel's kernelParams) and enough threads for a grid-stride loop
+ * over @p n items (256 a block, at most 32 blocks a multiprocessor). 0, or -1
+ * with a message in @p err. */
+int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, void **args, char *err,
+                       size_t errcap);
+
+/* Free every kernel module of a context (cu_destroy calls it). */
+void genc_cu_rtc_release(void *bst);
+
+/* ---- CUDA Graphs ---- */
+
+typedef struct genc_cu_graph genc_cu_graph;
+
+/* Start recording the context's stream into a graph (relaxed capture mode:
+ * the allocator may still cudaMalloc). From here until genc_cu_graph_end the
+ * context's allocator keeps every block freed instead of reusing it, since the
+ * graph will write those blocks again at each launch. 0 or -1 with a message. */
+int genc_cu_graph_begin(void *bst, char *err, size_t errcap);
+
+/* Stop recording and instantiate. NULL with a message when the work recorded
+ * could not be captured (a host synchronization inside, an error): the stream
+ * is usable again and nothing recorded has run. The graph owns the blocks freed
+ * while recording (they return to the allocator when it is freed). */
+genc_cu_graph *genc_cu_graph_end(void *bst, char *err, size_t errcap);
+
+/* Launch the instantiated graph on the context's stream. 0 or -1. */
+int genc_cu_graph_launch(void *bst, genc_cu_graph *g, char *err, size_t errcap);
+
+/* Free a graph (waits for its launches to finish) and give its held blocks
+ * back to the context's allocator. NULL is a no-op. */
+void genc_cu_graph_free(void *bst, genc_cu_graph *g);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
