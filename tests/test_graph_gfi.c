@@ -173,12 +173,39 @@ static void test_guard(void **state) {
   genc_scope_end(ctx, m);
 }
 
+/* Tiles replayed from the first tile's capture give the eager tiled run, and
+ * importance sampling with .compile the weights of the eager one. */
+static void test_replayed_tiles(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int64_t m = genc_scope_begin(ctx);
+  genc_gf_set_tile(f->gf, 256);
+  genc_key k = genc_key_from_seed(9);
+  genc_array *we = NULL, *wr = NULL;
+  genc_trace *e = genc_gf_generate(ctx, f->gf, f->args, f->obs, k, 1000, &we);
+  genc_trace *r = genc_gf_generate_replayed(ctx, f->gf, f->args, f->obs, k, 1000, &wr, NULL, NULL);
+  T_OK(ctx, e);
+  T_OK(ctx, r);
+  same_trace(ctx, e, we, r, wr);
+  genc_is_result ie = {0}, ic = {0};
+  genc_is_opts o = {.n = 1000, .key = k};
+  assert_int_equal(genc_importance(ctx, f->gf, f->args, f->obs, &o, &ie), GENC_OK);
+  o.compile = true;
+  assert_int_equal(genc_importance(ctx, f->gf, f->args, f->obs, &o, &ic), GENC_OK);
+  assert_memory_equal(ie.log_weights, ic.log_weights, 1000 * sizeof(double));
+  genc_is_result_clear(&ie);
+  genc_is_result_clear(&ic);
+  genc_trace_release(e);
+  genc_trace_release(r);
+  genc_gf_set_tile(f->gf, 2048);
+  genc_scope_end(ctx, m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_b1_batched),
-      cmocka_unit_test(test_b1_single),
-      cmocka_unit_test(test_refused),
-      cmocka_unit_test(test_guard),
+      cmocka_unit_test(test_b1_batched),     cmocka_unit_test(test_b1_single),
+      cmocka_unit_test(test_refused),        cmocka_unit_test(test_guard),
+      cmocka_unit_test(test_replayed_tiles),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

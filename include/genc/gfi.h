@@ -170,6 +170,23 @@ genc_trace *genc_gen_graph_replay(genc_ctx *ctx, genc_gen_graph *gg, genc_key ke
 genc_graph *genc_gen_graph_graph(const genc_gen_graph *gg);
 /** Free @p gg (NULL is a no-op). */
 void genc_gen_graph_free(genc_gen_graph *gg);
+/** Called once on a freshly captured graph (e.g. to compile it, genc/exec.h). */
+typedef genc_status (*genc_graph_prepare_fn)(genc_ctx *ctx, genc_graph *g, void *user);
+/**
+ * genc_gf_generate() run over tiles of genc_gf_tile() particles where tiling
+ * applies (see genc_gf_set_tile()), the first full tile captured
+ * (genc_gf_generate_capture(); @p prepare, if not NULL, then sees its graph)
+ * and the other full tiles replayed with their particles' keys, a last
+ * partial tile run eagerly: the trace and weights of genc_gf_generate() with
+ * the same key (bit for bit under the interpreter), without running the
+ * model's body per tile. A model that cannot be captured, or a replay whose
+ * guard changed, runs eagerly instead (no error). Where tiling does not
+ * apply, it is genc_gf_generate().
+ */
+genc_trace *genc_gf_generate_replayed(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                      const genc_choicemap *constraints, genc_key key, int64_t n,
+                                      genc_array **weight, genc_graph_prepare_fn prepare,
+                                      void *user);
 /** Attach the store genc_rt_param() reads (not owned; NULL detaches). */
 void genc_gf_set_params(genc_gf *gf, genc_param_store *ps);
 /** The attached store, or NULL. */

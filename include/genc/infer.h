@@ -296,6 +296,12 @@ typedef struct genc_is_opts {
   genc_gf *proposal; /**< custom proposal generative function; NULL (default): the
                           model's internal proposal, its prior */
   genc_array *const *proposal_args; /**< the proposal's arguments (NULL: none) */
+  /** Replay a captured graph instead of running the model's body per tile
+   * (genc_gf_generate_replayed(): the first tile of genc_gf_tile() particles is
+   * captured, the others replay it; same weights and trace). Only the model's
+   * generate without a custom proposal; default off (the interpreter's replay
+   * costs about what an eager tile costs). */
+  bool compile;
 } genc_is_opts;
 
 /** What importance sampling returns (genc_importance()). The caller owns it and

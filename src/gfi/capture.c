@@ -126,3 +126,60 @@ genc_trace *genc_gen_graph_replay(genc_ctx *ctx, genc_gen_graph *gg, genc_key ke
 }
 
 genc_graph *genc_gen_graph_graph(const genc_gen_graph *gg) { return gg ? gg->g : NULL; }
+
+/* ---- batched generate over tiles: the first captured, the others replayed ---- */
+
+typedef struct tiled {
+  int64_t tile;
+  genc_gen_graph *gg;
+  bool refused; /* the capture was refused: every tile runs eagerly */
+  genc_graph_prepare_fn prepare;
+  void *user;
+} tiled;
+
+/* A refusal (GENC_ERR_CAPTURE) is not an error here: the tile runs eagerly. */
+static bool refused(genc_ctx *ctx) {
+  if (genc_ctx_status(ctx) != GENC_ERR_CAPTURE) return false;
+  genc_ctx_clear_error(ctx);
+  return true;
+}
+
+static genc_status tile_fn(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *c, genc_gfi_result *r,
+                           void *user) {
+  tiled *s = user;
+  bool full = c->n == s->tile;
+  if (full && !s->gg && !s->refused) {
+    s->gg = genc_gf_generate_capture(ctx, gf, c->args, c->constraints, c->key, c->n, &r->trace,
+                                     &r->weight);
+    if (s->gg && s->prepare) return s->prepare(ctx, genc_gen_graph_graph(s->gg), s->user);
+    if (s->gg) return GENC_OK;
+    if (!(s->refused = refused(ctx))) return genc_ctx_status(ctx);
+  } else if (full && s->gg) {
+    r->trace = genc_gen_graph_replay(ctx, s->gg, c->key, &r->weight);
+    if (r->trace) return GENC_OK;
+    if (!refused(ctx)) return genc_ctx_status(ctx); /* a changed guard: rerun eagerly */
+  }
+  r->trace = genc_gf_generate(ctx, gf, c->args, c->constraints, c->key, c->n, &r->weight);
+  return r->trace ? GENC_OK : genc_ctx_status(ctx);
+}
+
+genc_trace *genc_gf_generate_replayed(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                      const genc_choicemap *constraints, genc_key key, int64_t n,
+                                      genc_array **weight, genc_graph_prepare_fn prepare,
+                                      void *user) {
+  if (!ctx) return NULL;
+  if (weight) *weight = NULL;
+  genc_gfi_call c = {.args = args, .key = key, .n = n, .constraints = constraints};
+  if (!gf || genc_graph_capturing(ctx) || !genc__tile_applies(gf, &c))
+    return genc_gf_generate(ctx, gf, args, constraints, key, n, weight);
+  tiled s = {gf->tile, NULL, false, prepare, user};
+  genc_gfi_result r = {0};
+  genc_status st = genc__tile_run_fn(ctx, gf, tile_fn, &s, &c, &r);
+  genc_gen_graph_free(s.gg);
+  if (st) {
+    genc_trace_release(r.trace);
+    return NULL;
+  }
+  if (weight) *weight = r.weight;
+  return r.trace;
+}

@@ -187,6 +187,12 @@ typedef struct genc__collect {
   int len, cap;
 } genc__collect;
 genc_array *genc__collect_fn(genc_ctx *ctx, genc_array *x, void *user);
+/* One tile's run for genc__tile_run_fn: call @p c (its n and key are the
+ * tile's), results into @p r. */
+typedef genc_status (*genc__tile_fn)(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *c,
+                                     genc_gfi_result *r, void *user);
+genc_status genc__tile_run_fn(genc_ctx *ctx, genc_gf *gf, genc__tile_fn fn, void *user,
+                              const genc_gfi_call *call, genc_gfi_result *res);
 /* Run @p op over tiles of particles and join the traces and weights. */
 genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const genc_gfi_call *call,
                            genc_gfi_result *res);

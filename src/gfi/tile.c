@@ -78,8 +78,18 @@ bool genc__tile_applies(const genc_gf *gf, const genc_gfi_call *c) {
   return !c->constraints || !genc_choicemap_foreach(c->constraints, batched_leaf, NULL);
 }
 
+static genc_status run_op(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *c, genc_gfi_result *r,
+                          void *user) {
+  return (*(genc_gfi_op *)user)(ctx, gf, c, r);
+}
+
 genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const genc_gfi_call *call,
                            genc_gfi_result *res) {
+  return genc__tile_run_fn(ctx, gf, run_op, &op, call, res);
+}
+
+genc_status genc__tile_run_fn(genc_ctx *ctx, genc_gf *gf, genc__tile_fn fn, void *user,
+                              const genc_gfi_call *call, genc_gfi_result *res) {
   int k = (int)((call->n + gf->tile - 1) / gf->tile);
   genc_trace **tr = calloc((size_t)k, sizeof *tr);
   genc_array **w = calloc((size_t)k, sizeof *w);
@@ -96,7 +106,7 @@ genc_status genc__tile_run(genc_ctx *ctx, genc_gf *gf, genc_gfi_op op, const gen
     c.n = sizes[t] = call->n - s < gf->tile ? call->n - s : gf->tile;
     c.key = genc_key_particle(call->key, (uint32_t)s);
     genc_gfi_result r = {0};
-    st = op(ctx, gf, &c, &r);
+    st = fn(ctx, gf, &c, &r, user);
     tr[t] = r.trace, w[t] = r.weight;
     genc_choicemap_free(r.discard);
     if (!st) {

@@ -99,7 +99,9 @@ static genc_status run(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
     if (!cons) return genc_ctx_status(ctx);
   }
   genc_key key = o->proposal ? genc_key_fold_in(o->key, 2) : o->key;
-  r->trace = genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
+  r->trace = o->compile && !cons
+                 ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, NULL, NULL)
+                 : genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
   genc_choicemap_free(cons);
   if (!r->trace) return genc_ctx_status(ctx);
   genc_status st = weights_out(ctx, "model", wp, r->n, r->log_weights);
