@@ -1,0 +1,20 @@
+/*
+ * B1 poly-IS (shared/BENCHMARKS.md) written by hand, the baselines of
+ * bench_compiled: one thread, f64, xoshiro256+ and a 256-layer ziggurat
+ * (the generator and normal sampler of shared/baselines/common.h),
+ * log-mean-exp streamed with a running maximum.
+ *  - b1_loop: per particle a loop over the 100 observations, compiled -O2
+ *    (shared/baselines/b1_is.c `loop`);
+ *  - b1_blk: 64 particles at a time, observation loop outside, particle loop
+ *    inside so that it vectorizes, compiled -O3 -march=native (`blk`).
+ * Each returns log Z-hat of n particles from seed.
+ */
+#ifndef GENC_BENCH_B1_HAND_H
+#define GENC_BENCH_B1_HAND_H
+
+#include <stdint.h>
+
+double b1_loop(long n, uint64_t seed);
+double b1_blk(long n, uint64_t seed);
+
+#endif
