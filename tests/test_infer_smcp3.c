@@ -237,6 +237,16 @@ static void test_errors(void **state) {
   assert_null(genc_smcp3_extend(f->ctx, f->model[0], NULL, NULL, NULL, NULL,
                                 &(genc_smcp3_kernels){0}, genc_key_from_seed(1), 4, &w));
   genc_ctx_clear_error(f->ctx);
+  genc_trace *t0 =
+      genc_gf_simulate(f->ctx, f->model[1], (genc_array *[]){genc_scalar(f->ctx, 1.0), f->init},
+                       genc_key_from_seed(2), 4);
+  T_OK(f->ctx, t0);
+  assert_null(genc_smcp3_extend(f->ctx, f->model[0], t0, NULL, NULL, NULL,
+                                &(genc_smcp3_kernels){.fwd = f->fwd[0]}, genc_key_from_seed(1), 0,
+                                &w));
+  assert_non_null(strstr(genc_ctx_error(f->ctx), "not of the model"));
+  genc_ctx_clear_error(f->ctx);
+  genc_trace_release(t0);
   genc_gf_release(one);
 }
 

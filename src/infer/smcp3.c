@@ -92,6 +92,11 @@ genc_trace *genc_smcp3_extend(genc_ctx *ctx, genc_gf *model, const genc_trace *t
                             : "args at the first step (no trace)");
     return NULL;
   }
+  if (t && genc_trace_gf(t) != model) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": the trace is of '%s', not of the model '%s'",
+                  genc_gf_name(genc_trace_gf(t)), genc_gf_name(model));
+    return NULL;
+  }
   if (!k->fwd) /* the model's internal proposal: plain generate / update */
     return t ? genc_gf_update(ctx, t, args, argdiffs, obs, key, weight, NULL)
              : genc_gf_generate(ctx, model, args, obs, key, n, weight);
