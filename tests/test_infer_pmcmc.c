@@ -379,6 +379,58 @@ static void test_particle_gibbs_user_step(void **state) {
   genc_pmcmc_result_clear(&r);
 }
 
+/* Ancestor sampling: particle 0 still ends at the reference's last state, but
+ * its history is redrawn, so over a few runs it leaves the reference's x_0. */
+static void test_csmc_ancestor_sampling(void **state) {
+  fixture *f = *state;
+  enum { N = 32, RUNS = 4 };
+  genc_trace *ref = reference(f, 11);
+  char last[16], a0[16] = "0/x";
+  snprintf(last, sizeof last, "%d/x", T - 1);
+  int moved = 0;
+  for (int k = 0; k < RUNS; k++) {
+    genc_csmc_opts o = {.n = N,
+                        .key = genc_key_from_seed(40 + (uint64_t)k),
+                        .ess_threshold = 1,
+                        .ancestor_sampling = true};
+    genc_csmc_result r;
+    double xs[N];
+    T_OK(f->ctx,
+         !genc_csmc(f->ctx, f->ssm, T, lg_step_fixed, f, genc_trace_choices(f->ctx, ref), &o, &r));
+    T_OK(f->ctx, !genc_trace_copy_out(f->ctx, r.trace, last, xs, N));
+    assert_true(xs[0] == genc_trace_get_double(f->ctx, ref, last));
+    T_OK(f->ctx, !genc_trace_copy_out(f->ctx, r.trace, a0, xs, N));
+    moved += xs[0] != genc_trace_get_double(f->ctx, ref, a0);
+    genc_csmc_result_clear(&r);
+  }
+  assert_true(moved > 0);
+  genc_trace_release(ref);
+}
+
+/* Particle Gibbs with ancestor sampling recovers phi and the states too. */
+static void test_particle_gibbs_ancestor_sampling(void **state) {
+  fixture *f = *state;
+  double mean, sd, xmean[T], theta0 = 0, scale = 0.3;
+  exact_posterior(f->y, &mean, &sd, xmean);
+  genc_pmcmc_model m = lg_model(f);
+  genc_pmcmc_opts o = {.iters = 800,
+                       .warmup = 50,
+                       .key = genc_key_from_seed(24),
+                       .theta0 = &theta0,
+                       .scale = &scale,
+                       .n = 16,
+                       .theta_moves = 3,
+                       .ancestor_sampling = true,
+                       .naddrs = 3,
+                       .addrs = state_addrs};
+  genc_pmcmc_result r;
+  T_OK(f->ctx, !genc_particle_gibbs(f->ctx, &m, &o, &r));
+  check_mean(f->ctx, "PGAS phi", r.theta, r.iters, mean, sd);
+  for (int p = 0; p < 3; p++)
+    check_mean(f->ctx, state_addrs[p], r.states + p * r.iters, r.iters, xmean[state_t[p]], -1);
+  genc_pmcmc_result_clear(&r);
+}
+
 static void test_errors(void **state) {
   fixture *f = *state;
   genc_trace *ref = reference(f, 7);
@@ -422,6 +474,8 @@ int main(void) {
       cmocka_unit_test(test_pmmh),
       cmocka_unit_test(test_csmc_dynamic),
       cmocka_unit_test(test_particle_gibbs_user_step),
+      cmocka_unit_test(test_csmc_ancestor_sampling),
+      cmocka_unit_test(test_particle_gibbs_ancestor_sampling),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

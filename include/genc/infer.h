@@ -1334,6 +1334,12 @@ typedef struct genc_csmc_opts {
   double ess_threshold; /**< as ::genc_smc_opts (0: 0.5; >= 1: every step; < 0: never) */
   genc_csmc_select_fn step_select; /**< step t's choices; NULL: an Unfold-shaped model's,
                                         everything below address t */
+  bool ancestor_sampling; /**< at each resampling, draw particle 0's ancestor with probability
+                               proportional to W_i p(ref_{t+1}, y_{t+1} | particle i's past)
+                               (Lindsten, Jordan and Schon 2014: particle Gibbs with ancestor
+                               sampling, which mixes over the early states where plain particle
+                               Gibbs degenerates); exact for Markov models; one more model run
+                               per resampling step; default false */
 } genc_csmc_opts;
 
 /** What genc_csmc() returns; release with genc_csmc_result_clear(). */
@@ -1428,6 +1434,7 @@ typedef struct genc_pmcmc_opts {
                                     iteration; default 1 */
   genc_pg_theta_fn theta_step; /**< particle Gibbs: replaces the random-walk moves if set */
   void *theta_user;            /**< passed to theta_step */
+  bool ancestor_sampling;      /**< particle Gibbs: as ::genc_csmc_opts */
   int naddrs;                  /**< particle Gibbs: trajectory addresses recorded (0: none) */
   const char *const *addrs;    /**< their text addresses ("3/x"); scalar choices */
 } genc_pmcmc_opts;

@@ -14,7 +14,8 @@
  * log q(own) is it, q read by genc_gf_project() on the latents (the internal
  * proposal is the prior). Resampling keeps particle 0's ancestor at 0 and
  * draws the others multinomially from all n weights, the conditional of
- * multinomial resampling. */
+ * multinomial resampling; with ancestor sampling particle 0's ancestor is
+ * drawn too (ancestor()). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -216,9 +217,52 @@ static genc_status extend(genc_ctx *ctx, csmc_run *c, int64_t t, const genc_key 
   return st;
 }
 
+/* The final draw: slot b with probability exp(w_b), by a host uniform. */
+static int64_t draw_index(const double *w, int64_t n, genc_key key) {
+  genc_host_rng rng = genc_host_rng_new(key);
+  double u = genc_host_rng_uniform(&rng), acc = 0;
+  for (int64_t i = 0; i < n; i++)
+    if ((acc += exp(w[i])) > u) return i;
+  for (int64_t i = n - 1; i > 0; i--) /* rounding left u above the sum: the last live slot */
+    if (w[i] > -INFINITY) return i;
+  return 0;
+}
+
+/* Ancestor sampling (Lindsten, Jordan and Schon 2014): particle 0's ancestor
+ * for step t + 1, drawn with probability proportional to W_i p(ref_{t+1},
+ * y_{t+1} | particle i's past), the second factor the weight of an update
+ * that extends every particle by step t + 1 with the reference's latents and
+ * the observations as constraints (no fresh choice: the weight is the
+ * target's ratio). Exact when a step depends on the past through the previous
+ * step only (a Markov model); the step function runs twice for step t + 1. */
+static genc_status ancestor(genc_ctx *ctx, csmc_run *c, int64_t t, genc_key key, int32_t *a) {
+  genc_array *args[GENC_GF_MAX_ARGS + 1] = {0};
+  genc_argdiff diffs[GENC_GF_MAX_ARGS + 1];
+  genc_choicemap *obs = NULL, *lat = NULL, *cons = NULL;
+  genc_status st = inputs(ctx, c, t + 1, args, diffs, &obs);
+  if (!st) lat = ref_latents(ctx, c, t + 1, obs);
+  if (lat) cons = genc_choicemap_merge(ctx, obs, lat, GENC_MERGE_DISJOINT);
+  genc_array *lw = NULL;
+  genc_trace *ext =
+      cons ? genc_gf_update(ctx, c->r->trace, args, diffs, cons, key, &lw, NULL) : NULL;
+  if (!st) st = ext ? genc_array_copy_out(ctx, lw, c->u, c->r->n) : genc_ctx_status(ctx);
+  if (!st) { /* log W_i + u_i, normalized, in the scratch c->v (the step is weighted) */
+    double ess;
+    memcpy(c->v, c->r->log_weights, (size_t)c->r->n * sizeof(double));
+    bool none = reweight(c->v, c->u, c->r->n, &ess) == -INFINITY; /* none fits: keep 0 */
+    *a = none ? 0 : (int32_t)draw_index(c->v, c->r->n, genc_key_fold_in(key, 1));
+  }
+  genc_trace_release(ext);
+  genc_choicemap_free(cons);
+  genc_choicemap_free(lat);
+  genc_choicemap_free(obs);
+  return st;
+}
+
 /* Resample particles 1..n-1 from all n weights (multinomial), particle 0
- * its own ancestor; the weights reset to -log n. */
-static genc_status resample(genc_ctx *ctx, csmc_run *c, genc_key key) {
+ * its own ancestor or, with ancestor sampling, the one ancestor() draws; the
+ * weights reset to -log n. */
+static genc_status resample(genc_ctx *ctx, csmc_run *c, int64_t t, genc_key key) {
   int64_t n = c->r->n;
   double *w = c->r->log_weights;
   genc_array *anc = genc_resample(ctx, w, n, n - 1, GENC_RESAMPLE_MULTINOMIAL, key);
@@ -229,8 +273,9 @@ static genc_status resample(genc_ctx *ctx, csmc_run *c, genc_key key) {
   genc_array *all = NULL;
   if (!st) {
     idx[0] = 0;
-    all = genc_array_from(ctx, GENC_I32, 1, &n, 0, idx);
+    if (c->o.ancestor_sampling) st = ancestor(ctx, c, t, genc_key_fold_in(key, 1), &idx[0]);
   }
+  if (!st) all = genc_array_from(ctx, GENC_I32, 1, &n, 0, idx);
   genc_trace *kept = all ? genc_trace_take(ctx, c->r->trace, all) : NULL;
   free(idx);
   if (!kept) return st ? st : genc_ctx_status(ctx);
@@ -259,22 +304,11 @@ static genc_status csmc_step(genc_ctx *ctx, csmc_run *c, int64_t t) {
   }
   double thr = c->o.ess_threshold;
   if (!st && t < r->steps - 1 && thr >= 0 && (thr >= 1 || ess < thr * (double)r->n)) {
-    st = resample(ctx, c, k[2]);
+    st = resample(ctx, c, t, k[2]);
     r->nresampled++;
   }
   genc_scope_end(ctx, mark);
   return st;
-}
-
-/* The final draw: slot b with probability exp(w_b), by a host uniform. */
-static int64_t draw_index(const double *w, int64_t n, genc_key key) {
-  genc_host_rng rng = genc_host_rng_new(key);
-  double u = genc_host_rng_uniform(&rng), acc = 0;
-  for (int64_t i = 0; i < n; i++)
-    if ((acc += exp(w[i])) > u) return i;
-  for (int64_t i = n - 1; i > 0; i--) /* rounding left u above the sum: the last live slot */
-    if (w[i] > -INFINITY) return i;
-  return 0;
 }
 
 static genc_status check_args(genc_ctx *ctx, genc_gf *model, int64_t steps,

@@ -264,7 +264,8 @@ static genc_status pg_iter(genc_ctx *ctx, pm_chain *c, int64_t s, genc_pmcmc_res
   genc_csmc_opts co = {.n = c->o.n,
                        .key = k[0],
                        .ess_threshold = c->o.ess_threshold,
-                       .step_select = c->m->step_select ? select_at : NULL};
+                       .step_select = c->m->step_select ? select_at : NULL,
+                       .ancestor_sampling = c->o.ancestor_sampling};
   genc_csmc_result r;
   genc_status st = ref ? genc_csmc(ctx, c->m->model, c->m->steps, step_at, &a, ref, &co, &r)
                        : genc_ctx_status(ctx);
