@@ -10,12 +10,11 @@
  * rho_final + p_init_end), which catches U-turns that the two halves hide
  * from each other. A leapfrog whose energy error exceeds 1000 is a
  * divergence and stops the trajectory. A dense metric (dense_e) differs only
- * in M^-1 p (a symmetric matrix-vector product) and in the momentum draw
- * (a triangular solve with the Cholesky factor of M^-1).
+ * in M^-1 p (a matrix-vector product) and in the momentum draw (a triangular
+ * solve with the Cholesky factor of M^-1, from LAPACK's dpotrf).
  */
 #include "infer/nuts.h"
 
-#include <cblas.h>
 #include <lapack.h>
 #include <math.h>
 #include <stdlib.h>
@@ -87,9 +86,31 @@ genc_status genc__nuts_set_metric(genc__nuts *s, const char *who) {
   return GENC_OK;
 }
 
-/* v = M^-1 p (dense; symmetric matrix-vector product on the lower triangle). */
-static void dense_velocity(const genc__nuts *s, const double *p, double *v) {
-  cblas_dsymv(CblasRowMajor, CblasLower, s->dim, 1.0, s->inv_metric, s->dim, p, 1, 0.0, v, 1);
+/* v = M^-1 p (dense), a plain row-major loop rather than cblas_dsymv: at
+ * dim 10 OpenBLAS's threaded level-2 call took 92 us per leapfrog on a loaded
+ * 2-core machine against 3.5 us for the whole leapfrog single-threaded, and
+ * its summation order follows the thread count, so the same key would not
+ * give the same chain everywhere. */
+void genc__nuts_velocity(const genc__nuts *s, const double *p, double *v) {
+  int n = s->dim;
+  for (int i = 0; i < n; i++) {
+    const double *row = s->inv_metric + (size_t)i * (size_t)n;
+    double acc = 0;
+    for (int j = 0; j < n; j++)
+      acc += row[j] * p[j];
+    v[i] = acc;
+  }
+}
+
+/* Solve L' p = u in place by back substitution (L lower, row-major): the
+ * dense momentum draw; a loop for the reason genc__nuts_velocity gives. */
+static void solve_lt(const double *l, int n, double *p) {
+  for (int i = n - 1; i >= 0; i--) {
+    double acc = p[i];
+    for (int k = i + 1; k < n; k++)
+      acc -= l[(size_t)k * (size_t)n + (size_t)i] * p[k];
+    p[i] = acc / l[(size_t)i * (size_t)n + (size_t)i];
+  }
 }
 
 genc_status genc__nuts_eval(genc__nuts *s) {
@@ -105,7 +126,7 @@ genc_status genc__nuts_eval(genc__nuts *s) {
 double genc__nuts_h(const genc__nuts *s) {
   double k = 0;
   if (s->dense) {
-    dense_velocity(s, s->p, s->v);
+    genc__nuts_velocity(s, s->p, s->v);
     for (int i = 0; i < s->dim; i++)
       k += s->v[i] * s->p[i];
   } else
@@ -119,16 +140,14 @@ void genc__nuts_sample_p(genc__nuts *s) {
   for (int i = 0; i < s->dim; i++)
     s->p[i] = s->dense ? genc_host_rng_normal(&s->rng)
                        : genc_host_rng_normal(&s->rng) / sqrt(s->inv_metric[i]);
-  if (s->dense) /* solve L' p = u */
-    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, s->dim, s->chol, s->dim, s->p,
-                1);
+  if (s->dense) solve_lt(s->chol, s->dim, s->p);
 }
 
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps) {
   if (s->dense) {
     for (int i = 0; i < s->dim; i++)
       s->p[i] += 0.5 * eps * s->g[i];
-    dense_velocity(s, s->p, s->v);
+    genc__nuts_velocity(s, s->p, s->v);
     for (int i = 0; i < s->dim; i++)
       s->q[i] += eps * s->v[i];
   } else

@@ -42,6 +42,8 @@ genc_status genc__nuts_check_metric(genc_ctx *ctx, const char *who, int dim, int
                                     const double *m);
 /* Evaluate the density at s->q into s->lp and s->g. */
 genc_status genc__nuts_eval(genc__nuts *s);
+/* v = M^-1 p for a dense metric (dim values; deterministic, single-threaded). */
+void genc__nuts_velocity(const genc__nuts *s, const double *p, double *v);
 /* The Hamiltonian -lp + p' M^-1 p / 2 of z (NaN read as +inf); dense, it
  * leaves M^-1 p in s->v. */
 double genc__nuts_h(const genc__nuts *s);
