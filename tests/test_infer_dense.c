@@ -6,7 +6,7 @@
  * covariance the adapted inverse metric must approach, and on which the dense
  * metric must give clearly more minimum ESS per gradient than the diagonal
  * one; a given dense metric without warmup; the CmdStan CSV adaptation block
- * of a dense result; bad metrics.
+ * of a dense result and its reproducibility; bad metrics.
  *
  * Statistical tolerances: each moment estimate (E x_i, E x_i^2, E x_i x_i+1)
  * lies within 4 of its Monte Carlo standard errors (genc_diag_mcse_mean from
@@ -180,6 +180,11 @@ static void test_dense_csv(void **state) {
   genc_nuts_result r;
   genc_nuts_opts o = {.warmup = 150, .samples = 10, .metric = GENC_METRIC_DENSE};
   T_OK(ctx, !genc_nuts(ctx, gauss_lp, NULL, D, &o, &r));
+  genc_nuts_result r2; /* same key, same chain, bit for bit */
+  T_OK(ctx, !genc_nuts(ctx, gauss_lp, NULL, D, &o, &r2));
+  assert_memory_equal(r.draws, r2.draws, 10 * D * sizeof(double));
+  assert_memory_equal(r.inv_metric, r2.inv_metric, D * D * sizeof(double));
+  genc_nuts_result_clear(&r2);
   FILE *f = tmpfile();
   genc_stan_csv_param p = {.name = "x", .ndim = 1, .shape = {D}};
   genc_stan_csv_config cfg = {.num_samples = 10,
