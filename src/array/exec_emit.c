@@ -383,6 +383,7 @@ static bool emit_normal_lp(emit *E, int32_t k, int pos) {
 /* ---- reductions (cpu_reduce.c) ---- */
 
 static const char *red_init(genc_reduce_op op, int dt) {
+  if (dt == GENC_BOOL) return op == GENC_RMIN ? "1" : "0"; /* min and max of bools: all, any */
   switch (op) {
   case GENC_RSUM: return "0";
   case GENC_RPROD: return "1";
@@ -392,6 +393,7 @@ static const char *red_init(genc_reduce_op op, int dt) {
 }
 
 static const char *red_step(genc_reduce_op op, int dt) {
+  if (dt == GENC_BOOL) return op == GENC_RMIN ? "acc & v" : "acc | v";
   bool i = dt == GENC_I32;
   switch (op) {
   case GENC_RSUM: return i ? "GENC_XWRAP32(acc, +, v)" : "acc + v";
@@ -445,9 +447,10 @@ static void reduce_axis(emit *E, genc_reduce_op op, int dt, const char *xs, cons
 
 /* The bool value a float max, min or sum reduces when its input is a cast
  * of a region bool (the "all finite" checks of the distributions): -1 if
- * none. Reduced as i32 (exact: counts below 2^31) and cast back, it gives
- * the same value, and integer reductions vectorize where the NaN-aware
- * float select of the eager loop does not. */
+ * none. Reduced as bools (min: all, max: any) or as an i32 count (exact
+ * below 2^31) and cast back, it gives the same value, and byte and integer
+ * reductions vectorize where the NaN-aware float select of the eager loop
+ * does not. */
 static int32_t bool_source(const emit *E, const genc_gnode *nd) {
   genc_reduce_op op = (genc_reduce_op)nd->p.op;
   int32_t x = nd->in[0];
@@ -464,7 +467,8 @@ static bool emit_reduce(emit *E, int32_t k) {
   genc_reduce_op op = (genc_reduce_op)nd->p.op;
   int32_t src = bool_source(E, nd);
   const genc_gmeta *x = meta(E, src >= 0 ? src : nd->in[0]);
-  int dt = src >= 0 ? GENC_I32 : nd->out.dtype, id = (int)(E->base + k);
+  int dt = src < 0 ? nd->out.dtype : op == GENC_RSUM ? GENC_I32 : GENC_BOOL;
+  int id = (int)(E->base + k);
   char cur[32], nm[32];
   vname(E, src >= 0 ? src : nd->in[0], nm, sizeof nm);
   int64_t shape[GENC_MAX_DIMS];
