@@ -289,6 +289,34 @@ static void test_constant_key(void **state) {
   genc_scope_end(ctx, m);
 }
 
+/* A C number's weak dtype survives an op on it (exp of a weak scalar is weak,
+ * so times an f32 array it stays f32): the replay keeps the flag. */
+static genc_status weak_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                           genc_array **out, void *user) {
+  (void)keys, (void)user;
+  genc_array *v = genc_astype(ctx, genc_array_vec(ctx, 2, (double[]){1.5, -2}), GENC_F32);
+  out[0] = genc_mul(ctx, genc_exp(ctx, in[0]), v);
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static void test_weak(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t m = genc_scope_begin(ctx);
+  genc_array *x = genc_scalar_weak(ctx, 0.5), *x2 = genc_scalar_weak(ctx, 0.25), *e, *r;
+  genc_graph *g = genc_graph_capture(ctx, weak_fn, NULL, 0, NULL, 1, &x, 1, &e);
+  T_OK(ctx, g);
+  assert_int_equal(genc_array_dtype(e), GENC_F32);
+  assert_int_equal(genc_graph_replay(ctx, g, NULL, &x2, &r), GENC_OK);
+  assert_int_equal(weak_fn(ctx, NULL, &x2, &e, NULL), GENC_OK);
+  assert_same(ctx, "weak", e, r);
+  genc_graph_free(g);
+  /* the accessors and add_output outside a capture */
+  assert_int_equal(genc_graph_nnodes(NULL) + genc_graph_noutputs(NULL), 0);
+  assert_int_equal(genc_graph_add_output(ctx, x), GENC_ERR_ARG);
+  genc_ctx_clear_error(ctx);
+  genc_scope_end(ctx, m);
+}
+
 /* ---- gradients: a capture records the backward pass too ---- */
 
 static genc_status grad_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
@@ -450,6 +478,7 @@ int main(void) {
       cmocka_unit_test(test_samplers),     cmocka_unit_test(test_constant_key),
       cmocka_unit_test(test_gradient),     cmocka_unit_test(test_memory_flat),
       cmocka_unit_test(test_refusals),     cmocka_unit_test(test_guard),
+      cmocka_unit_test(test_weak),
   };
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

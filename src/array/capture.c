@@ -247,6 +247,14 @@ genc_array *genc__capture_record(genc_ctx *ctx, const genc_prim *prim, int nin,
   return out;
 }
 
+void genc__capture_weak(genc_ctx *ctx, genc_array *a) {
+  int32_t id = value_of(ctx, a);
+  if (id < 0) return;
+  cval *c = &ctx->capture->vals[id];
+  c->meta.weak = a->weak;
+  if (c->kind == K_NODE) ctx->capture->nodes[c->idx].out.weak = a->weak;
+}
+
 genc_array *genc__capture_dispatch(genc_ctx *ctx, const genc_prim *prim, int nin,
                                    genc_array *const *in, const genc_params *p) {
   const char *op = ctx->op;

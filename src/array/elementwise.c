@@ -113,7 +113,10 @@ genc_array *genc_unary(genc_ctx *ctx, genc_unary_op op, genc_array *x) {
   }
   genc_params p = {.op = op};
   genc_array *y = genc__dispatch(ctx, &unary_prim, 1, &x, &p);
-  if (y && x->weak && genc__is_float((genc_dtype)y->dtype)) y->weak = 1;
+  if (y && x->weak && genc__is_float((genc_dtype)y->dtype)) {
+    y->weak = 1;
+    if (ctx->capture) genc__capture_weak(ctx, y);
+  }
   return y;
 }
 

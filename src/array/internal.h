@@ -158,6 +158,9 @@ genc_array *genc__capture_dispatch(genc_ctx *ctx, const genc_prim *prim, int nin
 /* Record an op whose output the caller computed (tape_watch's copy). */
 genc_array *genc__capture_record(genc_ctx *ctx, const genc_prim *prim, int nin,
                                  genc_array *const *in, const genc_params *p, genc_array *out);
+/* An op set a's weak flag after its dispatch (genc_unary): the graph's record
+ * of a follows, so that a replay gives it the same flag. */
+void genc__capture_weak(genc_ctx *ctx, genc_array *a);
 /* Mark an array a creation function made from host data as a constant. */
 static inline genc_array *genc__capture_const(genc_ctx *ctx, genc_array *a) {
   if (a && ctx->capture) a->gval = -1;
