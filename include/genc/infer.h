@@ -805,8 +805,9 @@ typedef genc_status (*genc_lp_grad_batch_fn)(void *user, int n, const double *th
  * would. Options, results (out[nchains], freed on error) and errors as
  * genc_nuts(); a chain's warmup_seconds and sampling_seconds are wall times
  * shared with the others (the run's wall time is their maximum, not their
- * sum). The initial points and the step size heuristics evaluate one point
- * per call.
+ * sum); opts->progress gets the chain iterations done and their total
+ * (nchains times warmup + samples). The initial points and the step size
+ * heuristics evaluate one point per call.
  */
 genc_status genc_nuts_lockstep(genc_ctx *ctx, genc_lp_grad_batch_fn fn, void *user, int dim,
                                int nchains, const genc_nuts_opts *opts, genc_nuts_result *out);
