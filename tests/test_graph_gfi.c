@@ -192,7 +192,9 @@ static void test_replayed_tiles(void **state) {
   assert_int_equal(genc_importance(ctx, f->gf, f->args, f->obs, &o, &ie), GENC_OK);
   o.compile = true;
   assert_int_equal(genc_importance(ctx, f->gf, f->args, f->obs, &o, &ic), GENC_OK);
-  assert_memory_equal(ie.log_weights, ic.log_weights, 1000 * sizeof(double));
+  /* compiled code computes floats within a few ulps of the eager kernels */
+  for (int i = 0; i < 1000; i++)
+    T_CLOSE(ic.log_weights[i], ie.log_weights[i], 1e-12);
   genc_is_result_clear(&ie);
   genc_is_result_clear(&ic);
   genc_trace_release(e);

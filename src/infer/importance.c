@@ -88,6 +88,15 @@ static genc_choicemap *proposal_constraints(genc_ctx *ctx, const genc_is_opts *o
   return all;
 }
 
+/* The prepare hook of opts.compile: compile the captured tile's graph
+ * (genc/exec.h). A failure is no error: the interpreter replays it then. */
+static genc_status compile_graph(genc_ctx *ctx, genc_graph *g, void *user) {
+  (void)user;
+  genc_status before = genc_ctx_status(ctx);
+  if (genc_graph_compile(ctx, g, NULL) && before == GENC_OK) genc_ctx_clear_error(ctx);
+  return GENC_OK;
+}
+
 /* Run the model (after the proposal, if any) and store its trace and the n log
  * weights in r. Temporaries die in the caller's scope. */
 static genc_status run(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
@@ -99,9 +108,10 @@ static genc_status run(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
     if (!cons) return genc_ctx_status(ctx);
   }
   genc_key key = o->proposal ? genc_key_fold_in(o->key, 2) : o->key;
-  r->trace = o->compile && !cons
-                 ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, NULL, NULL)
-                 : genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
+  r->trace =
+      o->compile && !cons
+          ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, compile_graph, NULL)
+          : genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
   genc_choicemap_free(cons);
   if (!r->trace) return genc_ctx_status(ctx);
   genc_status st = weights_out(ctx, "model", wp, r->n, r->log_weights);
