@@ -27,6 +27,41 @@ typedef struct genc_xargs {
 /* i32 arithmetic wraps, as the eager kernels' GENC_WRAP32 (backend/cpu/cpu.h) */
 #define GENC_XWRAP32(a, OP, b) ((int32_t)((uint32_t)(a)OP(uint32_t)(b)))
 
+/* The eager row sum of contiguous rows (cpu_reduce.c ROW4): four
+ * accumulators, lane q adding r[q], r[q + 4], ..., the tail into lane 0,
+ * then ((a0 + a1) + a2) + a3. gcc vectorizes no floating-point reduction
+ * without reassociation, so on gcc the four lanes are one vector (lane-wise
+ * adds: the same additions in the same order, the same bits). */
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define GENC_X_SUM4(NAME, T, VB)                                                                   \
+  static inline T NAME(const T *r, int64_t len) {                                                  \
+    typedef T v4 __attribute__((vector_size(VB)));                                                 \
+    v4 a = {0, 0, 0, 0}, v;                                                                        \
+    int64_t l = 0;                                                                                 \
+    for (; l + 4 <= len; l += 4) {                                                                 \
+      memcpy(&v, r + l, sizeof v);                                                                 \
+      a = a + v;                                                                                   \
+    }                                                                                              \
+    T a0 = a[0];                                                                                   \
+    for (; l < len; l++)                                                                           \
+      a0 = a0 + r[l];                                                                              \
+    return ((a0 + a[1]) + a[2]) + a[3];                                                            \
+  }
+#else
+#define GENC_X_SUM4(NAME, T, VB)                                                                   \
+  GENC_HD T NAME(const T *r, int64_t len) {                                                        \
+    T a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                              \
+    int64_t l = 0;                                                                                 \
+    for (; l + 4 <= len; l += 4)                                                                   \
+      a0 = a0 + r[l], a1 = a1 + r[l + 1], a2 = a2 + r[l + 2], a3 = a3 + r[l + 3];                  \
+    for (; l < len; l++)                                                                           \
+      a0 = a0 + r[l];                                                                              \
+    return ((a0 + a1) + a2) + a3;                                                                  \
+  }
+#endif
+GENC_X_SUM4(genc_x_sum4, double, 32)
+GENC_X_SUM4(genc_x_sum4f, float, 16)
+
 /* A compiled region over the particles [p0, p1). */
 typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);
 

@@ -424,6 +424,11 @@ static void reduce_axis(emit *E, genc_reduce_op op, int dt, const char *xs, cons
     P("      %s[o * %lld + j] = m + log%s(s);\n    }\n  }\n", ys, (long long)inner, f);
     return;
   }
+  if (inner == 1 && isf(dt) && op == GENC_RSUM) { /* ROW4 sums, in SIMD lanes */
+    P("    %s[o] = genc_x_sum4%s(%s + o * %lld, %lld);\n  }\n", ys, f, xs, (long long)len,
+      (long long)len);
+    return;
+  }
   if (inner == 1 && isf(dt) && op != GENC_RPROD) { /* ROW4: four accumulators */
     P("    const %s *r = %s + o * %lld;\n    %s a0 = %s, a1 = %s, a2 = %s, a3 = %s, v, acc;\n", T,
       xs, (long long)len, T, in, in, in, in);
