@@ -9,7 +9,7 @@
  *
  * Part 1, vectorized against sequential SMC: genc_smc (all N particles in one batched trace, the
  * model body run once per step for all of them) against the same filter over N separate single
- * traces (seq_smc below: one genc_gf_generate / genc_gf_update per particle and step, the
+ * traces (genc_smc_sequential: one genc_gf_generate / genc_gf_update per particle and step, the
  * particles' keys genc_key_particle(k, i), the same genc_resample). Particle i of a batched
  * operation equals the single-trace operation with genc_key_particle(key, i), so both filters
  * draw the same numbers and must print the same log Z-hat (checked, to 1e-9). Sizes: N = 50,
@@ -69,75 +69,15 @@ static double vec_smc(b2 *b, int T, int64_t n, genc_key key) {
   return lz;
 }
 
-/* ---- the sequential filter: N single traces, the same keys and resampling as genc_smc ---- */
-
-/* w += v, normalized; returns the log normalizer (genc_smc's bookkeeping). */
-static double reweight(double *w, const double *v, int64_t n) {
-  double mx = -INFINITY, s = 0;
-  for (int64_t i = 0; i < n; i++)
-    mx = fmax(mx, w[i] += v[i]);
-  for (int64_t i = 0; i < n; i++)
-    s += exp(w[i] - mx);
-  double lse = mx + log(s);
-  for (int64_t i = 0; i < n; i++)
-    w[i] -= lse;
-  return lse;
-}
-
-/* Extend particle i's trace by step t (generate at t = 0); its weight into *v. */
-static genc_trace *seq_extend(b2 *b, genc_trace *tr, int t, genc_array **args, genc_argdiff *d,
-                              genc_choicemap *obs, genc_key k, double *v) {
-  genc_array *lw = NULL;
-  genc_trace *next = t == 0 ? genc_gf_generate(b->ctx, b->model, args, obs, k, 0, &lw)
-                            : genc_gf_update(b->ctx, tr, args, d, obs, k, &lw, NULL);
-  if (!next) die(b->ctx, "sequential step");
-  *v = genc_array_to_double(b->ctx, lw);
-  return next;
-}
-
-/* Reorder the traces by genc_resample's ancestors; weights back to -log n. */
-static void seq_resample(b2 *b, genc_trace **tr, genc_trace **tmp, double *w, double *a, int64_t n,
-                         genc_key k) {
-  genc_array *idx = genc_resample(b->ctx, w, n, n, GENC_RESAMPLE_SYSTEMATIC, k);
-  if (!idx || genc_array_copy_out(b->ctx, idx, a, n)) die(b->ctx, "resample");
-  for (int64_t j = 0; j < n; j++)
-    tmp[j] = genc_trace_retain(tr[(int64_t)a[j]]);
-  for (int64_t j = 0; j < n; j++) {
-    genc_trace_release(tr[j]);
-    tr[j] = tmp[j];
-    w[j] = -log((double)n);
-  }
-}
+/* ---- the sequential filter: genc_smc_sequential, N single traces ---- */
 
 static double seq_smc(b2 *b, int T, int64_t n, genc_key key) {
-  genc_trace **tr = calloc((size_t)n, sizeof *tr), **tmp = calloc((size_t)n, sizeof *tmp);
-  double *w = malloc((size_t)n * sizeof *w), *v = malloc((size_t)n * sizeof *v);
-  double *a = malloc((size_t)n * sizeof *a), lz = 0;
-  for (int64_t i = 0; i < n; i++)
-    w[i] = -log((double)n);
-  for (int t = 0; t < T; t++) {
-    int64_t mark = genc_scope_begin(b->ctx);
-    genc_key k[3];
-    genc_key_split(genc_key_fold_in(key, (uint64_t)t), 3, k);
-    genc_array *args[2];
-    genc_argdiff d[2];
-    genc_choicemap *obs = NULL;
-    if (genc_smc_unfold_step(b->ctx, t, args, d, &obs, &b->u)) die(b->ctx, "step inputs");
-    for (int64_t i = 0; i < n; i++) {
-      int64_t m = genc_scope_begin(b->ctx);
-      genc_trace *next = seq_extend(b, tr[i], t, args, d, obs, genc_key_particle(k[0], i), &v[i]);
-      genc_trace_release(tr[i]);
-      tr[i] = next;
-      genc_scope_end(b->ctx, m);
-    }
-    genc_choicemap_free(obs);
-    lz += reweight(w, v, n);
-    if (t < T - 1) seq_resample(b, tr, tmp, w, a, n, k[1]);
-    genc_scope_end(b->ctx, mark);
-  }
-  for (int64_t i = 0; i < n; i++)
-    genc_trace_release(tr[i]);
-  free(tr), free(tmp), free(w), free(v), free(a);
+  genc_smc_opts o = {.n = n, .key = key, .scheme = GENC_RESAMPLE_SYSTEMATIC, .ess_threshold = 1};
+  genc_smc_result r;
+  if (genc_smc_sequential(b->ctx, b->model, T, genc_smc_unfold_step, &b->u, &o, &r))
+    die(b->ctx, "genc_smc_sequential");
+  double lz = r.log_ml;
+  genc_smc_result_clear(&r);
   return lz;
 }
 

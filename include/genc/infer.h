@@ -1166,6 +1166,8 @@ typedef struct genc_smc_result {
                              resampling (malloc'ed) */
   bool *resampled;      /**< [steps] whether the particles were resampled after step t */
   int64_t nresampled;   /**< how many steps resampled */
+  genc_trace **traces;  /**< genc_smc_sequential(): the n single traces (references; trace is
+                             then NULL); NULL for genc_smc() */
 } genc_smc_result;
 
 /**
@@ -1185,6 +1187,23 @@ genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step
 
 /** Release what @p r holds (trace, arrays) and zero it. NULL is a no-op. */
 void genc_smc_result_clear(genc_smc_result *r);
+
+/**
+ * The same particle filter over n separate single traces (src/infer/smc_seq.c):
+ * one generate / update (or genc_smcp3_extend() with opts->proposal) per
+ * particle and step, particle i keyed genc_key_particle(k, i) with the key k
+ * genc_smc() gives the batched operation, the same genc_resample() (which
+ * reorders trace pointers) and the rejuvenation kernel applied to each trace
+ * with its particle key. It is the baseline vectorized SMC is measured against
+ * (bench/bench_smc.c): without proposal and rejuvenation it draws exactly what
+ * genc_smc() draws (particle i of a batched operation equals the single-trace
+ * operation with genc_key_particle()), so log_ml agrees to rounding; with them
+ * it is the same algorithm with other random numbers. The particles go to
+ * out->traces (out->trace is NULL). Arguments and errors as genc_smc().
+ */
+genc_status genc_smc_sequential(genc_ctx *ctx, genc_gf *model, int64_t steps,
+                                genc_smc_step_fn step_fn, void *user, const genc_smc_opts *opts,
+                                genc_smc_result *out);
 
 /**
  * The step inputs of an Unfold-shaped model, for genc_smc_unfold_step(): the

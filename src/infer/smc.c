@@ -22,6 +22,9 @@
 void genc_smc_result_clear(genc_smc_result *r) {
   if (!r) return;
   genc_trace_release(r->trace);
+  for (int64_t i = 0; r->traces && i < r->n; i++)
+    genc_trace_release(r->traces[i]);
+  free(r->traces);
   free(r->log_weights);
   free(r->ess);
   free(r->resampled);
