@@ -18,6 +18,10 @@
  * elementwise kernels call glibc's vector libm, the compiled code its scalar
  * functions); any thread count gives the same bits, since each particle's
  * computation is independent of the others.
+ *
+ * The generated C includes headers of genc's source tree (the path CMake
+ * recorded, or $GENC_SOURCE_DIR); $GENC_EXEC_SOURCE names a file to receive
+ * the generated source of each compile (for debugging).
  */
 #ifndef GENC_EXEC_H
 #define GENC_EXEC_H
@@ -42,7 +46,8 @@ typedef struct genc_compile_opts {
   const char *compiler;
   /** force the tiled interpreter (no compiler is run) */
   bool interpret;
-  /** particles per tile, 0 = auto (256) */
+  /** particles per chunk a thread takes (compiled) or per tile (interpreted);
+   * 0 = auto (512) */
   int64_t tile;
   /** CUDA contexts: never record replays as a CUDA Graph (every replay then
    * launches its kernels one by one) */
