@@ -235,6 +235,11 @@ static void test_draws_and_threads(void **state) {
     /* a key whose particle offset is odd shifts every pair */
     check_draws(ctx, g, genc_key_particle(genc_key_from_seed(9), 3), data);
   }
+  /* the tiled interpreter, tiles of 7 particles: the same draws */
+  genc_compile_opts o = opts(1, 7);
+  o.interpret = true;
+  assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+  check_draws(ctx, g, genc_key_particle(genc_key_from_seed(9), 3), data);
   genc_graph_free(g);
   genc_scope_end(ctx, mark);
 }
