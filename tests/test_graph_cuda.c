@@ -302,7 +302,10 @@ static void test_b1_replay_equals_eager(void **state) {
     b1_y[i] = 0.5 - b1_x[i] + 2 * b1_x[i] * b1_x[i] + 0.3 * sin(12.9898 * i);
   }
   const double tol[4] = {0, 0, 0, 16};
-  check_replays(b1_capture_fn, 0, NULL, 4, genc_key_from_seed(5), tol);
+  /* an odd particle offset: the Box-Muller pairs of the kernels start at -1 */
+  genc_key key = genc_key_from_seed(5);
+  key.particle = 3;
+  check_replays(b1_capture_fn, 0, NULL, 4, key, tol);
 }
 
 /* 2000 replays through the CUDA Graph, each in its own scope: the live bytes

@@ -39,16 +39,17 @@ try:
 except FileNotFoundError:
     pass
 print()
-print("%-6s %10s %10s %10s %10s %10s %9s %9s %9s %9s" % (
+print("%-6s %10s %10s %10s %10s %10s %9s %9s %9s %9s %10s" % (
     "N", "comp_ms", "fused64", "jax64_ms", "jax32_ms", "comp/f64", "comp/f32", "jax64/comp",
-    "jax32/comp", "jax_1st_s"))
+    "jax32/comp", "jax_1st_s", "nograph_ms"))
 for n in sorted(rows):
     f = rows[n]
     comp, f64, f32 = float(f[4]), float(f[1]), float(f[2])
     j64 = jax.get(("float64", n), {}).get("ms", float("nan"))
     j32 = jax.get(("float32", n), {}).get("ms", float("nan"))
     first = jax.get(("float64", n), {}).get("first_s", float("nan"))
-    print("1e%-4d %10.4f %10.4f %10.4f %10.4f %10.2f %9.2f %9.1f %9.1f %9.2f" % (
+    nog = float(f[13]) if len(f) > 13 else float("nan")
+    print("1e%-4d %10.4f %10.4f %10.4f %10.4f %10.2f %9.2f %9.1f %9.1f %9.2f %10.4f" % (
         len(str(n)) - 1, comp, f64, j64, j32, comp / f64, comp / f32, j64 / comp, j32 / comp,
-        first))
+        first, nog))
 PY

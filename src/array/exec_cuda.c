@@ -30,6 +30,7 @@ enum { CG_UNTRIED, CG_READY, CG_NEVER };
 typedef struct cplan {
   genc_xpart part;
   genc_cu_fn **fn; /* per region; NULL entries: interpreted */
+  bool *pairs;     /* per region: it draws normals (its kernel takes particle pairs) */
   int32_t *koff;   /* per region: its first key word */
   int32_t nkw;     /* key words in all */
   uint32_t *hkeys; /* this replay's key words (host) */
@@ -61,7 +62,7 @@ static void cplan_free(void *e) {
   if (!pl) return;
   genc_ctx *ctx = pl->ctx;
   drop_graph(pl);
-  free(pl->fn), free(pl->koff), free(pl->hkeys);
+  free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->hkeys);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
   free(pl);
@@ -98,7 +99,9 @@ static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array *
   void *kp = (char *)pl->dkeys + (size_t)pl->koff[ri] * sizeof(uint32_t);
   void *args[3] = {blk, &n, &kp};
   char err[256];
-  int rc = genc_cu_rtc_launch(ctx->bst, pl->fn[ri], n, args, err, sizeof err);
+  /* a region that draws normals runs particles in pairs (exec_cuda_src.c) */
+  int64_t items = pl->pairs[ri] ? n / 2 + 1 : n;
+  int rc = genc_cu_rtc_launch(ctx->bst, pl->fn[ri], items, args, err, sizeof err);
   free(blk);
   return rc ? genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err) : GENC_OK;
 }
@@ -339,8 +342,12 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
     return genc_ctx_status(ctx);
   }
   pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
-  if (!pl->fn || plan_keys(ctx, pl)) {
-    bool oom = !pl->fn;
+  pl->pairs = calloc((size_t)pl->part.nregions + 1, sizeof *pl->pairs);
+  for (int32_t r = 0; pl->pairs && r < pl->part.nregions; r++)
+    for (int i = 0; i < pl->part.regions[r].nsample; i++)
+      if (g->nodes[pl->part.regions[r].sample[i]].p.op == GENC_LAW_NORMAL) pl->pairs[r] = true;
+  if (!pl->fn || !pl->pairs || plan_keys(ctx, pl)) {
+    bool oom = !pl->fn || !pl->pairs;
     cplan_free(pl);
     return oom ? genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory")
                : genc_ctx_status(ctx);

@@ -8,7 +8,7 @@
 #ifndef GENC_ARRAY_EXEC_CUDA_H
 #define GENC_ARRAY_EXEC_CUDA_H
 
-#include "array/exec_part.h"
+#include "array/exec_cpu.h"
 #include "genc/exec.h"
 
 /* Install the CUDA executor on g (a graph of a CUDA context). Without a
@@ -21,6 +21,10 @@ bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out);
  * out of memory): the emitter's bodies and a __global__ genc_xk<r> per region
  * (exec_cuda_src.c). */
 char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p);
+/* The row-fused body genc_xgbody<ri> of region ri appended to b when the
+ * region has the row shape exec_cuda_row.c handles (nothing appended and
+ * false otherwise: the kernel then calls the emitter's genc_xbody<ri>). */
+bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b);
 /* The CUDA source genc__xcuda_compile builds for g (malloc'd; NULL on
  * failure): for tests and for reading, on any context. */
 char *genc__xcuda_source(genc_ctx *ctx, const genc_graph *g);

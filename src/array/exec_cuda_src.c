@@ -56,23 +56,88 @@ static void emit_hoist(const genc_graph *g, const genc_xpart *p, int32_t ri, gen
   }
 }
 
-/* The draws of sample node k for particle p into local array sb<i>. */
-static void emit_sample(const genc_graph *g, int32_t k, int i, genc_xbuf *b) {
+/* Draws of sample node k (slot i) for particle expression `pe` into local
+ * array `buf`<i>. */
+static void emit_draw(const genc_graph *g, int32_t k, int i, const char *pe, const char *buf,
+                      genc_xbuf *b) {
   const genc_gnode *nd = &g->nodes[k];
-  P("    %s sb%d[%lld];\n    {\n      genc_sample_req q;\n      memset(&q, 0, sizeof q);\n",
-    ctyp(nd->out.dtype), i, (long long)nd->out.size);
-  P("      q.law = (genc_law)%d, q.dtype = (genc_dtype)%d, q.stream = %uu;\n", nd->p.op, nd->p.axis,
-    (unsigned)(uint32_t)nd->p.i[2]);
-  P("      q.key[0] = K[%d], q.key[1] = K[%d], q.npart = 1, q.size = %lld;\n", 3 * i, 3 * i + 1,
+  P("      {\n        genc_sample_req q;\n        memset(&q, 0, sizeof q);\n");
+  P("        q.law = (genc_law)%d, q.dtype = (genc_dtype)%d, q.stream = %uu;\n", nd->p.op,
+    nd->p.axis, (unsigned)(uint32_t)nd->p.i[2]);
+  P("        q.key[0] = K[%d], q.key[1] = K[%d], q.npart = 1, q.size = %lld;\n", 3 * i, 3 * i + 1,
     (long long)nd->out.size);
-  /* particle p as particle 0 of a request offset by p: the same counter and
+  /* the particle as particle 0 of a request offset by it: the same counter and
    * Box-Muller parity as the eager kernel's element (p, j) */
-  P("      q.part_offset = (int64_t)K[%d] + p;\n", 3 * i + 2);
-  P("      for (int64_t j = 0; j < %lld; j++) genc_law_sample_elem(&q, 0, j, sb%d);\n    }\n",
-    (long long)nd->out.size, i);
+  P("        q.part_offset = (int64_t)K[%d] + (%s);\n", 3 * i + 2, pe);
+  P("        for (int64_t j = 0; j < %lld; j++) genc_law_sample_elem(&q, 0, j, %s%d);\n      }\n",
+    (long long)nd->out.size, buf, i);
 }
 
-static void emit_kernel(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
+static bool is_normal(const genc_graph *g, int32_t k) {
+  return (genc_law)g->nodes[k].p.op == GENC_LAW_NORMAL;
+}
+
+static void emit_sbufs(const genc_graph *g, const genc_xregion *r, const char *pre, genc_xbuf *b) {
+  for (int i = 0; i < r->nsample; i++) {
+    const genc_gnode *nd = &g->nodes[r->sample[i]];
+    P("    %s %s%d[%lld];\n", ctyp(nd->out.dtype), pre, i, (long long)nd->out.size);
+  }
+}
+
+static void emit_call(const genc_xregion *r, int32_t ri, bool row, const char *pre, const char *pe,
+                      genc_xbuf *b) {
+  P("    {\n      const void *S[%d] = {", r->nsample + 1);
+  for (int i = 0; i < r->nsample; i++)
+    P("%s%d, ", pre, i);
+  P("0};\n      genc_x%sbody%d(&A, %s, S, H);\n    }\n", row ? "g" : "", (int)ri, pe);
+}
+
+/* Particles two at a time when the region draws normals: particles P and
+ * P + 1 of a normal draw (P + the key's offset even) share one Philox block,
+ * one log and one sqrt (random/laws.h's Box-Muller pairs), so a thread that
+ * takes both draws each pair once, as the eager kernel does. Only when every
+ * normal node's key offset has the same parity (true for keys derived from
+ * one key); otherwise one particle per thread. */
+static void emit_pair_loop(const genc_graph *g, const genc_xregion *r, int32_t ri, bool row,
+                           genc_xbuf *b) {
+  int first = -1;
+  P("  bool pairs = true;\n");
+  for (int i = 0; i < r->nsample; i++)
+    if (is_normal(g, r->sample[i])) {
+      if (first < 0) first = i;
+      P("  pairs = pairs && !((K[%d] ^ K[%d]) & 1u);\n", 3 * first + 2, 3 * i + 2);
+    }
+  P("  if (pairs) {\n    const int64_t par = K[%d] & 1u;\n", 3 * first + 2);
+  P("    for (int64_t u = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; u < (n + par + 1) / 2;\n"
+    "         u += (int64_t)gridDim.x * blockDim.x) {\n      const int64_t p = 2 * u - par;\n");
+  emit_sbufs(g, r, "sb", b);
+  emit_sbufs(g, r, "sc", b);
+  for (int i = 0; i < r->nsample; i++) {
+    const genc_gnode *nd = &g->nodes[r->sample[i]];
+    if (!is_normal(g, r->sample[i])) {
+      P("    if (p >= 0)\n");
+      emit_draw(g, r->sample[i], i, "p", "sb", b);
+      P("    if (p + 1 < n)\n");
+      emit_draw(g, r->sample[i], i, "p + 1", "sc", b);
+      continue;
+    }
+    P("    for (int64_t j = 0; j < %lld; j++) {\n", (long long)nd->out.size);
+    P("      genc_rng rr = genc_rng_make(K + %d, (uint32_t)j, (uint32_t)(p + (int64_t)K[%d]), "
+      "%uu);\n",
+      3 * i, 3 * i + 2, (unsigned)(uint32_t)nd->p.i[2]);
+    P("      double c, s;\n      genc_law_normal2(&rr, &c, &s);\n");
+    P("      sb%d[j] = (%s)c, sc%d[j] = (%s)s;\n    }\n", i, ctyp(nd->out.dtype), i,
+      ctyp(nd->out.dtype));
+  }
+  P("    if (p >= 0)\n");
+  emit_call(r, ri, row, "sb", "p", b);
+  P("    if (p + 1 < n)\n");
+  emit_call(r, ri, row, "sc", "p + 1", b);
+  P("    }\n    return;\n  }\n");
+}
+
+static void emit_kernel(const genc_graph *g, const genc_xpart *p, int32_t ri, bool row,
+                        genc_xbuf *b) {
   const genc_xregion *r = &p->regions[ri];
   P("struct genc_xkp%d {\n  const void *in[%d];\n  void *out[%d];\n};\n", (int)ri, r->nin + 1,
     r->nout + 1);
@@ -81,14 +146,17 @@ static void emit_kernel(const genc_graph *g, const genc_xpart *p, int32_t ri, ge
     (int)ri, (int)ri);
   P("  const genc_xargs A = {P.in, P.out, K};\n  double H[%d];\n", r->nnodes + 1);
   emit_hoist(g, p, ri, b);
+  bool normals = false;
+  for (int i = 0; i < r->nsample; i++)
+    normals = normals || is_normal(g, r->sample[i]);
+  if (normals) emit_pair_loop(g, r, ri, row, b);
   P("  for (int64_t p = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; p < n;\n"
     "       p += (int64_t)gridDim.x * blockDim.x) {\n");
+  emit_sbufs(g, r, "sb", b);
   for (int i = 0; i < r->nsample; i++)
-    emit_sample(g, r->sample[i], i, b);
-  P("    const void *S[%d] = {", r->nsample + 1);
-  for (int i = 0; i < r->nsample; i++)
-    P("sb%d, ", i);
-  P("0};\n    genc_xbody%d(&A, p, S, H);\n  }\n}\n\n", (int)ri);
+    emit_draw(g, r->sample[i], i, "p", "sb", b);
+  emit_call(r, ri, row, "sb", "p", b);
+  P("  }\n}\n\n");
 }
 
 char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p) {
@@ -96,9 +164,15 @@ char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p) {
   P("/* generated by genc for NVRTC (src/array/exec_cuda.c) */\n"
     "#define restrict __restrict__\n");
   genc__xemit(g, p, b);
+  bool *row = calloc((size_t)p->nregions + 1, sizeof *row);
+  if (!row) b->oom = true;
+  P("\n/* row-fused bodies (exec_cuda_row.c) */\n");
+  for (int32_t ri = 0; row && ri < p->nregions; ri++)
+    row[ri] = genc__xcuda_row_body(g, p, ri, b);
   P("\n/* CUDA drivers, one thread per particle */\n");
-  for (int32_t ri = 0; ri < p->nregions; ri++)
-    emit_kernel(g, p, ri, b);
+  for (int32_t ri = 0; row && ri < p->nregions; ri++)
+    emit_kernel(g, p, ri, row[ri], b);
+  free(row);
   if (b->oom) {
     free(src.s);
     return NULL;

@@ -1,0 +1,472 @@
+/*
+ * Row-fused bodies for the CUDA executor. The CPU emitter (exec_emit.c) gives
+ * every value of a region a local array of its per-particle size and runs one
+ * loop per node; a C compiler keeps those arrays in L1 and vectorizes the
+ * loops. On a GPU thread the same arrays become hundreds of registers (the
+ * B1 region: 255 registers and spills, one block of 256 threads per
+ * multiprocessor), so the kernels starve for warps. For the common shape of a
+ * model's density (scalars per particle, then elementwise work over one row of
+ * L elements ending in full reductions, then scalars again) this file writes
+ * the body as one loop over the row in which every value is a scalar: the
+ * same expressions, operand casts and summation order as the emitter and the
+ * eager kernels (reductions of float rows in four interleaved running sums,
+ * row4 of cpu_reduce.c and cuda_reduce.cu; others in order), so the results
+ * are those of the emitter's body. Regions of any other shape keep the
+ * emitter's body (exec_cuda_src.c decides).
+ *
+ * The expression tables below are the emitter's (exec_emit.c: unary_expr,
+ * binary_expr, promote2, fused_dtype), repeated because that file keeps them
+ * static; a change there must be made here too (test_graph_cuda compares both
+ * kinds of body with the eager results on the GPU).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "array/exec_cpu.h"
+#include "array/exec_cuda.h"
+
+#define P(...) genc__xbuf_printf(b, __VA_ARGS__)
+
+static const char *ctype(int dt) {
+  return dt == GENC_F64   ? "double"
+         : dt == GENC_F32 ? "float"
+         : dt == GENC_I32 ? "int32_t"
+                          : "uint8_t";
+}
+static int rank(int d) { return d == GENC_BOOL ? 0 : d == GENC_I32 ? 1 : d == GENC_F32 ? 2 : 3; }
+static bool isf(int d) { return d == GENC_F64 || d == GENC_F32; }
+
+static int promote2(const genc_gmeta *a, const genc_gmeta *b) {
+  if (a->weak && !b->weak) return isf(b->dtype) ? b->dtype : a->dtype;
+  if (b->weak && !a->weak) return isf(a->dtype) ? a->dtype : b->dtype;
+  return rank(a->dtype) >= rank(b->dtype) ? a->dtype : b->dtype;
+}
+
+static const char *unary_expr(genc_unary_op op, int dt, char *buf, size_t cap) {
+  const char *s = dt == GENC_F32 ? "f" : "";
+  if (dt == GENC_I32) {
+    switch (op) {
+    case GENC_NEG: return "GENC_XWRAP32(0, -, v)";
+    case GENC_ABS: return "v < 0 ? GENC_XWRAP32(0, -, v) : v";
+    case GENC_SIGN: return "(v > 0) - (v < 0)";
+    case GENC_SQUARE: return "GENC_XWRAP32(v, *, v)";
+    default: return NULL;
+    }
+  }
+  static const char *lib[GENC_UNARY_COUNT] = {
+      [GENC_EXP] = "exp",   [GENC_EXPM1] = "expm1", [GENC_LOG] = "log",   [GENC_LOG1P] = "log1p",
+      [GENC_SQRT] = "sqrt", [GENC_SIN] = "sin",     [GENC_COS] = "cos",   [GENC_TAN] = "tan",
+      [GENC_TANH] = "tanh", [GENC_ERF] = "erf",     [GENC_ERFC] = "erfc", [GENC_FLOOR] = "floor",
+      [GENC_CEIL] = "ceil", [GENC_ROUND] = "round", [GENC_ABS] = "fabs"};
+  static const char *sf[GENC_UNARY_COUNT] = {
+      [GENC_SIGMOID] = "genc_sf_sigmoid",   [GENC_LOG_SIGMOID] = "genc_sf_log_sigmoid",
+      [GENC_SOFTPLUS] = "genc_sf_softplus", [GENC_ERFINV] = "genc_sf_erfinv",
+      [GENC_LGAMMA] = "genc_sf_lgamma",     [GENC_DIGAMMA] = "genc_sf_digamma",
+      [GENC_TRIGAMMA] = "genc_sf_trigamma"};
+  if (lib[op]) {
+    snprintf(buf, cap, "%s%s(v)", lib[op], s);
+    return buf;
+  }
+  if (sf[op]) {
+    snprintf(buf, cap, "%s(v)", sf[op]);
+    return buf;
+  }
+  switch (op) {
+  case GENC_NEG: return "-v";
+  case GENC_SIGN: return "v != v ? v : (T)((v > 0) - (v < 0))";
+  case GENC_SQUARE: return "v * v";
+  case GENC_RECIPROCAL: return "1 / v";
+  case GENC_ISFINITE: return "isfinite(v) != 0";
+  case GENC_NOT: return "!v";
+  default: return NULL;
+  }
+}
+
+static const char *binary_expr(genc_binary_op op, int dt, char *buf, size_t cap) {
+  static const char *cmp[] = {"x == y", "x != y", "x < y", "x <= y", "x > y", "x >= y"};
+  if (op >= GENC_EQ && op <= GENC_GE && dt != GENC_BOOL) return cmp[op - GENC_EQ];
+  const char *s = dt == GENC_F32 ? "f" : "";
+  if (isf(dt)) {
+    switch (op) {
+    case GENC_ADD: return "x + y";
+    case GENC_SUB: return "x - y";
+    case GENC_MUL: return "x * y";
+    case GENC_DIV: return "x / y";
+    case GENC_POW: snprintf(buf, cap, "pow%s(x, y)", s); return buf;
+    case GENC_MAXIMUM: return "(x > y || x != x) ? x : y";
+    case GENC_MINIMUM: return "(x < y || x != x) ? x : y";
+    case GENC_ATAN2: snprintf(buf, cap, "atan2%s(x, y)", s); return buf;
+    default: return NULL;
+    }
+  }
+  if (dt == GENC_I32) {
+    switch (op) {
+    case GENC_ADD: return "GENC_XWRAP32(x, +, y)";
+    case GENC_SUB: return "GENC_XWRAP32(x, -, y)";
+    case GENC_MUL: return "GENC_XWRAP32(x, *, y)";
+    case GENC_MAXIMUM: return "x > y ? x : y";
+    case GENC_MINIMUM: return "x < y ? x : y";
+    default: return NULL;
+    }
+  }
+  switch (op) {
+  case GENC_AND: return "x && y";
+  case GENC_OR: return "x || y";
+  case GENC_EQ: return "x == y";
+  case GENC_NE: return "x != y";
+  default: return NULL;
+  }
+}
+
+static int fused_dtype(const genc_graph *g, const genc_gnode *nd) {
+  bool f32 = false;
+  for (int i = 0; i < 3; i++) {
+    const genc_gmeta *m = &g->meta[nd->in[i]];
+    if (m->weak) continue;
+    if (m->dtype != GENC_F32) return GENC_F64;
+    f32 = true;
+  }
+  return f32 ? GENC_F32 : GENC_F64;
+}
+
+/* ---- classification ---- */
+
+enum { K_EXT, K_PRE, K_ROW, K_RED, K_POST };
+
+typedef struct rowp {
+  const genc_graph *g;
+  const genc_xpart *p;
+  const genc_xregion *r;
+  int32_t ri, base;
+  int64_t L;             /* the row length (0: none yet) */
+  const genc_gmeta *row; /* its shape */
+  int8_t *kind;          /* per value id (K_EXT for values outside the region) */
+  int32_t *sample;       /* per value id: its sample slot, or -1 */
+  genc_xbuf *b;
+} rowp;
+
+static bool inside(const rowp *R, int32_t v) {
+  return v >= R->base && R->p->region_of[v - R->base] == R->ri;
+}
+
+static bool same_shape(const genc_gmeta *a, const genc_gmeta *b) {
+  return a->ndim == b->ndim && !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape);
+}
+
+/* Size class of a value read by a node: 1 (scalar) or the row; false if neither. */
+static bool operand_ok(rowp *R, int32_t v, bool *is_row) {
+  const genc_gmeta *m = &R->g->meta[v];
+  if (m->size == 1) {
+    *is_row = false;
+    return true;
+  }
+  if (!R->L) R->L = m->size, R->row = m;
+  *is_row = true;
+  return m->size == R->L && same_shape(m, R->row);
+}
+
+static bool elementwise_prim(const char *n) {
+  return !strcmp(n, "unary") || !strcmp(n, "binary") || !strcmp(n, "where") ||
+         !strcmp(n, "astype") || !strcmp(n, "stop_gradient") || !strcmp(n, "normal_logpdf");
+}
+
+/* The phase of a value read by a node (externals: row or pre). */
+static int phase_of(const rowp *R, int32_t v) {
+  if (inside(R, v)) return R->kind[v];
+  return R->g->meta[v].size == 1 ? K_PRE : K_ROW;
+}
+
+static bool classify_node(rowp *R, int32_t k) {
+  const genc_gnode *nd = &R->g->nodes[k];
+  int32_t id = R->base + k;
+  const char *n = nd->prim->name;
+  bool row;
+  if (!operand_ok(R, id, &row)) return false;
+  if (!strcmp(n, "random")) {
+    R->kind[id] = row ? K_ROW : K_PRE;
+    return true;
+  }
+  int maxph = K_PRE;
+  for (int i = 0; i < nd->nin; i++) {
+    bool r;
+    if (!operand_ok(R, nd->in[i], &r)) return false;
+    int ph = phase_of(R, nd->in[i]);
+    maxph = ph > maxph ? ph : maxph;
+  }
+  if (!strcmp(n, "reduce")) {
+    genc_reduce_op op = (genc_reduce_op)nd->p.op;
+    if (op == GENC_RLOGSUMEXP || nd->p.flag2 || row) return false;
+    const genc_gmeta *x = &R->g->meta[nd->in[0]];
+    if (x->size == 1) { /* a copy or cast of a scalar */
+      R->kind[id] = maxph == K_PRE ? K_PRE : K_POST;
+      return true;
+    }
+    if (nd->p.naxes != x->ndim || maxph != K_ROW) return false;
+    R->kind[id] = K_RED;
+    return true;
+  }
+  if (!elementwise_prim(n)) return false;
+  if (row) {
+    if (maxph > K_ROW) return false; /* a row after a reduction: two loops */
+    R->kind[id] = K_ROW;
+  } else {
+    if (maxph == K_ROW) return false; /* a scalar of a row without a reduction */
+    R->kind[id] = maxph == K_PRE ? K_PRE : K_POST;
+  }
+  return true;
+}
+
+/* ---- emission ---- */
+
+/* The name of value v read at row index li ("" outside the loop). */
+static void vref(const rowp *R, int32_t v, char *out, size_t cap) {
+  const genc_gmeta *m = &R->g->meta[v];
+  if (inside(R, v)) {
+    if (R->sample[v] >= 0 && m->size > 1)
+      snprintf(out, cap, "s%d[li]", (int)v);
+    else
+      snprintf(out, cap, "v%d", (int)v);
+    return;
+  }
+  int e = -1;
+  for (int i = 0; i < R->r->nin; i++)
+    if (R->r->in[i] == v) e = i;
+  snprintf(out, cap, m->size > 1 ? "e%d[li]" : "e%d[0]", e);
+}
+
+static void cast_expr(int from, int to, const char *x, char *out, size_t cap) {
+  if (from == to)
+    snprintf(out, cap, "(%s)", x);
+  else if (to == GENC_BOOL)
+    snprintf(out, cap, "((uint8_t)((%s) != 0))", x);
+  else
+    snprintf(out, cap, "((%s)(%s))", ctype(to), x);
+}
+
+/* const T v<id> = (T)(expr) with the operands bound as the emitter binds them. */
+static void emit_elem(rowp *R, int32_t k, int *hoist) {
+  genc_xbuf *b = R->b;
+  const genc_gnode *nd = &R->g->nodes[k];
+  const char *n = nd->prim->name;
+  const genc_gmeta *in0 = &R->g->meta[nd->in[0]];
+  int dts[3], nops = nd->nin, cdt;
+  const char *names[3] = {"v", NULL, NULL};
+  char buf[96];
+  const char *ex = NULL;
+  if (!strcmp(n, "unary")) {
+    genc_unary_op op = (genc_unary_op)nd->p.op;
+    int in = in0->dtype;
+    if (op == GENC_NOT)
+      cdt = GENC_BOOL;
+    else if (op == GENC_NEG || op == GENC_ABS || op == GENC_SIGN || op == GENC_SQUARE)
+      cdt = in == GENC_BOOL ? GENC_I32 : in;
+    else
+      cdt = isf(in) ? in : GENC_F64;
+    dts[0] = cdt;
+    ex = unary_expr(op, cdt, buf, sizeof buf);
+  } else if (!strcmp(n, "binary")) {
+    genc_binary_op op = (genc_binary_op)nd->p.op;
+    if (op == GENC_AND || op == GENC_OR)
+      cdt = GENC_BOOL;
+    else {
+      cdt = promote2(in0, &R->g->meta[nd->in[1]]);
+      if (cdt == GENC_BOOL && !(op == GENC_EQ || op == GENC_NE)) cdt = GENC_I32;
+      if (cdt == GENC_I32 && (op == GENC_DIV || op == GENC_POW || op == GENC_ATAN2)) cdt = GENC_F64;
+    }
+    dts[0] = dts[1] = cdt, names[0] = "x", names[1] = "y";
+    ex = binary_expr(op, cdt, buf, sizeof buf);
+  } else if (!strcmp(n, "where")) {
+    cdt = promote2(&R->g->meta[nd->in[1]], &R->g->meta[nd->in[2]]);
+    dts[0] = GENC_BOOL, dts[1] = dts[2] = cdt;
+    names[0] = "c", names[1] = "x", names[2] = "y", ex = "c ? x : y";
+  } else if (!strcmp(n, "normal_logpdf")) {
+    cdt = fused_dtype(R->g, nd);
+    dts[0] = dts[1] = dts[2] = cdt;
+    names[0] = "x", names[1] = "m", names[2] = "s";
+    if (*hoist >= 0)
+      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, H[%d])", *hoist);
+    else
+      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, log((double)s))");
+    ex = buf;
+  } else { /* astype, stop_gradient, a reduce of a scalar: a copy with a cast */
+    cdt = dts[0] = nd->out.dtype;
+    nops = 1, ex = "v";
+  }
+  if (!ex) ex = "0"; /* unreachable: the partition admits only ops the emitter has */
+  P("    { typedef %s T;\n", ctype(cdt));
+  for (int i = 0; i < nops; i++) {
+    char r[64], c[128];
+    vref(R, nd->in[i], r, sizeof r);
+    cast_expr(R->g->meta[nd->in[i]].dtype, dts[i], r, c, sizeof c);
+    P("      const %s %s = %s;\n", ctype(dts[i]), names[i], c);
+  }
+  P("      v%d = (%s)(%s); }\n", (int)(R->base + k), ctype(nd->out.dtype), ex);
+}
+
+static const char *red_init(genc_reduce_op op, int dt) {
+  switch (op) {
+  case GENC_RSUM: return "0";
+  case GENC_RPROD: return "1";
+  case GENC_RMAX: return dt == GENC_I32 ? "INT32_MIN" : "-INFINITY";
+  default: return dt == GENC_I32 ? "INT32_MAX" : "INFINITY";
+  }
+}
+
+static const char *red_step(genc_reduce_op op, int dt) {
+  bool i = dt == GENC_I32;
+  switch (op) {
+  case GENC_RSUM: return i ? "GENC_XWRAP32(acc, +, v)" : "acc + v";
+  case GENC_RPROD: return i ? "GENC_XWRAP32(acc, *, v)" : "acc * v";
+  case GENC_RMAX: return i ? "v > acc ? v : acc" : "(v > acc || v != v) ? v : acc";
+  default: return i ? "v < acc ? v : acc" : "(v < acc || v != v) ? v : acc";
+  }
+}
+
+/* four interleaved sums (row4) for float rows other than products */
+static bool row4(const genc_gnode *nd) {
+  return isf(nd->out.dtype) && (genc_reduce_op)nd->p.op != GENC_RPROD;
+}
+
+/* One element li of the row: its row values, stores, and accumulations into
+ * accumulator q of every reduction. */
+static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
+  genc_xbuf *b = R->b;
+  P("  {\n    const int64_t li = %s;\n", idx);
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t k = R->r->nodes[i], id = R->base + k;
+    const genc_gnode *nd = &R->g->nodes[k];
+    if (R->kind[id] == K_ROW && R->sample[id] < 0) {
+      P("    %s v%d;\n", ctype(nd->out.dtype), (int)id);
+      emit_elem(R, k, &hoist[i]);
+    } else if (R->kind[id] == K_RED) {
+      char r[64], c[128];
+      int dt = nd->out.dtype;
+      vref(R, nd->in[0], r, sizeof r);
+      cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
+      P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", ctype(dt), (int)id,
+        row4(nd) ? q : 0, c, (int)id, row4(nd) ? q : 0, ctype(dt),
+        red_step((genc_reduce_op)nd->p.op, dt));
+    }
+  }
+  for (int i = 0; i < R->r->nout; i++) {
+    int32_t v = R->r->out[i];
+    if (R->kind[v] != K_ROW) continue;
+    const genc_gmeta *m = &R->g->meta[v];
+    char r[64];
+    vref(R, v, r, sizeof r);
+    P("    ((%s *)A->out[%d])[p * %lld + li] = %s;\n", ctype(m->dtype), i,
+      (long long)(m->n ? m->size : 0), r);
+  }
+  P("  }\n");
+}
+
+/* Scalars of phase ph, in node order. */
+static void emit_scalars(rowp *R, int ph, int *hoist) {
+  genc_xbuf *b = R->b;
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t k = R->r->nodes[i], id = R->base + k;
+    if (R->kind[id] != ph || R->sample[id] >= 0) continue;
+    P("  %s v%d;\n", ctype(R->g->nodes[k].out.dtype), (int)id);
+    emit_elem(R, k, &hoist[i]);
+  }
+}
+
+static void emit_reductions(rowp *R, bool init) {
+  genc_xbuf *b = R->b;
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t k = R->r->nodes[i], id = R->base + k;
+    if (R->kind[id] != K_RED) continue;
+    const genc_gnode *nd = &R->g->nodes[k];
+    int dt = nd->out.dtype;
+    const char *T = ctype(dt), *st = red_step((genc_reduce_op)nd->p.op, dt);
+    if (init) {
+      const char *in = red_init((genc_reduce_op)nd->p.op, dt);
+      P("  %s a%d_0 = %s, a%d_1 = %s, a%d_2 = %s, a%d_3 = %s;\n", T, (int)id, in, (int)id, in,
+        (int)id, in, (int)id, in);
+    } else if (row4(nd)) {
+      P("  %s v%d;\n  { %s acc = a%d_0, v;\n", T, (int)id, T, (int)id);
+      for (int q = 1; q < 4; q++)
+        P("    v = a%d_%d, acc = (%s);\n", (int)id, q, st);
+      P("    v%d = acc; }\n", (int)id);
+    } else {
+      P("  %s v%d = a%d_0;\n", T, (int)id, (int)id);
+    }
+  }
+}
+
+static void emit_body(rowp *R, int *hoist) {
+  genc_xbuf *b = R->b;
+  const genc_xregion *r = R->r;
+  P("GENC_HD void genc_xgbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
+    "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
+    (int)R->ri);
+  for (int i = 0; i < r->nin; i++) {
+    const genc_gmeta *m = &R->g->meta[r->in[i]];
+    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", ctype(m->dtype), i, ctype(m->dtype),
+      i, (long long)(m->n ? m->size : 0));
+  }
+  for (int i = 0; i < r->nsample; i++) {
+    int32_t id = R->base + r->sample[i];
+    const char *T = ctype(R->g->meta[id].dtype);
+    if (R->g->meta[id].size > 1)
+      P("  const %s *s%d = (const %s *)S[%d];\n", T, (int)id, T, i);
+    else
+      P("  const %s v%d = ((const %s *)S[%d])[0];\n", T, (int)id, T, i);
+  }
+  emit_scalars(R, K_PRE, hoist);
+  if (R->L) {
+    emit_reductions(R, true);
+    P("  int64_t l = 0;\n  for (; l + 4 <= %lld; l += 4) {\n", (long long)R->L);
+    const char *ix[4] = {"l", "l + 1", "l + 2", "l + 3"};
+    for (int q = 0; q < 4; q++)
+      emit_row(R, ix[q], q, hoist);
+    P("  }\n  for (; l < %lld; l++)\n", (long long)R->L);
+    emit_row(R, "l", 0, hoist);
+    emit_reductions(R, false);
+  }
+  emit_scalars(R, K_POST, hoist);
+  for (int i = 0; i < r->nout; i++) {
+    int32_t v = r->out[i];
+    const genc_gmeta *m = &R->g->meta[v];
+    if (R->kind[v] == K_ROW) continue;
+    char ref[64];
+    vref(R, v, ref, sizeof ref);
+    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", ctype(m->dtype), i, (long long)(m->n ? m->size : 0),
+      ref);
+  }
+  P("}\n\n");
+}
+
+/* The emitter's hoisted log sigmas (its plan_hoist), by region node position. */
+static void plan_hoist(const rowp *R, int *hoist) {
+  int nh = 0;
+  for (int i = 0; i < R->r->nnodes; i++) {
+    const genc_gnode *nd = &R->g->nodes[R->r->nodes[i]];
+    hoist[i] = -1;
+    if (strcmp(nd->prim->name, "normal_logpdf")) continue;
+    const genc_gmeta *s = &R->g->meta[nd->in[2]];
+    if (!inside(R, nd->in[2]) && s->n == 0 && s->size == 1) hoist[i] = nh++;
+  }
+}
+
+bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
+  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
+  rowp R = {.g = g, .p = p, .r = &p->regions[ri], .ri = ri, .base = g->ninputs + g->nconsts};
+  R.kind = calloc((size_t)nv + 1, sizeof *R.kind);
+  R.sample = malloc(((size_t)nv + 1) * sizeof *R.sample);
+  int *hoist = malloc(((size_t)R.r->nnodes + 1) * sizeof *hoist);
+  bool ok = R.kind && R.sample && hoist;
+  for (int32_t v = 0; ok && v < nv; v++)
+    R.sample[v] = -1;
+  for (int i = 0; ok && i < R.r->nsample; i++)
+    R.sample[R.base + R.r->sample[i]] = i;
+  for (int i = 0; ok && i < R.r->nnodes; i++)
+    ok = classify_node(&R, R.r->nodes[i]);
+  if (ok) {
+    R.b = b;
+    plan_hoist(&R, hoist);
+    emit_body(&R, hoist);
+  }
+  free(R.kind), free(R.sample), free(hoist);
+  return ok;
+}
