@@ -10,7 +10,6 @@
  */
 #include "infer/nuts_step.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -72,7 +71,7 @@ static void drift(genc__nuts *s, double eps) {
   if (s->dense) {
     for (int i = 0; i < n; i++)
       s->p[i] += 0.5 * eps * s->g[i];
-    cblas_dsymv(CblasRowMajor, CblasLower, n, 1.0, s->inv_metric, n, s->p, 1, 0.0, s->v, 1);
+    genc__nuts_velocity(s, s->p, s->v);
     for (int i = 0; i < n; i++)
       s->q[i] += eps * s->v[i];
   } else
