@@ -26,6 +26,7 @@ typedef struct plan {
   int64_t tile;      /* particles per chunk (compiled) or tile (interpreted) */
   genc_array **keep; /* per value: the last replay's region output, for reuse */
   int32_t nvals;
+  int32_t *last; /* per value: the last step that reads it (nsteps: keep to the end) */
   genc_compile_info info;
 } plan;
 
@@ -35,6 +36,7 @@ static void plan_free(void *e) {
   for (int32_t v = 0; pl->keep && v < pl->nvals; v++)
     genc_array_release(pl->keep[v]);
   free(pl->keep);
+  free(pl->last);
   genc__xpool_free(pl->pool);
   if (pl->dl) dlclose(pl->dl);
   free(pl->fn);
@@ -188,6 +190,44 @@ static genc_status run_region(genc_ctx *ctx, genc_graph *g, plan *pl, int32_t ri
   return pl->dl ? run_compiled(ctx, g, pl, ri, keys, vals) : run_interp(ctx, g, pl, ri, keys, vals);
 }
 
+/* Call f(pl, g, v, s, arg) for every node value v step s reads. */
+static void step_reads(const plan *pl, const genc_graph *g, int32_t s,
+                       void (*f)(const plan *, int32_t v, int32_t s, void *), void *arg) {
+  const genc_xstep *st = &pl->part.steps[s];
+  int32_t base = g->ninputs + g->nconsts;
+  if (st->node >= 0) {
+    for (int i = 0; i < g->nodes[st->node].nin; i++)
+      if (g->nodes[st->node].in[i] >= base) f(pl, g->nodes[st->node].in[i], s, arg);
+  } else {
+    const genc_xregion *r = &pl->part.regions[st->region];
+    for (int i = 0; i < r->nin; i++)
+      if (r->in[i] >= base) f(pl, r->in[i], s, arg);
+  }
+}
+
+static void mark_last(const plan *pl, int32_t v, int32_t s, void *arg) {
+  (void)arg;
+  if (pl->last[v] < s) pl->last[v] = s;
+}
+
+static void release_last(const plan *pl, int32_t v, int32_t s, void *arg) {
+  genc_array **vals = arg;
+  if (pl->last[v] == s && vals[v]) genc_array_release(vals[v]), vals[v] = NULL;
+}
+
+/* The last step that reads each value; outputs and guards live to the end
+ * (the replay reads them after exec_run). */
+static void plan_lifetimes(plan *pl, const genc_graph *g) {
+  for (int32_t v = 0; v < pl->nvals; v++)
+    pl->last[v] = -1;
+  for (int32_t s = 0; s < pl->part.nsteps; s++)
+    step_reads(pl, g, s, mark_last, NULL);
+  for (int32_t i = 0; i < g->noutputs; i++)
+    pl->last[g->outputs[i]] = pl->part.nsteps;
+  for (int32_t i = 0; i < g->nguards; i++)
+    pl->last[g->guards[i].value] = pl->part.nsteps;
+}
+
 static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
   plan *pl = g->exec;
   int32_t base = g->ninputs + g->nconsts;
@@ -199,6 +239,7 @@ static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, 
     } else if (run_region(ctx, g, pl, st->region, keys, vals)) {
       return genc_ctx_status(ctx);
     }
+    step_reads(pl, g, s, release_last, vals); /* memory stays at what later steps need */
   }
   return GENC_OK;
 }
@@ -267,12 +308,13 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
   if (!pl) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
   pl->nvals = g->ninputs + g->nconsts + g->nnodes;
   pl->keep = calloc((size_t)pl->nvals + 1, sizeof *pl->keep);
-  if (!pl->keep) {
-    free(pl);
+  pl->last = malloc(((size_t)pl->nvals + 1) * sizeof *pl->last);
+  if (!pl->keep || !pl->last) {
+    free(pl->keep), free(pl->last), free(pl);
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
   }
   if (genc__xpart_build(ctx, g, &pl->part)) {
-    free(pl->keep), free(pl);
+    free(pl->keep), free(pl->last), free(pl);
     return genc_ctx_status(ctx);
   }
   bool compiled = !o.interpret && pl->part.nregions && compile_regions(ctx, g, pl, &o);
@@ -280,6 +322,7 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
   pl->info.threads = compiled ? (o.threads ? o.threads : online_cores()) : 1;
   pl->pool = genc__xpool_new(pl->info.threads);
   pl->tile = o.tile ? o.tile : compiled ? 2 * GENC_X_TILE : 512;
+  plan_lifetimes(pl, g);
   pl->info.regions = pl->part.nregions;
   for (int32_t r = 0; r < pl->part.nregions; r++)
     pl->info.fused_nodes += pl->part.regions[r].nnodes;
