@@ -504,6 +504,18 @@ typedef struct genc_mcmc_opts {
   genc_mcmc_progress_fn progress; /**< called every progress_every iterations, or NULL */
   int64_t progress_every;         /**< default 100 */
   void *progress_user;            /**< passed to progress */
+  /** Capture one application of the kernel as a graph (genc_graph_capture(),
+   * array.h: the trace's arrays and the iteration's key in, the new trace's
+   * arrays and acceptance counts out), compile it (genc_graph_compile(),
+   * genc/exec.h; the interpreter replays it where no compiler runs) and replay
+   * it every iteration, chains and draws as the eager run's (floats within the
+   * executor's few ulps). Kernels that read the driver step (user kernels,
+   * cycles), and steps the capture refuses (a branch on a drawn value, a
+   * single-chain mixture), run eagerly with no error; see @p compiled.
+   * Default false. */
+  bool compile;
+  int compile_threads; /**< compile: worker threads of the replays (0: all cores) */
+  bool *compiled;      /**< if not NULL: set true when iterations replayed a captured step */
 } genc_mcmc_opts;
 
 /**

@@ -178,7 +178,9 @@ genc_trace *genc_trace_select(genc_ctx *ctx, genc_array *cond, const genc_trace 
                     "genc_trace_select: %s: cond must be bool, batched 0-d over %lld particles "
                     "or shared 1-d of that length (a shared 0-d bool for single traces)",
                     a->gf->name, (long long)a->n);
-  } else if (a->n == 0) {
+  } else if (a->n == 0 && !genc_graph_capturing(ctx)) {
+    /* under a capture a single trace is zipped with where, as batched ones:
+     * the host read of cond would be refused */
     double v = 0;
     if (!genc_array_item(ctx, c, &v)) out = genc_trace_retain((genc_trace *)(v != 0 ? a : b));
   } else if (a == b) {

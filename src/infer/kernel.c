@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "genc.h"
+#include "infer/mcmc_compiled.h"
 
 enum { K_SELECT, K_PROPOSAL, K_FN, K_SEQ, K_CYCLE, K_MIX, K_REPEAT };
 
@@ -252,4 +253,13 @@ genc_trace *genc_kernel_apply(genc_ctx *ctx, const genc_kernel *kernel, const ge
   if (out && accepted) *accepted = acc;
   if (out && proposed) *proposed = prop;
   return out;
+}
+
+/* Whether applications of k ignore the driver step (none is a user function
+ * or a cycle), so that one captured application replays at every step. */
+bool genc__kernel_step_free(const genc_kernel *k) {
+  if (k->kind == K_FN || k->kind == K_CYCLE) return false;
+  for (int i = 0; i < k->k; i++)
+    if (!genc__kernel_step_free(k->ks[i])) return false;
+  return true;
 }

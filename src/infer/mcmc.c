@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "genc.h"
+#include "infer/mcmc_compiled.h"
 
 typedef struct run {
   genc_mcmc_opts o;
@@ -83,25 +84,81 @@ static genc_status write_rates(genc_ctx *ctx, const run *r, genc_array *acc, gen
   return st;
 }
 
+/* Draw d from a captured step's state: straight from its arrays when every
+ * address names one, else through the state rebuilt as a trace. */
+static genc_status record_cs(genc_ctx *ctx, const run *r, const genc__cstep *cs, int64_t d) {
+  int64_t p0 = 0, C = r->chains, D = r->ndraws;
+  for (int i = 0; i < r->o.naddrs; i++) {
+    genc_array *v = genc__cstep_value(ctx, cs, r->o.addrs[i]);
+    if (!v) {
+      genc_trace *t = genc__cstep_trace(ctx, cs);
+      genc_status st = t ? record(ctx, r, t, d) : genc_ctx_status(ctx);
+      genc_trace_release(t);
+      return st;
+    }
+    int64_t sz = r->size[i];
+    genc_status st = genc_array_copy_out(ctx, v, r->tmp, sz * C);
+    if (st) return st;
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t e = 0; e < sz; e++)
+        r->o.draws[((p0 + e) * C + c) * D + d] = r->tmp[c * sz + e];
+    p0 += sz;
+  }
+  return GENC_OK;
+}
+
+/* The loop's state: a trace, or (opts.compile) a captured step's arrays. */
+typedef struct chain {
+  genc_trace *cur;
+  genc__cstep *cs;
+  int tries; /* captures attempted (the first may see generate's layout) */
+} chain;
+
+/* Iteration s: one kernel application, replayed when a step is captured. */
+static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *kernel, chain *c,
+                              int64_t s, genc_array **a, genc_array **p) {
+  genc_key key = genc_key_fold_in(r->o.key, (uint64_t)s);
+  if (c->cs) {
+    genc_status st = genc__cstep_replay(ctx, c->cs, key, a, p);
+    if (st != GENC_ERR_CAPTURE) return st;
+    genc_ctx_clear_error(ctx); /* a changed guard: eager from here on */
+    c->cur = genc__cstep_trace(ctx, c->cs);
+    genc__cstep_free(c->cs), c->cs = NULL;
+    if (!c->cur) return genc_ctx_status(ctx);
+  }
+  genc_trace *nxt = NULL;
+  if (r->o.compile && c->tries < 2 && genc__kernel_step_free(kernel)) {
+    c->tries++;
+    c->cs = genc__cstep_capture(ctx, kernel, c->cur, key, s, r->o.compile_threads, &nxt, a, p);
+    if (genc_ctx_status(ctx)) return genc_ctx_status(ctx);
+  }
+  if (!nxt && !c->cs) nxt = genc_kernel_apply(ctx, kernel, c->cur, key, s, a, p);
+  genc_trace_release(c->cur);
+  c->cur = c->cs ? NULL : nxt;
+  if (c->cs) genc_trace_release(nxt);
+  return c->cur || c->cs ? GENC_OK : genc_ctx_status(ctx);
+}
+
 static genc_trace *run_loop(genc_ctx *ctx, const run *r, const genc_kernel *kernel,
                             const genc_trace *init) {
   const genc_mcmc_opts *o = &r->o;
   int64_t n = genc_trace_nparticles(init), total = o->warmup + o->samples;
   genc_array *acc = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
   genc_array *prop = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
-  genc_trace *cur = acc && prop ? genc_trace_retain((genc_trace *)init) : NULL;
-  for (int64_t s = 0; cur && s < total; s++) {
+  chain c = {acc && prop ? genc_trace_retain((genc_trace *)init) : NULL, NULL, 0};
+  bool replayed = false;
+  genc_status st = c.cur ? GENC_OK : genc_ctx_status(ctx);
+  for (int64_t s = 0; !st && s < total; s++) {
     int64_t mark = genc_scope_begin(ctx);
     genc_array *a = NULL, *p = NULL;
-    genc_trace *nxt =
-        genc_kernel_apply(ctx, kernel, cur, genc_key_fold_in(o->key, (uint64_t)s), s, &a, &p);
-    genc_trace_release(cur);
-    cur = nxt;
+    bool was = c.cs != NULL;
+    st = chain_step(ctx, r, kernel, &c, s, &a, &p);
+    replayed |= was && c.cs;
     int64_t k = s - o->warmup;
-    genc_status st = cur ? GENC_OK : genc_ctx_status(ctx);
     if (!st && k >= 0) st = total_add(ctx, &acc, a);
     if (!st && k >= 0) st = total_add(ctx, &prop, p);
-    if (!st && k >= 0 && k % o->thin == 0 && r->nvals) st = record(ctx, r, cur, k / o->thin);
+    if (!st && k >= 0 && k % o->thin == 0 && r->nvals)
+      st = c.cs ? record_cs(ctx, r, c.cs, k / o->thin) : record(ctx, r, c.cur, k / o->thin);
     genc_scope_end(ctx, mark);
     if (!st && o->progress && ((s + 1) % o->progress_every == 0 || s + 1 == total) &&
         o->progress(s + 1, total, o->progress_user))
@@ -109,11 +166,17 @@ static genc_trace *run_loop(genc_ctx *ctx, const run *r, const genc_kernel *kern
                          "genc_mcmc_run: stopped by the progress callback "
                          "after %lld of %lld iterations",
                          (long long)(s + 1), (long long)total);
-    if (st) genc_trace_release(cur), cur = NULL;
   }
-  if (cur && o->accept_rate && write_rates(ctx, r, acc, prop)) genc_trace_release(cur), cur = NULL;
+  if (!st && c.cs) {
+    c.cur = genc__cstep_trace(ctx, c.cs);
+    st = c.cur ? GENC_OK : genc_ctx_status(ctx);
+  }
+  if (o->compiled) *o->compiled = replayed;
+  if (!st && o->accept_rate) st = write_rates(ctx, r, acc, prop);
+  if (st) genc_trace_release(c.cur), c.cur = NULL;
+  genc__cstep_free(c.cs);
   genc_array_release(acc), genc_array_release(prop);
-  return cur;
+  return c.cur;
 }
 
 genc_trace *genc_mcmc_run(genc_ctx *ctx, const genc_kernel *kernel, const genc_trace *init,

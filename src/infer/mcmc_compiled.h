@@ -1,0 +1,43 @@
+/*
+ * A captured MCMC kernel step (issue 12, src/infer/mcmc_compiled.c): one
+ * application of a kernel recorded as a graph from the trace's arrays and the
+ * step's key to the new trace's arrays and the acceptance counts, compiled
+ * with genc_graph_compile and replayed by genc_mcmc_run (opts.compile). The
+ * chain's state between replays is the list of arrays only; a trace is
+ * rebuilt from the capture's trace as template when one is needed.
+ */
+#ifndef GENC_INFER_MCMC_COMPILED_H
+#define GENC_INFER_MCMC_COMPILED_H
+
+#include "genc.h"
+
+typedef struct genc__cstep genc__cstep;
+
+/* Whether applications of k ignore the driver step (kernel.c). */
+bool genc__kernel_step_free(const genc_kernel *k);
+
+/*
+ * Apply k to t at step under a capture. On success: the step, *out the eager
+ * new trace (a new reference), *acc / *prop its counts (caller's scope). On a
+ * refusal: NULL with no error, *out the eager result when the kernel ran to
+ * the end (else NULL: the caller runs the step eagerly). On an error: NULL,
+ * the context's error, *out NULL. threads: genc_compile_opts.threads.
+ */
+genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc_trace *t,
+                                 genc_key key, int64_t step, int threads, genc_trace **out,
+                                 genc_array **acc, genc_array **prop);
+/* One replay with key: the state moves on; *acc / *prop (NULL when the kernel
+ * reports none) in the caller's scope. GENC_ERR_CAPTURE (state unchanged):
+ * a guard changed, run the step eagerly on genc__cstep_trace(). */
+genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key key, genc_array **acc,
+                               genc_array **prop);
+/* The state's array holding the value at text address addr, or NULL when
+ * the address does not name one array of the trace (then read a trace). */
+genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *addr);
+/* The state as a trace (a new reference), or NULL with the context's error. */
+genc_trace *genc__cstep_trace(genc_ctx *ctx, const genc__cstep *cs);
+/* Whether replays run compiled code (false: the graph interpreter). */
+bool genc__cstep_compiled(const genc__cstep *cs);
+void genc__cstep_free(genc__cstep *cs);
+
+#endif

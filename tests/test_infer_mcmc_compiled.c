@@ -1,0 +1,271 @@
+/*
+ * genc_mcmc_run with opts.compile (src/infer/mcmc_compiled.c): one kernel
+ * application captured, compiled and replayed every iteration must give the
+ * eager run's chains. The executor documents float results within a few ulps
+ * of eager (scalar against vector libm), draws bit for bit; an accept decision
+ * could in principle flip on such an ulp, which these seeds do not hit, so the
+ * draws are compared to 1e-12 relative and the acceptance rates exactly.
+ */
+#include "testutil.h"
+
+#define K 20
+static double X[K], X2[K], Y[K];
+
+/* B3's model (shared/BENCHMARKS.md) on 20 observations */
+static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
+  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
+  genc_array *mu =
+      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
+}
+
+/* random walk N(current, 0.05) on a, b, c, reading the trace */
+static genc_array *walk(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args, (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  const genc_trace *t = genc_rt_from(rt);
+  genc_comp a = GENC_SYM("a"), b = GENC_SYM("b"), c = GENC_SYM("c");
+  genc_rt_trace(rt, a, genc_normal(ctx, genc_trace_get(ctx, t, &a, 1), 0.05));
+  genc_rt_trace(rt, b, genc_normal(ctx, genc_trace_get(ctx, t, &b, 1), 0.05));
+  return genc_rt_trace(rt, c, genc_normal(ctx, genc_trace_get(ctx, t, &c, 1), 0.05));
+}
+
+/* z ~ N(0, 1), y ~ N(z, 1): regenerating z from the prior accepts often */
+static genc_array *nn(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args, (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *z = GENC_TRACE(rt, "z", genc_normal(ctx, 0.0, 1.0));
+  return GENC_TRACE(rt, "y", genc_normal(ctx, z, 1.0));
+}
+
+/* z ~ N(0, 1); a host branch on z: a capture must refuse it */
+static genc_array *branchy(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args, (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *z = GENC_TRACE(rt, "z", genc_normal(ctx, 0.0, 1.0));
+  double v = 0;
+  if (genc_array_item(ctx, z, &v)) return NULL;
+  return GENC_TRACE(rt, "y", genc_normal(ctx, v > 0 ? 1.0 : -1.0, 1.0));
+}
+
+typedef struct fixture {
+  genc_ctx *ctx;
+  genc_gf *model, *walk;
+  genc_array *args[2];
+  genc_choicemap *obs;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  f->ctx = t_ctx();
+  if (!f->ctx) return -1;
+  for (int i = 0; i < K; i++) {
+    X[i] = -1 + 2.0 * i / (K - 1), X2[i] = X[i] * X[i];
+    Y[i] = 0.5 - X[i] + 2.0 * X2[i] + 0.3 * sin(12.9898 * i);
+  }
+  f->model = genc_gf_dynamic("b1", b1, 2, NULL);
+  f->walk = genc_gf_dynamic("walk", walk, 0, NULL);
+  f->args[0] = genc_array_retain(genc_array_vec(f->ctx, K, X));
+  f->args[1] = genc_array_retain(genc_array_vec(f->ctx, K, X2));
+  f->obs = genc_choicemap_new(f->ctx);
+  genc_choicemap_set_str(f->ctx, f->obs, "y", genc_array_vec(f->ctx, K, Y));
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  genc_choicemap_free(f->obs);
+  genc_array_release(f->args[0]), genc_array_release(f->args[1]);
+  genc_gf_release(f->model), genc_gf_release(f->walk);
+  genc_ctx_free(f->ctx);
+  free(f);
+  return 0;
+}
+
+/* One run: draws of a and c (every 3rd of 60 after 20 warmup) and acceptance rates. */
+typedef struct result {
+  double draws[2 * 16 * 20], rate[16], final_c[16];
+  bool compiled;
+} result;
+
+static void run(fixture *f, const genc_kernel *k, genc_gf *model, genc_array *const *args,
+                const genc_choicemap *obs, int64_t n, bool compile, int threads, result *r) {
+  genc_ctx *ctx = f->ctx;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_trace *init = genc_gf_generate(ctx, model, args, obs, genc_key_from_seed(5), n, NULL);
+  T_OK(ctx, init);
+  const char *addrs[2] = {model == f->model ? "a" : "z", model == f->model ? "c" : "z"};
+  memset(r, 0, sizeof *r);
+  genc_trace *out = genc_mcmc_run(ctx, k, init,
+                                  &(genc_mcmc_opts){.warmup = 20,
+                                                    .samples = 60,
+                                                    .thin = 3,
+                                                    .key = genc_key_from_seed(11),
+                                                    .naddrs = 2,
+                                                    .addrs = addrs,
+                                                    .draws = r->draws,
+                                                    .draws_cap = 2 * 16 * 20,
+                                                    .accept_rate = r->rate,
+                                                    .compile = compile,
+                                                    .compile_threads = threads,
+                                                    .compiled = &r->compiled});
+  T_OK(ctx, out);
+  int64_t c = n ? n : 1;
+  T_OK(ctx, !genc_trace_copy_out(ctx, out, addrs[1], r->final_c, c));
+  genc_trace_release(out), genc_trace_release(init);
+  genc_scope_end(ctx, mark);
+}
+
+static void expect_same(const result *e, const result *c, int64_t n) {
+  int64_t C = n ? n : 1;
+  for (int64_t i = 0; i < 2 * C * 20; i++)
+    T_CLOSE(c->draws[i], e->draws[i], 1e-12);
+  for (int64_t i = 0; i < C; i++) {
+    assert_true(c->rate[i] == e->rate[i]);
+    T_CLOSE(c->final_c[i], e->final_c[i], 1e-12);
+  }
+}
+
+static void check_kernel(fixture *f, genc_kernel *k, genc_gf *m, genc_array *const *args,
+                         const genc_choicemap *obs, int64_t n) {
+  result e, c;
+  run(f, k, m, args, obs, n, false, 0, &e);
+  run(f, k, m, args, obs, n, true, 1, &c);
+  assert_false(e.compiled);
+  assert_true(c.compiled);
+  expect_same(&e, &c, n);
+  /* the chains moved: a run that replayed nothing would fail here */
+  double lo = 1, hi = 0;
+  for (int64_t i = 0; i < (n ? n : 1); i++)
+    lo = fmin(lo, e.rate[i]), hi = fmax(hi, e.rate[i]);
+  assert_true(hi > 0.05 && lo < 1);
+}
+
+static void test_proposal_batched(void **state) {
+  fixture *f = *state;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  check_kernel(f, k, f->model, f->args, f->obs, 16);
+  genc_kernel_release(k);
+}
+
+static void test_proposal_single(void **state) {
+  fixture *f = *state;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  check_kernel(f, k, f->model, f->args, f->obs, 0);
+  genc_kernel_release(k);
+}
+
+/* MH regenerating z of the normal-normal model from its prior, y = 0.7 */
+static void check_select(fixture *f, int64_t n) {
+  genc_gf *m = genc_gf_dynamic("nn", nn, 0, NULL);
+  genc_selection *s = genc_selection_new(f->ctx);
+  genc_selection_add_str(f->ctx, s, "z");
+  genc_kernel *k = genc_kernel_mh_select(s);
+  genc_selection_release(s);
+  genc_choicemap *obs = genc_choicemap_new(f->ctx);
+  genc_choicemap_set_str(f->ctx, obs, "y", genc_scalar(f->ctx, 0.7));
+  check_kernel(f, k, m, NULL, obs, n);
+  genc_choicemap_free(obs);
+  genc_kernel_release(k);
+  genc_gf_release(m);
+}
+
+static void test_select_batched(void **state) {
+  fixture *f = *state;
+  check_select(f, 16);
+}
+
+static void test_select_single(void **state) {
+  fixture *f = *state;
+  check_select(f, 0);
+}
+
+/* threads 1 and 2 give the same bits (each chain is computed by one thread) */
+static void test_threads(void **state) {
+  fixture *f = *state;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  result one, two;
+  run(f, k, f->model, f->args, f->obs, 16, true, 1, &one);
+  run(f, k, f->model, f->args, f->obs, 16, true, 2, &two);
+  assert_true(one.compiled && two.compiled);
+  assert_memory_equal(one.draws, two.draws, sizeof one.draws);
+  assert_memory_equal(one.rate, two.rate, sizeof one.rate);
+  genc_kernel_release(k);
+}
+
+/* a model that branches on its value: the capture refuses, the run is eager */
+static void test_refused_falls_back(void **state) {
+  fixture *f = *state;
+  genc_gf *m = genc_gf_dynamic("branchy", branchy, 0, NULL);
+  genc_selection *s = genc_selection_new(f->ctx);
+  genc_selection_add_str(f->ctx, s, "z");
+  genc_kernel *k = genc_kernel_mh_select(s);
+  genc_selection_release(s);
+  genc_choicemap *obs = genc_choicemap_new(f->ctx);
+  genc_choicemap_set_str(f->ctx, obs, "y", genc_scalar(f->ctx, 0.7));
+  result e, c;
+  run(f, k, m, NULL, obs, 0, false, 1, &e);
+  run(f, k, m, NULL, obs, 0, true, 1, &c);
+  assert_false(c.compiled);
+  assert_memory_equal(e.draws, c.draws, sizeof e.draws);
+  assert_true(e.rate[0] == c.rate[0]);
+  genc_choicemap_free(obs);
+  genc_kernel_release(k);
+  genc_gf_release(m);
+}
+
+/* 1e5 replays on one chain: the live arrays and bytes do not grow. The
+ * progress callback samples them after 1e3 iterations and at the end. */
+typedef struct live {
+  genc_ctx *ctx;
+  int64_t arrays[2], bytes[2];
+} live;
+
+static int sample_live(int64_t done, int64_t total, void *user) {
+  live *l = user;
+  int i = done == total ? 1 : 0;
+  if (done == 1000 || i)
+    l->arrays[i] = genc_ctx_live_arrays(l->ctx), l->bytes[i] = genc_ctx_live_bytes(l->ctx);
+  return 0;
+}
+
+static void test_memory_flat(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  genc_trace *init =
+      genc_gf_generate(ctx, f->model, f->args, f->obs, genc_key_from_seed(1), 0, NULL);
+  T_OK(ctx, init);
+  live l = {ctx, {0}, {0}};
+  bool compiled = false;
+  genc_trace *out = genc_mcmc_run(ctx, k, init,
+                                  &(genc_mcmc_opts){.samples = 100000,
+                                                    .key = genc_key_from_seed(2),
+                                                    .compile = true,
+                                                    .compile_threads = 1,
+                                                    .compiled = &compiled,
+                                                    .progress = sample_live,
+                                                    .progress_every = 1000,
+                                                    .progress_user = &l});
+  T_OK(ctx, out);
+  assert_true(compiled);
+  assert_int_equal(l.arrays[1], l.arrays[0]);
+  assert_int_equal(l.bytes[1], l.bytes[0]);
+  genc_trace_release(out), genc_trace_release(init);
+  genc_kernel_release(k);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_proposal_batched), cmocka_unit_test(test_proposal_single),
+      cmocka_unit_test(test_select_batched),   cmocka_unit_test(test_select_single),
+      cmocka_unit_test(test_threads),          cmocka_unit_test(test_refused_falls_back),
+      cmocka_unit_test(test_memory_flat),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
