@@ -1046,6 +1046,30 @@ genc_status genc_hmc(genc_ctx *ctx, genc_logdensity *ld, const double *init,
 genc_status genc_mala(genc_ctx *ctx, genc_logdensity *ld, const double *init,
                       const genc_hmc_options *opt, genc_key key, genc_hmc_result *out);
 
+/**
+ * @p nchains chains of genc_hmc() in lock-step (src/infer/hmc_lockstep.c):
+ * every round evaluates the next leapfrog point of every chain that needs
+ * one with a single call of @p fn (n = those chains), the step size
+ * heuristic's leapfrogs included, so each chain runs its own warmup
+ * (heuristic, dual averaging, metric windows) exactly as genc_hmc(). Chain c
+ * starts at init[c][dim], uses the key genc_key_fold_in(key, c), does not
+ * depend on @p nchains, and equals genc_hmc() from that point with that key
+ * bit for bit when @p fn evaluates each point as the single-point callback
+ * would (genc_logdensity_lp_grad_batch() on a model: @p user a
+ * genc_logdensity_fn). An initial point whose log density is not finite is
+ * GENC_ERR_DOMAIN naming the chain; options and errors otherwise as
+ * genc_hmc(). Results in out[nchains] (zeroed first; cleared on error).
+ */
+genc_status genc_hmc_lockstep(genc_ctx *ctx, genc_lp_grad_batch_fn fn, void *user, int dim,
+                              int nchains, const double *init, const genc_hmc_options *opt,
+                              genc_key key, genc_hmc_result *out);
+/** genc_mala() in lock-step: genc_hmc_lockstep() with one leapfrog step and
+ * MALA's default delta 0.57; chain c equals genc_mala() with
+ * genc_key_fold_in(key, c). */
+genc_status genc_mala_lockstep(genc_ctx *ctx, genc_lp_grad_batch_fn fn, void *user, int dim,
+                               int nchains, const double *init, const genc_hmc_options *opt,
+                               genc_key key, genc_hmc_result *out);
+
 /* ---- parallel tempering (src/infer/tempering.c) ---- */
 
 /**
