@@ -976,6 +976,36 @@ typedef struct genc_hmc_kernel_opts {
 genc_kernel *genc_kernel_hmc(int naddrs, const char *const *addrs,
                              const genc_hmc_kernel_opts *opts);
 
+/** Options of genc_kernel_nuts(), written with designated initializers. */
+typedef struct genc_nuts_kernel_opts {
+  double step_size;         /**< leapfrog step size on the unconstrained space (> 0, required),
+                                 say a previous warmup's adapted one */
+  int max_depth;            /**< tree depth limit, at most 30; default 0 means 10 */
+  const double *inv_metric; /**< diagonal inverse metric (metric_dim values > 0, copied),
+                                 or NULL: the identity */
+  int64_t metric_dim;       /**< its length: the selection's unconstrained dimension */
+} genc_nuts_kernel_opts;
+
+/**
+ * A kernel moving the continuous choices at the @p naddrs text addresses
+ * @p addrs (copied) by one NUTS transition (Stan's multinomial NUTS, as
+ * genc_nuts() without adaptation) with a fixed step size and diagonal
+ * metric, the other choices held fixed: genc_kernel_hmc() with NUTS's
+ * trajectory, composing the same way with MH or Gibbs kernels on the other
+ * choices. The chains of a batched trace build their own trees in lock-step
+ * (as genc_nuts_lockstep()): every round is one batched run of the model at
+ * all n points (the chains not waiting for an evaluation are evaluated too,
+ * their values unused, since the density of a batched trace takes exactly n
+ * points). Chain i draws from genc_key_particle(key, i), so it is the single
+ * run with that key. A round whose batched run fails is of probability zero
+ * for every waiting chain (a divergence); a start outside the support is
+ * GENC_ERR_DOMAIN. Reports 1 proposed and, per chain, 1 accepted when the
+ * selection moved. NULL on bad options or NOMEM; the metric's length is
+ * checked at the first application.
+ */
+genc_kernel *genc_kernel_nuts(int naddrs, const char *const *addrs,
+                              const genc_nuts_kernel_opts *opts);
+
 /**
  * genc_nuts_lockstep() on the model log density @p ld through
  * genc_logdensity_lp_grad_batch(): @p nchains chains, one batched run of the
