@@ -415,13 +415,22 @@ typedef struct genc_support_info {
  * The support of the choice at the text address @p path of @p t: the kind its
  * distribution declares and, for an interval given by parameters (uniform,
  * truncated normal), the bound arrays of that draw (batched like them).
- * Dynamic traces (and dynamic functions spliced into them) record the
- * distribution type of every choice; other trace types give
+ * Dynamic traces record the distribution type of every choice; the
+ * combinators answer from the sub-trace holding the choice (the trace
+ * type's trace_support entry); a trace type without that entry gives
  * GENC_ERR_UNSUPPORTED naming the function. A missing address or one that is
  * not a choice is GENC_ERR_ADDRESS naming it.
  */
 genc_status genc_trace_support(genc_ctx *ctx, const genc_trace *t, const char *path,
                                genc_support_info *out);
+/**
+ * genc_trace_support() at the address @p path of @p len >= 1 components,
+ * relative to @p t: what a trace type's trace_support entry calls on the
+ * sub-trace that holds the choice, with the rest of the address. Errors as
+ * genc_trace_support(), naming the relative address and @p t's function.
+ */
+genc_status genc_trace_support_at(genc_ctx *ctx, const genc_trace *t, const genc_comp *path,
+                                  int len, genc_support_info *out);
 
 /* ------------------------------------------------------------------ */
 /* The interface                                                       */
@@ -649,6 +658,17 @@ typedef struct genc_gf_type {
    * combinators' stacked values, O(T N)) skip it where nobody reads it.
    */
   genc_array *(*trace_retval)(genc_ctx *ctx, const genc_trace *t);
+  /**
+   * Optional. The support of the choice at @p path (@p len >= 1 components,
+   * relative to @p t; genc_trace_support()): a combinator finds the
+   * sub-trace holding it and returns genc_trace_support_at() of that
+   * sub-trace with the rest of the address; GENC_ERR_ADDRESS naming the
+   * address when no sub-trace holds it. When absent, the type's traces
+   * record no supports (GENC_ERR_UNSUPPORTED), so gradient samplers refuse
+   * latents inside them.
+   */
+  genc_status (*trace_support)(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len,
+                               genc_support_info *out);
 } genc_gf_type;
 
 /** A new generative function (one reference) of @p type with data @p impl (owned). NULL on NOMEM.

@@ -161,6 +161,13 @@ static genc_status w_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choi
   return genc_gf_type_of(genc_trace_gf(wt->sub))->trace_choices(ctx, wt->sub, out);
 }
 
+/* The inner trace answers: its choices are the wrapper's, at the same addresses. */
+static genc_status w_trace_support(genc_ctx *ctx, const genc_trace *t, const genc_comp *path,
+                                   int len, genc_support_info *out) {
+  const wrap_trace *wt = genc_trace_impl(t);
+  return genc_trace_support_at(ctx, wt->sub, path, len, out);
+}
+
 static const genc_gf_type wrap_type = {
     .name = "contramap",
     .simulate = w_simulate,
@@ -171,6 +178,7 @@ static const genc_gf_type wrap_type = {
     .project = w_project,
     .trace_map = w_trace_map,
     .trace_choices = w_trace_choices,
+    .trace_support = w_trace_support,
     .trace_free = wrap_trace_free,
     .gf_free = wrap_gf_free,
 };

@@ -13,6 +13,7 @@ static const genc_gf_type scan_type = {
     .trace_map = seq_trace_map,
     .trace_take = seq_trace_take,
     .trace_retval = seq_trace_retval,
+    .trace_support = seq_trace_support,
     .trace_choices = seq_trace_choices,
     .trace_free = seq_trace_free,
     .gf_free = seq_gf_free,

@@ -128,6 +128,10 @@ genc_status seq_step(seq_run *r, int64_t t, genc_array *const *kargs, const genc
 genc_status seq_run_finish(seq_run *r, int like_pos, genc_gfi_result *res);
 /* The type's trace_retval hook (see seq_run_finish). */
 genc_array *seq_trace_retval(genc_ctx *ctx, const genc_trace *t);
+/* The type's trace_support hook: step t's kernel trace answers for path[1..]
+ * (seq_support.c). */
+genc_status seq_trace_support(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len,
+                              genc_support_info *out);
 
 /* Run an Unfold (scan false) or Scan (scan true) operation (seq_chain.c). */
 genc_status seq_chain_run(genc_ctx *ctx, genc_gf *gf, seq_mode mode, const genc_gfi_call *call,

@@ -119,6 +119,7 @@ static const genc_gf_type sw_type = {
     .project = genc__sw_project,
     .trace_map = genc__sw_trace_map,
     .trace_choices = genc__sw_trace_choices,
+    .trace_support = genc__sw_trace_support,
     .trace_free = genc__sw_trace_free,
     .gf_free = sw_gf_free,
 };

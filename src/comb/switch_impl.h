@@ -81,6 +81,9 @@ genc_status genc__sw_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *ca
 genc_trace *genc__sw_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
                                int64_t n);
 genc_status genc__sw_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out);
+/* The trace_support entry: the taken branch answers (switch_support.c). */
+genc_status genc__sw_trace_support(genc_ctx *ctx, const genc_trace *tr, const genc_comp *path,
+                                   int len, genc_support_info *out);
 void genc__sw_trace_free(void *impl);
 
 #endif

@@ -183,6 +183,7 @@ static const genc_gf_type vmap_type = {
     .project = vm_project,
     .trace_map = vm_trace_map,
     .trace_choices = vm_trace_choices,
+    .trace_support = vm_trace_support,
     .trace_free = vm_trace_free,
     .gf_free = vm_gf_free,
 };

@@ -33,6 +33,8 @@ genc_status vm_convert_cm(genc_ctx *ctx, const genc_choicemap *cm, int64_t n, in
 /* The trace type's entries (vmap_trace.c). */
 genc_status vm_project(genc_ctx *ctx, genc_gf *gf, const genc_gfi_call *call, genc_gfi_result *res);
 genc_status vm_trace_choices(genc_ctx *ctx, const genc_trace *t, genc_choicemap *out);
+genc_status vm_trace_support(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len,
+                             genc_support_info *out);
 genc_trace *vm_trace_map(genc_ctx *ctx, const genc_trace *t, genc_array_map_fn f, void *user,
                          int64_t n);
 void vm_trace_free(void *impl);

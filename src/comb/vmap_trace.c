@@ -89,3 +89,18 @@ void vm_gf_free(void *impl) {
   genc_gf_release(g->kernel);
   free(g);
 }
+
+/* The flat kernel trace answers (same addresses); per-element bounds, batched
+ * over the flat particles there, come back in the Vmap's [T, ...] shape (new
+ * arrays in the current scope); shared bounds are returned as they are. */
+genc_status vm_trace_support(genc_ctx *ctx, const genc_trace *t, const genc_comp *path, int len,
+                             genc_support_info *out) {
+  const vmap_trace *vt = genc_trace_impl(t);
+  genc_status st = genc_trace_support_at(ctx, vt->inner, path, len, out);
+  int64_t n = genc_trace_nparticles(t);
+  genc_array **b[2] = {&out->lo, &out->hi};
+  for (int j = 0; !st && j < 2; j++)
+    if (*b[j] && genc_array_batched(*b[j]) && !(*b[j] = vm_unflat(ctx, *b[j], n, vt->len)))
+      st = genc_ctx_status(ctx);
+  return st;
+}
