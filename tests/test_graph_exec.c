@@ -154,7 +154,7 @@ static void test_compiled_ops_equal_eager(void **state) {
   assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
   genc_compile_info info;
   assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
-  if (!info.compiled) fail_msg("no compiler ran (cc missing?)");
+  if (!info.compiled) fail_msg("not compiled: %s", info.why);
   assert_true(info.regions >= 1);
   ops_inputs(ctx, 2, in); /* new inputs: nothing is left over from the capture run */
   assert_int_equal(genc_graph_replay(ctx, g, NULL, in, got), GENC_OK);
@@ -356,6 +356,7 @@ static void test_cache_second_process_and_fallback(void **state) {
   assert_false(info.compiled);
   assert_int_equal(genc_graph_replay(ctx, g, NULL, &x, &got), GENC_OK);
   ulps_close(ctx, got, want, 0, "fallback");
+  assert_non_null(strstr(info.why, "/nonexistent/cc")); /* the reason names the compiler */
   genc_graph_free(g);
   genc_scope_end(ctx, mark);
 }

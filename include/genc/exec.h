@@ -64,6 +64,7 @@ typedef struct genc_compile_info {
   double compile_s;  /**< wall time of genc_graph_compile, seconds */
   int threads;       /**< worker threads replays use */
   char so_path[512]; /**< the shared object ("" when interpreted) */
+  char why[256];     /**< why the regions are interpreted ("" when compiled) */
   bool cuda_graph;   /**< CUDA: replays now launch one recorded CUDA Graph */
 } genc_compile_info;
 

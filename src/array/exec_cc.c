@@ -42,6 +42,10 @@ static const char *const FLAGS[] = {
     "-w"};
 #define NFLAGS ((int)(sizeof FLAGS / sizeof *FLAGS))
 
+/* libm's linker script names libmvec: the vector variants exec_vec.h
+ * declares resolve whether or not the process has loaded it already. */
+static const char *const LIBS = "-lm";
+
 /* Headers the generated source includes (relative to the source tree). */
 static const char *const HEADERS[] = {
     "src/array/exec_abi.h",  "src/array/exec_vec.h", "src/random/laws.h",  "src/backend/backend.h",
@@ -77,6 +81,7 @@ static uint64_t key_hash(const char *source, const char *compiler) {
   h = fnv(h, compiler, strlen(compiler) + 1);
   for (int i = 0; i < NFLAGS; i++)
     h = fnv(h, FLAGS[i], strlen(FLAGS[i]) + 1);
+  h = fnv(h, LIBS, strlen(LIBS) + 1);
   char path[4096];
   for (size_t i = 0; i < sizeof HEADERS / sizeof *HEADERS; i++) {
     snprintf(path, sizeof path, "%s/%s", source_dir(), HEADERS[i]);
@@ -169,6 +174,7 @@ static bool compile(const char *source, const char *compiler, const char *base, 
     argv[argc++] = (char *)FLAGS[i];
   argv[argc++] = inc1, argv[argc++] = inc2;
   argv[argc++] = "-o", argv[argc++] = tmp, argv[argc++] = src;
+  argv[argc++] = (char *)LIBS; /* after the source: libmvec, as a dependency of the object */
   argv[argc] = NULL;
   int rc = run(argv, logp);
   if (rc) log_reason(logp, compiler, rc, err, errcap);

@@ -259,7 +259,10 @@ static bool compile_regions(genc_ctx *ctx, const genc_graph *g, plan *pl,
   char dir[2048], err[512];
   const char *cc = o->compiler ? o->compiler : getenv("CC");
   if (!cc || !*cc) cc = "cc";
-  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) return false;
+  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) {
+    snprintf(pl->info.why, sizeof pl->info.why, "no cache directory (set GENC_CACHE_DIR)");
+    return false;
+  }
   genc_xbuf src = {0};
   genc__xemit(g, &pl->part, &src);
   if (src.oom) {
@@ -272,7 +275,10 @@ static bool compile_regions(genc_ctx *ctx, const genc_graph *g, plan *pl,
   pl->dl = genc__xcc_load(src.s, cc, dir, &pl->info.cache_hit, pl->info.so_path,
                           sizeof pl->info.so_path, err, sizeof err);
   free(src.s);
-  if (!pl->dl) return false;
+  if (!pl->dl) {
+    snprintf(pl->info.why, sizeof pl->info.why, "%.255s", err);
+    return false;
+  }
   pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
   for (int32_t r = 0; pl->fn && r < pl->part.nregions; r++) {
     char name[64];
@@ -318,6 +324,11 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
     return genc_ctx_status(ctx);
   }
   bool compiled = !o.interpret && pl->part.nregions && compile_regions(ctx, g, pl, &o);
+  if (!compiled && !pl->info.why[0])
+    snprintf(pl->info.why, sizeof pl->info.why, "%s",
+             o.interpret         ? "interpret was asked"
+             : pl->part.nregions ? "a region function is missing"
+                                 : "no region");
   pl->info.compiled = compiled;
   pl->info.threads = compiled ? (o.threads ? o.threads : online_cores()) : 1;
   pl->pool = genc__xpool_new(pl->info.threads);
