@@ -8,6 +8,7 @@
  * (checked at capture: a position of a slot must hold the slot's array).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "genc/exec.h"
 #include "infer/mcmc_compiled.h"
@@ -64,6 +65,17 @@ static int make_slots(const positions *c, int *slot, int *first) {
   return ns;
 }
 
+/* Whether a replay may take y where the graph was captured with x: same
+ * dtype, shape and particle count (a generated trace holds constrained values
+ * shared where the chains' later traces hold them batched). */
+static bool like(const genc_array *y, const genc_array *x) {
+  int nd = genc_array_ndim(x);
+  return genc_array_dtype(y) == genc_array_dtype(x) && genc_array_ndim(y) == nd &&
+         genc_array_nparticles(y) == genc_array_nparticles(x) &&
+         (nd == 0 ||
+          !memcmp(genc_array_shape(y), genc_array_shape(x), (size_t)nd * sizeof(int64_t)));
+}
+
 typedef struct cap_user {
   const genc_kernel *k;
   genc_trace *in; /* the current trace rebuilt on the inputs */
@@ -77,7 +89,7 @@ typedef struct cap_user {
 
 static genc_status cap_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
                           genc_array **out, void *user) {
-  (void)in, (void)out;
+  (void)out;
   cap_user *u = user;
   u->out = genc_kernel_apply(ctx, u->k, u->in, keys[0], u->step, &u->acc, &u->prop);
   if (!u->out) return genc_ctx_status(ctx);
@@ -87,6 +99,8 @@ static genc_status cap_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const
   bool same = u->oc.len == u->npos;
   for (int p = 0; same && p < u->npos; p++)
     same = u->slot[p] < 0 ? !u->oc.v[p] : u->oc.v[p] == u->oc.v[u->first[u->slot[p]]];
+  for (int j = 0; same && j < u->nslots; j++)
+    same = like(u->oc.v[u->first[j]], in[j]);
   if (!same)
     return genc_ctx_fail(ctx, GENC_ERR_CAPTURE,
                          "genc_mcmc_run: the kernel's new trace is laid out unlike its input");

@@ -1,0 +1,251 @@
+/*
+ * B3 poly-MH (shared/BENCHMARKS.md) with the MH step compiled (issue 12 with
+ * issue 10's B3 targets): genc_mcmc_run eagerly, genc_mcmc_run with
+ * opts.compile (one kernel application captured as a graph of the trace's
+ * arrays, compiled by genc_graph_compile, replayed every iteration; one worker
+ * thread) and bench_b3.c's handwritten C (shared/baselines/b3_mh.c's `loop`:
+ * chain after chain, xoshiro256+ and a ziggurat normal), in one process. The
+ * model, proposal and handwritten chain are bench_b3.c's, copied.
+ * Per N: medians of `reps` interleaved runs of `steps` steps, chain-steps/s,
+ * ratios to C, the mean of c over the second half (about 2.04), and the time
+ * to first draw of the compiled path: a 20-step run with an empty disk cache
+ * (cold: capture + cc + load) and again with the cache filled (cached).
+ * Usage: bench_b3_compiled [largest N, default 1e4] [steps, default 1000]
+ *        [reps, default 3] [eager: 0 skips it]
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "genc.h"
+#include "benchutil.h"
+
+#define K 100
+static double X[K], X2[K], Y[K];
+static const double SIGMA = 0.3, STEP = 0.05;
+
+/* ---- genc: model and random-walk proposal ---- */
+static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
+  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
+  genc_array *mu =
+      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, SIGMA));
+}
+
+static genc_array *walk(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args, (void)user;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  const genc_trace *t = genc_rt_from(rt);
+  genc_comp a = GENC_SYM("a"), b = GENC_SYM("b"), c = GENC_SYM("c");
+  genc_rt_trace(rt, a, genc_normal(ctx, genc_trace_get(ctx, t, &a, 1), STEP));
+  genc_rt_trace(rt, b, genc_normal(ctx, genc_trace_get(ctx, t, &b, 1), STEP));
+  return genc_rt_trace(rt, c, genc_normal(ctx, genc_trace_get(ctx, t, &c, 1), STEP));
+}
+
+typedef struct genc_b3 {
+  genc_ctx *ctx;
+  genc_gf *model;
+  genc_kernel *kernel;
+  genc_array *args[2];
+  genc_choicemap *obs; /* y and the start a = b = c = 0 */
+} genc_b3;
+
+/* One run of n chains (n = 1: unbatched); returns the time, sets *mean_c. */
+static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, bool compile,
+                       double *mean_c) {
+  genc_ctx *ctx = g->ctx;
+  const int64_t burn = steps / 2, thin = n >= 100000 ? 50 : 10;
+  const int64_t d = 1 + (steps - burn - 1) / thin, c = n > 1 ? n : 1;
+  double *draws = malloc((size_t)(c * d) * sizeof *draws);
+  const char *addr = "c";
+  bool compiled = false;
+  int64_t mark = genc_scope_begin(ctx);
+  double t0 = bench_now();
+  genc_trace *init = genc_gf_generate(ctx, g->model, g->args, g->obs, genc_key_from_seed(seed),
+                                      n > 1 ? n : 0, NULL);
+  genc_trace *out = init ? genc_mcmc_run(ctx, g->kernel, init,
+                                         &(genc_mcmc_opts){.warmup = burn,
+                                                           .samples = steps - burn,
+                                                           .thin = thin,
+                                                           .key = genc_key_from_seed(seed + 1),
+                                                           .naddrs = 1,
+                                                           .addrs = &addr,
+                                                           .draws = draws,
+                                                           .draws_cap = c * d,
+                                                           .compile = compile,
+                                                           .compile_threads = 1,
+                                                           .compiled = &compiled})
+                         : NULL;
+  double dt = bench_now() - t0;
+  if (!out || !draws || compiled != compile) {
+    fprintf(stderr, "genc B3 failed: %s\n",
+            !draws ? "out of memory"
+            : !out ? genc_ctx_error(ctx)
+                   : "no compiled replay");
+    exit(1);
+  }
+  double s = 0;
+  for (int64_t i = 0; i < c * d; i++)
+    s += draws[i];
+  *mean_c = s / (double)(c * d);
+  genc_trace_release(out), genc_trace_release(init);
+  genc_scope_end(ctx, mark);
+  free(draws);
+  return dt;
+}
+
+/* ---- handwritten C: xoshiro256+ and a 256-layer ziggurat (as baselines/common.h) ---- */
+static uint64_t rs[4];
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t next_u64(void) {
+  const uint64_t r = rs[0] + rs[3], t = rs[1] << 17;
+  rs[2] ^= rs[0], rs[3] ^= rs[1], rs[1] ^= rs[2], rs[0] ^= rs[3], rs[2] ^= t;
+  rs[3] = rotl(rs[3], 45);
+  return r;
+}
+static void seed_rng(uint64_t seed) {
+  for (int i = 0; i < 4; i++) {
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL, z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    rs[i] = z ^ (z >> 31);
+  }
+}
+static inline double unif(void) { return ((double)(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 0.00492867323399
+static double zx[257], zf[257];
+static void zig_init(void) {
+  zx[0] = ZIG_V / exp(-0.5 * ZIG_R * ZIG_R), zx[1] = ZIG_R;
+  for (int i = 2; i < 256; i++)
+    zx[i] = sqrt(-2.0 * log(ZIG_V / zx[i - 1] + exp(-0.5 * zx[i - 1] * zx[i - 1])));
+  zx[256] = 0.0;
+  for (int i = 0; i <= 256; i++)
+    zf[i] = exp(-0.5 * zx[i] * zx[i]);
+}
+/* the rare path: tail beyond R (Marsaglia 1964) or the wedge test; NAN = reject */
+static double zig_slow(int i, double u, double x) {
+  if (i == 0) {
+    double xt, yt;
+    do {
+      xt = log(unif()) / ZIG_R, yt = log(unif());
+    } while (-2.0 * yt < xt * xt);
+    return u < 0 ? xt - ZIG_R : ZIG_R - xt;
+  }
+  if (zf[i + 1] + (zf[i] - zf[i + 1]) * unif() < exp(-0.5 * x * x)) return x;
+  return NAN;
+}
+/* layer from bits 3..10, uniform from bits 11..63: xoshiro256+'s weak low bits unused */
+static inline double std_normal(void) {
+  for (;;) {
+    uint64_t bits = next_u64();
+    int i = (int)((bits >> 3) & 0xff);
+    double u = (double)(bits >> 11) * 0x1.0p-52 - 1.0, x = u * zx[i];
+    if (fabs(x) < zx[i + 1]) return x;
+    double r = zig_slow(i, u, x);
+    if (r == r) return r;
+  }
+}
+
+static inline double lp_loop(double a, double b, double c) {
+  const double inv2s2 = 1.0 / (2.0 * SIGMA * SIGMA);
+  double acc = 0.0;
+  for (int i = 0; i < K; i++) {
+    double e = Y[i] - (a + b * X[i] + c * X2[i]);
+    acc += e * e;
+  }
+  return -acc * inv2s2 - 0.5 * (a * a + b * b + c * c);
+}
+
+static double hand_run(int64_t n, int steps, uint64_t seed, double *mean_c) {
+  seed_rng(seed);
+  const int burn = steps / 2;
+  double csum = 0, t0 = bench_now();
+  for (int64_t k = 0; k < n; k++) {
+    double a = 0, b = 0, c = 0, lp = lp_loop(a, b, c);
+    for (int s = 0; s < steps; s++) {
+      double a2 = a + STEP * std_normal(), b2 = b + STEP * std_normal(),
+             c2 = c + STEP * std_normal(), lp2 = lp_loop(a2, b2, c2);
+      if (log(unif()) < lp2 - lp) a = a2, b = b2, c = c2, lp = lp2;
+      if (s >= burn) csum += c;
+    }
+  }
+  double dt = bench_now() - t0;
+  *mean_c = csum / ((double)n * (steps - burn));
+  return dt;
+}
+
+int main(int argc, char **argv) {
+  int64_t nmax = argc > 1 ? (int64_t)atof(argv[1]) : 10000;
+  int steps = argc > 2 ? atoi(argv[2]) : 1000, reps = argc > 3 ? atoi(argv[3]) : 3;
+  int eager = argc > 4 ? atoi(argv[4]) : 1;
+  if (nmax < 1 || steps < 2 || reps < 1) {
+    fprintf(stderr, "usage: %s [largest N >= 1] [steps >= 2] [reps >= 1] [eager 0/1]\n", argv[0]);
+    return 1;
+  }
+  /* an empty disk cache, so that the first compiled run measures a cold compile */
+  char cache[] = "/tmp/genc_b3c_XXXXXX";
+  if (!mkdtemp(cache)) return 1;
+  setenv("GENC_CACHE_DIR", cache, 1);
+  for (int i = 0; i < K; i++) {
+    X[i] = -1 + 2.0 * i / 99, X2[i] = X[i] * X[i];
+    Y[i] = 0.5 - 1.0 * X[i] + 2.0 * X2[i] + 0.3 * sin(12.9898 * i);
+  }
+  zig_init();
+  genc_status st;
+  genc_b3 g = {.ctx = genc_ctx_new_env(&st)};
+  if (!g.ctx) return 1;
+  genc_ctx *ctx = g.ctx;
+  g.model = genc_gf_dynamic("b1", b1, 2, NULL);
+  genc_gf *q = genc_gf_dynamic("walk", walk, 0, NULL);
+  g.kernel = genc_kernel_mh_proposal(q, NULL);
+  g.args[0] = genc_array_vec(ctx, K, X), g.args[1] = genc_array_vec(ctx, K, X2);
+  g.obs = genc_choicemap_new(ctx);
+  genc_choicemap_set_str(ctx, g.obs, "y", genc_array_vec(ctx, K, Y));
+  genc_choicemap_set_str(ctx, g.obs, "a", genc_scalar(ctx, 0.0));
+  genc_choicemap_set_str(ctx, g.obs, "b", genc_scalar(ctx, 0.0));
+  genc_choicemap_set_str(ctx, g.obs, "c", genc_scalar(ctx, 0.0));
+
+  printf("B3 poly-MH, %d steps, medians of %d interleaved runs (posterior mean of c ~ 2.04);\n"
+         "compiled: one worker thread; first: a 20-step compiled run, cold / disk-cached\n",
+         steps, reps);
+  printf("%8s %9s %9s %9s %10s %10s %10s %6s %6s %7s %7s %7s %7s\n", "N", "eager s", "comp s",
+         "C s", "eager st/s", "comp st/s", "C st/s", "eag/C", "cmp/C", "first c", "first w",
+         "c comp", "c C");
+  int64_t ns[4] = {1, 100, 10000, 1000000};
+  double *te = calloc((size_t)reps * 3, sizeof *te), *tc = te + reps, *th = te + 2 * reps;
+  for (int j = 0; j < 4; j++) {
+    int64_t n = ns[j] < nmax ? ns[j] : nmax;
+    if (j > 0 && n <= ns[j - 1]) break;
+    double ce = 0, cc = 0, ch = 0, cold, warm;
+    cold = genc_run(&g, n, 20, 99, true, &cc); /* capture + compile (+ warm pools) */
+    warm = genc_run(&g, n, 20, 98, true, &cc);
+    if (eager) genc_run(&g, n, 20, 97, false, &ce);
+    for (int r = 0; r < reps; r++) {
+      te[r] = eager ? genc_run(&g, n, steps, 10 + 2 * (uint64_t)r, false, &ce) : NAN;
+      tc[r] = genc_run(&g, n, steps, 10 + 2 * (uint64_t)r, true, &cc);
+      th[r] = hand_run(n, steps, 3000017ULL * (uint64_t)(r + 1) + (uint64_t)n, &ch);
+    }
+    double me = bench_median(te, reps), mc = bench_median(tc, reps), mh = bench_median(th, reps);
+    double cs = (double)n * steps;
+    printf("%8lld %9.4f %9.4f %9.4f %10.4g %10.4g %10.4g %6.2f %6.2f %7.3f %7.3f %7.4f %7.4f\n",
+           (long long)n, me, mc, mh, cs / me, cs / mc, cs / mh, me / mh, mc / mh, cold, warm, cc,
+           ch);
+    fflush(stdout);
+    if (n == nmax) break;
+  }
+  free(te);
+  genc_kernel_release(g.kernel);
+  genc_gf_release(q), genc_gf_release(g.model);
+  genc_choicemap_free(g.obs);
+  genc_ctx_free(ctx);
+  return 0;
+}
