@@ -29,9 +29,7 @@
 
 #include "genc/array.h"
 #include "genc/dist.h"
-extern "C" { /* exec.h has no C++ guards of its own */
 #include "genc/exec.h"
-}
 #include "genc/random.h"
 
 #define NOBS 100

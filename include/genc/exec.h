@@ -31,6 +31,10 @@
 
 #include "genc/array.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* also declared in genc/array.h (C11 allows the repeat) */
 typedef struct genc_graph genc_graph;
 
@@ -83,5 +87,9 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
  * @p g has no CPU executor installed.
  */
 genc_status genc_graph_compile_info(genc_ctx *ctx, const genc_graph *g, genc_compile_info *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
