@@ -147,16 +147,14 @@ static void test_mixture_nuts_gibbs(void **state) {
 /* 3 batched chains: chain i = the single run with genc_key_particle(key, i),
  * values bit for bit (a round evaluates the points of chains whose trees
  * are done too, their values unused). */
-static void test_chain_is_single_run(void **state) {
-  genc_ctx *ctx = *state;
+static void check_single_run(genc_ctx *ctx, const genc_nuts_kernel_opts *ko) {
   genc_gf *gf = genc_gf_dynamic("mix", mix, 0, NULL);
   genc_choicemap *obs = observations(ctx);
   genc_trace *tb = genc_gf_generate(ctx, gf, NULL, obs, genc_key_from_seed(3), 3, NULL);
   T_OK(ctx, tb);
   const char *mus[2] = {"mu/0", "mu/1"};
-  double im[2] = {0.5, 2.0};
-  genc_kernel *k = genc_kernel_nuts(
-      2, mus, &(genc_nuts_kernel_opts){.step_size = 0.3, .inv_metric = im, .metric_dim = 2});
+  genc_kernel *k = genc_kernel_nuts(2, mus, ko);
+  assert_non_null(k);
   genc_key key = genc_key_from_seed(9);
   genc_array *acc = NULL;
   genc_trace *ub = genc_kernel_apply(ctx, k, tb, key, 0, &acc, NULL);
@@ -178,18 +176,51 @@ static void test_chain_is_single_run(void **state) {
     genc_trace_release(ti), genc_trace_release(ui);
   }
   genc_trace_release(ub), genc_trace_release(tb);
-  /* a metric of the wrong length is named at the first application */
+  genc_kernel_release(k);
+  genc_choicemap_free(obs);
+  genc_gf_release(gf);
+}
+
+static void test_chain_is_single_run(void **state) {
+  double im[2] = {0.5, 2.0};
+  check_single_run(*state,
+                   &(genc_nuts_kernel_opts){.step_size = 0.3, .inv_metric = im, .metric_dim = 2});
+}
+
+static void test_chain_is_single_run_dense(void **state) {
+  double im[4] = {0.5, -0.2, -0.2, 2.0};
+  check_single_run(*state, &(genc_nuts_kernel_opts){
+                               .step_size = 0.3, .inv_metric = im, .metric_dim = 4, .dense = true});
+}
+
+/* Bad options are NULL; a metric of the wrong length or a dense one that is
+ * not positive definite is named at the first application. */
+static void test_errors(void **state) {
+  genc_ctx *ctx = *state;
+  genc_gf *gf = genc_gf_dynamic("mix", mix, 0, NULL);
+  genc_choicemap *obs = observations(ctx);
+  const char *mus[2] = {"mu/0", "mu/1"};
+  double im[4] = {0.5, 2.0, 2.0, 1.0};
+  genc_key key = genc_key_from_seed(9);
   genc_kernel *bad = genc_kernel_nuts(
       2, mus, &(genc_nuts_kernel_opts){.step_size = 0.5, .inv_metric = im, .metric_dim = 1});
   genc_trace *t1 = genc_gf_generate(ctx, gf, NULL, obs, genc_key_from_seed(3), 0, NULL);
   assert_null(genc_kernel_apply(ctx, bad, t1, key, 0, NULL, NULL));
   assert_non_null(strstr(genc_ctx_error(ctx), "genc_kernel_nuts: the inverse metric has 1 values"));
   genc_ctx_clear_error(ctx);
+  genc_kernel *nonpd = genc_kernel_nuts(
+      2, mus,
+      &(genc_nuts_kernel_opts){.step_size = 0.5, .inv_metric = im, .metric_dim = 4, .dense = true});
+  assert_null(genc_kernel_apply(ctx, nonpd, t1, key, 0, NULL, NULL));
+  assert_non_null(strstr(genc_ctx_error(ctx), "genc_kernel_nuts: the dense inverse metric is not"));
+  genc_ctx_clear_error(ctx);
+  genc_kernel_release(nonpd);
+  assert_null(genc_kernel_nuts(2, mus, &(genc_nuts_kernel_opts){.step_size = 1, .dense = true}));
   assert_null(genc_kernel_nuts(2, mus, &(genc_nuts_kernel_opts){.step_size = 0}));
   assert_null(genc_kernel_nuts(2, mus, &(genc_nuts_kernel_opts){.step_size = 1, .max_depth = 31}));
   assert_null(genc_kernel_nuts(0, mus, &(genc_nuts_kernel_opts){.step_size = 1}));
   genc_trace_release(t1);
-  genc_kernel_release(bad), genc_kernel_release(k);
+  genc_kernel_release(bad);
   genc_choicemap_free(obs);
   genc_gf_release(gf);
 }
@@ -198,6 +229,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mixture_nuts_gibbs),
       cmocka_unit_test(test_chain_is_single_run),
+      cmocka_unit_test(test_chain_is_single_run_dense),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }

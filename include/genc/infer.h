@@ -982,15 +982,18 @@ typedef struct genc_nuts_kernel_opts {
                                  say a previous warmup's adapted one */
   int max_depth;            /**< tree depth limit, at most 30; default 0 means 10 */
   const double *inv_metric; /**< diagonal inverse metric (metric_dim values > 0, copied),
-                                 or NULL: the identity */
-  int64_t metric_dim;       /**< its length: the selection's unconstrained dimension */
+                                 or NULL: the identity; dense: see @p dense */
+  int64_t metric_dim;       /**< its length: the selection's unconstrained dimension d
+                                 (dense: d * d) */
+  bool dense;               /**< inv_metric is dense: d x d, row-major, symmetric positive
+                                 definite (required; checked at the first application) */
 } genc_nuts_kernel_opts;
 
 /**
  * A kernel moving the continuous choices at the @p naddrs text addresses
  * @p addrs (copied) by one NUTS transition (Stan's multinomial NUTS, as
- * genc_nuts() without adaptation) with a fixed step size and diagonal
- * metric, the other choices held fixed: genc_kernel_hmc() with NUTS's
+ * genc_nuts() without adaptation) with a fixed step size and a diagonal or
+ * dense metric (say a previous warmup's), the other choices held fixed: genc_kernel_hmc() with NUTS's
  * trajectory, composing the same way with MH or Gibbs kernels on the other
  * choices. The chains of a batched trace build their own trees in lock-step
  * (as genc_nuts_lockstep()): every round is one batched run of the model at

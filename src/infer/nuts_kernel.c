@@ -1,7 +1,7 @@
 /*
  * NUTS as an MCMC kernel over a selection of continuous addresses of a trace,
  * the other choices held fixed (genc_logdensity_of_trace, as genc_kernel_hmc
- * in hmc_kernel.c), with a fixed step size and diagonal metric. One
+ * in hmc_kernel.c), with a fixed step size and a diagonal or dense metric. One
  * application is one NUTS transition per chain (Stan's, the resumable
  * transition of nuts_step.c). The chains of a batched trace build their own
  * trees in lock-step as genc_nuts_lockstep does: a round advances every chain
@@ -25,6 +25,7 @@ typedef struct nk {
   char **addr;
   double eps;
   int max_depth;
+  int dense;          /* inv_metric is dim x dim */
   double *inv_metric; /* metric_dim values, or NULL: ones */
   int64_t metric_dim;
 } nk;
@@ -54,16 +55,18 @@ static void ws_free(ws *w) {
 
 static genc_status ws_alloc(genc_ctx *ctx, const nk *h, ws *w) {
   size_t nd = (size_t)(w->np * w->dim), np = (size_t)w->np;
-  w->q = malloc((3 * nd + (size_t)w->dim + 3 * np) * sizeof(double));
+  size_t nm = (size_t)w->dim * (h->dense ? (size_t)w->dim : 1);
+  w->q = malloc((3 * nd + nm + 3 * np) * sizeof(double));
   w->s = calloc(np, sizeof *w->s);
   w->t = calloc(np, sizeof *w->t);
   w->busy = calloc(np, sizeof *w->busy);
   if (!w->q || !w->s || !w->t || !w->busy)
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_kernel_nuts: no memory");
-  w->g = w->q + nd, w->q0 = w->g + nd, w->metric = w->q0 + nd, w->lp = w->metric + w->dim;
+  w->g = w->q + nd, w->q0 = w->g + nd, w->metric = w->q0 + nd, w->lp = w->metric + nm;
   w->acc = w->lp + np, w->one = w->acc + np;
-  for (int64_t i = 0; i < w->dim; i++)
+  for (size_t i = 0; i < nm; i++)
     w->metric[i] = h->inv_metric ? h->inv_metric[i] : 1.0;
+  if (h->dense) return genc__nuts_check_metric(ctx, "genc_kernel_nuts", (int)w->dim, 1, w->metric);
   return GENC_OK;
 }
 
@@ -92,8 +95,10 @@ static genc_status chains_start(genc_ctx *ctx, const nk *h, ws *w, genc_key key)
                       .dim = (int)w->dim,
                       .max_depth = h->max_depth,
                       .inv_metric = w->metric,
+                      .dense = h->dense,
                       .eps = h->eps};
     genc_status st = genc__nuts_init(s);
+    if (!st) st = genc__nuts_set_metric(s, "genc_kernel_nuts");
     if (st) return st;
     memcpy(s->q, w->q + c * w->dim, b), memcpy(s->g, w->g + c * w->dim, b);
     s->lp = w->lp[c];
@@ -162,7 +167,7 @@ static genc_trace *nuts_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, 
   ws w = {.n = genc_trace_nparticles(t), .dim = genc_logdensity_dim(ld)};
   w.np = w.n ? w.n : 1;
   genc_status st = GENC_OK;
-  if (h->inv_metric && h->metric_dim != w.dim)
+  if (h->inv_metric && h->metric_dim != (h->dense ? w.dim * w.dim : w.dim))
     st = genc_ctx_fail(ctx, GENC_ERR_ARG,
                        "genc_kernel_nuts: the inverse metric has %lld values, the selection of "
                        "%s (%d addresses) has %lld unconstrained dimensions",
@@ -182,12 +187,14 @@ static genc_trace *nuts_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, 
 genc_kernel *genc_kernel_nuts(int naddrs, const char *const *addrs,
                               const genc_nuts_kernel_opts *opts) {
   if (naddrs < 1 || !addrs || !opts || !(opts->step_size > 0) || !isfinite(opts->step_size) ||
-      opts->max_depth < 0 || opts->max_depth > 30 || (opts->inv_metric && opts->metric_dim < 1))
+      opts->max_depth < 0 || opts->max_depth > 30 || (opts->inv_metric && opts->metric_dim < 1) ||
+      (opts->dense && !opts->inv_metric))
     return NULL;
   nk *h = calloc(1, sizeof *h);
   if (!h) return NULL;
   h->naddr = naddrs, h->eps = opts->step_size;
   h->max_depth = opts->max_depth ? opts->max_depth : 10;
+  h->dense = opts->dense;
   h->addr = calloc((size_t)naddrs, sizeof *h->addr);
   bool ok = h->addr != NULL;
   for (int a = 0; ok && a < naddrs; a++)
@@ -196,7 +203,8 @@ genc_kernel *genc_kernel_nuts(int naddrs, const char *const *addrs,
     h->metric_dim = opts->metric_dim;
     ok = (h->inv_metric = malloc((size_t)opts->metric_dim * sizeof(double))) != NULL;
     for (int64_t i = 0; ok && i < opts->metric_dim; i++)
-      ok = (h->inv_metric[i] = opts->inv_metric[i]) > 0 && isfinite(h->inv_metric[i]);
+      ok = ((h->inv_metric[i] = opts->inv_metric[i]) > 0 || h->dense) &&
+           isfinite(h->inv_metric[i]); /* dense: checked at the first application */
   }
   if (!ok) {
     nk_free(h);
