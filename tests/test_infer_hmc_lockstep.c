@@ -247,6 +247,15 @@ static genc_status bad_start(void *user, int n, const double *x, int dim, double
   return st;
 }
 
+/* A flat density: the step size heuristic doubles without end. */
+static genc_status flat(void *user, int n, const double *x, int dim, double *lp, double *grad) {
+  (void)user, (void)x;
+  for (int i = 0; i < n; i++)
+    lp[i] = 0;
+  memset(grad, 0, (size_t)(n * dim) * sizeof(double));
+  return GENC_OK;
+}
+
 static void test_errors(void **state) {
   genc_ctx *ctx = *state;
   genc_hmc_result r[2];
@@ -269,6 +278,11 @@ static void test_errors(void **state) {
   assert_non_null(strstr(genc_ctx_error(ctx), "chain 1's initial point"));
   genc_ctx_clear_error(ctx);
   init[D] = 0;
+  assert_int_equal(genc_hmc_lockstep(ctx, flat, NULL, D, 2, init, &o, k, r), GENC_ERR_DOMAIN);
+  assert_non_null(
+      strstr(genc_ctx_error(ctx), "genc_hmc_lockstep: chain 0: the step size heuristic"));
+  assert_non_null(strstr(genc_ctx_error(ctx), "improper"));
+  genc_ctx_clear_error(ctx);
   batch_user u = {.fail_after = 40};
   assert_int_equal(genc_hmc_lockstep(ctx, gauss_batch, &u, D, 2, init, &o, k, r), GENC_ERR_DOMAIN);
   assert_non_null(strstr(genc_ctx_error(ctx), "failed"));

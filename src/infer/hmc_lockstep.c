@@ -45,13 +45,15 @@ typedef struct hchain {
   genc_hmc_result *out;
   genc_key key;
   const genc_hmc_options *o;
-  double *keep;   /* 2 dim: the transition's starting q and g */
-  double *h_q0;   /* 2 dim: the heuristic's starting q and g */
-  int64_t it;     /* the iteration under way */
-  int pc, ret, l; /* state, the heuristic's return state, leapfrogs done */
-  int direction;  /* the heuristic's: 0 undecided, +1 doubling, -1 halving */
-  double h0, lp0; /* the trajectory's starting energy and lp */
-  double h_lp0;   /* the heuristic's starting lp */
+  const char *who; /* the public function, for messages */
+  int index;       /* the chain's */
+  double *keep;    /* 2 dim: the transition's starting q and g */
+  double *h_q0;    /* 2 dim: the heuristic's starting q and g */
+  int64_t it;      /* the iteration under way */
+  int pc, ret, l;  /* state, the heuristic's return state, leapfrogs done */
+  int direction;   /* the heuristic's: 0 undecided, +1 doubling, -1 halving */
+  double h0, lp0;  /* the trajectory's starting energy and lp */
+  double h_lp0;    /* the heuristic's starting lp */
 } hchain;
 
 /* The first half of genc__nuts_leapfrog (kick and drift): the same
@@ -114,7 +116,8 @@ static int heuristic_after(hchain *c, genc_status *st) {
   s->eps = c->direction == 1 ? 2 * s->eps : 0.5 * s->eps;
   if (s->eps > 1e7 || s->eps == 0) {
     *st = genc_ctx_fail(s->ctx, GENC_ERR_DOMAIN,
-                        "the step size heuristic reached %g: the density is %s", s->eps,
+                        "%s: chain %d: the step size heuristic reached %g: the density is %s",
+                        c->who, c->index, s->eps,
                         s->eps ? "improper" : "not continuous at the current point");
     return P_DONE;
   }
@@ -267,7 +270,7 @@ static genc_status check_opts(genc_ctx *ctx, const genc_hmc_options *o, const ch
 static genc_status chain_begin(genc_ctx *ctx, hchain *c, int dim, const genc_hmc_options *o,
                                genc_key key, genc_hmc_result *out, const char *who) {
   int64_t n = o->samples, d = dim, nm = o->dense ? d * d : d;
-  c->o = o, c->key = key, c->out = out, c->pc = P_START;
+  c->o = o, c->key = key, c->out = out, c->pc = P_START, c->who = who;
   out->draws = malloc((size_t)(n * d + 1) * sizeof(double));
   out->lp = malloc((size_t)n * sizeof(double));
   out->accept = malloc((size_t)n * sizeof(double));
@@ -342,8 +345,10 @@ static genc_status run(genc_ctx *ctx, genc_lp_grad_batch_fn fn, void *user, int 
     st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "%s: no memory (%d chains)", who, nchains);
   else
     b.grad = b.theta + nd, b.lp = b.grad + nd;
-  for (int c = 0; !st && c < nchains; c++)
+  for (int c = 0; !st && c < nchains; c++) {
+    cs[c].index = c;
     st = chain_begin(ctx, &cs[c], dim, &o, genc_key_fold_in(key, (uint64_t)c), &out[c], who);
+  }
   if (!st) st = start(ctx, &b, cs, nchains, init, who);
   if (!st) st = run_rounds(ctx, &b, cs, nchains, who);
   for (int c = 0; cs && c < nchains; c++) {
