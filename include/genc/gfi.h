@@ -408,7 +408,9 @@ genc_trace *genc_trace_select(genc_ctx *ctx, genc_array *cond, const genc_trace 
 typedef struct genc_support_info {
   genc_support support;       /**< the distribution type's declared support */
   const genc_dist_type *dist; /**< the distribution's type (its name: dist->name) */
-  genc_array *lo, *hi;        /**< GENC_SUPPORT_INTERVAL: the bounds (owned by the trace) */
+  genc_array *lo, *hi;        /**< GENC_SUPPORT_INTERVAL: the bounds (owned by the trace; a
+                                   Vmap's per-element bounds: new [T, ...] arrays in the
+                                   current scope) */
 } genc_support_info;
 
 /**
