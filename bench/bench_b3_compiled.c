@@ -11,7 +11,11 @@
  * to first draw of the compiled path: a 20-step run with an empty disk cache
  * (cold: capture + cc + load) and again with the cache filled (cached).
  * Usage: bench_b3_compiled [largest N, default 1e4] [steps, default 1000]
- *        [reps, default 3] [eager: 0 skips it]
+ *        [reps, default 3] [eager: 0 skips it] [block, default 1]
+ * block B > 1 (an experiment: does a graph of B steps replay faster?): the
+ * genc kernel is genc_kernel_repeat(mh, B) run for steps / B iterations, so
+ * one capture holds B MH steps (other keys than B = 1: same chains in law,
+ * not the same draws; the draws of c are every 10th iteration's).
  */
 #include <math.h>
 #include <stdint.h>
@@ -186,8 +190,8 @@ static double hand_run(int64_t n, int steps, uint64_t seed, double *mean_c) {
 int main(int argc, char **argv) {
   int64_t nmax = argc > 1 ? (int64_t)atof(argv[1]) : 10000;
   int steps = argc > 2 ? atoi(argv[2]) : 1000, reps = argc > 3 ? atoi(argv[3]) : 3;
-  int eager = argc > 4 ? atoi(argv[4]) : 1;
-  if (nmax < 1 || steps < 2 || reps < 1) {
+  int eager = argc > 4 ? atoi(argv[4]) : 1, block = argc > 5 ? atoi(argv[5]) : 1;
+  if (nmax < 1 || steps < 2 || reps < 1 || block < 1 || steps % block || steps / block < 2) {
     fprintf(stderr, "usage: %s [largest N >= 1] [steps >= 2] [reps >= 1] [eager 0/1]\n", argv[0]);
     return 1;
   }
@@ -206,7 +210,10 @@ int main(int argc, char **argv) {
   genc_ctx *ctx = g.ctx;
   g.model = genc_gf_dynamic("b1", b1, 2, NULL);
   genc_gf *q = genc_gf_dynamic("walk", walk, 0, NULL);
-  g.kernel = genc_kernel_mh_proposal(q, NULL);
+  genc_kernel *mh = genc_kernel_mh_proposal(q, NULL);
+  g.kernel = block > 1 ? genc_kernel_repeat(mh, block) : genc_kernel_retain(mh);
+  genc_kernel_release(mh);
+  const int iters = steps / block;
   g.args[0] = genc_array_vec(ctx, K, X), g.args[1] = genc_array_vec(ctx, K, X2);
   g.obs = genc_choicemap_new(ctx);
   genc_choicemap_set_str(ctx, g.obs, "y", genc_array_vec(ctx, K, Y));
@@ -215,8 +222,9 @@ int main(int argc, char **argv) {
   genc_choicemap_set_str(ctx, g.obs, "c", genc_scalar(ctx, 0.0));
 
   printf("B3 poly-MH, %d steps, medians of %d interleaved runs (posterior mean of c ~ 2.04);\n"
-         "compiled: one worker thread; first: a 20-step compiled run, cold / disk-cached\n",
-         steps, reps);
+         "compiled: one worker thread; first: a 20-step compiled run, cold / disk-cached;"
+         " %d MH step(s) per kernel application\n",
+         steps, reps, block);
   printf("%8s %9s %9s %9s %10s %10s %10s %6s %6s %7s %7s %7s %7s\n", "N", "eager s", "comp s",
          "C s", "eager st/s", "comp st/s", "C st/s", "eag/C", "cmp/C", "first c", "first w",
          "c comp", "c C");
@@ -230,12 +238,12 @@ int main(int argc, char **argv) {
     warm = genc_run(&g, n, 20, 98, true, &cc);
     if (eager) genc_run(&g, n, 20, 97, false, &ce);
     for (int r = 0; r < reps; r++) {
-      te[r] = eager ? genc_run(&g, n, steps, 10 + 2 * (uint64_t)r, false, &ce) : NAN;
-      tc[r] = genc_run(&g, n, steps, 10 + 2 * (uint64_t)r, true, &cc);
+      te[r] = eager ? genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, false, &ce) : NAN;
+      tc[r] = genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, true, &cc);
       th[r] = hand_run(n, steps, 3000017ULL * (uint64_t)(r + 1) + (uint64_t)n, &ch);
     }
     double me = bench_median(te, reps), mc = bench_median(tc, reps), mh = bench_median(th, reps);
-    double cs = (double)n * steps;
+    double cs = (double)n * iters * block; /* chain-steps of the genc runs */
     printf("%8lld %9.4f %9.4f %9.4f %10.4g %10.4g %10.4g %6.2f %6.2f %7.3f %7.3f %7.4f %7.4f\n",
            (long long)n, me, mc, mh, cs / me, cs / mc, cs / mh, me / mh, mc / mh, cold, warm, cc,
            ch);

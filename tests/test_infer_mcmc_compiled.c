@@ -185,6 +185,22 @@ static void test_select_single(void **state) {
   check_select(f, 0);
 }
 
+/* chains started at shared constrained values (a = b = c = 0, as B3): the
+ * first step's input holds them shared, its output batched, so the capture
+ * waits for the next step */
+static void test_shared_start(void **state) {
+  fixture *f = *state;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  genc_choicemap *obs = genc_choicemap_new(f->ctx);
+  genc_choicemap_set_str(f->ctx, obs, "y", genc_array_vec(f->ctx, K, Y));
+  genc_choicemap_set_str(f->ctx, obs, "a", genc_scalar(f->ctx, 0.0));
+  genc_choicemap_set_str(f->ctx, obs, "b", genc_scalar(f->ctx, 0.0));
+  genc_choicemap_set_str(f->ctx, obs, "c", genc_scalar(f->ctx, 0.0));
+  check_kernel(f, k, f->model, f->args, obs, 16);
+  genc_choicemap_free(obs);
+  genc_kernel_release(k);
+}
+
 /* threads 1 and 2 give the same bits (each chain is computed by one thread) */
 static void test_threads(void **state) {
   fixture *f = *state;
@@ -262,9 +278,13 @@ static void test_memory_flat(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_proposal_batched), cmocka_unit_test(test_proposal_single),
-      cmocka_unit_test(test_select_batched),   cmocka_unit_test(test_select_single),
-      cmocka_unit_test(test_threads),          cmocka_unit_test(test_refused_falls_back),
+      cmocka_unit_test(test_proposal_batched),
+      cmocka_unit_test(test_proposal_single),
+      cmocka_unit_test(test_select_batched),
+      cmocka_unit_test(test_select_single),
+      cmocka_unit_test(test_threads),
+      cmocka_unit_test(test_shared_start),
+      cmocka_unit_test(test_refused_falls_back),
       cmocka_unit_test(test_memory_flat),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
