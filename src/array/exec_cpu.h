@@ -24,6 +24,17 @@ void genc__xbuf_printf(genc_xbuf *b, const char *fmt, ...) __attribute__((format
  * region), appended to out. A plain C17 translation unit that includes
  * array/exec_abi.h; the per-particle bodies are GENC_HD functions. */
 void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out);
+/* The emitter's pieces the CUDA row bodies (exec_cuda_row.c) share, so both
+ * write the same expressions: the C type of a dtype; "x" cast from one dtype
+ * to another into out; the dtype two operands promote to (elementwise.c's
+ * rule, weak C numbers yielding); the expression of a unary op on "v" and of
+ * a binary op on "x", "y" in dtype dt (NULL: not fusable; buf holds built
+ * ones). */
+const char *genc__xemit_ctype(int dt);
+void genc__xemit_cast_expr(int from, int to, const char *x, char *out, size_t cap);
+int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b);
+const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap);
+const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap);
 
 /* Compile source (NUL-terminated) with compiler into a shared object cached
  * in cache_dir under a hash of the source, the compiler, the flags and the

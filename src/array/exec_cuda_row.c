@@ -14,10 +14,9 @@
  * are those of the emitter's body. Regions of any other shape keep the
  * emitter's body (exec_cuda_src.c decides).
  *
- * The expression tables below are the emitter's (exec_emit.c: unary_expr,
- * binary_expr, promote2, fused_dtype), repeated because that file keeps them
- * static; a change there must be made here too (test_graph_cuda compares both
- * kinds of body with the eager results on the GPU).
+ * The expressions, operand casts and dtype promotion are the emitter's own
+ * (genc__xemit_*, exec_cpu.h), so both kinds of body compute the same thing;
+ * test_graph_cuda compares both with the eager results on the GPU.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,96 +26,7 @@
 
 #define P(...) genc__xbuf_printf(b, __VA_ARGS__)
 
-static const char *ctype(int dt) {
-  return dt == GENC_F64   ? "double"
-         : dt == GENC_F32 ? "float"
-         : dt == GENC_I32 ? "int32_t"
-                          : "uint8_t";
-}
-static int rank(int d) { return d == GENC_BOOL ? 0 : d == GENC_I32 ? 1 : d == GENC_F32 ? 2 : 3; }
 static bool isf(int d) { return d == GENC_F64 || d == GENC_F32; }
-
-static int promote2(const genc_gmeta *a, const genc_gmeta *b) {
-  if (a->weak && !b->weak) return isf(b->dtype) ? b->dtype : a->dtype;
-  if (b->weak && !a->weak) return isf(a->dtype) ? a->dtype : b->dtype;
-  return rank(a->dtype) >= rank(b->dtype) ? a->dtype : b->dtype;
-}
-
-static const char *unary_expr(genc_unary_op op, int dt, char *buf, size_t cap) {
-  const char *s = dt == GENC_F32 ? "f" : "";
-  if (dt == GENC_I32) {
-    switch (op) {
-    case GENC_NEG: return "GENC_XWRAP32(0, -, v)";
-    case GENC_ABS: return "v < 0 ? GENC_XWRAP32(0, -, v) : v";
-    case GENC_SIGN: return "(v > 0) - (v < 0)";
-    case GENC_SQUARE: return "GENC_XWRAP32(v, *, v)";
-    default: return NULL;
-    }
-  }
-  static const char *lib[GENC_UNARY_COUNT] = {
-      [GENC_EXP] = "exp",   [GENC_EXPM1] = "expm1", [GENC_LOG] = "log",   [GENC_LOG1P] = "log1p",
-      [GENC_SQRT] = "sqrt", [GENC_SIN] = "sin",     [GENC_COS] = "cos",   [GENC_TAN] = "tan",
-      [GENC_TANH] = "tanh", [GENC_ERF] = "erf",     [GENC_ERFC] = "erfc", [GENC_FLOOR] = "floor",
-      [GENC_CEIL] = "ceil", [GENC_ROUND] = "round", [GENC_ABS] = "fabs"};
-  static const char *sf[GENC_UNARY_COUNT] = {
-      [GENC_SIGMOID] = "genc_sf_sigmoid",   [GENC_LOG_SIGMOID] = "genc_sf_log_sigmoid",
-      [GENC_SOFTPLUS] = "genc_sf_softplus", [GENC_ERFINV] = "genc_sf_erfinv",
-      [GENC_LGAMMA] = "genc_sf_lgamma",     [GENC_DIGAMMA] = "genc_sf_digamma",
-      [GENC_TRIGAMMA] = "genc_sf_trigamma"};
-  if (lib[op]) {
-    snprintf(buf, cap, "%s%s(v)", lib[op], s);
-    return buf;
-  }
-  if (sf[op]) {
-    snprintf(buf, cap, "%s(v)", sf[op]);
-    return buf;
-  }
-  switch (op) {
-  case GENC_NEG: return "-v";
-  case GENC_SIGN: return "v != v ? v : (T)((v > 0) - (v < 0))";
-  case GENC_SQUARE: return "v * v";
-  case GENC_RECIPROCAL: return "1 / v";
-  case GENC_ISFINITE: return "isfinite(v) != 0";
-  case GENC_NOT: return "!v";
-  default: return NULL;
-  }
-}
-
-static const char *binary_expr(genc_binary_op op, int dt, char *buf, size_t cap) {
-  static const char *cmp[] = {"x == y", "x != y", "x < y", "x <= y", "x > y", "x >= y"};
-  if (op >= GENC_EQ && op <= GENC_GE && dt != GENC_BOOL) return cmp[op - GENC_EQ];
-  const char *s = dt == GENC_F32 ? "f" : "";
-  if (isf(dt)) {
-    switch (op) {
-    case GENC_ADD: return "x + y";
-    case GENC_SUB: return "x - y";
-    case GENC_MUL: return "x * y";
-    case GENC_DIV: return "x / y";
-    case GENC_POW: snprintf(buf, cap, "pow%s(x, y)", s); return buf;
-    case GENC_MAXIMUM: return "(x > y || x != x) ? x : y";
-    case GENC_MINIMUM: return "(x < y || x != x) ? x : y";
-    case GENC_ATAN2: snprintf(buf, cap, "atan2%s(x, y)", s); return buf;
-    default: return NULL;
-    }
-  }
-  if (dt == GENC_I32) {
-    switch (op) {
-    case GENC_ADD: return "GENC_XWRAP32(x, +, y)";
-    case GENC_SUB: return "GENC_XWRAP32(x, -, y)";
-    case GENC_MUL: return "GENC_XWRAP32(x, *, y)";
-    case GENC_MAXIMUM: return "x > y ? x : y";
-    case GENC_MINIMUM: return "x < y ? x : y";
-    default: return NULL;
-    }
-  }
-  switch (op) {
-  case GENC_AND: return "x && y";
-  case GENC_OR: return "x || y";
-  case GENC_EQ: return "x == y";
-  case GENC_NE: return "x != y";
-  default: return NULL;
-  }
-}
 
 static int fused_dtype(const genc_graph *g, const genc_gnode *nd) {
   bool f32 = false;
@@ -234,15 +144,6 @@ static void vref(const rowp *R, int32_t v, char *out, size_t cap) {
   snprintf(out, cap, m->size > 1 ? "e%d[li]" : "e%d[0]", e);
 }
 
-static void cast_expr(int from, int to, const char *x, char *out, size_t cap) {
-  if (from == to)
-    snprintf(out, cap, "(%s)", x);
-  else if (to == GENC_BOOL)
-    snprintf(out, cap, "((uint8_t)((%s) != 0))", x);
-  else
-    snprintf(out, cap, "((%s)(%s))", ctype(to), x);
-}
-
 /* const T v<id> = (T)(expr) with the operands bound as the emitter binds them. */
 static void emit_elem(rowp *R, int32_t k, int *hoist) {
   genc_xbuf *b = R->b;
@@ -263,20 +164,20 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
     else
       cdt = isf(in) ? in : GENC_F64;
     dts[0] = cdt;
-    ex = unary_expr(op, cdt, buf, sizeof buf);
+    ex = genc__xemit_unary_expr(op, cdt, buf, sizeof buf);
   } else if (!strcmp(n, "binary")) {
     genc_binary_op op = (genc_binary_op)nd->p.op;
     if (op == GENC_AND || op == GENC_OR)
       cdt = GENC_BOOL;
     else {
-      cdt = promote2(in0, &R->g->meta[nd->in[1]]);
+      cdt = genc__xemit_promote2(in0, &R->g->meta[nd->in[1]]);
       if (cdt == GENC_BOOL && !(op == GENC_EQ || op == GENC_NE)) cdt = GENC_I32;
       if (cdt == GENC_I32 && (op == GENC_DIV || op == GENC_POW || op == GENC_ATAN2)) cdt = GENC_F64;
     }
     dts[0] = dts[1] = cdt, names[0] = "x", names[1] = "y";
-    ex = binary_expr(op, cdt, buf, sizeof buf);
+    ex = genc__xemit_binary_expr(op, cdt, buf, sizeof buf);
   } else if (!strcmp(n, "where")) {
-    cdt = promote2(&R->g->meta[nd->in[1]], &R->g->meta[nd->in[2]]);
+    cdt = genc__xemit_promote2(&R->g->meta[nd->in[1]], &R->g->meta[nd->in[2]]);
     dts[0] = GENC_BOOL, dts[1] = dts[2] = cdt;
     names[0] = "c", names[1] = "x", names[2] = "y", ex = "c ? x : y";
   } else if (!strcmp(n, "normal_logpdf")) {
@@ -293,14 +194,14 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
     nops = 1, ex = "v";
   }
   if (!ex) ex = "0"; /* unreachable: the partition admits only ops the emitter has */
-  P("    { typedef %s T;\n", ctype(cdt));
+  P("    { typedef %s T;\n", genc__xemit_ctype(cdt));
   for (int i = 0; i < nops; i++) {
     char r[64], c[128];
     vref(R, nd->in[i], r, sizeof r);
-    cast_expr(R->g->meta[nd->in[i]].dtype, dts[i], r, c, sizeof c);
-    P("      const %s %s = %s;\n", ctype(dts[i]), names[i], c);
+    genc__xemit_cast_expr(R->g->meta[nd->in[i]].dtype, dts[i], r, c, sizeof c);
+    P("      const %s %s = %s;\n", genc__xemit_ctype(dts[i]), names[i], c);
   }
-  P("      v%d = (%s)(%s); }\n", (int)(R->base + k), ctype(nd->out.dtype), ex);
+  P("      v%d = (%s)(%s); }\n", (int)(R->base + k), genc__xemit_ctype(nd->out.dtype), ex);
 }
 
 static const char *red_init(genc_reduce_op op, int dt) {
@@ -336,15 +237,15 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
     int32_t k = R->r->nodes[i], id = R->base + k;
     const genc_gnode *nd = &R->g->nodes[k];
     if (R->kind[id] == K_ROW && R->sample[id] < 0) {
-      P("    %s v%d;\n", ctype(nd->out.dtype), (int)id);
+      P("    %s v%d;\n", genc__xemit_ctype(nd->out.dtype), (int)id);
       emit_elem(R, k, &hoist[i]);
     } else if (R->kind[id] == K_RED) {
       char r[64], c[128];
       int dt = nd->out.dtype;
       vref(R, nd->in[0], r, sizeof r);
-      cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
-      P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", ctype(dt), (int)id,
-        row4(nd) ? q : 0, c, (int)id, row4(nd) ? q : 0, ctype(dt),
+      genc__xemit_cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
+      P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", genc__xemit_ctype(dt), (int)id,
+        row4(nd) ? q : 0, c, (int)id, row4(nd) ? q : 0, genc__xemit_ctype(dt),
         red_step((genc_reduce_op)nd->p.op, dt));
     }
   }
@@ -354,7 +255,7 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
     const genc_gmeta *m = &R->g->meta[v];
     char r[64];
     vref(R, v, r, sizeof r);
-    P("    ((%s *)A->out[%d])[p * %lld + li] = %s;\n", ctype(m->dtype), i,
+    P("    ((%s *)A->out[%d])[p * %lld + li] = %s;\n", genc__xemit_ctype(m->dtype), i,
       (long long)(m->n ? m->size : 0), r);
   }
   P("  }\n");
@@ -366,7 +267,7 @@ static void emit_scalars(rowp *R, int ph, int *hoist) {
   for (int i = 0; i < R->r->nnodes; i++) {
     int32_t k = R->r->nodes[i], id = R->base + k;
     if (R->kind[id] != ph || R->sample[id] >= 0) continue;
-    P("  %s v%d;\n", ctype(R->g->nodes[k].out.dtype), (int)id);
+    P("  %s v%d;\n", genc__xemit_ctype(R->g->nodes[k].out.dtype), (int)id);
     emit_elem(R, k, &hoist[i]);
   }
 }
@@ -378,7 +279,7 @@ static void emit_reductions(rowp *R, bool init) {
     if (R->kind[id] != K_RED) continue;
     const genc_gnode *nd = &R->g->nodes[k];
     int dt = nd->out.dtype;
-    const char *T = ctype(dt), *st = red_step((genc_reduce_op)nd->p.op, dt);
+    const char *T = genc__xemit_ctype(dt), *st = red_step((genc_reduce_op)nd->p.op, dt);
     if (init) {
       const char *in = red_init((genc_reduce_op)nd->p.op, dt);
       P("  %s a%d_0 = %s, a%d_1 = %s, a%d_2 = %s, a%d_3 = %s;\n", T, (int)id, in, (int)id, in,
@@ -402,12 +303,12 @@ static void emit_body(rowp *R, int *hoist) {
     (int)R->ri);
   for (int i = 0; i < r->nin; i++) {
     const genc_gmeta *m = &R->g->meta[r->in[i]];
-    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", ctype(m->dtype), i, ctype(m->dtype),
-      i, (long long)(m->n ? m->size : 0));
+    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
+      genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0));
   }
   for (int i = 0; i < r->nsample; i++) {
     int32_t id = R->base + r->sample[i];
-    const char *T = ctype(R->g->meta[id].dtype);
+    const char *T = genc__xemit_ctype(R->g->meta[id].dtype);
     if (R->g->meta[id].size > 1)
       P("  const %s *s%d = (const %s *)S[%d];\n", T, (int)id, T, i);
     else
@@ -431,8 +332,8 @@ static void emit_body(rowp *R, int *hoist) {
     if (R->kind[v] == K_ROW) continue;
     char ref[64];
     vref(R, v, ref, sizeof ref);
-    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", ctype(m->dtype), i, (long long)(m->n ? m->size : 0),
-      ref);
+    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", genc__xemit_ctype(m->dtype), i,
+      (long long)(m->n ? m->size : 0), ref);
   }
   P("}\n\n");
 }

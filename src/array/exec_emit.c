@@ -48,7 +48,7 @@ void genc__xbuf_printf(genc_xbuf *b, const char *fmt, ...) {
 
 #define P(...) genc__xbuf_printf(E->b, __VA_ARGS__)
 
-static const char *ctype(int dt) {
+const char *genc__xemit_ctype(int dt) {
   return dt == GENC_F64   ? "double"
          : dt == GENC_F32 ? "float"
          : dt == GENC_I32 ? "int32_t"
@@ -87,13 +87,13 @@ static void vname(const emit *E, int32_t v, char *out, size_t cap) {
 }
 
 /* "(to)(expr)" as the eager casts (cpu_cast's conversions). */
-static void cast_expr(int from, int to, const char *x, char *out, size_t cap) {
+void genc__xemit_cast_expr(int from, int to, const char *x, char *out, size_t cap) {
   if (from == to)
     snprintf(out, cap, "(%s)", x);
   else if (to == GENC_BOOL)
     snprintf(out, cap, "((uint8_t)((%s) != 0))", x);
   else
-    snprintf(out, cap, "((%s)(%s))", ctype(to), x);
+    snprintf(out, cap, "((%s)(%s))", genc__xemit_ctype(to), x);
 }
 
 /* ---- loop nests over a broadcast output ---- */
@@ -169,7 +169,7 @@ static void operand(const emit *E, const lnest *L, int o, int32_t v, int dt, cha
   vname(E, v, nm, sizeof nm);
   lnest_index(L, o, ix, sizeof ix);
   snprintf(rd, sizeof rd, "%s[%s]", nm, ix);
-  cast_expr(meta(E, v)->dtype, dt, rd, out, cap);
+  genc__xemit_cast_expr(meta(E, v)->dtype, dt, rd, out, cap);
 }
 
 /* An elementwise node: out[o] = (TO)(expr) with the operands bound to the
@@ -184,15 +184,16 @@ static void elementwise(emit *E, int32_t k, int nops, const int *dts, const char
   lnest L;
   lnest_make(&L, &nd->out, nops, ops);
   lnest_open(E, &L);
-  P("    typedef %s T;\n", ctype(compute_dt));
+  P("    typedef %s T;\n", genc__xemit_ctype(compute_dt));
   for (int i = 0; i < nops; i++) {
     char x[400];
     operand(E, &L, i + 1, nd->in[i], dts[i], x, sizeof x);
-    P("    const %s %s = %s;\n", ctype(dts[i]), names[i], x);
+    P("    const %s %s = %s;\n", genc__xemit_ctype(dts[i]), names[i], x);
   }
   char ix[256];
   lnest_index(&L, 0, ix, sizeof ix);
-  P("    v%d[%s] = (%s)(%s);\n  }\n", (int)(E->base + k), ix, ctype(nd->out.dtype), expr);
+  P("    v%d[%s] = (%s)(%s);\n  }\n", (int)(E->base + k), ix, genc__xemit_ctype(nd->out.dtype),
+    expr);
 }
 
 /* ---- dtype rules (elementwise.c) ---- */
@@ -200,7 +201,7 @@ static void elementwise(emit *E, int32_t k, int nops, const int *dts, const char
 static int rank(int d) { return d == GENC_BOOL ? 0 : d == GENC_I32 ? 1 : d == GENC_F32 ? 2 : 3; }
 static bool isf(int d) { return d == GENC_F64 || d == GENC_F32; }
 
-static int promote2(const genc_gmeta *a, const genc_gmeta *b) {
+int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b) {
   if (a->weak && !b->weak) return isf(b->dtype) ? b->dtype : a->dtype;
   if (b->weak && !a->weak) return isf(a->dtype) ? a->dtype : b->dtype;
   return rank(a->dtype) >= rank(b->dtype) ? a->dtype : b->dtype;
@@ -208,7 +209,7 @@ static int promote2(const genc_gmeta *a, const genc_gmeta *b) {
 
 /* ---- unary ---- */
 
-static const char *unary_expr(genc_unary_op op, int dt, char *buf, size_t cap) {
+const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap) {
   const char *s = dt == GENC_F32 ? "f" : "";
   if (dt == GENC_I32) {
     switch (op) {
@@ -259,7 +260,8 @@ static bool emit_unary(emit *E, int32_t k) {
   else
     dt = isf(in) ? in : GENC_F64;
   char buf[64];
-  const char *ex = (unsigned)op < GENC_UNARY_COUNT ? unary_expr(op, dt, buf, sizeof buf) : NULL;
+  const char *ex =
+      (unsigned)op < GENC_UNARY_COUNT ? genc__xemit_unary_expr(op, dt, buf, sizeof buf) : NULL;
   if (!ex) return false;
   const char *names[1] = {"v"};
   elementwise(E, k, 1, &dt, names, dt, ex);
@@ -268,7 +270,7 @@ static bool emit_unary(emit *E, int32_t k) {
 
 /* ---- binary ---- */
 
-static const char *binary_expr(genc_binary_op op, int dt, char *buf, size_t cap) {
+const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap) {
   static const char *cmp[] = {"x == y", "x != y", "x < y", "x <= y", "x > y", "x >= y"};
   if (op >= GENC_EQ && op <= GENC_GE && dt != GENC_BOOL) return cmp[op - GENC_EQ];
   const char *s = dt == GENC_F32 ? "f" : "";
@@ -312,12 +314,13 @@ static bool emit_binary(emit *E, int32_t k) {
   if (op == GENC_AND || op == GENC_OR)
     dt = GENC_BOOL;
   else {
-    dt = promote2(a, b);
+    dt = genc__xemit_promote2(a, b);
     if (dt == GENC_BOOL && !(op == GENC_EQ || op == GENC_NE)) dt = GENC_I32;
     if (dt == GENC_I32 && (op == GENC_DIV || op == GENC_POW || op == GENC_ATAN2)) dt = GENC_F64;
   }
   char buf[64];
-  const char *ex = (unsigned)op < GENC_BINARY_COUNT ? binary_expr(op, dt, buf, sizeof buf) : NULL;
+  const char *ex =
+      (unsigned)op < GENC_BINARY_COUNT ? genc__xemit_binary_expr(op, dt, buf, sizeof buf) : NULL;
   if (!ex) return false;
   const int dts[2] = {dt, dt};
   const char *names[2] = {"x", "y"};
@@ -327,7 +330,7 @@ static bool emit_binary(emit *E, int32_t k) {
 
 static bool emit_where(emit *E, int32_t k) {
   const genc_gnode *nd = &E->g->nodes[k];
-  int dt = promote2(meta(E, nd->in[1]), meta(E, nd->in[2]));
+  int dt = genc__xemit_promote2(meta(E, nd->in[1]), meta(E, nd->in[2]));
   const int dts[3] = {GENC_BOOL, dt, dt};
   const char *names[3] = {"c", "x", "y"};
   elementwise(E, k, 3, dts, names, dt, "c ? x : y");
@@ -347,7 +350,7 @@ static bool emit_copy(emit *E, int32_t k, bool flat) {
   vname(E, nd->in[0], nm, sizeof nm);
   snprintf(x, sizeof x, "%s[i]", nm);
   char c[200];
-  cast_expr(meta(E, nd->in[0])->dtype, dt, x, c, sizeof c);
+  genc__xemit_cast_expr(meta(E, nd->in[0])->dtype, dt, x, c, sizeof c);
   P("  for (int64_t i = 0; i < %lld; i++) v%d[i] = %s;\n", (long long)nd->out.size,
     (int)(E->base + k), c);
   return true;
@@ -408,7 +411,7 @@ static const char *red_step(genc_reduce_op op, int dt) {
 /* One axis: x [outer, len, inner] (name xs) into y [outer, inner] (name ys). */
 static void reduce_axis(emit *E, genc_reduce_op op, int dt, const char *xs, const char *ys,
                         int64_t outer, int64_t len, int64_t inner) {
-  const char *T = ctype(dt), *st = red_step(op, dt), *in = red_init(op, dt);
+  const char *T = genc__xemit_ctype(dt), *st = red_step(op, dt), *in = red_init(op, dt);
   const char *f = dt == GENC_F32 ? "f" : "";
   P("  for (int64_t o = 0; o < %lld; o++) {\n", (long long)outer);
   if (op == GENC_RLOGSUMEXP) {
@@ -483,9 +486,9 @@ static bool emit_reduce(emit *E, int32_t k) {
   if (x->dtype != dt || nd->p.naxes == 0) { /* the cast of reduce_fwd, into a temporary */
     char rd[64], c[128];
     snprintf(rd, sizeof rd, "%s[i]", nm);
-    cast_expr(x->dtype, dt, rd, c, sizeof c);
-    P("  %s t%d_c[%lld];\n  for (int64_t i = 0; i < %lld; i++) t%d_c[i] = %s;\n", ctype(dt), id,
-      (long long)x->size, (long long)x->size, id, c);
+    genc__xemit_cast_expr(x->dtype, dt, rd, c, sizeof c);
+    P("  %s t%d_c[%lld];\n  for (int64_t i = 0; i < %lld; i++) t%d_c[i] = %s;\n",
+      genc__xemit_ctype(dt), id, (long long)x->size, (long long)x->size, id, c);
     snprintf(cur, sizeof cur, "t%d_c", id);
   } else {
     snprintf(cur, sizeof cur, "%s", nm);
@@ -503,14 +506,14 @@ static bool emit_reduce(emit *E, int32_t k) {
       snprintf(nxt, sizeof nxt, "v%d", id);
     else {
       snprintf(nxt, sizeof nxt, "t%d_%d", id, a);
-      P("  %s %s[%lld];\n", ctype(dt), nxt, (long long)(outer * inner));
+      P("  %s %s[%lld];\n", genc__xemit_ctype(dt), nxt, (long long)(outer * inner));
     }
     reduce_axis(E, op, dt, cur, nxt, outer, len, inner);
     snprintf(cur, sizeof cur, "%s", nxt);
   }
   if (nd->p.naxes == 0 || src >= 0)
     P("  for (int64_t i = 0; i < %lld; i++) v%d[i] = (%s)%s[i];\n", (long long)nd->out.size, id,
-      ctype(nd->out.dtype), cur);
+      genc__xemit_ctype(nd->out.dtype), cur);
   P("  }\n");
   return true;
 }
@@ -522,7 +525,7 @@ static bool emit_node(emit *E, int32_t k, int pos) {
   const char *n = nd->prim->name;
   int id = (int)(E->base + k);
   if (!strcmp(n, "random")) return true; /* bound to its tile row at the top of the body */
-  P("  /* node %d: %s */\n  %s v%d[%lld];\n", (int)k, n, ctype(nd->out.dtype), id,
+  P("  /* node %d: %s */\n  %s v%d[%lld];\n", (int)k, n, genc__xemit_ctype(nd->out.dtype), id,
     (long long)nd->out.size);
   if (!strcmp(n, "unary")) return emit_unary(E, k);
   if (!strcmp(n, "binary")) return emit_binary(E, k);
@@ -555,20 +558,20 @@ static void emit_body(emit *E) {
     (int)E->ri);
   for (int i = 0; i < r->nin; i++) {
     const genc_gmeta *m = meta(E, r->in[i]);
-    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", ctype(m->dtype), i, ctype(m->dtype),
-      i, (long long)(m->n ? m->size : 0));
+    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
+      genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0));
   }
   for (int i = 0; i < r->nsample; i++) {
     const genc_gnode *nd = &E->g->nodes[r->sample[i]];
-    P("  const %s *v%d = (const %s *)S[%d];\n", ctype(nd->out.dtype), (int)(E->base + r->sample[i]),
-      ctype(nd->out.dtype), i);
+    P("  const %s *v%d = (const %s *)S[%d];\n", genc__xemit_ctype(nd->out.dtype),
+      (int)(E->base + r->sample[i]), genc__xemit_ctype(nd->out.dtype), i);
   }
   for (int i = 0; i < r->nnodes && !E->b->oom; i++)
     if (!emit_node(E, r->nodes[i], i)) E->b->oom = true; /* cannot happen for fusable nodes */
   for (int i = 0; i < r->nout; i++) {
     const genc_gmeta *m = meta(E, r->out[i]);
-    P("  { %s *restrict o = (%s *)A->out[%d] + p * %lld;\n", ctype(m->dtype), ctype(m->dtype), i,
-      (long long)(m->n ? m->size : 0));
+    P("  { %s *restrict o = (%s *)A->out[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype),
+      genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0));
     P("    for (int64_t j = 0; j < %lld; j++) o[j] = v%d[j]; }\n", (long long)m->size,
       (int)r->out[i]);
   }
@@ -589,12 +592,12 @@ static void emit_driver(emit *E) {
     if (E->hoist[i] >= 0) {
       const genc_gnode *nd = &E->g->nodes[r->nodes[i]];
       int dt = fused_dtype(E, nd), m = meta(E, nd->in[2])->dtype;
-      P("  H[%d] = log((double)(%s)((const %s *)A->in[%d])[0]);\n", h++, ctype(dt), ctype(m),
-        ext_index(E, nd->in[2]));
+      P("  H[%d] = log((double)(%s)((const %s *)A->in[%d])[0]);\n", h++, genc__xemit_ctype(dt),
+        genc__xemit_ctype(m), ext_index(E, nd->in[2]));
     }
   for (int i = 0; i < r->nsample; i++) {
     const genc_gnode *nd = &E->g->nodes[r->sample[i]];
-    P("  %s sb%d[%lld];\n", ctype(nd->out.dtype), i, (long long)(tile * nd->out.size));
+    P("  %s sb%d[%lld];\n", genc__xemit_ctype(nd->out.dtype), i, (long long)(tile * nd->out.size));
   }
   P("  for (int64_t t0 = p0; t0 < p1; t0 += %lld) {\n", (long long)tile);
   P("    int64_t nt = p1 - t0 < %lld ? p1 - t0 : %lld;\n", (long long)tile, (long long)tile);
