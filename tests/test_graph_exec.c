@@ -386,6 +386,58 @@ static void test_errors(void **state) {
   genc_scope_end(ctx, mark);
 }
 
+/* Particle-axis reductions over more than 8192 particles run in fixed blocks
+ * on the pool (exec_preduce.c): 1, 2 and 16 threads give the same bits; max
+ * and min equal the eager kernel's; the sum and log-sum-exp differ from the
+ * eager single pass only in the order of additions: the sum within
+ * 64 eps sum|x_i| (each of the n additions rounds by at most eps times a
+ * partial sum, bounded by sum|x_i|, and the two orders share most of them),
+ * the log-sum-exp within 16 ulps (its terms exp(x - max) are positive, so
+ * their sum's relative error is a few eps). */
+enum { NRED = 5 * 4096 + 123 };
+static genc_status red_fn(genc_ctx *ctx, const genc_key *k, genc_array *const *in, genc_array **out,
+                          void *user) {
+  (void)in, (void)user;
+  genc_array *x = genc_mul(ctx, 3.0, genc_random_normal(ctx, k[0], GENC_F64, 0, NULL, NRED));
+  static const genc_reduce_op ops[4] = {GENC_RLOGSUMEXP, GENC_RSUM, GENC_RMAX, GENC_RMIN};
+  for (int i = 0; i < 4; i++)
+    if (!(out[i] = genc_particle_reduce(ctx, ops[i], x))) return genc_ctx_status(ctx);
+  out[4] = x;
+  return GENC_OK;
+}
+
+static void test_particle_reductions_on_threads(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_key key = genc_key_from_seed(17);
+  genc_array *out[5], *want[5], *got[3][5];
+  genc_graph *g = genc_graph_capture(ctx, red_fn, NULL, 1, &key, 0, NULL, 5, out);
+  T_OK(ctx, g);
+  genc_key k2 = genc_key_from_seed(18);
+  assert_int_equal(red_fn(ctx, &k2, NULL, want, NULL), GENC_OK);
+  const int threads[3] = {1, 2, 16};
+  for (int t = 0; t < 3; t++) {
+    genc_compile_opts o = opts(threads[t], 0);
+    assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+    assert_int_equal(genc_graph_replay(ctx, g, &k2, NULL, got[t]), GENC_OK);
+    for (int i = 0; i < 5; i++)
+      ulps_close(ctx, got[t][i], got[0][i], 0, "threads");
+  }
+  ulps_close(ctx, got[0][0], want[0], 16, "logsumexp");
+  ulps_close(ctx, got[0][2], want[2], 0, "max");
+  ulps_close(ctx, got[0][3], want[3], 0, "min");
+  int64_t n;
+  double *x = host(ctx, want[4], &n), abs_sum = 0, a, b;
+  for (int64_t i = 0; i < n; i++)
+    abs_sum += fabs(x[i]);
+  a = genc_array_to_double(ctx, got[0][1]), b = genc_array_to_double(ctx, want[1]);
+  print_message("sum %.17g eager %.17g, bound %.3g\n", a, b, 64 * DBL_EPSILON * abs_sum);
+  assert_true(fabs(a - b) <= 64 * DBL_EPSILON * abs_sum);
+  free(x);
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_compiled_ops_equal_eager),
@@ -393,6 +445,7 @@ int main(void) {
       cmocka_unit_test(test_b1_generate_equals_eager),
       cmocka_unit_test(test_cache_second_process_and_fallback),
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_particle_reductions_on_threads),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

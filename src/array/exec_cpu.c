@@ -234,8 +234,11 @@ static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, 
   for (int32_t s = 0; s < pl->part.nsteps; s++) {
     const genc_xstep *st = &pl->part.steps[s];
     if (st->node >= 0) {
-      if (!(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
+      genc_array *y = genc__xpreduce(ctx, pl->pool, g, st->node, vals);
+      if (!y && genc_ctx_status(ctx)) return genc_ctx_status(ctx);
+      if (!y && !(y = genc__graph_run_node(ctx, g, st->node, vals, keys)))
         return genc_ctx_status(ctx);
+      vals[base + st->node] = y;
     } else if (run_region(ctx, g, pl, st->region, keys, vals)) {
       return genc_ctx_status(ctx);
     }

@@ -57,5 +57,12 @@ genc_xpool *genc__xpool_new(int threads);
 void genc__xpool_run(genc_xpool *pool, int64_t n, int64_t chunk,
                      void (*fn)(void *arg, int64_t a, int64_t b), void *arg);
 void genc__xpool_free(genc_xpool *pool);
+/* Node k of g when it is a particle-axis sum, max, min or log-sum-exp of an
+ * f64 value over at least 8192 particles: reduced in fixed blocks on @p pool
+ * (may be NULL: one thread), the same bits for any thread count
+ * (exec_preduce.c). A new reference; NULL with no error when the node is not
+ * one of those (the interpreter runs it), NULL with an error on NOMEM. */
+genc_array *genc__xpreduce(genc_ctx *ctx, genc_xpool *pool, const genc_graph *g, int32_t k,
+                           genc_array **vals);
 
 #endif
