@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "genc.h"
+#include "smc_internal.h"
 
 #define FN "genc_csmc"
 
@@ -44,27 +45,6 @@ typedef struct csmc_run {
   double *v, *u;     /* n incremental weights; n scratch doubles */
   genc_csmc_result *r;
 } csmc_run;
-
-/* Add v to the normalized log weights w as genc_smc() does; returns the log
- * normalizer (-inf when every weight is zero) and the ESS in *ess. */
-static double reweight(double *w, const double *v, int64_t n, double *ess) {
-  double mx = -INFINITY, s = 0, s2 = 0;
-  for (int64_t i = 0; i < n; i++) {
-    w[i] += v[i];
-    if (isnan(w[i])) w[i] = -INFINITY; /* -inf + inf: zero weight */
-    mx = fmax(mx, w[i]);
-  }
-  if (mx == -INFINITY) return *ess = 0, -INFINITY;
-  for (int64_t i = 0; i < n; i++) {
-    double e = exp(w[i] - mx);
-    s += e, s2 += e * e;
-  }
-  double lse = mx + log(s);
-  for (int64_t i = 0; i < n; i++)
-    w[i] -= lse;
-  *ess = s * s / s2;
-  return lse;
-}
 
 /* The Unfold default of step_select: everything below address t. */
 static genc_selection *unfold_select(genc_ctx *ctx, int64_t t) {
@@ -249,7 +229,7 @@ static genc_status ancestor(genc_ctx *ctx, csmc_run *c, int64_t t, genc_key key,
   if (!st) { /* log W_i + u_i, normalized, in the scratch c->v (the step is weighted) */
     double ess;
     memcpy(c->v, c->r->log_weights, (size_t)c->r->n * sizeof(double));
-    bool none = reweight(c->v, c->u, c->r->n, &ess) == -INFINITY; /* none fits: keep 0 */
+    bool none = genc__smc_reweight(c->v, c->u, c->r->n, &ess) == -INFINITY; /* none fits: keep 0 */
     *a = none ? 0 : (int32_t)draw_index(c->v, c->r->n, genc_key_fold_in(key, 1));
   }
   genc_trace_release(ext);
@@ -295,7 +275,7 @@ static genc_status csmc_step(genc_ctx *ctx, csmc_run *c, int64_t t) {
   genc_status st = extend(ctx, c, t, k);
   double ess = 0;
   if (!st) {
-    double lse = reweight(r->log_weights, c->v, r->n, &ess);
+    double lse = genc__smc_reweight(r->log_weights, c->v, r->n, &ess);
     r->log_ml += lse;
     if (lse == -INFINITY)
       st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,

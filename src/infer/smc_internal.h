@@ -1,4 +1,4 @@
-/* What the SMC drivers (smc.c, tempered.c) share inside the library. */
+/* What the SMC drivers (smc.c, smc_seq.c, tempered.c, csmc.c) share inside the library. */
 #ifndef GENC_INFER_SMC_INTERNAL_H
 #define GENC_INFER_SMC_INTERNAL_H
 
