@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "genc/infer.h"
+#include "infer/grad_kernel.h"
 
 genc_logdensity *genc_logdensity_of_trace(genc_ctx *ctx, const genc_trace *t, int naddrs,
                                           const char *const *addrs) {
@@ -52,20 +53,15 @@ genc_logdensity *genc_logdensity_of_trace(genc_ctx *ctx, const genc_trace *t, in
 }
 
 typedef struct hk {
-  int naddr;
-  char **addr;
-  double eps;
+  genc__gk g;
   int nleap;
-  double *inv_metric; /* metric_dim values, or NULL: ones */
-  int64_t metric_dim;
 } hk;
 
 static void hk_free(void *user) {
   hk *h = user;
   if (!h) return;
-  for (int a = 0; h->addr && a < h->naddr; a++)
-    free(h->addr[a]);
-  free(h->addr), free(h->inv_metric), free(h);
+  genc__gk_clear(&h->g);
+  free(h);
 }
 
 /* The work space of one application over np chains of dim values. */
@@ -104,7 +100,7 @@ static genc_status eval(genc_ctx *ctx, genc_logdensity *ld, const ws *w, const d
 static double kinetic(const hk *h, const double *p, int64_t dim) {
   double k = 0;
   for (int64_t i = 0; i < dim; i++)
-    k += (h->inv_metric ? h->inv_metric[i] : 1.0) * p[i] * p[i];
+    k += (h->g.inv_metric ? h->g.inv_metric[i] : 1.0) * p[i] * p[i];
   return 0.5 * k;
 }
 
@@ -119,7 +115,7 @@ static genc_status trajectories(genc_ctx *ctx, const hk *h, genc_logdensity *ld,
     rng[c] = genc_host_rng_new(w->n ? genc_key_particle(key, (uint32_t)c) : key);
     for (int64_t i = 0; i < d; i++)
       w->p[c * d + i] =
-          genc_host_rng_normal(&rng[c]) / sqrt(h->inv_metric ? h->inv_metric[i] : 1.0);
+          genc_host_rng_normal(&rng[c]) / sqrt(h->g.inv_metric ? h->g.inv_metric[i] : 1.0);
     w->h0[c] = kinetic(h, w->p + c * d, d) - w->lp0[c];
   }
   memcpy(w->q, w->q0, (size_t)(w->np * d) * sizeof(double));
@@ -127,12 +123,12 @@ static genc_status trajectories(genc_ctx *ctx, const hk *h, genc_logdensity *ld,
   genc_status st = GENC_OK;
   for (int l = 0; !st && l < h->nleap; l++) {
     for (int64_t k = 0; k < w->np * d; k++) {
-      w->p[k] += 0.5 * h->eps * w->g[k];
-      w->q[k] += h->eps * (h->inv_metric ? h->inv_metric[k % d] : 1.0) * w->p[k];
+      w->p[k] += 0.5 * h->g.eps * w->g[k];
+      w->q[k] += h->g.eps * (h->g.inv_metric ? h->g.inv_metric[k % d] : 1.0) * w->p[k];
     }
     st = eval(ctx, ld, w, w->q, w->lp, w->g);
     for (int64_t k = 0; k < w->np * d; k++)
-      w->p[k] += 0.5 * h->eps * w->g[k];
+      w->p[k] += 0.5 * h->g.eps * w->g[k];
   }
   for (int64_t c = 0; !st && c < w->np; c++) {
     double dh = w->h0[c] - (kinetic(h, w->p + c * d, d) - w->lp[c]); /* NaN: reject */
@@ -148,16 +144,17 @@ static genc_trace *hmc_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, i
                              genc_array **accepted, genc_array **proposed, void *user) {
   (void)step;
   const hk *h = user;
-  genc_logdensity *ld = genc_logdensity_of_trace(ctx, t, h->naddr, (const char *const *)h->addr);
+  genc_logdensity *ld =
+      genc_logdensity_of_trace(ctx, t, h->g.naddr, (const char *const *)h->g.addr);
   if (!ld) return NULL;
   ws w = {.n = genc_trace_nparticles(t), .dim = genc_logdensity_dim(ld)};
   w.np = w.n ? w.n : 1;
   genc_status st = GENC_OK;
-  if (h->inv_metric && h->metric_dim != w.dim)
+  if (h->g.inv_metric && h->g.metric_dim != w.dim)
     st = genc_ctx_fail(ctx, GENC_ERR_ARG,
                        "genc_kernel_hmc: the inverse metric has %lld values, the selection of "
                        "%s (%d addresses) has %lld unconstrained dimensions",
-                       (long long)h->metric_dim, genc_gf_name(genc_trace_gf(t)), h->naddr,
+                       (long long)h->g.metric_dim, genc_gf_name(genc_trace_gf(t)), h->g.naddr,
                        (long long)w.dim);
   if (!st) st = ws_alloc(ctx, &w);
   if (!st) st = genc_logdensity_unconstrain(ctx, ld, t, w.q0);
@@ -167,7 +164,7 @@ static genc_trace *hmc_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, i
         st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
                            "genc_kernel_hmc: chain %lld of %s starts where the log density of "
                            "the selection (%s, ...) is not finite",
-                           (long long)c, genc_gf_name(genc_trace_gf(t)), h->addr[0]);
+                           (long long)c, genc_gf_name(genc_trace_gf(t)), h->g.addr[0]);
   if (!st) st = trajectories(ctx, h, ld, &w, key);
   genc_choicemap *cm = st ? NULL : genc_logdensity_choicemap(ctx, ld, w.n, w.q);
   genc_trace *out = cm ? genc_gf_update(ctx, t, NULL, NULL, cm, key, NULL, NULL) : NULL;
@@ -181,25 +178,13 @@ static genc_trace *hmc_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, i
 
 genc_kernel *genc_kernel_hmc(int naddrs, const char *const *addrs,
                              const genc_hmc_kernel_opts *opts) {
-  if (naddrs < 1 || !addrs || !opts || !(opts->step_size > 0) || !isfinite(opts->step_size) ||
-      opts->nleapfrog < 0 || (opts->inv_metric && opts->metric_dim < 1))
-    return NULL;
+  if (!opts || opts->nleapfrog < 0) return NULL;
   hk *h = calloc(1, sizeof *h);
-  if (!h) return NULL;
-  h->naddr = naddrs, h->eps = opts->step_size, h->nleap = opts->nleapfrog ? opts->nleapfrog : 1;
-  h->addr = calloc((size_t)naddrs, sizeof *h->addr);
-  bool ok = h->addr != NULL;
-  for (int a = 0; ok && a < naddrs; a++)
-    ok = addrs[a] && (h->addr[a] = strdup(addrs[a]));
-  if (ok && opts->inv_metric) {
-    h->metric_dim = opts->metric_dim;
-    ok = (h->inv_metric = malloc((size_t)opts->metric_dim * sizeof(double))) != NULL;
-    for (int64_t i = 0; ok && i < opts->metric_dim; i++)
-      ok = (h->inv_metric[i] = opts->inv_metric[i]) > 0 && isfinite(h->inv_metric[i]);
-  }
-  if (!ok) {
-    hk_free(h);
+  if (!h || !genc__gk_init(&h->g, naddrs, addrs, opts->step_size, opts->inv_metric,
+                           opts->metric_dim, true)) {
+    free(h);
     return NULL;
   }
+  h->nleap = opts->nleapfrog ? opts->nleapfrog : 1;
   return genc_kernel_user_owned(h->nleap == 1 ? "mala" : "hmc", hmc_apply, h, hk_free);
 }

@@ -18,24 +18,20 @@
 #include <string.h>
 
 #include "genc/infer.h"
+#include "infer/grad_kernel.h"
 #include "infer/nuts_step.h"
 
 typedef struct nk {
-  int naddr;
-  char **addr;
-  double eps;
+  genc__gk g;
   int max_depth;
-  int dense;          /* inv_metric is dim x dim */
-  double *inv_metric; /* metric_dim values, or NULL: ones */
-  int64_t metric_dim;
+  int dense; /* g.inv_metric is dim x dim */
 } nk;
 
 static void nk_free(void *user) {
   nk *h = user;
   if (!h) return;
-  for (int a = 0; h->addr && a < h->naddr; a++)
-    free(h->addr[a]);
-  free(h->addr), free(h->inv_metric), free(h);
+  genc__gk_clear(&h->g);
+  free(h);
 }
 
 /* One application's work space over np chains of dim values. */
@@ -65,7 +61,7 @@ static genc_status ws_alloc(genc_ctx *ctx, const nk *h, ws *w) {
   w->g = w->q + nd, w->q0 = w->g + nd, w->metric = w->q0 + nd, w->lp = w->metric + nm;
   w->acc = w->lp + np, w->one = w->acc + np;
   for (size_t i = 0; i < nm; i++)
-    w->metric[i] = h->inv_metric ? h->inv_metric[i] : 1.0;
+    w->metric[i] = h->g.inv_metric ? h->g.inv_metric[i] : 1.0;
   if (h->dense) return genc__nuts_check_metric(ctx, "genc_kernel_nuts", (int)w->dim, 1, w->metric);
   return GENC_OK;
 }
@@ -96,7 +92,7 @@ static genc_status chains_start(genc_ctx *ctx, const nk *h, ws *w, genc_key key)
                       .max_depth = h->max_depth,
                       .inv_metric = w->metric,
                       .dense = h->dense,
-                      .eps = h->eps};
+                      .eps = h->g.eps};
     genc_status st = genc__nuts_init(s);
     if (!st) st = genc__nuts_set_metric(s, "genc_kernel_nuts");
     if (st) return st;
@@ -137,7 +133,7 @@ static genc_status check_start(genc_ctx *ctx, const nk *h, const genc_trace *t, 
       return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
                            "genc_kernel_nuts: chain %lld of %s starts where the log density of "
                            "the selection (%s, ...) is not finite",
-                           (long long)c, genc_gf_name(genc_trace_gf(t)), h->addr[0]);
+                           (long long)c, genc_gf_name(genc_trace_gf(t)), h->g.addr[0]);
   return GENC_OK;
 }
 
@@ -162,16 +158,17 @@ static genc_trace *nuts_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, 
                               genc_array **accepted, genc_array **proposed, void *user) {
   (void)step;
   const nk *h = user;
-  genc_logdensity *ld = genc_logdensity_of_trace(ctx, t, h->naddr, (const char *const *)h->addr);
+  genc_logdensity *ld =
+      genc_logdensity_of_trace(ctx, t, h->g.naddr, (const char *const *)h->g.addr);
   if (!ld) return NULL;
   ws w = {.n = genc_trace_nparticles(t), .dim = genc_logdensity_dim(ld)};
   w.np = w.n ? w.n : 1;
   genc_status st = GENC_OK;
-  if (h->inv_metric && h->metric_dim != (h->dense ? w.dim * w.dim : w.dim))
+  if (h->g.inv_metric && h->g.metric_dim != (h->dense ? w.dim * w.dim : w.dim))
     st = genc_ctx_fail(ctx, GENC_ERR_ARG,
                        "genc_kernel_nuts: the inverse metric has %lld values, the selection of "
                        "%s (%d addresses) has %lld unconstrained dimensions",
-                       (long long)h->metric_dim, genc_gf_name(genc_trace_gf(t)), h->naddr,
+                       (long long)h->g.metric_dim, genc_gf_name(genc_trace_gf(t)), h->g.naddr,
                        (long long)w.dim);
   if (!st) st = transitions(ctx, h, t, ld, &w, key);
   genc_choicemap *cm = st ? NULL : genc_logdensity_choicemap(ctx, ld, w.n, w.q);
@@ -186,29 +183,16 @@ static genc_trace *nuts_apply(genc_ctx *ctx, const genc_trace *t, genc_key key, 
 
 genc_kernel *genc_kernel_nuts(int naddrs, const char *const *addrs,
                               const genc_nuts_kernel_opts *opts) {
-  if (naddrs < 1 || !addrs || !opts || !(opts->step_size > 0) || !isfinite(opts->step_size) ||
-      opts->max_depth < 0 || opts->max_depth > 30 || (opts->inv_metric && opts->metric_dim < 1) ||
-      (opts->dense && !opts->inv_metric))
+  if (!opts || opts->max_depth < 0 || opts->max_depth > 30 || (opts->dense && !opts->inv_metric))
     return NULL;
   nk *h = calloc(1, sizeof *h);
-  if (!h) return NULL;
-  h->naddr = naddrs, h->eps = opts->step_size;
-  h->max_depth = opts->max_depth ? opts->max_depth : 10;
-  h->dense = opts->dense;
-  h->addr = calloc((size_t)naddrs, sizeof *h->addr);
-  bool ok = h->addr != NULL;
-  for (int a = 0; ok && a < naddrs; a++)
-    ok = addrs[a] && (h->addr[a] = strdup(addrs[a]));
-  if (ok && opts->inv_metric) {
-    h->metric_dim = opts->metric_dim;
-    ok = (h->inv_metric = malloc((size_t)opts->metric_dim * sizeof(double))) != NULL;
-    for (int64_t i = 0; ok && i < opts->metric_dim; i++)
-      ok = ((h->inv_metric[i] = opts->inv_metric[i]) > 0 || h->dense) &&
-           isfinite(h->inv_metric[i]); /* dense: checked at the first application */
-  }
-  if (!ok) {
-    nk_free(h);
+  /* a dense metric is checked when first factored, at the first application */
+  if (!h || !genc__gk_init(&h->g, naddrs, addrs, opts->step_size, opts->inv_metric,
+                           opts->metric_dim, !opts->dense)) {
+    free(h);
     return NULL;
   }
+  h->max_depth = opts->max_depth ? opts->max_depth : 10;
+  h->dense = opts->dense;
   return genc_kernel_user_owned("nuts", nuts_apply, h, nk_free);
 }
