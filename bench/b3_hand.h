@@ -1,8 +1,8 @@
 /*
  * B3's handwritten chain (shared/baselines/b3_mh.c's `loop` variant): chain
  * after chain, state in registers, one fused pass over the K observations
- * per step. The including program defines K, X, X2, Y, SIGMA and STEP (the
- * B1 data) and includes benchutil.h first.
+ * per step. Include benchutil.h and b3_model.h (K, X, X2, Y, SIGMA, STEP)
+ * first.
  */
 #ifndef GENC_BENCH_B3_HAND_H
 #define GENC_BENCH_B3_HAND_H
