@@ -6,20 +6,10 @@
  * trace (n = 0) too; a model that branches on a drawn value is refused; a
  * parameter check that would fail on replay makes the replay refuse.
  */
+#include "b1_model.h"
 #include "testutil.h"
 
 #define K 100
-
-static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
-  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
-  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
-  genc_array *mu =
-      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
-  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
-}
 
 /* sigma of y is the drawn |a| + 0.05 - 0.5: negative for some draws */
 static genc_array *scale_model(genc_rt *rt, genc_array *const *args, void *user) {

@@ -7,6 +7,7 @@
  * errors of the estimator, derived next to the check. */
 #include <time.h>
 
+#include "b1_model.h"
 #include "testutil.h"
 
 #define K 3
@@ -225,18 +226,8 @@ static void test_sir(void **state) {
 /* B1 poly-IS of shared/BENCHMARKS.md: a, b, c ~ N(0, 1), y_i ~ N(a + b x_i +
  * c x_i^2, 0.3), i < 100; exact log p(y) = -7.48273979765505. The posterior is
  * narrow against the prior, so even 1e6 particles give an ESS of about 30: the
- * check is 4 reported standard errors, and the SE must be below 0.3. */
-static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
-  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
-  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
-  genc_array *mu =
-      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
-  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
-}
-
+ * check is 4 reported standard errors, and the SE must be below 0.3. The
+ * model is b1_model.h's. */
 static void test_b1(void **state) {
   genc_ctx *ctx = *state;
   double x[100], x2[100], y[100];

@@ -6,22 +6,13 @@
  * could in principle flip on such an ulp, which these seeds do not hit, so the
  * draws are compared to 1e-12 relative and the acceptance rates exactly.
  */
+#include "b1_model.h"
 #include "testutil.h"
 
 #define K 20
 static double X[K], X2[K], Y[K];
 
-/* B3's model (shared/BENCHMARKS.md) on 20 observations */
-static genc_array *b1(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
-  genc_array *b = GENC_TRACE(rt, "b", genc_normal(ctx, 0.0, 1.0));
-  genc_array *c = GENC_TRACE(rt, "c", genc_normal(ctx, 0.0, 1.0));
-  genc_array *mu =
-      genc_add(ctx, genc_add(ctx, a, genc_mul(ctx, b, args[0])), genc_mul(ctx, c, args[1]));
-  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, 0.3));
-}
+/* b1_model.h's model (B3's) on these 20 observations */
 
 /* random walk N(current, 0.05) on a, b, c, reading the trace */
 static genc_array *walk(genc_rt *rt, genc_array *const *args, void *user) {
