@@ -107,6 +107,7 @@ static genc_choicemap *observations(genc_ctx *ctx, const target *tg) {
   return cm;
 }
 
+/* MH's final states are independent draws: got within 4 standard errors se. */
 static void check_within(const char *what, double got, double want, double se) {
   print_message("%s: %.5f, exact %.5f, se %.5f (%.1f SE)\n", what, got, want, se,
                 (got - want) / se);
@@ -119,19 +120,14 @@ static void check_chain(genc_ctx *ctx, const char *who, const target *tg, const 
   double *col = malloc((size_t)n * sizeof *col);
   char what[96];
   for (int j = 0; j < tg->dim; j++) {
-    double m, mcse;
     for (int64_t t = 0; t < n; t++)
       col[t] = draws[t * tg->dim + j];
-    genc_diag_mean_sd(ctx, col, n, &m, NULL);
-    T_OK(ctx, !genc_diag_mcse_mean(ctx, col, 1, n, &mcse));
     snprintf(what, sizeof what, "%s %s mean[%d]", who, tg->name, j);
-    check_within(what, m, tg->mean[j], mcse);
+    t_within_mcse(ctx, col, 1, n, tg->mean[j], 4, what);
     for (int64_t t = 0; t < n; t++)
       col[t] = (col[t] - tg->mean[j]) * (col[t] - tg->mean[j]);
-    genc_diag_mean_sd(ctx, col, n, &m, NULL);
-    T_OK(ctx, !genc_diag_mcse_mean(ctx, col, 1, n, &mcse));
     snprintf(what, sizeof what, "%s %s var[%d]", who, tg->name, j);
-    check_within(what, m, tg->var[j], mcse);
+    t_within_mcse(ctx, col, 1, n, tg->var[j], 4, what);
   }
   free(col);
 }

@@ -174,21 +174,11 @@ static void test_batched_calls(void **state) {
     genc_hmc_result_clear(&r[c]);
 }
 
-/* mean of v ([nc][n]) within 4 MCSE of want */
-static void check_within(genc_ctx *ctx, const double *v, int nc, int64_t n, double want,
-                         const char *what, int j) {
-  double mean, mcse;
-  T_OK(ctx, !genc_diag_mean_sd(ctx, v, nc * n, &mean, NULL));
-  T_OK(ctx, !genc_diag_mcse_mean(ctx, v, nc, n, &mcse));
-  print_message("%s[%d]: %.4f, exact %.4f, mcse %.4f\n", what, j, mean, want, mcse);
-  if (!(fabs(mean - want) <= 4 * mcse))
-    fail_msg("%s[%d]: %g, exact %g, mcse %g", what, j, mean, want, mcse);
-}
-
 /* Mean, variance (squared deviations from the exact mean) and R-hat of
  * parameter j of nc results. */
 static void check_param(genc_ctx *ctx, const genc_hmc_result *r, int nc, int j, double m,
                         double var) {
+  char what[32];
   int64_t n = r[0].ndraws, d = r[0].dim;
   double *v = malloc((size_t)(nc * n) * sizeof *v), rhat;
   for (int c = 0; c < nc; c++)
@@ -197,10 +187,12 @@ static void check_param(genc_ctx *ctx, const genc_hmc_result *r, int nc, int j, 
   T_OK(ctx, !genc_diag_rhat(ctx, v, nc, n, &rhat));
   print_message("rhat[%d] = %.4f\n", j, rhat);
   if (!(rhat < 1.01)) fail_msg("rhat[%d] = %g", j, rhat);
-  check_within(ctx, v, nc, n, m, "mean", j);
+  snprintf(what, sizeof what, "mean[%d]", j);
+  t_within_mcse(ctx, v, nc, n, m, 4, what);
   for (int64_t i = 0; i < nc * n; i++)
     v[i] = (v[i] - m) * (v[i] - m);
-  check_within(ctx, v, nc, n, var, "var", j);
+  snprintf(what, sizeof what, "var[%d]", j);
+  t_within_mcse(ctx, v, nc, n, var, 4, what);
   free(v);
 }
 

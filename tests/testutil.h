@@ -63,6 +63,20 @@ static inline genc_ctx *t_ctx(void) {
   return ctx;
 }
 
+/* The mean of v, draws [nc][n] of nc chains, within k Monte Carlo standard
+ * errors of want: the MCSE from the chains' own ESS (genc_diag_mcse_mean), the
+ * tolerance every MCMC test states with its k; what names the quantity. */
+static inline void t_within_mcse(genc_ctx *ctx, const double *v, int nc, int64_t n, double want,
+                                 double k, const char *what) {
+  double mean, mcse;
+  if (genc_diag_mean_sd(ctx, v, (int64_t)nc * n, &mean, NULL) ||
+      genc_diag_mcse_mean(ctx, v, nc, n, &mcse))
+    fail_msg("%s: %s", what, genc_ctx_error(ctx));
+  print_message("%s: %.4f, exact %.4f, mcse %.4f\n", what, mean, want, mcse);
+  if (!(fabs(mean - want) <= k * mcse))
+    fail_msg("%s: %g, exact %g, mcse %g (%.1f MCSE)", what, mean, want, mcse, (mean - want) / mcse);
+}
+
 /* cmocka group setup/teardown for tests that take their context from *state. */
 static inline int t_setup(void **state) {
   *state = t_ctx();
