@@ -7,6 +7,9 @@
  *    every online core (parallel efficiency = t1 / (P tP));
  *  - loop: one pass per particle, -O2 (shared/baselines/b1_is.c `loop`);
  *  - blk: 64 particles at a time, -O3 -march=native (`blk`);
+ *  - loop eff: `loop` split over every online core (b1_par.c), its parallel
+ *    efficiency (one-thread loop time / (P x its wall time)): what this
+ *    machine gives a plain compute-bound loop, the ceiling for genc's;
  *  - eager: the same generate without capture (N <= 1e6).
  * The graph is captured at M = min(N, 1e5) particles (capture runs the model
  * once eagerly, and eager B1 holds N x 100 doubles per op) and a size-N run
@@ -100,11 +103,12 @@ static double cpu_now(void) {
 }
 
 typedef struct row {
-  double t1, t1w, tp, tloop, tblk, teager, z1, zloop, ze;
+  double t1, t1w, tp, tloop, tblk, teager, tlpar, z1, zloop, ze;
 } row;
 
-static row measure(genc_ctx *ctx, genc_graph *g1, genc_graph *gp, int64_t n, int64_t m, int reps) {
-  double a[16], b[16], c[16], d[16], e[16], f[16];
+static row measure(genc_ctx *ctx, genc_graph *g1, genc_graph *gp, int64_t n, int64_t m, int reps,
+                   int cores) {
+  double a[16], b[16], c[16], d[16], e[16], f[16], h[16];
   row r = {0};
   for (int i = 0; i < reps; i++) {
     double t0 = cpu_now(), w0 = bench_now();
@@ -119,13 +123,16 @@ static row measure(genc_ctx *ctx, genc_graph *g1, genc_graph *gp, int64_t n, int
     t0 = cpu_now();
     b1_blk(n, 1000003ull * (uint64_t)(i + 1) + (uint64_t)n);
     d[i] = cpu_now() - t0;
+    t0 = bench_now();
+    b1_loop_par(n, 1000003ull * (uint64_t)(i + 1) + (uint64_t)n, cores);
+    h[i] = bench_now() - t0;
     t0 = cpu_now();
     if (n <= 1000000) r.ze = run_genc(ctx, NULL, n, m, (uint64_t)i + 1);
     e[i] = n <= 1000000 ? cpu_now() - t0 : NAN;
   }
   r.t1 = bench_median(a, reps), r.tp = bench_median(b, reps), r.t1w = bench_median(f, reps);
   r.tloop = bench_median(c, reps), r.tblk = bench_median(d, reps);
-  r.teager = bench_median(e, reps);
+  r.teager = bench_median(e, reps), r.tlpar = bench_median(h, reps);
   return r;
 }
 
@@ -216,8 +223,9 @@ int main(int argc, char **argv) {
   printf("B1 poly-IS, exact log p(y) = %.5f; %d online cores; medians of %d runs; graph captured "
          "at min(N, %d) particles\n",
          EXACT, cores, reps, MCAP);
-  printf("%-6s %10s %10s %10s %8s %8s | %10s %6s | %10s | %8s %8s %8s\n", "N", "genc 1t", "loop",
-         "blk", "/loop", "/blk", "genc all", "eff", "eager", "capture", "cc cold", "cached");
+  printf("%-6s %10s %10s %10s %8s %8s | %10s %6s %9s | %10s | %8s %8s %8s\n", "N", "genc 1t",
+         "loop", "blk", "/loop", "/blk", "genc all", "eff", "loop eff", "eager", "capture",
+         "cc cold", "cached");
   for (int e = 4; e <= top; e++) {
     int64_t n = (int64_t)pow(10, e), m = n < MCAP ? n : MCAP;
     genc_key k0 = genc_key_from_seed(0);
@@ -238,12 +246,12 @@ int main(int argc, char **argv) {
       die(ctx, "compile");
     if (!cold.compiled || !hot.cache_hit)
       printf("(compiled %d, cache hit %d)\n", cold.compiled, hot.cache_hit);
-    row r = measure(ctx, g1, gp, n, m, reps);
-    printf("%-6.0e %8.2fms %8.2fms %8.2fms %7.2fx %7.2fx | %8.2fms %5.0f%% | %8.2fms | %6.0fms "
-           "%6.0fms %6.1fms\n",
+    row r = measure(ctx, g1, gp, n, m, reps, cores);
+    printf("%-6.0e %8.2fms %8.2fms %8.2fms %7.2fx %7.2fx | %8.2fms %5.0f%% %8.0f%% | %8.2fms | "
+           "%6.0fms %6.0fms %6.1fms\n",
            (double)n, 1e3 * r.t1, 1e3 * r.tloop, 1e3 * r.tblk, r.t1 / r.tloop, r.t1 / r.tblk,
-           1e3 * r.tp, 100 * r.t1w / (cores * r.tp), 1e3 * r.teager, 1e3 * tcap,
-           1e3 * cold.compile_s, 1e3 * hot.compile_s);
+           1e3 * r.tp, 100 * r.t1w / (cores * r.tp), 100 * r.tloop / (cores * r.tlpar),
+           1e3 * r.teager, 1e3 * tcap, 1e3 * cold.compile_s, 1e3 * hot.compile_s);
     printf("       log Z: genc %.4f (eager, same keys: %.4f), loop %.4f; regions %d, fused nodes "
            "%d, interpreted %d\n",
            r.z1, n <= 1000000 ? r.ze : NAN, r.zloop, cold.regions, cold.fused_nodes,

@@ -5,6 +5,8 @@
  * log-mean-exp streamed with a running maximum.
  *  - b1_loop: per particle a loop over the 100 observations, compiled -O2
  *    (shared/baselines/b1_is.c `loop`);
+ *  - b1_loop_par: b1_loop on several threads (the machine's own parallel
+ *    efficiency for a compute-bound loop);
  *  - b1_blk: 64 particles at a time, observation loop outside, particle loop
  *    inside so that it vectorizes, compiled -O3 -march=native (`blk`).
  * Each returns log Z-hat of n particles from seed.
@@ -16,5 +18,8 @@
 
 double b1_loop(long n, uint64_t seed);
 double b1_blk(long n, uint64_t seed);
+/* b1_loop's particles split over `threads` pthreads (b1_par.c), each with its
+ * own generator: the parallel-efficiency reference of a plain loop. */
+double b1_loop_par(long n, uint64_t seed, int threads);
 
 #endif
