@@ -56,20 +56,38 @@ typedef struct genc_compile_opts {
   /** CUDA contexts: never record replays as a CUDA Graph (every replay then
    * launches its kernels one by one) */
   bool no_cuda_graph;
+  /** CPU contexts: compile in the background (default false: block). When
+   * the disk cache holds the object it is loaded at once (1-2 ms) as without
+   * it; otherwise genc_graph_compile returns after partitioning the graph and
+   * writing its C, the compiler runs on a thread of the graph's own, replays
+   * meanwhile run through the interpreter (genc_graph_replay's node-by-node
+   * path: the eager values bit for bit), and the first replay after the
+   * object loaded runs it. Values are those of a blocking compile whichever
+   * path ran a replay (see above). A compiler that fails leaves the tiled
+   * interpreter, reported by genc_graph_compile_info, never printed.
+   * genc_graph_free stops a compile still running (it terminates the
+   * compiler's process group) rather than wait for it; the cache then lacks
+   * the object. */
+  bool background;
 } genc_compile_opts;
 
 /** What genc_graph_compile did (for benchmarks: time to first draw). */
 typedef struct genc_compile_info {
-  int regions;       /**< fused regions */
-  int fused_nodes;   /**< nodes inside regions */
-  int interp_nodes;  /**< nodes the interpreter runs */
-  bool compiled;     /**< regions run as native code (false: tiled interpreter) */
-  bool cache_hit;    /**< the shared object came from the disk cache */
-  double compile_s;  /**< wall time of genc_graph_compile, seconds */
-  int threads;       /**< worker threads replays use */
-  char so_path[512]; /**< the shared object ("" when interpreted) */
-  char why[256];     /**< why the regions are interpreted ("" when compiled) */
-  bool cuda_graph;   /**< CUDA: replays now launch one recorded CUDA Graph */
+  int regions;                 /**< fused regions */
+  int fused_nodes;             /**< nodes inside regions */
+  int interp_nodes;            /**< nodes the interpreter runs */
+  bool compiled;               /**< regions run as native code (false: tiled interpreter) */
+  bool cache_hit;              /**< the shared object came from the disk cache */
+  double compile_s;            /**< wall time of the genc_graph_compile call, seconds */
+  int threads;                 /**< worker threads replays use */
+  char so_path[512];           /**< the shared object ("" when interpreted) */
+  char why[256];               /**< why the regions are interpreted ("" when compiled) */
+  bool cuda_graph;             /**< CUDA: replays now launch one recorded CUDA Graph */
+  bool background;             /**< the compiler ran (or runs) in the background */
+  bool pending;                /**< it still runs: replays interpret; compiled, cache_hit, threads,
+                                    so_path and why tell its outcome once this is false */
+  double background_s;         /**< wall time of the background compile, seconds */
+  int64_t interpreted_replays; /**< replays that ran interpreted while it was pending */
 } genc_compile_info;
 
 /**
@@ -87,6 +105,14 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
  * @p g has no CPU executor installed.
  */
 genc_status genc_graph_compile_info(genc_ctx *ctx, const genc_graph *g, genc_compile_info *out);
+
+/**
+ * Wait for a background compile of @p g (genc_compile_opts.background) to
+ * finish and install its object; at once when none is pending. GENC_ERR_ARG
+ * if @p g has no executor installed. (For tests and benchmarks: replays never
+ * need it, they switch to the compiled code by themselves.)
+ */
+genc_status genc_graph_compile_wait(genc_ctx *ctx, genc_graph *g);
 
 #ifdef __cplusplus
 }

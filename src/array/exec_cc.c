@@ -15,6 +15,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,19 +120,64 @@ bool genc__xcc_cache_dir(const char *given, char *out, size_t cap) {
   return n > 0 && (size_t)n < cap;
 }
 
-/* Run argv with stdout and stderr to logpath; the exit status, or -1. */
-static int run(char *const *argv, const char *logpath) {
+void genc__xcc_cancel(genc_xcc_stop *stop) {
+  pthread_mutex_lock(&stop->mu);
+  stop->stopped = true;
+  if (stop->pid > 0) kill(-stop->pid, SIGTERM); /* the compiler driver and its passes */
+  pthread_mutex_unlock(&stop->mu);
+}
+
+/* Publish the running child's pid (0: none) to stop; true if the compile was
+ * cancelled (the child, if any, is then terminated). */
+static bool publish(genc_xcc_stop *stop, pid_t pid) {
+  if (!stop) return false;
+  pthread_mutex_lock(&stop->mu);
+  stop->pid = pid;
+  bool s = stop->stopped;
+  if (s && pid > 0) kill(-pid, SIGTERM);
+  pthread_mutex_unlock(&stop->mu);
+  return s;
+}
+
+static bool stopped(genc_xcc_stop *stop) {
+  if (!stop) return false;
+  pthread_mutex_lock(&stop->mu);
+  bool s = stop->stopped;
+  pthread_mutex_unlock(&stop->mu);
+  return s;
+}
+
+/* Run argv with stdout and stderr to logpath; the exit status, or -1. The
+ * child leads a process group of its own, so that genc__xcc_cancel stops the
+ * driver and the passes it started; the driver removes its temporaries on
+ * SIGTERM. The child is waited for without reaping it first and unpublished
+ * before it is reaped, so a cancel never signals a recycled pid. */
+static int run(char *const *argv, const char *logpath, genc_xcc_stop *stop) {
+  if (stop && publish(stop, 0)) return -1;
   posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
   if (posix_spawn_file_actions_init(&fa)) return -1;
+  if (posix_spawnattr_init(&at)) {
+    posix_spawn_file_actions_destroy(&fa);
+    return -1;
+  }
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&at, 0);
   posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), st = 0;
+  int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ), st = 0;
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
   if (rc) return -1;
+  publish(stop, pid);
+  siginfo_t si;
+  while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  bool stopped = publish(stop, 0);
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return stopped || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }
 
 /* The first line of the compiler's log, for the reason of a failure. */
@@ -149,13 +196,16 @@ static void log_reason(const char *logpath, const char *compiler, int rc, char *
     snprintf(err, errcap, "the compiler \"%s\" failed (exit %d): %s", compiler, rc, line);
 }
 
-/* Compile source into so (via a temporary name); false with err. */
+/* Compile source into so (via temporary names of this process and thread:
+ * threads may compile one graph at once); false with err. */
 static bool compile(const char *source, const char *compiler, const char *base, const char *so,
-                    char *err, size_t errcap) {
+                    char *err, size_t errcap, genc_xcc_stop *stop) {
   char src[4200], tmp[4200], logp[4200], inc1[4200], inc2[4200];
-  snprintf(src, sizeof src, "%s.%ld.c", base, (long)getpid());
-  snprintf(tmp, sizeof tmp, "%s.%ld.so", base, (long)getpid());
-  snprintf(logp, sizeof logp, "%s.%ld.log", base, (long)getpid());
+  long pid = (long)getpid();
+  unsigned long th = (unsigned long)pthread_self();
+  snprintf(src, sizeof src, "%s.%ld.%lx.c", base, pid, th);
+  snprintf(tmp, sizeof tmp, "%s.%ld.%lx.so", base, pid, th);
+  snprintf(logp, sizeof logp, "%s.%ld.%lx.log", base, pid, th);
   snprintf(inc1, sizeof inc1, "-I%s/src", source_dir());
   snprintf(inc2, sizeof inc2, "-I%s/include", source_dir());
   FILE *f = fopen(src, "w");
@@ -164,11 +214,11 @@ static bool compile(const char *source, const char *compiler, const char *base, 
     snprintf(err, errcap, "cannot write %s", src);
     return false;
   }
-  char cc[512];
+  char cc[512], *save = NULL;
   snprintf(cc, sizeof cc, "%s", compiler);
   char *argv[64];
   int argc = 0;
-  for (char *t = strtok(cc, " "); t && argc < 40; t = strtok(NULL, " "))
+  for (char *t = strtok_r(cc, " ", &save); t && argc < 40; t = strtok_r(NULL, " ", &save))
     argv[argc++] = t;
   for (int i = 0; i < NFLAGS; i++)
     argv[argc++] = (char *)FLAGS[i];
@@ -176,32 +226,50 @@ static bool compile(const char *source, const char *compiler, const char *base, 
   argv[argc++] = "-o", argv[argc++] = tmp, argv[argc++] = src;
   argv[argc++] = (char *)LIBS; /* after the source: libmvec, as a dependency of the object */
   argv[argc] = NULL;
-  int rc = run(argv, logp);
-  if (rc) log_reason(logp, compiler, rc, err, errcap);
+  int rc = run(argv, logp, stop);
+  if (rc && stopped(stop))
+    snprintf(err, errcap, "the compile was cancelled");
+  else if (rc)
+    log_reason(logp, compiler, rc, err, errcap);
   bool ok = !rc && !rename(tmp, so);
   if (!rc && !ok) snprintf(err, errcap, "cannot rename %s to %s", tmp, so);
   unlink(src), unlink(logp), unlink(tmp);
   return ok;
 }
 
+/* The cache's base name of source (no extension) into base, the object's
+ * name into so. */
+static void names(const char *source, const char *compiler, const char *cache_dir, char *base,
+                  size_t bcap, char *so, size_t scap) {
+  snprintf(base, bcap, "%s/genc-%016llx", cache_dir,
+           (unsigned long long)key_hash(source, compiler));
+  snprintf(so, scap, "%s.so", base);
+}
+
+void *genc__xcc_cached(const char *source, const char *compiler, const char *cache_dir, char *path,
+                       size_t pathcap) {
+  char base[4096], so[4200];
+  names(source, compiler, cache_dir, base, sizeof base, so, sizeof so);
+  snprintf(path, pathcap, "%s", so);
+  return access(so, R_OK) ? NULL : dlopen(so, RTLD_NOW | RTLD_LOCAL);
+}
+
 void *genc__xcc_load(const char *source, const char *compiler, const char *cache_dir, bool *hit,
-                     char *path, size_t pathcap, char *err, size_t errcap) {
+                     char *path, size_t pathcap, char *err, size_t errcap, genc_xcc_stop *stop) {
   *hit = false;
   if (!mkdirs(cache_dir)) {
     snprintf(err, errcap, "cannot create the cache directory %s", cache_dir);
     return NULL;
   }
   char base[4096], so[4200];
-  snprintf(base, sizeof base, "%s/genc-%016llx", cache_dir,
-           (unsigned long long)key_hash(source, compiler));
-  snprintf(so, sizeof so, "%s.so", base);
+  names(source, compiler, cache_dir, base, sizeof base, so, sizeof so);
   snprintf(path, pathcap, "%s", so);
   void *h = access(so, R_OK) ? NULL : dlopen(so, RTLD_NOW | RTLD_LOCAL);
   if (h) {
     *hit = true;
     return h;
   }
-  if (!compile(source, compiler, base, so, err, errcap)) return NULL;
+  if (!compile(source, compiler, base, so, err, errcap, stop)) return NULL;
   h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
   if (!h) snprintf(err, errcap, "dlopen %s: %s", so, dlerror());
   return h;

@@ -6,8 +6,16 @@
  * compiler each region runs through its primitives' forwards over tiles of
  * particles instead (the same values: the eager kernels themselves, on
  * slices of the particle axis).
+ *
+ * A background compile (genc_compile_opts.background) runs the compiler on a
+ * thread of the plan's own that reads only its copy of the source and writes
+ * only its struct (bgc); the graph's owner thread installs the result at the
+ * first replay (or info, wait) after its done flag is set, and interprets
+ * every node until then. No state is shared between plans.
  */
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,8 +26,24 @@
 #include "array/exec_cuda.h"
 #include "genc/exec.h"
 
+/* A compile running on its own thread: done (release) publishes the rest. */
+typedef struct bgc {
+  pthread_t tid;
+  char *src; /* the regions' C, the thread's own copy */
+  char cc[512], dir[2048];
+  genc_xcc_stop stop;
+  void *dl; /* the result: dlopen handle, NULL on failure (err says why) */
+  bool hit;
+  char path[512], err[256];
+  double t0, secs;
+  atomic_bool done;
+} bgc;
+
 typedef struct plan {
   genc_xpart part;
+  bgc *bg;         /* a background compile not installed yet, or NULL */
+  int threads_opt; /* genc_compile_opts.threads and .tile, for the install */
+  int64_t tile_opt;
   void *dl;          /* dlopen handle, NULL: tiled interpreter */
   genc_xfn *fn;      /* per region */
   genc_xpool *pool;  /* NULL: one thread */
@@ -30,9 +54,20 @@ typedef struct plan {
   genc_compile_info info;
 } plan;
 
+static void bg_free(bgc *b) {
+  pthread_mutex_destroy(&b->stop.mu);
+  free(b->src), free(b);
+}
+
 static void plan_free(void *e) {
   plan *pl = e;
   if (!pl) return;
+  if (pl->bg) { /* stop the compiler rather than wait for it */
+    genc__xcc_cancel(&pl->bg->stop);
+    pthread_join(pl->bg->tid, NULL);
+    if (pl->bg->dl) dlclose(pl->bg->dl);
+    bg_free(pl->bg);
+  }
   for (int32_t v = 0; pl->keep && v < pl->nvals; v++)
     genc_array_release(pl->keep[v]);
   free(pl->keep);
@@ -228,8 +263,33 @@ static void plan_lifetimes(plan *pl, const genc_graph *g) {
     pl->last[g->guards[i].value] = pl->part.nsteps;
 }
 
+/* Every node through its primitive's forward in order, as genc_graph_replay
+ * interprets a graph without an executor (the eager values bit for bit),
+ * releasing each value after its last use; the replay checks the guards. */
+static genc_status interp_all(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
+                              genc_array **vals) {
+  int32_t base = g->ninputs + g->nconsts;
+  for (int32_t k = 0; k < g->nnodes; k++) {
+    genc_array *y = genc__graph_run_node(ctx, g, k, vals, keys);
+    if (!y) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_BACKEND;
+    vals[base + k] = y;
+    for (int i = 0; i < g->nodes[k].nin; i++) {
+      int32_t u = g->nodes[k].in[i];
+      if (u >= base && g->last_use[u] == k) genc_array_release(vals[u]), vals[u] = NULL;
+    }
+  }
+  return GENC_OK;
+}
+
+static void bg_install(plan *pl, bool wait);
+
 static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
   plan *pl = g->exec;
+  if (pl->bg) bg_install(pl, false);
+  if (pl->bg) { /* the compiler still runs */
+    pl->info.interpreted_replays++;
+    return interp_all(ctx, g, keys, vals);
+  }
   int32_t base = g->ninputs + g->nconsts;
   for (int32_t s = 0; s < pl->part.nsteps; s++) {
     const genc_xstep *st = &pl->part.steps[s];
@@ -254,34 +314,9 @@ static int online_cores(void) {
   return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
 
-/* Compile the regions of pl; false (pl->info.compiled stays false) when the
- * compiler, the cache or the loader fails. */
-static bool compile_regions(genc_ctx *ctx, const genc_graph *g, plan *pl,
-                            const genc_compile_opts *o) {
-  (void)ctx;
-  char dir[2048], err[512];
-  const char *cc = o->compiler ? o->compiler : getenv("CC");
-  if (!cc || !*cc) cc = "cc";
-  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) {
-    snprintf(pl->info.why, sizeof pl->info.why, "no cache directory (set GENC_CACHE_DIR)");
-    return false;
-  }
-  genc_xbuf src = {0};
-  genc__xemit(g, &pl->part, &src);
-  if (src.oom) {
-    free(src.s);
-    return false;
-  }
-  const char *dump = getenv("GENC_EXEC_SOURCE"); /* debugging: where to copy the source */
-  FILE *df = dump && *dump ? fopen(dump, "w") : NULL;
-  if (df) fputs(src.s, df), fclose(df);
-  pl->dl = genc__xcc_load(src.s, cc, dir, &pl->info.cache_hit, pl->info.so_path,
-                          sizeof pl->info.so_path, err, sizeof err);
-  free(src.s);
-  if (!pl->dl) {
-    snprintf(pl->info.why, sizeof pl->info.why, "%.255s", err);
-    return false;
-  }
+/* Bind the region functions of pl->dl; false (pl->dl closed) when one is
+ * missing. */
+static bool bind_regions(plan *pl) {
   pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
   for (int32_t r = 0; pl->fn && r < pl->part.nregions; r++) {
     char name[64];
@@ -293,6 +328,104 @@ static bool compile_regions(genc_ctx *ctx, const genc_graph *g, plan *pl,
   free(pl->fn), pl->fn = NULL;
   dlclose(pl->dl), pl->dl = NULL;
   return false;
+}
+
+/* The plan's threads and tile once its regions are compiled or not. */
+static void plan_finish(plan *pl, bool compiled) {
+  pl->info.compiled = compiled;
+  pl->info.threads = compiled ? (pl->threads_opt ? pl->threads_opt : online_cores()) : 1;
+  pl->pool = genc__xpool_new(pl->info.threads);
+  pl->tile = pl->tile_opt ? pl->tile_opt : compiled ? 2 * GENC_X_TILE : 512;
+}
+
+static void *bg_main(void *arg) {
+  bgc *b = arg;
+  b->dl = genc__xcc_load(b->src, b->cc, b->dir, &b->hit, b->path, sizeof b->path, b->err,
+                         sizeof b->err, &b->stop);
+  b->secs = now_s() - b->t0;
+  atomic_store_explicit(&b->done, true, memory_order_release);
+  return NULL;
+}
+
+/* Install the background compile of pl once it is done (wait: join it even
+ * if it still runs); the plan is then what a blocking compile makes. */
+static void bg_install(plan *pl, bool wait) {
+  bgc *b = pl->bg;
+  if (!b || (!wait && !atomic_load_explicit(&b->done, memory_order_acquire))) return;
+  pthread_join(b->tid, NULL);
+  pl->bg = NULL;
+  pl->dl = b->dl;
+  pl->info.cache_hit = b->hit;
+  pl->info.background_s = b->secs;
+  pl->info.pending = false;
+  snprintf(pl->info.so_path, sizeof pl->info.so_path, "%s", b->path);
+  bool compiled = pl->dl && bind_regions(pl);
+  if (!compiled)
+    snprintf(pl->info.why, sizeof pl->info.why, "%s",
+             b->err[0] ? b->err : "a region function is missing");
+  plan_finish(pl, compiled);
+  bg_free(b);
+}
+
+/* Start the compiler on a thread of its own for src (taken); false (src
+ * freed) when no thread starts. */
+static bool bg_start(plan *pl, char *src, const char *cc, const char *dir) {
+  bgc *b = calloc(1, sizeof *b);
+  if (!b || pthread_mutex_init(&b->stop.mu, NULL)) {
+    free(b), free(src);
+    return false;
+  }
+  b->src = src;
+  snprintf(b->cc, sizeof b->cc, "%s", cc);
+  snprintf(b->dir, sizeof b->dir, "%s", dir);
+  b->t0 = now_s();
+  atomic_init(&b->done, false);
+  if (pthread_create(&b->tid, NULL, bg_main, b)) {
+    bg_free(b);
+    return false;
+  }
+  pl->bg = b;
+  pl->info.background = pl->info.pending = true;
+  return true;
+}
+
+enum { NOT_COMPILED, COMPILED, PENDING };
+
+/* Compile the regions of pl: COMPILED, NOT_COMPILED (pl->info.why says why
+ * when known) when the compiler, the cache or the loader fails, PENDING when
+ * the compiler runs in the background (o->background, not in the cache). */
+static int compile_regions(const genc_graph *g, plan *pl, const genc_compile_opts *o) {
+  char dir[2048], err[512];
+  const char *cc = o->compiler ? o->compiler : getenv("CC");
+  if (!cc || !*cc) cc = "cc";
+  if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) {
+    snprintf(pl->info.why, sizeof pl->info.why, "no cache directory (set GENC_CACHE_DIR)");
+    return NOT_COMPILED;
+  }
+  genc_xbuf src = {0};
+  genc__xemit(g, &pl->part, &src);
+  if (src.oom) {
+    free(src.s);
+    return NOT_COMPILED;
+  }
+  const char *dump = getenv("GENC_EXEC_SOURCE"); /* debugging: where to copy the source */
+  FILE *df = dump && *dump ? fopen(dump, "w") : NULL;
+  if (df) fputs(src.s, df), fclose(df);
+  if (o->background) {
+    pl->dl = genc__xcc_cached(src.s, cc, dir, pl->info.so_path, sizeof pl->info.so_path);
+    pl->info.cache_hit = pl->dl != NULL;
+    if (!pl->dl && bg_start(pl, src.s, cc, dir)) return PENDING;
+    if (!pl->dl) {
+      snprintf(pl->info.why, sizeof pl->info.why, "no thread for the background compile");
+      return NOT_COMPILED;
+    }
+  } else {
+    pl->dl = genc__xcc_load(src.s, cc, dir, &pl->info.cache_hit, pl->info.so_path,
+                            sizeof pl->info.so_path, err, sizeof err, NULL);
+    if (!pl->dl) snprintf(pl->info.why, sizeof pl->info.why, "%.255s", err);
+  }
+  free(src.s);
+  return pl->dl && bind_regions(pl) ? COMPILED : NOT_COMPILED;
 }
 
 genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *opts) {
@@ -326,16 +459,14 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
     free(pl->keep), free(pl->last), free(pl);
     return genc_ctx_status(ctx);
   }
-  bool compiled = !o.interpret && pl->part.nregions && compile_regions(ctx, g, pl, &o);
-  if (!compiled && !pl->info.why[0])
+  pl->threads_opt = o.threads, pl->tile_opt = o.tile;
+  int c = !o.interpret && pl->part.nregions ? compile_regions(g, pl, &o) : NOT_COMPILED;
+  if (c == NOT_COMPILED && !pl->info.why[0])
     snprintf(pl->info.why, sizeof pl->info.why, "%s",
              o.interpret         ? "interpret was asked"
              : pl->part.nregions ? "a region function is missing"
                                  : "no region");
-  pl->info.compiled = compiled;
-  pl->info.threads = compiled ? (o.threads ? o.threads : online_cores()) : 1;
-  pl->pool = genc__xpool_new(pl->info.threads);
-  pl->tile = o.tile ? o.tile : compiled ? 2 * GENC_X_TILE : 512;
+  if (c != PENDING) plan_finish(pl, c == COMPILED);
   plan_lifetimes(pl, g);
   pl->info.regions = pl->part.nregions;
   for (int32_t r = 0; r < pl->part.nregions; r++)
@@ -354,6 +485,20 @@ genc_status genc_graph_compile_info(genc_ctx *ctx, const genc_graph *g, genc_com
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_compile_info: %s",
                          !g || !out ? "graph or out is NULL"
                                     : "the graph has no CPU executor (call genc_graph_compile)");
-  *out = ((const plan *)g->exec)->info;
+  plan *pl = g->exec; /* the plan is not part of the const graph: installing changes no value */
+  bg_install(pl, false);
+  *out = pl->info;
+  return GENC_OK;
+}
+
+genc_status genc_graph_compile_wait(genc_ctx *ctx, genc_graph *g) {
+  if (!ctx) return GENC_ERR_ARG;
+  genc_compile_info info;
+  if (g && genc__xcuda_info(g, &info)) return GENC_OK; /* CUDA compiles block */
+  if (!g || g->exec_free != plan_free)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_compile_wait: %s",
+                         !g ? "graph is NULL"
+                            : "the graph has no CPU executor (call genc_graph_compile)");
+  bg_install(g->exec, true);
   return GENC_OK;
 }

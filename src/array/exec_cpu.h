@@ -6,6 +6,9 @@
 #ifndef GENC_ARRAY_EXEC_CPU_H
 #define GENC_ARRAY_EXEC_CPU_H
 
+#include <pthread.h>
+#include <sys/types.h>
+
 #include "array/exec_part.h"
 
 /* A growable string; oom is set (and the text left short) when growing failed. */
@@ -36,13 +39,33 @@ int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b);
 const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap);
 const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap);
 
+/* A handle to stop a compile running on another thread: the compiler's pid
+ * while it runs (0: none), under mu; stopped once genc__xcc_cancel ran.
+ * Initialize with GENC_XCC_STOP_INIT. */
+typedef struct genc_xcc_stop {
+  pthread_mutex_t mu;
+  pid_t pid;
+  bool stopped;
+} genc_xcc_stop;
+#define GENC_XCC_STOP_INIT                                                                         \
+  { PTHREAD_MUTEX_INITIALIZER, 0, false }
+/* Stop the compile of stop (its compiler's process group gets SIGTERM; one
+ * not started yet never starts): genc__xcc_load then fails soon. */
+void genc__xcc_cancel(genc_xcc_stop *stop);
+
 /* Compile source (NUL-terminated) with compiler into a shared object cached
  * in cache_dir under a hash of the source, the compiler, the flags and the
  * headers the source includes; dlopen it. Returns the dlopen handle, or NULL
  * with a reason in err (the caller then interprets). *hit says whether the
- * object came from the cache; path receives its file name. */
+ * object came from the cache; path receives its file name. stop (may be
+ * NULL) lets another thread cancel the compile. Safe to call from several
+ * threads at once. */
 void *genc__xcc_load(const char *source, const char *compiler, const char *cache_dir, bool *hit,
-                     char *path, size_t pathcap, char *err, size_t errcap);
+                     char *path, size_t pathcap, char *err, size_t errcap, genc_xcc_stop *stop);
+/* The object of source from the cache, dlopen'ed, or NULL (none there: no
+ * error); path receives its file name. Never runs the compiler. */
+void *genc__xcc_cached(const char *source, const char *compiler, const char *cache_dir, char *path,
+                       size_t pathcap);
 /* The cache directory of the options' rules ($GENC_CACHE_DIR, else
  * $XDG_CACHE_HOME/genc, else $HOME/.cache/genc) into out; false if none. */
 bool genc__xcc_cache_dir(const char *given, char *out, size_t cap);
