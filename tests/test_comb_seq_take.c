@@ -177,10 +177,45 @@ static void test_take_touches_no_step(void **state) {
   genc_scope_end(ctx, mark);
 }
 
+/* A loop of takes and updates that keeps steps 0..2 of one partly kept chunk
+ * (T = 5, step 3 constrained each time), 150 rounds: each round links one
+ * more index to their pending chains, which are flattened at SEQ_PERM_DEPTH
+ * links (so twice here); lazy and eager agree bit for bit, midway and at the
+ * end. */
+static void test_take_update_loop(void **state) {
+  lg_fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  const int T = 5;
+  genc_trace *l = sim(f, T, 7), *e = genc_trace_retain(l);
+  int max_depth = 0;
+  for (int r = 0; r < 150; r++) {
+    int64_t mark = genc_scope_begin(ctx);
+    int32_t v[N];
+    for (int i = 0; i < N; i++)
+      v[i] = (int32_t)((5 * i + 3 * r) % N);   /* a permutation (5 is prime to N) */
+    if (r % 3 == 0) v[r % N] = v[(r + 1) % N]; /* with a repeat every third round */
+    genc_array *idx = index_of(ctx, v, N);
+    genc_trace *tl = genc_trace_take(ctx, l, idx), *te = eager(ctx, e, idx);
+    genc_trace_release(l), genc_trace_release(e);
+    l = upd(f, tl, T, T, 3, 0.1 * r, NULL), e = upd(f, te, T, T, 3, 0.1 * r, NULL);
+    genc_trace_release(tl), genc_trace_release(te);
+    const seq_perm *p = ((const seq_trace *)genc_trace_impl(l))->chunks[0]->perm[0];
+    int depth = p ? p->depth : 0;
+    assert_true(depth <= SEQ_PERM_DEPTH);
+    if (depth > max_depth) max_depth = depth;
+    if (r == 70 || r == 149) same_trace(ctx, l, e);
+    genc_scope_end(ctx, mark);
+  }
+  assert_int_equal(max_depth, SEQ_PERM_DEPTH); /* the chains did grow to the bound */
+  genc_trace_release(l);
+  genc_trace_release(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_lazy_equals_eager, lg_setup, lg_teardown),
       cmocka_unit_test_setup_teardown(test_take_touches_no_step, lg_setup, lg_teardown),
+      cmocka_unit_test_setup_teardown(test_take_update_loop, lg_setup, lg_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,13 +32,27 @@ typedef struct seq_gf {
  * immutable once shared (refs > 1); only a trace under construction writes,
  * into chunks it made. */
 #define SEQ_CHUNK 64
+/* A pending particle index kept as a chain, composed only when read: idx
+ * applied after inner's (p = inner[idx]). A partly kept chunk of a taken
+ * trace is copied on every update of an SMC step, and composing each of its
+ * steps' indices then (one gather of n ints and one allocation per step and
+ * update) cost more than the step itself; a link is O(1). Chains are
+ * immutable and shared; one reaching SEQ_PERM_DEPTH links is flattened, so
+ * that a loop of takes and updates keeps its memory and read cost bounded. */
+#define SEQ_PERM_DEPTH 64
+typedef struct seq_perm {
+  int64_t refs;
+  int depth;              /* links in the chain, this one included */
+  genc_array *idx;        /* retained */
+  struct seq_perm *inner; /* retained; NULL: none */
+} seq_perm;
 typedef struct seq_chunk {
   int64_t refs;
   genc_trace *sub[SEQ_CHUNK]; /* NULL past the end of the last chunk */
   /* pending particle index of each step (NULL: none): step j is particle
-   * perm[j][i] of sub[j] at particle i (set when a partly kept chunk of a
+   * perm[j](i) of sub[j] at particle i (set when a partly kept chunk of a
    * taken trace is copied) */
-  genc_array *perm[SEQ_CHUNK];
+  seq_perm *perm[SEQ_CHUNK];
 } seq_chunk;
 
 /* The implementation data of their traces: kernel trace t at address t.
@@ -77,6 +91,12 @@ bool seq_set_sub(seq_trace *d, int64_t t, genc_trace *s);
  * shared with their pending index, a partly kept chunk copied (its steps'
  * indices composed, not materialized). false with an error in ctx. */
 bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t k);
+/* Release a pending index chain (NULL: nothing). */
+void seq_perm_release(seq_perm *p);
+/* The chain @p inner followed by @p outer (either may be NULL: none), in *out
+ * (NULL when both are): one new link, or when @p inner is SEQ_PERM_DEPTH
+ * long, its composed index as one link. false with an error in ctx. */
+bool seq_perm_push(genc_ctx *ctx, seq_perm *inner, genc_array *outer, seq_perm **out);
 /* The pending index @p inner followed by @p outer (either may be NULL: none):
  * inner[outer], retained, in *out (NULL when both are). false with an error. */
 bool seq_perm_compose(genc_ctx *ctx, genc_array *inner, genc_array *outer, genc_array **out);

@@ -35,9 +35,61 @@ static void chunk_release(seq_chunk *c) {
   if (!c || --c->refs > 0) return;
   for (int i = 0; i < SEQ_CHUNK; i++) {
     genc_trace_release(c->sub[i]);
-    genc_array_release(c->perm[i]);
+    seq_perm_release(c->perm[i]);
   }
   free(c);
+}
+
+void seq_perm_release(seq_perm *p) {
+  while (p && --p->refs == 0) { /* a loop, not recursion, down the chain */
+    seq_perm *in = p->inner;
+    genc_array_release(p->idx);
+    free(p);
+    p = in;
+  }
+}
+
+/* The composed index of the chain p: its one array, or an array of the
+ * current scope (NULL with an error in ctx). */
+static genc_array *perm_flat(genc_ctx *ctx, const seq_perm *p) {
+  const seq_perm *links[SEQ_PERM_DEPTH];
+  int k = 0;
+  for (; p && k < SEQ_PERM_DEPTH; p = p->inner)
+    links[k++] = p;
+  genc_array *x = links[--k]->idx; /* the innermost index, applied first */
+  while (x && k > 0)
+    x = genc_take(ctx, x, links[--k]->idx, 0); /* x[i] = x[outer[i]] */
+  return x;
+}
+
+bool seq_perm_push(genc_ctx *ctx, seq_perm *inner, genc_array *outer, seq_perm **out) {
+  *out = NULL;
+  if (!outer) {
+    if (inner) inner->refs++;
+    *out = inner;
+    return true;
+  }
+  seq_perm *p = calloc(1, sizeof *p);
+  if (!p) {
+    genc_ctx_fail(ctx, GENC_ERR_NOMEM, "out of memory for a sequence trace");
+    return false;
+  }
+  p->refs = 1, p->depth = 1;
+  if (inner && inner->depth >= SEQ_PERM_DEPTH) { /* flatten: one link again */
+    int64_t mark = genc_scope_begin(ctx);
+    genc_array *flat = perm_flat(ctx, inner);
+    p->idx = genc_array_retain(flat ? genc_take(ctx, flat, outer, 0) : NULL);
+    genc_scope_end(ctx, mark);
+    if (!p->idx) {
+      free(p);
+      return false;
+    }
+  } else {
+    p->idx = genc_array_retain(outer);
+    if (inner) inner->refs++, p->inner = inner, p->depth = inner->depth + 1;
+  }
+  *out = p;
+  return true;
 }
 
 bool seq_perm_compose(genc_ctx *ctx, genc_array *inner, genc_array *outer, genc_array **out) {
@@ -69,14 +121,15 @@ bool seq_set_sub(seq_trace *d, int64_t t, genc_trace *s) {
     }
     for (int i = 0; i < SEQ_CHUNK; i++) {
       copy->sub[i] = genc_trace_retain((*c)->sub[i]);
-      copy->perm[i] = genc_array_retain((*c)->perm[i]);
+      copy->perm[i] = (*c)->perm[i];
+      if (copy->perm[i]) copy->perm[i]->refs++;
     }
     (*c)->refs--;
     *c = copy;
   }
   int j = (int)(t % SEQ_CHUNK);
   genc_trace_release((*c)->sub[j]);
-  genc_array_release((*c)->perm[j]);
+  seq_perm_release((*c)->perm[j]);
   (*c)->sub[j] = s;
   (*c)->perm[j] = NULL;
   return true;
@@ -89,7 +142,8 @@ bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t
     d->chunks[i]->refs++;
     d->perm[i] = genc_array_retain(old->perm[i]);
   }
-  /* the partly kept chunk: its steps' stored traces with their indices composed */
+  /* the partly kept chunk: its steps' stored traces with slot linked to their
+   * index chains (composed when a step is read) */
   genc_array *slot = whole < old->nchunks ? old->perm[whole] : NULL;
   for (int64_t t = whole * SEQ_CHUNK; t < k; t++) {
     if (!seq_set_sub(d, t, genc_trace_retain(seq_raw(old, t)))) {
@@ -97,8 +151,7 @@ bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t
       return false;
     }
     seq_chunk *c = old->chunks[whole];
-    if (!seq_perm_compose(ctx, c->perm[t % SEQ_CHUNK], slot,
-                          &d->chunks[whole]->perm[t % SEQ_CHUNK]))
+    if (!seq_perm_push(ctx, c->perm[t % SEQ_CHUNK], slot, &d->chunks[whole]->perm[t % SEQ_CHUNK]))
       return false;
   }
   return true;
@@ -106,7 +159,8 @@ bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t
 
 genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t) {
   const seq_chunk *c = d->chunks[t / SEQ_CHUNK];
-  genc_array *inner = c->perm[t % SEQ_CHUNK], *outer = d->perm[t / SEQ_CHUNK];
+  seq_perm *inner = c->perm[t % SEQ_CHUNK];
+  genc_array *outer = d->perm[t / SEQ_CHUNK];
   if (!inner && !outer) return c->sub[t % SEQ_CHUNK];
   if (d->cache && d->cache[t]) return d->cache[t];
   seq_trace *m = (seq_trace *)d; /* the cache is not part of the trace's value */
@@ -115,7 +169,8 @@ genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t) {
     return NULL;
   }
   int64_t mark = genc_scope_begin(ctx);
-  genc_array *idx = inner && outer ? genc_take(ctx, inner, outer, 0) : inner ? inner : outer;
+  genc_array *idx = inner ? perm_flat(ctx, inner) : outer;
+  if (idx && inner && outer) idx = genc_take(ctx, idx, outer, 0);
   genc_trace *s = idx ? genc_trace_take(ctx, c->sub[t % SEQ_CHUNK], idx) : NULL;
   genc_scope_end(ctx, mark);
   m->cache[t] = s;

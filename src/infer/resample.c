@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "genc.h"
+#include "smc_internal.h"
 
 #define FN "genc_resample"
 
@@ -118,13 +119,12 @@ static genc_status residual(genc_ctx *ctx, genc_key key, const double *u, int64_
   return st;
 }
 
-/* The m ancestors by scheme into idx, from the weights u (sum total). */
+/* The m ancestors by scheme into idx, from the weights u (sum total); p has
+ * room for m points. */
 static genc_status ancestors(genc_ctx *ctx, genc_resample_scheme scheme, genc_key key,
-                             const double *u, int64_t n, double total, int64_t m, int32_t *idx) {
+                             const double *u, int64_t n, double total, int64_t m, int32_t *idx,
+                             double *p) {
   if (scheme == GENC_RESAMPLE_RESIDUAL) return residual(ctx, key, u, n, total, m, idx);
-  double *p = malloc((size_t)m * sizeof *p);
-  if (!p)
-    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld points", (long long)m);
   genc_status st = GENC_OK;
   if (scheme == GENC_RESAMPLE_MULTINOMIAL) {
     st = sorted_points(ctx, key, m, total, p);
@@ -135,7 +135,6 @@ static genc_status ancestors(genc_ctx *ctx, genc_resample_scheme scheme, genc_ke
       p[j] = ((double)j + p[nu == 1 ? 0 : j]) * (total / (double)m);
   }
   if (!st) merge(u, n, p, m, idx);
-  free(p);
   return st;
 }
 
@@ -165,8 +164,36 @@ static genc_status relative_weights(genc_ctx *ctx, const double *lw, int64_t n, 
   return GENC_OK;
 }
 
-genc_array *genc_resample(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
-                          genc_resample_scheme scheme, genc_key key) {
+/* Room in ws for n weights and m points and ancestors (grown, never shrunk). */
+static genc_status ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int64_t n, int64_t m) {
+  if (n > ws->ncap) {
+    free(ws->u);
+    ws->ncap = 0;
+    if (!(ws->u = malloc((size_t)n * sizeof *ws->u))) goto nomem;
+    ws->ncap = n;
+  }
+  if (m > ws->mcap) {
+    free(ws->p), free(ws->idx);
+    ws->mcap = 0;
+    ws->p = malloc((size_t)m * sizeof *ws->p);
+    ws->idx = malloc((size_t)m * sizeof *ws->idx);
+    if (!ws->p || !ws->idx) goto nomem;
+    ws->mcap = m;
+  }
+  return GENC_OK;
+nomem:
+  return genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld particles and %lld draws",
+                       (long long)n, (long long)m);
+}
+
+void genc__resample_ws_free(genc__resample_ws *ws) {
+  free(ws->u), free(ws->p), free(ws->idx);
+  *ws = (genc__resample_ws){0};
+}
+
+genc_array *genc__resample_ws_run(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
+                                  genc_resample_scheme scheme, genc_key key,
+                                  genc__resample_ws *ws) {
   if (!ctx) return NULL;
   if (!log_weights) {
     genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": log_weights is NULL");
@@ -182,14 +209,18 @@ genc_array *genc_resample(genc_ctx *ctx, const double *log_weights, int64_t n, i
     genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": unknown scheme %d", (int)scheme);
     return NULL;
   }
-  double *u = malloc((size_t)n * sizeof *u), total = 0;
-  int32_t *idx = malloc((size_t)m * sizeof *idx);
-  genc_status st = u && idx ? GENC_OK : genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory");
-  if (!st) st = relative_weights(ctx, log_weights, n, u, &total);
-  if (!st) st = ancestors(ctx, scheme, key, u, n, total, m, idx);
-  genc_array *a = st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, idx);
-  free(u);
-  free(idx);
+  double total = 0;
+  genc_status st = ws_reserve(ctx, ws, n, m);
+  if (!st) st = relative_weights(ctx, log_weights, n, ws->u, &total);
+  if (!st) st = ancestors(ctx, scheme, key, ws->u, n, total, m, ws->idx, ws->p);
+  return st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, ws->idx);
+}
+
+genc_array *genc_resample(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
+                          genc_resample_scheme scheme, genc_key key) {
+  genc__resample_ws ws = {0};
+  genc_array *a = genc__resample_ws_run(ctx, log_weights, n, m, scheme, key, &ws);
+  genc__resample_ws_free(&ws);
   return a;
 }
 

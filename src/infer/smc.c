@@ -98,10 +98,12 @@ out:
 }
 
 /* Resample the particles by their log weights w (then reset to -log N) and
- * apply the rejuvenation kernel, if any, at driver step t. */
+ * apply the rejuvenation kernel, if any, at driver step t; ws holds the
+ * resampling's host buffers across steps. */
 static genc_status resample(genc_ctx *ctx, genc_trace **tr, double *w, int64_t n,
-                            const genc_smc_opts *o, int64_t t, const genc_key *keys) {
-  genc_array *idx = genc_resample(ctx, w, n, n, o->scheme, keys[0]);
+                            const genc_smc_opts *o, int64_t t, const genc_key *keys,
+                            genc__resample_ws *ws) {
+  genc_array *idx = genc__resample_ws_run(ctx, w, n, n, o->scheme, keys[0], ws);
   genc_trace *kept = idx ? genc_trace_take(ctx, *tr, idx) : NULL;
   if (!kept) return genc_ctx_status(ctx);
   genc_trace_release(*tr);
@@ -118,7 +120,8 @@ static genc_status resample(genc_ctx *ctx, genc_trace **tr, double *w, int64_t n
 
 /* One step of the filter in its own array scope: the trace retains what it keeps. */
 static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_step_fn fn,
-                            void *user, const genc_smc_opts *o, double *v, genc_smc_result *r) {
+                            void *user, const genc_smc_opts *o, double *v, genc__resample_ws *ws,
+                            genc_smc_result *r) {
   int64_t mark = genc_scope_begin(ctx);
   genc_key k[3];
   genc_key_split(genc_key_fold_in(o->key, (uint64_t)t), 3, k);
@@ -134,7 +137,7 @@ static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_s
   double thr = o->ess_threshold;
   bool due = thr >= 1 || r->ess[t] < thr * (double)r->n;
   if (!st && t < r->steps - 1 && thr >= 0 && due) {
-    st = resample(ctx, &r->trace, r->log_weights, r->n, o, t, &k[1]);
+    st = resample(ctx, &r->trace, r->log_weights, r->n, o, t, &k[1], ws);
     r->resampled[t] = true;
     r->nresampled++;
   }
@@ -166,6 +169,7 @@ genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step
   out->ess = calloc((size_t)steps, sizeof(double));
   out->resampled = calloc((size_t)steps, sizeof(bool));
   double *v = malloc(n * sizeof *v);
+  genc__resample_ws ws = {0};
   genc_status st = GENC_OK;
   if (!out->log_weights || !out->ess || !out->resampled || !v)
     st =
@@ -173,8 +177,9 @@ genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step
   for (size_t i = 0; !st && i < n; i++)
     out->log_weights[i] = -log((double)n);
   for (int64_t t = 0; !st && t < steps; t++)
-    st = smc_step(ctx, model, t, step_fn, user, &o, v, out);
+    st = smc_step(ctx, model, t, step_fn, user, &o, v, &ws, out);
   free(v);
+  genc__resample_ws_free(&ws);
   if (st) genc_smc_result_clear(out);
   return st;
 }

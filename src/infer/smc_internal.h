@@ -4,10 +4,28 @@
 
 #include <stdint.h>
 
+#include "genc.h"
+
 /* Add the incremental log weights v to the normalized log weights w (n of
  * them, host f64): returns the log normalizer log sum_i exp(w_i + v_i), -inf
  * when every particle has weight zero, and leaves w normalized and the ESS
  * 1 / sum W_i^2 in *ess (smc.c). */
 double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess);
+
+/* Host buffers of genc_resample kept across the steps of a filter: at 1e4
+ * particles and more, allocating and freeing them every step made glibc trim
+ * and regrow its heap (or map and unmap them), and the page faults of their
+ * first touch cost more than the resampling (resample.c). Zero-initialize. */
+typedef struct genc__resample_ws {
+  double *u, *p; /* n relative weights, m points */
+  int32_t *idx;  /* m ancestors */
+  int64_t ncap, mcap;
+} genc__resample_ws;
+/* genc_resample with the buffers of ws (grown as needed): the same checks and
+ * the same ancestors. */
+genc_array *genc__resample_ws_run(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
+                                  genc_resample_scheme scheme, genc_key key, genc__resample_ws *ws);
+/* Free ws's buffers (zeroing it). */
+void genc__resample_ws_free(genc__resample_ws *ws);
 
 #endif
