@@ -12,8 +12,10 @@
  * context; a CUDA Graph relaunches recorded work; compiled replays (kernels
  * launched one by one, and as a recorded CUDA Graph) equal the eager run of
  * the captured function: integers, bools and draws bit for bit, floats within
- * ulps_close's bound; and 2000 replays through the CUDA Graph keep the
- * context's live memory flat.
+ * ulps_close's bound; 2000 replays through the CUDA Graph keep the
+ * context's live memory flat; and a replay whose parameter check would now
+ * fail (a guard, checked on the device) is refused with GENC_ERR_CAPTURE,
+ * with and without the CUDA Graph, and the next valid replay is right again.
  */
 #include <float.h>
 #include <unistd.h>
@@ -337,6 +339,60 @@ static void test_graph_replays_keep_memory_flat(void **state) {
   genc_scope_end(gpu, mark);
 }
 
+/* The density's scale as the graph's input: its check ("sigma > 0") is a
+ * guard that read 1 at capture. */
+static genc_status guard_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                            genc_array **out, void *user) {
+  (void)user;
+  genc_array *mu = genc_random_normal(ctx, genc_key_fold_in(keys[0], 1), GENC_F64, 0, NULL, N);
+  genc_dist d = genc_broadcasted_normal(ctx, mu, in[0]);
+  out[0] = genc_dist_logpdf(ctx, &d, genc_scalar(ctx, 0.25));
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+/* Replay g with scale s: the outcome, and on success the output against the
+ * eager run of guard_fn with that scale. */
+static genc_status guard_replay(genc_graph *g, genc_key key, double s) {
+  int64_t mark = genc_scope_begin(gpu);
+  genc_array *in = genc_scalar(gpu, s), *rep = NULL, *eager = NULL;
+  genc_status st = genc_graph_replay(gpu, g, &key, &in, &rep);
+  if (!st) {
+    assert_int_equal(guard_fn(gpu, &key, &in, &eager, NULL), GENC_OK);
+    ulps_close(rep, eager, 16, "guarded replay");
+  }
+  genc_scope_end(gpu, mark);
+  return st;
+}
+
+static void test_changed_guard_fails_replay(void **state) {
+  (void)state;
+  NEED_GPU();
+  genc_key key = genc_key_from_seed(21);
+  for (int pass = 0; pass < 2; pass++) {
+    int64_t mark = genc_scope_begin(gpu);
+    genc_array *in = genc_scalar(gpu, 0.3), *out;
+    genc_graph *g = genc_graph_capture(gpu, guard_fn, NULL, 1, &key, 1, &in, 1, &out);
+    if (!g) fail_msg("capture: %s", genc_ctx_error(gpu));
+    assert_true(genc_graph_nguards(g) >= 1);
+    genc_compile_opts o = {.cache_dir = cache_dir, .no_cuda_graph = pass == 0};
+    assert_int_equal(genc_graph_compile(gpu, g, &o), GENC_OK);
+    /* eager, recording, through the graph: all pass with a valid scale */
+    for (int r = 0; r < 3; r++)
+      assert_int_equal(guard_replay(g, key, 0.3 + 0.1 * r), GENC_OK);
+    genc_compile_info inf;
+    assert_int_equal(genc_graph_compile_info(gpu, g, &inf), GENC_OK);
+    assert_int_equal(inf.cuda_graph, pass == 1);
+    for (int r = 0; r < 2; r++) { /* refused twice, then right again */
+      assert_int_equal(guard_replay(g, key, -1.0), GENC_ERR_CAPTURE);
+      assert_non_null(strstr(genc_ctx_error(gpu), "guard changed"));
+      genc_ctx_clear_error(gpu);
+    }
+    assert_int_equal(guard_replay(g, genc_key_fold_in(key, 3), 0.9), GENC_OK);
+    genc_graph_free(g);
+    genc_scope_end(gpu, mark);
+  }
+}
+
 /* With or without a device: the generated source of the B1 graph compiles
  * under NVRTC (a CPU context captures the same graph). */
 static void test_generated_source_compiles(void **state) {
@@ -369,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_compiled_ops_equal_eager),
       cmocka_unit_test(test_b1_replay_equals_eager),
       cmocka_unit_test(test_graph_replays_keep_memory_flat),
+      cmocka_unit_test(test_changed_guard_fails_replay),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   if (rc == 0 && !gpu) {

@@ -15,7 +15,9 @@
  *     one graph of min(N, 1e7) particles replayed N / 1e7 times beyond that;
  *     nograph: the same without the CUDA Graph (kernels launched one by one).
  *     compile_s is genc_graph_compile's time (NVRTC, or the cache), capture_s
- *     the capture's (one eager run).
+ *     the capture's (one eager run); replay_ms and item_ms split a compiled
+ *     estimate of one graph into the genc_graph_replay call (host work, and
+ *     the wait for the guard word) and the read of the result.
  * Times are medians of wall-clock time around the whole estimate, the result's
  * copy to the host included (each ends with the scalar on the host).
  * Ratios = genc / fused64. Exact answer: log p(y) = -7.48273979765505.
@@ -208,7 +210,7 @@ static genc_status b1_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const 
 struct compiled_b1 {
   genc_graph *g = NULL;
   int64_t m = 0, reps = 0;
-  double compile_s = 0, capture_s = 0;
+  double compile_s = 0, capture_s = 0, t_replay = 0, t_item = 0;
   bool cache_hit = false, cuda_graph = false;
   compiled_b1(genc_ctx *ctx, int64_t n, bool no_cuda_graph) {
     m = n > 10000000 ? 10000000 : n;
@@ -244,7 +246,10 @@ struct compiled_b1 {
     for (int64_t r = 0; r < reps; r++) {
       genc_key k = key;
       k.particle += (uint32_t)(r * m);
-      if (genc_graph_replay(ctx, g, &k, NULL, &parts[r])) {
+      double t = now();
+      genc_status st = genc_graph_replay(ctx, g, &k, NULL, &parts[r]);
+      t_replay = now() - t;
+      if (st) {
         fprintf(stderr, "genc replay: %s\n", genc_ctx_error(ctx));
         parts[r] = NULL;
       }
@@ -252,8 +257,9 @@ struct compiled_b1 {
     genc_array *all =
         reps > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)reps, parts, 0), 0, NULL, false)
                  : parts[0];
-    double v = NAN;
+    double v = NAN, t = now();
     if (genc_array_item(ctx, all, &v)) fprintf(stderr, "genc: %s\n", genc_ctx_error(ctx));
+    t_item = now() - t;
     genc_compile_info inf;
     if (!genc_graph_compile_info(ctx, g, &inf)) cuda_graph = inf.cuda_graph;
     free(parts);
@@ -283,9 +289,10 @@ int main(int argc, char **argv) {
   }
   printf("B1 poly-IS on %s (%d SMs); exact log p(y) = %.6f\n", prop.name, prop.multiProcessorCount,
          EXACT);
-  printf("%-6s %11s %11s %11s %11s %9s %9s %11s %11s %11s %10s %10s %6s %11s\n", "N", "fused64_ms",
-         "fused32_ms", "eager_ms", "compiled_ms", "eager/f64", "comp/f64", "est_fused64",
-         "est_eager", "est_comp", "compile_s", "capture_s", "cgraph", "nograph_ms");
+  printf("%-6s %11s %11s %11s %11s %9s %9s %11s %11s %11s %10s %10s %6s %11s %10s %10s\n", "N",
+         "fused64_ms", "fused32_ms", "eager_ms", "compiled_ms", "eager/f64", "comp/f64",
+         "est_fused64", "est_eager", "est_comp", "compile_s", "capture_s", "cgraph", "nograph_ms",
+         "replay_ms", "item_ms");
   fused<double> f64(prop.multiProcessorCount);
   fused<float> f32(prop.multiProcessorCount);
   for (int w = 0; w < 20; w++) /* clocks up before the first timing */
@@ -294,8 +301,8 @@ int main(int argc, char **argv) {
     int64_t n = 1;
     for (int i = 0; i < e; i++)
       n *= 10;
-    int reps = e >= 8 ? 3 : e >= 7 ? 5 : 15;
-    double t64[15], t32[15], tg[15], tc[15], tn[15], r64 = 0, rg = 0, rc = 0;
+    int reps = e >= 8 ? 3 : e >= 7 ? 5 : e >= 6 ? 15 : 41;
+    double t64[41], t32[41], tg[41], tc[41], tn[41], trp[41], tit[41], r64 = 0, rg = 0, rc = 0;
     compiled_b1 comp(ctx, n, false), nog(ctx, n, true);
     f64.run(n, 1), f32.run(n, 1), genc_b1(ctx, n, 1); /* warm-up */
     comp.run(ctx, 1), comp.run(ctx, 2);               /* the second replay records the CUDA Graph */
@@ -313,6 +320,7 @@ int main(int argc, char **argv) {
       t = now();
       rc = comp.run(ctx, 100 + r);
       tc[r] = now() - t;
+      trp[r] = comp.t_replay, tit[r] = comp.t_item;
       t = now();
       nog.run(ctx, 100 + r);
       tn[r] = now() - t;
@@ -322,11 +330,14 @@ int main(int argc, char **argv) {
     qsort(tg, reps, sizeof(double), cmp);
     qsort(tc, reps, sizeof(double), cmp);
     qsort(tn, reps, sizeof(double), cmp);
+    qsort(trp, reps, sizeof(double), cmp);
+    qsort(tit, reps, sizeof(double), cmp);
     double m64 = t64[reps / 2], m32 = t32[reps / 2], mg = tg[reps / 2], mc = tc[reps / 2];
     printf("1e%-4d %11.4f %11.4f %11.4f %11.4f %9.2f %9.2f %11.5f %11.5f %11.5f %10.3f %10.3f %6s "
-           "%11.4f\n",
+           "%11.4f %10.4f %10.4f\n",
            e, m64 * 1e3, m32 * 1e3, mg * 1e3, mc * 1e3, mg / m64, mc / m64, r64, rg, rc,
-           comp.compile_s, comp.capture_s, comp.cuda_graph ? "yes" : "no", tn[reps / 2] * 1e3);
+           comp.compile_s, comp.capture_s, comp.cuda_graph ? "yes" : "no", tn[reps / 2] * 1e3,
+           trp[reps / 2] * 1e3, tit[reps / 2] * 1e3);
     fflush(stdout);
   }
   cudaError_t err = cudaGetLastError();

@@ -10,9 +10,17 @@
  * recording stays with the graph (cuda_cgraph.cu); the outputs and the guard
  * values stay with the plan. Later replays copy the inputs in, upload the
  * keys, launch the graph and copy the outputs into new arrays: no host
- * synchronization inside. The guards are read after the graph, as after any
- * executor (replay.c), so a graph with guards records too. A graph with
- * anything else, or a capture that fails, replays eagerly.
+ * synchronization inside. A graph with anything else, or a capture that
+ * fails, replays eagerly.
+ *
+ * Guards (g->exec_guards: this executor checks them, not replay.c): every
+ * replay ends with one kernel comparing all guard values with their captured
+ * values on the device (recorded into the CUDA Graph), which writes the count
+ * that changed into pinned host memory (cuda_cgraph.cu); the replay then
+ * synchronizes once and reads that word. Only when it says a guard changed
+ * are the guards read again on the host, one by one, to fail with the
+ * replay's usual message (genc__graph_check_guard). A graph without guards
+ * never synchronizes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +50,7 @@ typedef struct cplan {
   genc_cu_graph *graph;
   genc_array **gin, **gout; /* the graph's inputs and outputs (held) */
   int32_t ninputs, nkeep;   /* gout: the outputs, then the guard values */
+  genc_cu_guards *guards;   /* the device check of g's guards (NULL: none, or host reads) */
   genc_ctx *ctx;
   genc_compile_info info;
 } cplan;
@@ -62,6 +71,7 @@ static void cplan_free(void *e) {
   if (!pl) return;
   genc_ctx *ctx = pl->ctx;
   drop_graph(pl);
+  genc_cu_guards_free(ctx->bst, pl->guards);
   free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->hkeys);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
@@ -89,7 +99,7 @@ static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array *
   const genc_xregion *r = &pl->part.regions[ri];
   /* the kernel's parameter block: genc_xkp<r> of the source, in[nin + 1], out[nout + 1] */
   size_t np = (size_t)(r->nin + r->nout + 2);
-  void **blk = calloc(np, sizeof *blk);
+  void *stack[64], **blk = np <= 64 ? stack : calloc(np, sizeof *blk); /* no malloc, mostly */
   if (!blk) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
   for (int i = 0; i < r->nin; i++)
     blk[i] = vals[r->in[i]]->data;
@@ -102,7 +112,7 @@ static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array *
   /* a region that draws normals runs particles in pairs (exec_cuda_src.c) */
   int64_t items = pl->pairs[ri] ? n / 2 + 1 : n;
   int rc = genc_cu_rtc_launch(ctx->bst, pl->fn[ri], items, args, err, sizeof err);
-  free(blk);
+  if (blk != stack) free(blk);
   return rc ? genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err) : GENC_OK;
 }
 
@@ -182,6 +192,68 @@ static genc_status upload_keys(genc_ctx *ctx, const genc_graph *g, cplan *pl,
   return GENC_OK;
 }
 
+/* ---- guards ---- */
+
+/* Enqueue the device check of g's guards on this replay's values (recorded
+ * when a graph records). */
+static genc_status guards_enqueue(genc_ctx *ctx, const genc_graph *g, cplan *pl,
+                                  genc_array **vals) {
+  enum { SMALL = 16 };
+  void *sp[SMALL], **p = sp;
+  unsigned char sdt[SMALL], *dt = sdt;
+  double sseen[SMALL], *seen = sseen;
+  if (g->nguards > SMALL) {
+    p = malloc((size_t)g->nguards * sizeof *p);
+    dt = malloc((size_t)g->nguards);
+    seen = malloc((size_t)g->nguards * sizeof *seen);
+  }
+  genc_status st = GENC_OK;
+  char err[256];
+  if (!p || !dt || !seen) {
+    st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
+  } else {
+    for (int32_t q = 0; q < g->nguards; q++) {
+      const genc_array *v = vals[g->guards[q].value];
+      p[q] = v->data, dt[q] = v->dtype, seen[q] = g->guards[q].seen;
+    }
+    if (genc_cu_guards_launch(ctx->bst, pl->guards, p, dt, seen, err, sizeof err))
+      st = genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err);
+  }
+  if (p != sp) free(p), free(dt), free(seen);
+  return st;
+}
+
+/* The one synchronization of a replay: the check's word; when it says a guard
+ * changed, the host reads them again to fail with the replay's message. */
+static genc_status guards_wait(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_array **vals) {
+  long long changed = 0;
+  if (genc_cu_guards_wait(ctx->bst, pl->guards, &changed))
+    return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: a CUDA error before the guards");
+  genc_status st = GENC_OK;
+  for (int32_t q = 0; changed && q < g->nguards && !st; q++)
+    st = genc__graph_check_guard(ctx, g, q, vals);
+  if (changed && !st) /* the device saw a change the host does not: still refuse */
+    st = genc_ctx_fail(ctx, GENC_ERR_CAPTURE,
+                       "genc_graph_replay: guard changed: rerun eagerly (%lld checks read a value "
+                       "other than at capture)",
+                       changed);
+  return st;
+}
+
+/* The guards of an eager replay: the device check and one wait, or (no room
+ * for the check's word) one host read each. */
+static genc_status check_guards(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_array **vals) {
+  if (!g->nguards) return GENC_OK;
+  if (pl->guards) {
+    genc_status st = guards_enqueue(ctx, g, pl, vals);
+    return st ? st : guards_wait(ctx, g, pl, vals);
+  }
+  genc_status st = GENC_OK;
+  for (int32_t q = 0; q < g->nguards && !st; q++)
+    st = genc__graph_check_guard(ctx, g, q, vals);
+  return st;
+}
+
 /* ---- CUDA Graph ---- */
 
 static bool graphable(const genc_graph *g, const cplan *pl) {
@@ -241,6 +313,7 @@ static bool record(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key
     tv[v] = vals[v];
   int64_t mark = genc_scope_begin(ctx);
   genc_status st = run_steps(ctx, g, pl, keys, tv);
+  if (!st && pl->guards) st = guards_enqueue(ctx, g, pl, tv); /* the graph's last kernel */
   for (int32_t j = 0; j < pl->nkeep; j++) { /* the plan keeps outputs and guard values */
     int32_t v = kept(g, j);
     pl->gout[j] = v >= base && !st ? genc_array_retain(tv[v]) : NULL;
@@ -259,7 +332,8 @@ static bool record(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key
 }
 
 /* A replay through the recorded graph: inputs in, launch, outputs out as new
- * arrays; guard values are lent (the replay reads them and lets them go). */
+ * arrays; guard values are lent (read only if the device check says one
+ * changed); then the replay's one synchronization, if g has guards. */
 static genc_status launch(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_array **vals) {
   int32_t base = g->ninputs + g->nconsts;
   for (int32_t i = 0; i < g->ninputs; i++)
@@ -273,7 +347,9 @@ static genc_status launch(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_ar
     genc_array *y = j < g->noutputs ? copy_of(ctx, pl->gout[j]) : pl->gout[j];
     if (!(vals[v] = genc_array_retain(y))) return genc_ctx_status(ctx);
   }
-  return GENC_OK;
+  if (!g->nguards) return GENC_OK;
+  if (pl->guards) return guards_wait(ctx, g, pl, vals);
+  return check_guards(ctx, g, pl, vals);
 }
 
 static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
@@ -290,7 +366,8 @@ static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, 
     }
     pl->cg = CG_NEVER;
   }
-  return run_steps(ctx, g, pl, keys, vals);
+  st = run_steps(ctx, g, pl, keys, vals);
+  return st ? st : check_guards(ctx, g, pl, vals);
 }
 
 /* ---- compile ---- */
@@ -360,8 +437,11 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
     pl->info.fused_nodes += pl->part.regions[r].nnodes;
   pl->info.interp_nodes = g->nnodes - pl->info.fused_nodes;
   pl->graphable = graphable(g, pl) && !o->no_cuda_graph;
+  char err[256];
+  /* no room for the check's word: the guards are read on the host instead */
+  if (g->nguards) pl->guards = genc_cu_guards_new(ctx->bst, g->nguards, err, sizeof err);
   if (g->exec_free) g->exec_free(g->exec);
-  g->exec = pl, g->exec_run = exec_run, g->exec_free = cplan_free;
+  g->exec = pl, g->exec_run = exec_run, g->exec_free = cplan_free, g->exec_guards = true;
   pl->info.compile_s = now_s() - t0;
   return GENC_OK;
 }

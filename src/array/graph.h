@@ -82,6 +82,9 @@ struct genc_graph {
   genc_status (*exec_run)(genc_ctx *ctx, struct genc_graph *g, const genc_key *keys,
                           genc_array **vals);
   void (*exec_free)(void *exec);
+  /* exec_run checks the guards itself (genc__graph_check_guard or its own
+   * way, e.g. on the device) and the replay reads none after it */
+  bool exec_guards;
   /* the interpreter's plan (capture.c fills it; executors may read it):
    * last_use[v] is the node after which a replay may release value v (nnodes
    * for outputs and guard values, -1 for values no node reads); guards are
@@ -97,6 +100,10 @@ void genc__graph_keys(const genc_graph *g, const genc_key *key_inputs, genc_key 
 /* Run node k through its primitive's forward on the value table (inputs read
  * from vals, keys from genc__graph_keys); returns a new reference, or NULL
  * with the context's error (capture.c). */
+/* Guard q against this replay's value vals[g->guards[q].value] (a host
+ * read): GENC_OK, or GENC_ERR_CAPTURE "guard changed" (replay.c). */
+genc_status genc__graph_check_guard(genc_ctx *ctx, const genc_graph *g, int32_t q,
+                                    genc_array **vals);
 genc_array *genc__graph_run_node(genc_ctx *ctx, const genc_graph *g, int32_t k, genc_array **vals,
                                  const genc_key *keys);
 

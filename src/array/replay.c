@@ -83,6 +83,11 @@ static genc_status check_guard(genc_ctx *ctx, const genc_graph *g, int32_t q, ge
                        seen, v);
 }
 
+genc_status genc__graph_check_guard(genc_ctx *ctx, const genc_graph *g, int32_t q,
+                                    genc_array **vals) {
+  return check_guard(ctx, g, q, vals);
+}
+
 static genc_status interpret(genc_ctx *ctx, const genc_graph *g, const genc_key *keys,
                              genc_array **vals) {
   int32_t base = g->ninputs + g->nconsts, q = 0;
@@ -159,7 +164,7 @@ genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys
   int64_t mark = genc_scope_begin(ctx);
   if (g->exec_run) {
     st = g->exec_run(ctx, g, dk, vals);
-    for (int32_t q = 0; q < g->nguards && !st; q++)
+    for (int32_t q = 0; q < g->nguards && !st && !g->exec_guards; q++)
       st = check_guard(ctx, g, q, vals);
   } else {
     st = interpret(ctx, g, dk, vals);

@@ -5,9 +5,15 @@
  * last use, a kernel's scratch) is written again by every launch of the graph,
  * so nothing else may receive it while the graph lives. The graph takes the
  * parked blocks and gives them back when it is freed.
+ *
+ * Guards on the device: a recorded replay ends with genc_cu_guards_launch, one
+ * thread comparing every guard value with its captured value and writing the
+ * count that differ into pinned host memory; the replay then synchronizes once
+ * and reads that word, instead of one device-to-host copy (and wait) a guard.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend/cuda/cuda_internal.cuh"
 #include "backend/cuda/cuda_rtc.h"
@@ -106,5 +112,105 @@ extern "C" void genc_cu_graph_free(void *bst, genc_cu_graph *g) {
   cudaGraphDestroy(g->graph);
   unhold(st, g->held, g->nheld);
   free(g->held);
+  free(g);
+}
+
+/* ---- guards checked on the device ---- */
+
+#define GUARDS_PER_LAUNCH 64
+
+/* One launch's guards, by value (kernel parameters: ~1.1 KB, under 4 KB). */
+typedef struct guard_args {
+  const void *p[GUARDS_PER_LAUNCH];
+  double seen[GUARDS_PER_LAUNCH];
+  unsigned char dt[GUARDS_PER_LAUNCH];
+  int n;
+} guard_args;
+
+struct genc_cu_guards {
+  int n, nlaunch;
+  long long *word;  /* nlaunch words, pinned and mapped: changed guards per launch */
+  long long *dword; /* the same words as the device sees them */
+};
+
+/* Element 0 of a guard value as genc_array_item reads it (create.c). */
+__device__ static double guard_value(const void *p, unsigned char dt) {
+  switch (dt) {
+  case GENC_F64: return *(const double *)p;
+  case GENC_F32: return *(const float *)p;
+  case GENC_I32: return *(const int32_t *)p;
+  default: return *(const unsigned char *)p;
+  }
+}
+
+__global__ static void k_guards(guard_args a, long long *word) {
+  long long changed = 0;
+  for (int i = 0; i < a.n; i++) {
+    double v = guard_value(a.p[i], a.dt[i]), s = a.seen[i];
+    changed += !(v == s || (isnan(v) && isnan(s)));
+  }
+  *word = changed;
+}
+
+extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_t errcap) {
+  genc_cu_enter(bst);
+  genc_cu_guards *g = (genc_cu_guards *)calloc(1, sizeof *g);
+  if (!g) {
+    snprintf(err, errcap, "out of memory");
+    return NULL;
+  }
+  g->n = n, g->nlaunch = (n + GUARDS_PER_LAUNCH - 1) / GUARDS_PER_LAUNCH;
+  cudaError_t e = cudaHostAlloc((void **)&g->word, (size_t)(g->nlaunch + 1) * sizeof *g->word,
+                                cudaHostAllocMapped);
+  if (e == cudaSuccess) e = cudaHostGetDevicePointer((void **)&g->dword, g->word, 0);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    snprintf(err, errcap, "cudaHostAlloc (mapped): %s", cudaGetErrorString(e));
+    if (g->word) cudaFreeHost(g->word);
+    free(g);
+    return NULL;
+  }
+  for (int i = 0; i <= g->nlaunch; i++)
+    g->word[i] = -1; /* nothing checked yet */
+  return g;
+}
+
+extern "C" int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *ptrs,
+                                     const unsigned char *dtypes, const double *seen, char *err,
+                                     size_t errcap) {
+  genc_cu_state *st = genc_cu_enter(bst);
+  for (int l = 0; l < g->nlaunch; l++) {
+    guard_args a;
+    memset(&a, 0, sizeof a);
+    int q0 = l * GUARDS_PER_LAUNCH;
+    a.n = g->n - q0 < GUARDS_PER_LAUNCH ? g->n - q0 : GUARDS_PER_LAUNCH;
+    for (int i = 0; i < a.n; i++)
+      a.p[i] = ptrs[q0 + i], a.seen[i] = seen[q0 + i], a.dt[i] = dtypes[q0 + i];
+    k_guards<<<1, 1, 0, st->stream>>>(a, g->dword + l);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) {
+      snprintf(err, errcap, "guard check launch: %s", cudaGetErrorString(e));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+extern "C" int genc_cu_guards_wait(void *bst, genc_cu_guards *g, long long *changed) {
+  genc_cu_state *st = genc_cu_enter(bst);
+  cudaError_t e = cudaStreamSynchronize(st->stream);
+  if (e != cudaSuccess && st->err == cudaSuccess) st->err = e;
+  *changed = 0;
+  for (int l = 0; l < g->nlaunch; l++)
+    *changed += g->word[l];
+  return st->err != cudaSuccess ? -1 : 0;
+}
+
+extern "C" void genc_cu_guards_free(void *bst, genc_cu_guards *g) {
+  if (!g) return;
+  genc_cu_state *st = genc_cu_enter(bst);
+  /* a launched graph may still write the words: wait before freeing them */
+  cudaStreamSynchronize(st->stream);
+  cudaFreeHost(g->word);
   free(g);
 }

@@ -235,7 +235,9 @@ template <typename T>
 static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t outer, int64_t len,
                      int64_t inner) {
   int64_t nout = outer * inner;
-  if (len <= 2048 || nout >= 1024 || nout > 65535) {
+  /* one thread a row only for short rows or many rows: a lone thread walking
+   * a row of 1000 (a particle logsumexp at N = 1e3) takes ~0.1 ms */
+  if (len <= 128 || nout >= 1024 || nout > 65535) {
     k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y,
                                                                                outer, len, inner);
   } else {

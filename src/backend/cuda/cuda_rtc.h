@@ -85,6 +85,33 @@ int genc_cu_graph_launch(void *bst, genc_cu_graph *g, char *err, size_t errcap);
  * back to the context's allocator. NULL is a no-op. */
 void genc_cu_graph_free(void *bst, genc_cu_graph *g);
 
+/* ---- guards checked on the device ---- */
+
+/* The comparison of a replay's guard values with their captured values, run
+ * on the device (a recorded graph's last kernel) so that a replay reads one
+ * word instead of every guard. */
+typedef struct genc_cu_guards genc_cu_guards;
+
+/* Room for the check of @p n guards (n >= 1): pinned, mapped host words the
+ * check kernels write. NULL with a message. */
+genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_t errcap);
+
+/* Enqueue the check of the n guards (recorded into a graph while one records):
+ * guard i is element 0 of device memory @p ptrs[i] of dtype @p dtypes[i]
+ * (genc_dtype), compared with @p seen[i] as the host would (equal, or both
+ * NaN). The pointers and values are copied into the launch. 0 or -1. */
+int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *ptrs,
+                          const unsigned char *dtypes, const double *seen, char *err,
+                          size_t errcap);
+
+/* Synchronize the context's stream (the one host synchronization of a
+ * recorded replay) and set @p changed to how many guards the last check found
+ * changed. 0, or -1 on a CUDA error (sticky: the next download reports it). */
+int genc_cu_guards_wait(void *bst, genc_cu_guards *g, long long *changed);
+
+/* Free (waits for the stream first). NULL is a no-op. */
+void genc_cu_guards_free(void *bst, genc_cu_guards *g);
+
 #ifdef __cplusplus
 }
 #endif
