@@ -85,6 +85,13 @@ static inline genc_trace *seq_raw(const seq_trace *d, int64_t t) {
  * (materialized once and cached in @p d). t < len. NULL with an error in
  * @p ctx on failure. Every read of a step goes through here. */
 genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t);
+/* The return value of kernel trace t into *out (NULL if the step returns
+ * none): seq_sub's retval, but without materializing the step: the stored
+ * step's return value taken by its pending index (an array of the current
+ * scope). An update that only passes the last kept step's value on as the
+ * next carry (every SMC step) gathers one array instead of the whole step
+ * trace. false with an error in @p ctx. */
+bool seq_sub_retval(genc_ctx *ctx, const seq_trace *d, int64_t t, genc_array **out);
 /* Set step t of a table under construction to @p s (reference taken over). false on NOMEM. */
 bool seq_set_sub(seq_trace *d, int64_t t, genc_trace *s);
 /* Make steps 0..k-1 of @p d those of @p old (k <= both lengths): whole chunks

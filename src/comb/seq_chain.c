@@ -101,9 +101,8 @@ static genc_status chain_steps(chain *c) {
   if (first > 0) {
     if (!seq_share_prefix(r->ctx, r->tr, r->old, first)) return genc_ctx_status(r->ctx);
     r->kept = first;
-    const genc_trace *last = seq_sub(r->ctx, r->old, first - 1);
-    if (!last) return genc_ctx_status(r->ctx);
-    r->rets[first - 1] = genc_trace_retval(last);
+    if (!seq_sub_retval(r->ctx, r->old, first - 1, &r->rets[first - 1]))
+      return genc_ctx_status(r->ctx);
   }
   int nargs = genc_gf_nargs(r->gf);
   genc_argdiff kd[GENC_GF_MAX_ARGS];

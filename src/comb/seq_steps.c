@@ -157,6 +157,13 @@ bool seq_share_prefix(genc_ctx *ctx, seq_trace *d, const seq_trace *old, int64_t
   return true;
 }
 
+/* A step's index chain followed by its chunk's pending index, composed (an
+ * array of the current scope, or one of them). */
+static genc_array *pending_index(genc_ctx *ctx, const seq_perm *inner, genc_array *outer) {
+  genc_array *idx = inner ? perm_flat(ctx, inner) : outer;
+  return idx && inner && outer ? genc_take(ctx, idx, outer, 0) : idx;
+}
+
 genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t) {
   const seq_chunk *c = d->chunks[t / SEQ_CHUNK];
   seq_perm *inner = c->perm[t % SEQ_CHUNK];
@@ -169,12 +176,28 @@ genc_trace *seq_sub(genc_ctx *ctx, const seq_trace *d, int64_t t) {
     return NULL;
   }
   int64_t mark = genc_scope_begin(ctx);
-  genc_array *idx = inner ? perm_flat(ctx, inner) : outer;
-  if (idx && inner && outer) idx = genc_take(ctx, idx, outer, 0);
+  genc_array *idx = pending_index(ctx, inner, outer);
   genc_trace *s = idx ? genc_trace_take(ctx, c->sub[t % SEQ_CHUNK], idx) : NULL;
   genc_scope_end(ctx, mark);
   m->cache[t] = s;
   return s;
+}
+
+bool seq_sub_retval(genc_ctx *ctx, const seq_trace *d, int64_t t, genc_array **out) {
+  const seq_chunk *c = d->chunks[t / SEQ_CHUNK];
+  seq_perm *inner = c->perm[t % SEQ_CHUNK];
+  genc_array *outer = d->perm[t / SEQ_CHUNK];
+  if ((!inner && !outer) || (d->cache && d->cache[t])) {
+    const genc_trace *s = seq_sub(ctx, d, t);
+    *out = s ? genc_trace_retval(s) : NULL;
+    return s != NULL;
+  }
+  genc_array *rv = genc_trace_retval(c->sub[t % SEQ_CHUNK]);
+  *out = rv;
+  if (!rv || !genc_array_batched(rv)) return true; /* a take keeps a shared array as it is */
+  genc_array *idx = pending_index(ctx, inner, outer);
+  *out = idx ? genc_particle_take(ctx, rv, idx) : NULL;
+  return *out != NULL;
 }
 
 void seq_trace_free(void *impl) {

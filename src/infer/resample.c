@@ -165,7 +165,7 @@ static genc_status relative_weights(genc_ctx *ctx, const double *lw, int64_t n, 
 }
 
 /* Room in ws for n weights and m points and ancestors (grown, never shrunk). */
-static genc_status ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int64_t n, int64_t m) {
+genc_status genc__resample_ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int64_t n, int64_t m) {
   if (n > ws->ncap) {
     free(ws->u);
     ws->ncap = 0;
@@ -210,9 +210,23 @@ genc_array *genc__resample_ws_run(genc_ctx *ctx, const double *log_weights, int6
     return NULL;
   }
   double total = 0;
-  genc_status st = ws_reserve(ctx, ws, n, m);
+  ws->nrel = 0;
+  genc_status st = genc__resample_ws_reserve(ctx, ws, n, m);
   if (!st) st = relative_weights(ctx, log_weights, n, ws->u, &total);
   if (!st) st = ancestors(ctx, scheme, key, ws->u, n, total, m, ws->idx, ws->p);
+  return st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, ws->idx);
+}
+
+genc_array *genc__smc_ancestors(genc_ctx *ctx, const double *w, int64_t n, int64_t m,
+                                genc_resample_scheme scheme, genc_key key, genc__resample_ws *ws) {
+  if (ws->nrel != n || n > ws->ncap || m > ws->mcap || m < 1 || m > INT32_MAX ||
+      (int)scheme < GENC_RESAMPLE_MULTINOMIAL || (int)scheme > GENC_RESAMPLE_RESIDUAL)
+    return genc__resample_ws_run(ctx, w, n, m, scheme, key, ws); /* it checks and says why */
+  ws->nrel = 0;
+  ksum k = {0, 0};
+  for (int64_t i = 0; i < n; i++)
+    ksum_add(&k, ws->u[i]);
+  genc_status st = ancestors(ctx, scheme, key, ws->u, n, k.s + k.c, m, ws->idx, ws->p);
   return st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, ws->idx);
 }
 

@@ -35,6 +35,13 @@ void genc_smc_result_clear(genc_smc_result *r) {
  * log normalizer (-inf when every particle has weight zero) and leaves w
  * normalized and the ESS in *ess. */
 double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess) {
+  return genc__smc_reweight_ws(w, v, n, ess, NULL);
+}
+
+double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
+                             genc__resample_ws *ws) {
+  double *u = ws ? ws->u : NULL;
+  if (ws) ws->nrel = 0;
   double mx = -INFINITY;
   for (int64_t i = 0; i < n; i++) {
     w[i] += v[i];
@@ -44,13 +51,15 @@ double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess) {
   if (mx == -INFINITY) return *ess = 0, -INFINITY;
   double s = 0, s2 = 0;
   for (int64_t i = 0; i < n; i++) {
-    double u = exp(w[i] - mx);
-    s += u, s2 += u * u;
+    double e = exp(w[i] - mx);
+    s += e, s2 += e * e;
+    if (u) u[i] = e;
   }
   double lse = mx + log(s);
   for (int64_t i = 0; i < n; i++)
     w[i] -= lse;
   *ess = s * s / s2;
+  if (u && isfinite(lse)) ws->nrel = n; /* else resampling fails on w and says why */
   return lse;
 }
 
@@ -103,13 +112,14 @@ out:
 static genc_status resample(genc_ctx *ctx, genc_trace **tr, double *w, int64_t n,
                             const genc_smc_opts *o, int64_t t, const genc_key *keys,
                             genc__resample_ws *ws) {
-  genc_array *idx = genc__resample_ws_run(ctx, w, n, n, o->scheme, keys[0], ws);
+  genc_array *idx = genc__smc_ancestors(ctx, w, n, n, o->scheme, keys[0], ws);
   genc_trace *kept = idx ? genc_trace_take(ctx, *tr, idx) : NULL;
   if (!kept) return genc_ctx_status(ctx);
   genc_trace_release(*tr);
   *tr = kept;
+  const double w0 = -log((double)n); /* once: a libm call is not hoisted out of the loop */
   for (int64_t i = 0; i < n; i++)
-    w[i] = -log((double)n);
+    w[i] = w0;
   if (!o->rejuvenate) return GENC_OK;
   genc_trace *moved = genc_kernel_apply(ctx, o->rejuvenate, *tr, keys[1], t, NULL, NULL);
   if (!moved) return genc_ctx_status(ctx);
@@ -127,7 +137,7 @@ static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_s
   genc_key_split(genc_key_fold_in(o->key, (uint64_t)t), 3, k);
   genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], v, o->proposal);
   if (!st) {
-    double lse = genc__smc_reweight(r->log_weights, v, r->n, &r->ess[t]);
+    double lse = genc__smc_reweight_ws(r->log_weights, v, r->n, &r->ess[t], ws);
     r->log_ml += lse;
     if (lse == -INFINITY)
       st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
@@ -174,6 +184,7 @@ genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step
   if (!out->log_weights || !out->ess || !out->resampled || !v)
     st =
         genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld particles", (long long)o.n);
+  if (!st) st = genc__resample_ws_reserve(ctx, &ws, o.n, o.n);
   for (size_t i = 0; !st && i < n; i++)
     out->log_weights[i] = -log((double)n);
   for (int64_t t = 0; !st && t < steps; t++)

@@ -20,12 +20,28 @@ typedef struct genc__resample_ws {
   double *u, *p; /* n relative weights, m points */
   int32_t *idx;  /* m ancestors */
   int64_t ncap, mcap;
+  int64_t nrel; /* u holds the relative weights of the last genc__smc_reweight_ws (0: no) */
 } genc__resample_ws;
+/* Room in ws for n weights and m draws. GENC_OK or NOMEM. */
+genc_status genc__resample_ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int64_t n, int64_t m);
 /* genc_resample with the buffers of ws (grown as needed): the same checks and
  * the same ancestors. */
 genc_array *genc__resample_ws_run(genc_ctx *ctx, const double *log_weights, int64_t n, int64_t m,
                                   genc_resample_scheme scheme, genc_key key, genc__resample_ws *ws);
 /* Free ws's buffers (zeroing it). */
 void genc__resample_ws_free(genc__resample_ws *ws);
+
+/* genc__smc_reweight that also leaves the relative weights exp(w_i + v_i -
+ * max) it sums, when the normalizer is finite, in ws->u (reserved for n) for
+ * genc__smc_ancestors, which then need no second exp pass (smc.c). */
+double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
+                             genc__resample_ws *ws);
+/* m ancestors (an i32 array) of the n particles of log weights w by scheme:
+ * from the relative weights genc__smc_reweight_ws left in ws if it did (they
+ * are exp(w_i - max w) up to rounding: the ancestors are those of
+ * genc_resample(w) except where a point falls within rounding of a running
+ * sum), else genc__resample_ws_run(w). Consumes ws's relative weights. */
+genc_array *genc__smc_ancestors(genc_ctx *ctx, const double *w, int64_t n, int64_t m,
+                                genc_resample_scheme scheme, genc_key key, genc__resample_ws *ws);
 
 #endif

@@ -4,9 +4,10 @@
  * It mirrors genc_smc() step for step: the step keys are split from
  * fold_in(key, t) into (extend, resample, rejuvenate), particle i runs its
  * single-trace operation with genc_key_particle() of the extend key, and the
- * weights go through the same host bookkeeping (genc__smc_reweight), so that
- * the bootstrap filter draws what the batched filter draws. Resampling only
- * reorders trace pointers (retain the ancestors, release the rest). */
+ * weights go through the same host bookkeeping (genc__smc_reweight_ws and
+ * genc__smc_ancestors), so that the bootstrap filter draws what the batched
+ * filter draws. Resampling only reorders trace pointers (retain the
+ * ancestors, release the rest). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,9 @@ typedef struct seq {
   genc_smc_opts o;
   genc_array **args;
   genc_argdiff *diffs;
-  genc_trace **tmp; /* n: the reordering buffer */
-  double *v, *a;    /* n: incremental weights, ancestors */
+  genc_trace **tmp;     /* n: the reordering buffer */
+  double *v, *a;        /* n: incremental weights, ancestors */
+  genc__resample_ws ws; /* resampling's host buffers, as genc_smc's */
 } seq;
 
 /* Extend particle i by step t (args, diffs, obs made by the step function). */
@@ -50,7 +52,7 @@ static genc_status extend_one(seq *s, genc_smc_result *r, int64_t t, int64_t i,
 /* Resample by the log weights (pointer reorder), then rejuvenate each trace. */
 static genc_status resample(seq *s, genc_smc_result *r, int64_t t, const genc_key *k) {
   int64_t n = r->n;
-  genc_array *idx = genc_resample(s->ctx, r->log_weights, n, n, s->o.scheme, k[0]);
+  genc_array *idx = genc__smc_ancestors(s->ctx, r->log_weights, n, n, s->o.scheme, k[0], &s->ws);
   if (!idx || genc_array_copy_out(s->ctx, idx, s->a, n)) return genc_ctx_status(s->ctx);
   for (int64_t j = 0; j < n; j++)
     s->tmp[j] = genc_trace_retain(r->traces[(int64_t)s->a[j]]);
@@ -88,7 +90,7 @@ static genc_status step(seq *s, genc_smc_result *r, int64_t t) {
     st = extend_one(s, r, t, i, obs, k[0]);
   genc_choicemap_free(obs);
   if (!st) {
-    double lse = genc__smc_reweight(r->log_weights, s->v, r->n, &r->ess[t]);
+    double lse = genc__smc_reweight_ws(r->log_weights, s->v, r->n, &r->ess[t], &s->ws);
     r->log_ml += lse;
     if (lse == -INFINITY)
       st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
@@ -140,11 +142,13 @@ genc_status genc_smc_sequential(genc_ctx *ctx, genc_gf *model, int64_t steps,
   if (!out->traces || !out->log_weights || !out->ess || !out->resampled || !s.args || !s.diffs ||
       !s.tmp || !s.v || !s.a)
     st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory for %lld particles", (long long)n);
+  if (!st) st = genc__resample_ws_reserve(ctx, &s.ws, s.o.n, s.o.n);
   for (size_t i = 0; !st && i < n; i++)
     out->log_weights[i] = -log((double)n);
   for (int64_t t = 0; !st && t < steps; t++)
     st = step(&s, out, t);
   free(s.args), free(s.diffs), free(s.tmp), free(s.v), free(s.a);
+  genc__resample_ws_free(&s.ws);
   if (st) genc_smc_result_clear(out);
   return st;
 }
