@@ -84,14 +84,15 @@ static void merge(const double *u, int64_t n, const double *p, int64_t m, int32_
  * [j, j + 1) step), without merge's data-dependent branch per point and
  * particle (a misprediction on nearly every one: at 1e4 particles a fifth of
  * a B2 filter step). Particle i's running sum C_i (the same compensated sums
- * as merge's) is below exactly cnt_i = #{j : p[j] < C_i} points, found from
- * its estimate ceil(C_i / step) by comparisons with p that almost never
- * move it; the ancestor of point j is then i0 + #{i in [i0, last) : cnt_i
+ * as merge's) is above exactly cnt_i = #{j : p[j] < C_i} points, found from
+ * its estimate ceil(C_i / step - u0) (systematic: u0 = U, exact up to
+ * rounding; stratified: u0 = 1/2, off by one at most) by comparisons with p; the ancestor of point
+ * j is then i0 + #{i in [i0, last) : cnt_i
  * <= j}, a histogram of the cnt_i and its running sum. The same ancestors as
  * merge wherever the running sums increase with i (adding a weight >= 0
  * never lowers the compensated sum by more than its rounding). */
 static void merge_even(const double *u, int64_t n, const double *p, int64_t m, double step,
-                       int32_t *idx) {
+                       double u0, int32_t *idx) {
   int64_t last = n - 1;
   while (last > 0 && u[last] == 0)
     last--;
@@ -103,7 +104,7 @@ static void merge_even(const double *u, int64_t n, const double *p, int64_t m, d
   double inv = 1 / step;
   for (int64_t i = i0; i < last; i++) {
     if (i > i0) ksum_add(&k, u[i]);
-    double c = k.s + k.c, e = ceil(c * inv);
+    double c = k.s + k.c, e = ceil(c * inv - u0);
     int64_t cnt = e <= 0 ? 0 : e >= (double)m ? m : (int64_t)e;
     while (cnt > 0 && p[cnt - 1] >= c)
       cnt--;
@@ -169,7 +170,8 @@ static genc_status ancestors(genc_ctx *ctx, genc_resample_scheme scheme, genc_ke
     st = host_draws(ctx, key, false, nu, p);
     for (int64_t j = m - 1; !st && j >= 0; j--) /* downwards: p[0] is read last */
       p[j] = ((double)j + p[nu == 1 ? 0 : j]) * (total / (double)m);
-    if (!st) merge_even(u, n, p, m, total / (double)m, idx);
+    double step = total / (double)m;
+    if (!st) merge_even(u, n, p, m, step, nu == 1 ? p[0] / step : 0.5, idx);
     return st;
   }
   if (!st) merge(u, n, p, m, idx);
