@@ -175,8 +175,8 @@ genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys
     genc_scope_end(ctx, mark);
   else /* outputs join the caller's scope */
     genc_scope_end_keep(ctx, mark, res, g->noutputs);
-  for (int32_t v = base; v < nv; v++)
-    genc_array_release(vals[v]);
+  for (int32_t v = base; v < nv; v++) /* most were released after their last use */
+    if (vals[v]) genc_array_release(vals[v]);
   for (int32_t j = 0; j < g->noutputs; j++)
     out[j] = res[j];
   free(vals), free(dk), free(res);
