@@ -17,10 +17,14 @@
  * replay ends with one kernel comparing all guard values with their captured
  * values on the device (recorded into the CUDA Graph), which writes the count
  * that changed into pinned host memory (cuda_cgraph.cu); the replay then
- * synchronizes once and reads that word. Only when it says a guard changed
- * are the guards read again on the host, one by one, to fail with the
- * replay's usual message (genc__graph_check_guard). A graph without guards
- * never synchronizes.
+ * waits for that word, its one synchronization (the output copies after the
+ * graph may still run). Only when it says a guard changed are the guards read
+ * again on the host, one by one, to fail with the replay's usual message
+ * (genc__graph_check_guard). Since every replay of such a graph ends with
+ * that wait, its key words live in pinned memory and the graph's first node
+ * copies them: a replay through the graph makes two driver calls (launch,
+ * output copy) besides the wait. A graph without guards never synchronizes
+ * (its keys are uploaded from pageable memory, staged by the driver).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +41,13 @@ enum { CG_UNTRIED, CG_READY, CG_NEVER };
 
 typedef struct cplan {
   genc_xpart part;
-  genc_cu_fn **fn; /* per region; NULL entries: interpreted */
-  bool *pairs;     /* per region: it draws normals (its kernel takes particle pairs) */
-  int32_t *koff;   /* per region: its first key word */
-  int32_t nkw;     /* key words in all */
-  uint32_t *hkeys; /* this replay's key words (host) */
-  void *dkeys;     /* and on the device (the context's allocator) */
+  genc_cu_fn **fn;  /* per region; NULL entries: interpreted */
+  bool *pairs;      /* per region: it draws normals (its kernel takes particle pairs) */
+  int32_t *koff;    /* per region: its first key word */
+  int32_t nkw;      /* key words in all */
+  uint32_t *hkeys;  /* this replay's key words (host; pinned when pinned_keys) */
+  bool pinned_keys; /* the recorded graph copies hkeys itself (g has guards: see upload_keys) */
+  void *dkeys;      /* and on the device (the context's allocator) */
   size_t dkeys_bytes;
   int64_t runs;
   int cg;
@@ -72,7 +77,11 @@ static void cplan_free(void *e) {
   genc_ctx *ctx = pl->ctx;
   drop_graph(pl);
   genc_cu_guards_free(ctx->bst, pl->guards);
-  free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->hkeys);
+  if (pl->pinned_keys)
+    genc_cu_host_free(ctx->bst, pl->hkeys);
+  else
+    free(pl->hkeys);
+  free(pl->fn), free(pl->pairs), free(pl->koff);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
   free(pl);
@@ -186,10 +195,17 @@ static genc_status upload_keys(genc_ctx *ctx, const genc_graph *g, cplan *pl,
       }
     }
   }
-  /* from pageable memory: staged before upload returns, so hkeys is free again */
-  if (ctx->bk->upload(ctx->bst, pl->dkeys, pl->hkeys, (size_t)pl->nkw * sizeof *pl->hkeys))
-    return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: key upload failed");
-  return GENC_OK;
+  size_t bytes = (size_t)pl->nkw * sizeof *pl->hkeys;
+  /* pinned: every replay ends waiting for its guard check, which runs after
+   * this copy, so the next replay cannot overwrite hkeys before it is read;
+   * a recorded graph holds its own copy node (record), so nothing to do */
+  if (pl->pinned_keys) {
+    if (pl->cg == CG_READY || !genc_cu_upload_async(ctx->bst, pl->dkeys, pl->hkeys, bytes))
+      return GENC_OK;
+  } else if (!ctx->bk->upload(ctx->bst, pl->dkeys, pl->hkeys, bytes)) {
+    return GENC_OK; /* from pageable memory: staged before upload returns */
+  }
+  return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: key upload failed");
 }
 
 /* ---- guards ---- */
@@ -209,6 +225,7 @@ static genc_status guards_enqueue(genc_ctx *ctx, const genc_graph *g, cplan *pl,
   }
   genc_status st = GENC_OK;
   char err[256];
+  genc_cu_guards_arm(pl->guards);
   if (!p || !dt || !seen) {
     st = genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
   } else {
@@ -312,7 +329,11 @@ static bool record(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key
   for (int32_t v = g->ninputs; v < base; v++)
     tv[v] = vals[v];
   int64_t mark = genc_scope_begin(ctx);
-  genc_status st = run_steps(ctx, g, pl, keys, tv);
+  genc_status st = GENC_OK;
+  if (pl->pinned_keys && pl->nkw && /* the graph's first node: each launch's keys */
+      genc_cu_upload_async(ctx->bst, pl->dkeys, pl->hkeys, (size_t)pl->nkw * sizeof *pl->hkeys))
+    st = GENC_ERR_BACKEND;
+  if (!st) st = run_steps(ctx, g, pl, keys, tv);
   if (!st && pl->guards) st = guards_enqueue(ctx, g, pl, tv); /* the graph's last kernel */
   for (int32_t j = 0; j < pl->nkeep; j++) { /* the plan keeps outputs and guard values */
     int32_t v = kept(g, j);
@@ -339,6 +360,7 @@ static genc_status launch(genc_ctx *ctx, const genc_graph *g, cplan *pl, genc_ar
   for (int32_t i = 0; i < g->ninputs; i++)
     if (pl->gin[i]->bytes) ctx->bk->copy(ctx->bst, pl->gin[i]->data, vals[i]->data, vals[i]->bytes);
   char err[256];
+  if (pl->guards) genc_cu_guards_arm(pl->guards);
   if (genc_cu_graph_launch(ctx->bst, pl->graph, err, sizeof err))
     return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err);
   for (int32_t j = 0; j < pl->nkeep; j++) {
@@ -440,6 +462,8 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   char err[256];
   /* no room for the check's word: the guards are read on the host instead */
   if (g->nguards) pl->guards = genc_cu_guards_new(ctx->bst, g->nguards, err, sizeof err);
+  uint32_t *pk = pl->guards && pl->nkw ? genc_cu_host_alloc(ctx->bst, pl->dkeys_bytes) : NULL;
+  if (pk) free(pl->hkeys), pl->hkeys = pk, pl->pinned_keys = true;
   if (g->exec_free) g->exec_free(g->exec);
   g->exec = pl, g->exec_run = exec_run, g->exec_free = cplan_free, g->exec_guards = true;
   pl->info.compile_s = now_s() - t0;

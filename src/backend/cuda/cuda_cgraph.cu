@@ -8,8 +8,9 @@
  *
  * Guards on the device: a recorded replay ends with genc_cu_guards_launch, one
  * thread comparing every guard value with its captured value and writing the
- * count that differ into pinned host memory; the replay then synchronizes once
- * and reads that word, instead of one device-to-host copy (and wait) a guard.
+ * count that differ into pinned host memory; the replay then waits for that
+ * word (spinning on it, the stream queried between looks, so a failed launch
+ * cannot hang it), instead of one device-to-host copy and stream wait a guard.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,7 @@ __global__ static void k_guards(guard_args a, long long *word) {
     changed += !(v == s || (isnan(v) && isnan(s)));
   }
   *word = changed;
+  __threadfence_system();
 }
 
 extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_t errcap) {
@@ -196,14 +198,59 @@ extern "C" int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *
   return 0;
 }
 
+extern "C" void genc_cu_guards_arm(genc_cu_guards *g) {
+  for (int l = 0; l < g->nlaunch; l++)
+    ((volatile long long *)g->word)[l] = -1;
+}
+
+/* Every word written since genc_cu_guards_arm. */
+static bool words_ready(const genc_cu_guards *g) {
+  for (int l = 0; l < g->nlaunch; l++)
+    if (((volatile const long long *)g->word)[l] < 0) return false;
+  return true;
+}
+
 extern "C" int genc_cu_guards_wait(void *bst, genc_cu_guards *g, long long *changed) {
   genc_cu_state *st = genc_cu_enter(bst);
-  cudaError_t e = cudaStreamSynchronize(st->stream);
-  if (e != cudaSuccess && st->err == cudaSuccess) st->err = e;
   *changed = 0;
+  for (int spins = 0; !words_ready(g); spins++) {
+    if (spins % 64) continue; /* look at the word often, ask the driver now and then */
+    cudaError_t e = cudaStreamQuery(st->stream);
+    if (e == cudaErrorNotReady) continue;
+    if (e != cudaSuccess && st->err == cudaSuccess) st->err = e;
+    if (e != cudaSuccess || !words_ready(g)) { /* the check never ran */
+      if (st->err == cudaSuccess) st->err = cudaErrorLaunchFailure;
+      return -1;
+    }
+    break;
+  }
   for (int l = 0; l < g->nlaunch; l++)
     *changed += g->word[l];
   return st->err != cudaSuccess ? -1 : 0;
+}
+
+extern "C" void *genc_cu_host_alloc(void *bst, size_t bytes) {
+  genc_cu_enter(bst);
+  void *p = NULL;
+  if (cudaHostAlloc(&p, bytes, cudaHostAllocDefault) != cudaSuccess) {
+    cudaGetLastError();
+    return NULL;
+  }
+  return p;
+}
+
+extern "C" void genc_cu_host_free(void *bst, void *p) {
+  if (!p) return;
+  genc_cu_state *st = genc_cu_enter(bst);
+  cudaStreamSynchronize(st->stream); /* a copy from it may be pending */
+  cudaFreeHost(p);
+}
+
+extern "C" int genc_cu_upload_async(void *bst, void *dst, const void *pinned, size_t bytes) {
+  genc_cu_state *st = genc_cu_enter(bst);
+  return cudaMemcpyAsync(dst, pinned, bytes, cudaMemcpyHostToDevice, st->stream) == cudaSuccess
+             ? 0
+             : (cudaGetLastError(), -1);
 }
 
 extern "C" void genc_cu_guards_free(void *bst, genc_cu_guards *g) {

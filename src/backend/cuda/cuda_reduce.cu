@@ -2,12 +2,14 @@
  * CUDA reductions, scans and searchsorted over the middle axis of an
  * [outer, len, inner] view.
  *
- * Two reduction paths. With many outputs or short rows, one thread per output
+ * Three reduction paths. With many outputs or short rows, one thread per output
  * walks its row in order: the CPU backend's loop, so sums come out in the same
- * order and identical. With few outputs and long rows (a reduction over 1e8
+ * order and identical. With few outputs and rows up to 16384, one block per
+ * output reduces its row in one launch (a particle reduction of N <= 1e4 in a
+ * recorded replay). With few outputs and long rows (a reduction over 1e8
  * particles), rows are cut into chunks reduced by whole blocks into partials,
- * then the partials are combined in chunk order; that sum is ordered
- * differently from the CPU's, so it agrees to rounding, not bit for bit.
+ * then the partials are combined in chunk order. The last two order a sum
+ * differently from the CPU, so they agree to rounding, not bit for bit.
  * logsumexp is two reductions, as on the CPU: the maximum, then the sum of
  * exp(x - max).
  */
@@ -194,6 +196,50 @@ __global__ void k_red_fin(int op, const racc<T> *part, int64_t nchunk, int64_t n
   }
 }
 
+/* One block per output (blockIdx.x): the chunked path's partial and final
+ * combine in one launch (logsumexp: the maximum, then the sum of exp(x - max),
+ * and the same finish as k_red_fin). */
+template <typename T>
+__global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t inner) {
+  __shared__ racc<T> sh[GENC_CU_THREADS];
+  int64_t q = blockIdx.x, o = q / inner, j = q - o * inner;
+  const T *xo = x + o * len * inner + j;
+  bool lse = op == GENC_RLOGSUMEXP;
+  T m = 0;
+  for (int pass = 0; pass < (lse ? 2 : 1); pass++) {
+    int pop = lse ? (pass ? GENC_RSUM : GENC_RMAX) : op;
+    racc<T> acc = {r_init<T>(pop), 0};
+    if (pop == GENC_RARGMAX) acc.v = r_lowest<T>();
+    if (pop == GENC_RARGMIN) acc.v = r_highest<T>();
+    for (int64_t l = threadIdx.x; l < len; l += blockDim.x) {
+      T v = xo[l * inner];
+      if (pass) v = r_exp(v - m);
+      racc<T> e = {v, (int32_t)l};
+      acc = r_comb<T>(pop, acc, e);
+    }
+    sh[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+      if ((int)threadIdx.x < s)
+        sh[threadIdx.x] = r_comb<T>(pop, sh[threadIdx.x], sh[threadIdx.x + s]);
+      __syncthreads();
+    }
+    if (lse && !pass) {
+      m = sh[0].v;
+      __syncthreads(); /* everyone has m before sh is reused */
+      if (r_nan(m) || m == INFINITY || m == -INFINITY) {
+        if (threadIdx.x == 0) ((T *)yv)[q] = m;
+        return;
+      }
+    }
+  }
+  if (threadIdx.x != 0) return;
+  if (op == GENC_RARGMAX || op == GENC_RARGMIN)
+    ((int32_t *)yv)[q] = sh[0].i;
+  else
+    ((T *)yv)[q] = lse ? m + r_log(sh[0].v) : sh[0].v;
+}
+
 template <typename T>
 static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64_t outer,
                            int64_t len, int64_t inner) {
@@ -240,6 +286,9 @@ static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t 
   if (len <= 128 || nout >= 1024 || nout > 65535) {
     k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y,
                                                                                outer, len, inner);
+  } else if (len <= 16384) {
+    k_red_block<T>
+        <<<(unsigned)nout, GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y, len, inner);
   } else {
     reduce_chunked<T>(st, op, (const T *)x, y, outer, len, inner);
   }

@@ -104,13 +104,27 @@ int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *ptrs,
                           const unsigned char *dtypes, const double *seen, char *err,
                           size_t errcap);
 
-/* Synchronize the context's stream (the one host synchronization of a
- * recorded replay) and set @p changed to how many guards the last check found
- * changed. 0, or -1 on a CUDA error (sticky: the next download reports it). */
+/* Mark the check's words unwritten: before each launch of work that checks. */
+void genc_cu_guards_arm(genc_cu_guards *g);
+
+/* Wait for the check enqueued since genc_cu_guards_arm (the one host
+ * synchronization of a replay: the stream's later work, e.g. output copies,
+ * may still run) and set @p changed to how many guards it found changed. 0,
+ * or -1 on a CUDA error (sticky: the next download reports it). */
 int genc_cu_guards_wait(void *bst, genc_cu_guards *g, long long *changed);
 
 /* Free (waits for the stream first). NULL is a no-op. */
 void genc_cu_guards_free(void *bst, genc_cu_guards *g);
+
+/* Pinned host memory (NULL when out of memory) and its free (waits for the
+ * stream first; NULL is a no-op). */
+void *genc_cu_host_alloc(void *bst, size_t bytes);
+void genc_cu_host_free(void *bst, void *p);
+
+/* Copy @p bytes from pinned host memory to the device in stream order (while
+ * a graph records: a copy node that reads the host memory at each launch).
+ * Not the context's error on failure. 0 or -1. */
+int genc_cu_upload_async(void *bst, void *dst, const void *pinned, size_t bytes);
 
 #ifdef __cplusplus
 }
