@@ -90,12 +90,49 @@ static inline void genc_x_philox(const uint32_t key[2], int64_t n, const uint32_
 /* Most units (element, or normal pair) of one sampling pass of a tile. */
 #define GENC_X_SAMPLE_UNITS 256
 
+/* Both Box-Muller normals of n units from their first blocks (word k of unit
+ * u at w[k * n + u]): genc_law_normal2's arithmetic (no libm call, no
+ * contraction: -ffp-contract=off), a loop that vectorizes, bit for bit the
+ * per-element draws. */
+static inline void genc_x_normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
+                                       double *restrict s) {
+  for (int u = 0; u < n; u++)
+    genc_law_bm_words(w[u], w[n + u], w[2 * n + u], w[3 * n + u], &c[u], &s[u]);
+}
+
+/* One pass over n units of a tile: their first blocks, then the draws. */
+static inline void genc_x_sample_units(const genc_sample_req *q, int n, const int64_t *up,
+                                       const int64_t *uj, const uint8_t *pair, const uint32_t *c0,
+                                       const uint32_t *c1, uint32_t *w, void *buf) {
+  genc_x_philox(q->key, n, c0, c1, q->stream, w);
+  if (q->law == GENC_LAW_NORMAL) { /* cosines to even particles, sines to odd ones */
+    double c[GENC_X_SAMPLE_UNITS], s[GENC_X_SAMPLE_UNITS];
+    genc_x_normal_pairs(n, w, c, s);
+    for (int u = 0; u < n; u++) {
+      int64_t o = up[u] * q->size + uj[u];
+      if (pair[u]) {
+        genc_law_write(q, o, c[u], buf);
+        genc_law_write(q, o + q->size, s[u], buf);
+      } else {
+        genc_law_write(q, o, (up[u] + q->part_offset) & 1 ? s[u] : c[u], buf);
+      }
+    }
+    return;
+  }
+  for (int u = 0; u < n; u++) {
+    genc_rng r = genc_rng_make(q->key, c0[u], c1[u], q->stream);
+    genc_rng_preload(&r, w[u], w[n + u], w[2 * n + u], w[3 * n + u]);
+    genc_law_sample_rng(q, up[u], uj[u], &r, buf);
+  }
+}
+
 /* The draws of particles [t0, t0 + nt) (all size elements each) of a sample
  * node of a parameterless law (normal, uniform, exponential, gumbel, bits)
  * into buf (particle t0 + u at buf[u * size]): cpu_random.c's loop over a
  * request of nt particles whose particle offset is kw[2] + t0, so the draws
  * (and the Box-Muller pairs, which depend on the global particle parity
- * only) are bit for bit the eager ones. */
+ * only) are bit for bit the eager ones. Normal pairs are computed a pass at
+ * a time in SIMD lanes, as cpu_random.c does. */
 static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_t kw[3],
                                       uint32_t stream, int64_t t0, int64_t nt, int64_t size,
                                       void *buf) {
@@ -117,15 +154,7 @@ static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_
       c0[n] = (uint32_t)j;
       c1[n] = genc_law_block_particle(&q, p);
       if (++n == GENC_X_SAMPLE_UNITS || (p + pr + 1 >= nt && j + 1 == size)) {
-        genc_x_philox(q.key, n, c0, c1, stream, w);
-        for (int u = 0; u < n; u++) {
-          genc_rng r = genc_rng_make(q.key, c0[u], c1[u], stream);
-          genc_rng_preload(&r, w[u], w[n + u], w[2 * n + u], w[3 * n + u]);
-          if (pair[u])
-            genc_law_normal_pair_rng(&q, up[u], uj[u], &r, buf);
-          else
-            genc_law_sample_rng(&q, up[u], uj[u], &r, buf);
-        }
+        genc_x_sample_units(&q, n, up, uj, pair, c0, c1, w, buf);
         n = 0;
       }
     }

@@ -3,9 +3,13 @@
  * backend/cpu/vecmath.h for the eager kernels: glibc's libmvec variants
  * (at most 4 ulp from the scalar functions) declared for the functions the
  * elementwise ops call, so that loops of them vectorize as the eager ones
- * do. Not for double log, sin and cos: the samplers (random/laws.h) call
- * those, and draws must stay the eager draws bit for bit (the eager sampler
- * calls the scalar functions). gcc on x86-64 glibc only; elsewhere nothing.
+ * do. Not for double log, sin and cos, which the samplers once called (draws
+ * must stay the eager draws bit for bit). The samplers the generated code
+ * runs (genc_x_sample_tile: normal, uniform, exponential, gumbel, bits) now
+ * call no libm at all: their log and sincos are laws.h's polynomials, plain
+ * IEEE arithmetic that vectorizes as it is, so declaring these three would
+ * change only the elementwise ops and densities that call them (a decision
+ * for those, not the samplers). gcc on x86-64 glibc only; elsewhere nothing.
  */
 #ifndef GENC_ARRAY_EXEC_VEC_H
 #define GENC_ARRAY_EXEC_VEC_H

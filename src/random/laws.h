@@ -3,15 +3,21 @@
  * the CPU, __host__ __device__ under nvcc (GENC_HD), so that the CPU loop and
  * the CUDA kernel run the same code. Measured on an H100 (nvcc 13.0, 1e6 draws
  * per law): uniform, bits and every integer law (poisson, binomial, including
- * their rejection paths) agree bit for bit with the CPU; the laws that call
- * log/cos/exp (normal, exponential, gumbel, gamma) differ in the last ulp or so
- * in 0.3-18% of draws (max relative difference 2e-13, from exp of log-gamma
- * near -700), because libdevice and glibc round transcendentals differently.
- * No draw takes a different rejection path in those tests. The gamma law was
- * since rewritten (sine halves kept, polynomial sin/cos, Exp(1) for alpha 1),
- * and the CPU loop now takes each element's first blocks from a SIMD Philox
- * (cpu_random.c): test_cuda_agree still passes on an H100, and test_gamma_law
- * checks the CPU loop against this per-element code bit for bit, every law.
+ * their rejection paths) agree bit for bit with the CPU. Normal, exponential
+ * and gumbel draws use no libm: their log is genc_law_log_u and their cosine
+ * and sine genc_law_sincos2pi, polynomials in IEEE arithmetic whose products
+ * and sums are rounded one by one on CUDA too (GENC_LAW_MUL/ADD: no fma
+ * contraction), with correctly rounded division and sqrt, so they are the
+ * same bits on every backend and in the compiled executor's code; the gamma
+ * law's logs and trig are the same functions, its exp (alpha < 1) is still
+ * libm's (libdevice and glibc differed in the last ulp or so of such draws,
+ * max relative difference 2e-13 near exp(-700); no draw took a different
+ * rejection path). The CPU loop takes each element's first blocks from a
+ * SIMD Philox and computes normal pairs in vectorized loops (cpu_random.c);
+ * test_gamma_law and test_law_log check it against this per-element code
+ * bit for bit, every law. Before this (libm log/cos) test_cuda_agree showed
+ * normal draws differing in the last ulp in 0.3-18% of draws; it should now
+ * show them equal (to be re-checked on a GPU).
  *
  * Element j of particle p reads 32-bit words from Philox4x32-10 with key
  * `key` and counter {j, p, stream, it}; each Philox call yields 4 words and
@@ -103,13 +109,36 @@ GENC_LAW_INLINE void genc_rng_words8(genc_rng *r, uint32_t w[8]) {
   r->ctr.v[3] += 2;
 }
 
-/* 53-bit uniforms of two words a, b: on [0, 1) and on (0, 1) (the grid shifted
- * by half a step, so that log() is finite). */
+/* Products and sums of the laws below, rounded once each: nvcc and NVRTC
+ * would otherwise contract a * b + c into an fma in device code (the library
+ * and the generated kernels pass --fmad=false, but the law code should not
+ * depend on it), while C17 mode contracts nothing (gcc: -ffp-contract=off;
+ * clang is told below). Division and sqrt are correctly rounded on both.
+ * nvcc's host pass of GENC_HD code takes the plain operators. */
+#if defined(__CUDA_ARCH__)
+#define GENC_LAW_MUL(a, b) __dmul_rn((a), (b))
+#define GENC_LAW_ADD(a, b) __dadd_rn((a), (b))
+#define GENC_LAW_SUB(a, b) __dsub_rn((a), (b))
+#else
+#define GENC_LAW_MUL(a, b) ((a) * (b))
+#define GENC_LAW_ADD(a, b) ((a) + (b))
+#define GENC_LAW_SUB(a, b) ((a) - (b))
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+#endif
+
+/* 53-bit uniforms of two words a, b: on [0, 1) and on (0, 1] (the grid shifted
+ * by half a step, so that log() is finite; its top point rounds to 1). The
+ * int32 casts change no value but let AVX2 convert a vector of them. */
 GENC_LAW_INLINE double genc_law_u53(uint32_t a, uint32_t b) {
-  return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (1.0 / 9007199254740992.0);
+  double hi = GENC_LAW_MUL((double)(int32_t)(a >> 5), 67108864.0);
+  return GENC_LAW_ADD(hi, (double)(int32_t)(b >> 6)) * (1.0 / 9007199254740992.0);
 }
 GENC_LAW_INLINE double genc_law_u53_open(uint32_t a, uint32_t b) {
-  return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6) + 0.5) * (1.0 / 9007199254740992.0);
+  double hi = GENC_LAW_MUL((double)(int32_t)(a >> 5), 67108864.0);
+  return GENC_LAW_ADD(GENC_LAW_ADD(hi, (double)(int32_t)(b >> 6)), 0.5) *
+         (1.0 / 9007199254740992.0);
 }
 
 /* Uniform on [0, 1) with 53 random bits (27 from one word, 26 from the next). */
@@ -118,7 +147,7 @@ GENC_HD double genc_law_uniform(genc_rng *r) {
   return genc_law_u53(a, genc_rng_u32(r));
 }
 
-/* Uniform on (0, 1): the 53-bit grid shifted by half a step, so log() is finite. */
+/* Uniform on (0, 1]: the 53-bit grid shifted by half a step, so log() is finite. */
 GENC_HD double genc_law_uniform_open(genc_rng *r) {
   uint32_t a = genc_rng_u32(r);
   return genc_law_u53_open(a, genc_rng_u32(r));
@@ -130,52 +159,73 @@ GENC_HD float genc_law_uniform_f32(genc_rng *r) {
   return (float)(genc_rng_u32(r) >> 8) * (1.0f / 16777216.0f);
 }
 
-/* Box-Muller, one normal per pair of uniforms: exact, table-free, identical
- * on both backends (no polar-method rejection to keep draw counts fixed). */
-GENC_HD double genc_law_normal(genc_rng *r) {
-  double u1 = genc_law_uniform_open(r), u2 = genc_law_uniform(r);
-  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+/* log(x) for a positive normal double x (uniforms on (0, 1], and any positive
+ * x >= 2^-1022; zero, subnormals, inf and NaN are not handled), in IEEE
+ * arithmetic only, so every backend rounds it the same way: within 1 ulp
+ * (0.81 ulp measured over 2e7 arguments, exact at powers of two;
+ * test_law_log), branch-free, and a plain loop of it vectorizes (no libm
+ * call). x = 2^k z with z in [sqrt(1/2), sqrt(2)) by integer operations on the
+ * bits, f = z - 1 (exact), then fdlibm's e_log.c: log(1 + f) = f - hfsq +
+ * s (hfsq + R(s^2)), s = f / (2 + f), hfsq = f^2 / 2, R a minimax polynomial
+ * of the atanh series 2 s^2 (1/3 + s^2/5 + ...) for |s| <= 0.1716, and k ln 2
+ * with ln 2 split in hi (k ln2_hi exact for |k| < 2^11) and lo parts. k is
+ * converted to double by the 1.5 2^52 bias trick, not an int64 conversion
+ * (which AVX2 lacks). */
+GENC_LAW_INLINE double genc_law_log_u(double x) {
+  uint64_t ix;
+  memcpy(&ix, &x, 8);
+  /* the biased exponent of x / sqrt(1/2), so that z = x 2^-k >= sqrt(1/2) */
+  uint64_t t = ix + (UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e667f3bcd));
+  uint64_t iz = (t & UINT64_C(0x000fffffffffffff)) + UINT64_C(0x3fe6a09e667f3bcd);
+  uint64_t kb = UINT64_C(0x4338000000000000) + (t >> 52); /* 1.5 2^52 + k + 1023 */
+  double z, dk;
+  memcpy(&z, &iz, 8);
+  memcpy(&dk, &kb, 8);
+  dk = dk - (6755399441055744.0 + 1023.0); /* k, exactly */
+  const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01,
+               lg3 = 2.857142874366239149e-01, lg4 = 2.222219843214978396e-01,
+               lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01,
+               lg7 = 1.479819860511658591e-01, ln2_hi = 6.93147180369123816490e-01,
+               ln2_lo = 1.90821492927058770002e-10;
+  double f = z - 1.0, s = f / (2.0 + f);
+  double hfsq = GENC_LAW_MUL(GENC_LAW_MUL(0.5, f), f);
+  double s2 = GENC_LAW_MUL(s, s), s4 = GENC_LAW_MUL(s2, s2);
+  double t1 = GENC_LAW_ADD(lg4, GENC_LAW_MUL(s4, lg6));
+  t1 = GENC_LAW_MUL(s4, GENC_LAW_ADD(lg2, GENC_LAW_MUL(s4, t1)));
+  double t2 = GENC_LAW_ADD(lg5, GENC_LAW_MUL(s4, lg7));
+  t2 = GENC_LAW_ADD(lg3, GENC_LAW_MUL(s4, t2));
+  t2 = GENC_LAW_MUL(s2, GENC_LAW_ADD(lg1, GENC_LAW_MUL(s4, t2)));
+  double r = GENC_LAW_MUL(s, GENC_LAW_ADD(hfsq, GENC_LAW_ADD(t2, t1)));
+  r = GENC_LAW_SUB(GENC_LAW_ADD(r, GENC_LAW_MUL(dk, ln2_lo)), hfsq);
+  return GENC_LAW_ADD(GENC_LAW_ADD(r, f), GENC_LAW_MUL(dk, ln2_hi));
 }
 
-/* Both Box-Muller normals of one pair of uniforms: *c is genc_law_normal's. */
-GENC_HD void genc_law_normal2(genc_rng *r, double *c, double *s) {
-  double u1 = genc_law_uniform_open(r), u2 = genc_law_uniform(r);
-  double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586476925 * u2;
-  *c = rad * cos(th);
-  *s = rad * sin(th);
-}
-
-GENC_HD double genc_law_exponential(genc_rng *r) { return -log(genc_law_uniform_open(r)); }
-
-GENC_HD double genc_law_gumbel(genc_rng *r) { return -log(-log(genc_law_uniform_open(r))); }
-
-/* cos(2 pi u) and sin(2 pi u) for u in [0, 1), for the Box-Muller pairs of
- * the gamma law: an exact quadrant reduction in u (2 pi u = q pi/2 + phi,
- * q = round(4u), phi = (4u - q) pi/2 with 4u - q exact), then Taylor
- * polynomials on |phi| <= pi/4 (truncation below 5e-17) and a branch-free
- * choice of quadrant. About 1 ulp, like libm, at a fraction of its cost for a
- * full-turn argument (glibc's slow range reduction, and a mispredicted branch
- * per draw if the quadrant picked between library cos and sin). */
+/* cos(2 pi u) and sin(2 pi u) for u in [0, 1]: an exact quadrant reduction in
+ * u (2 pi u = q pi/2 + phi, q = round(4u), phi = (4u - q) pi/2 with 4u - q
+ * exact), then Taylor polynomials on |phi| <= pi/4 (truncation below 5e-17)
+ * and a branch-free choice of quadrant. About 1 ulp, like libm, in IEEE
+ * arithmetic only (the same bits on every backend), and a loop of it
+ * vectorizes (q goes through int32, which AVX2 converts). */
 GENC_LAW_INLINE void genc_law_sincos2pi(double u, double *c, double *s) {
-  int64_t k = (int64_t)(4.0 * u + 0.5); /* round(4u): truncation is floor here, and no libm call */
-  double p = 1.5707963267948966192 * (4.0 * u - (double)k), p2 = p * p;
+  int32_t k = (int32_t)(4.0 * u + 0.5); /* round(4u): truncation is floor here, and no libm call */
+  double p = GENC_LAW_MUL(1.5707963267948966192, 4.0 * u - (double)k), p2 = GENC_LAW_MUL(p, p);
   double sp = -1.0 / 1307674368000.0;
-  sp = 1.0 / 6227020800.0 + p2 * sp;
-  sp = -1.0 / 39916800.0 + p2 * sp;
-  sp = 1.0 / 362880.0 + p2 * sp;
-  sp = -1.0 / 5040.0 + p2 * sp;
-  sp = 1.0 / 120.0 + p2 * sp;
-  sp = -1.0 / 6.0 + p2 * sp;
-  sp = p + p * p2 * sp;
+  sp = GENC_LAW_ADD(1.0 / 6227020800.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(-1.0 / 39916800.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(1.0 / 362880.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(-1.0 / 5040.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(1.0 / 120.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(-1.0 / 6.0, GENC_LAW_MUL(p2, sp));
+  sp = GENC_LAW_ADD(p, GENC_LAW_MUL(GENC_LAW_MUL(p, p2), sp));
   double cp = 1.0 / 20922789888000.0;
-  cp = -1.0 / 87178291200.0 + p2 * cp;
-  cp = 1.0 / 479001600.0 + p2 * cp;
-  cp = -1.0 / 3628800.0 + p2 * cp;
-  cp = 1.0 / 40320.0 + p2 * cp;
-  cp = -1.0 / 720.0 + p2 * cp;
-  cp = 1.0 / 24.0 + p2 * cp;
-  cp = -0.5 + p2 * cp;
-  cp = 1.0 + p2 * cp;
+  cp = GENC_LAW_ADD(-1.0 / 87178291200.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(1.0 / 479001600.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(-1.0 / 3628800.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(1.0 / 40320.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(-1.0 / 720.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(1.0 / 24.0, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(-0.5, GENC_LAW_MUL(p2, cp));
+  cp = GENC_LAW_ADD(1.0, GENC_LAW_MUL(p2, cp));
   /* the quadrant by bit masks, not branches: it is random, so a branch would
    * be mispredicted half the time. cos(t + pi/2) = -sin t, cos(t + pi) = -cos t */
   uint64_t bs, bc, odd = (uint64_t)0 - (uint64_t)(k & 1);
@@ -188,6 +238,48 @@ GENC_LAW_INLINE void genc_law_sincos2pi(double u, double *c, double *s) {
   memcpy(s, &b, 8);
 }
 
+/* The Box-Muller radius sqrt(-2 log u1), u1 in (0, 1]. */
+GENC_LAW_INLINE double genc_law_bm_rad(double u1) { return sqrt(-2.0 * genc_law_log_u(u1)); }
+
+/* Box-Muller, both normals of the uniforms of words w0, w1 (u1 on (0, 1]) and
+ * w2, w3 (u2 on [0, 1)): rad cos(2 pi u2) in *c, rad sin(2 pi u2) in *s. Every
+ * normal draw of every backend comes from here (or from genc_law_bm_rad and
+ * genc_law_sincos2pi, for the gamma law's tries): IEEE arithmetic only, no
+ * libm, so the draws are the same bits everywhere, and a loop of it over
+ * elements vectorizes (cpu_random.c, exec_abi.h). Exact, table-free, and no
+ * polar-method rejection, so draw counts stay fixed. */
+GENC_LAW_INLINE void genc_law_bm_words(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3,
+                                       double *c, double *s) {
+  double rad = genc_law_bm_rad(genc_law_u53_open(w0, w1)), cs, sn;
+  genc_law_sincos2pi(genc_law_u53(w2, w3), &cs, &sn);
+  *c = rad * cs;
+  *s = rad * sn;
+}
+
+/* Both Box-Muller normals of the element's next 4 words. */
+GENC_HD void genc_law_normal2(genc_rng *r, double *c, double *s) {
+  uint32_t w0 = genc_rng_u32(r), w1 = genc_rng_u32(r), w2 = genc_rng_u32(r);
+  genc_law_bm_words(w0, w1, w2, genc_rng_u32(r), c, s);
+}
+
+/* One normal: genc_law_normal2's cosine half. */
+GENC_HD double genc_law_normal(genc_rng *r) {
+  double c, s;
+  genc_law_normal2(r, &c, &s);
+  return c;
+}
+
+GENC_HD double genc_law_exponential(genc_rng *r) {
+  return -genc_law_log_u(genc_law_uniform_open(r));
+}
+
+/* -log(-log U): the inner log is in [0, 37.5], zero only for U = 1 (the draw
+ * is then +inf, as libm's log(0) = -inf would give). */
+GENC_HD double genc_law_gumbel(genc_rng *r) {
+  double e = -genc_law_log_u(genc_law_uniform_open(r));
+  return e > 0.0 ? -genc_law_log_u(e) : INFINITY;
+}
+
 /* A Gamma(alpha, 1) draw, alpha > 0, by Marsaglia & Tsang ("A simple method
  * for generating gamma variables", 2000), as its log if lg. For alpha < 1 the
  * boost Gamma(alpha) = Gamma(alpha + 1) U^(1/alpha) is applied in log space:
@@ -195,15 +287,18 @@ GENC_LAW_INLINE void genc_law_sincos2pi(double u, double *c, double *s) {
  * the plain draw is d v itself (it cannot underflow), no log or exp.
  *
  * Words: the first 8 (two Philox blocks computed side by side) are the first
- * try's Box-Muller pair (genc_law_normal's 4 words; its cosine is computed
- * by genc_law_sincos2pi, equal to within an ulp or so), its acceptance uniform,
+ * try's Box-Muller pair (genc_law_normal's 4 words and, bit for bit, its
+ * draw), its acceptance uniform,
  * and U; later tries read on. The normals of successive tries are the halves
  * of Box-Muller pairs: a rejected cosine try leaves the sine half (computed
  * only then) to the next, which so costs no words, log or sqrt for its normal.
  * The squeeze accepts most tries (over 95% for alpha + 1 >= 1) without a log.
  * Everything the first try needs is known up front, so its logs, sqrt and
  * trig calls can overlap. alpha == 1 is drawn as Exp(1) = -log U instead (2
- * words, one log: the law is exactly the same). */
+ * words, one log: the law is exactly the same). Every log here is
+ * genc_law_log_u (its arguments are positive normal doubles: v = (1 + c x)^3
+ * >= 2^-159 when 1 + c x > 0); only exp, for alpha < 1, and the log of an
+ * Exp(1) draw for log-gamma(1) are libm's. */
 typedef struct genc_law_mt {
   double alpha, d, c, lu, rad, sn, x, u, v;
   int state; /* 0: the first try awaits its full test, 1: accepted, 2: v is the result,
@@ -257,15 +352,15 @@ GENC_LAW_INLINE void genc_law_mt_first(const uint32_t w[8], double alpha, double
   }
   if (alpha == 1.0) { /* Gamma(1) = Exp(1) = -log U, exactly (2 words) */
     m->state = 3;
-    m->v = -log(genc_law_u53_open(w[0], w[1]));
+    m->v = -genc_law_log_u(genc_law_u53_open(w[0], w[1]));
     return;
   }
   bool boost = alpha < 1.0;
   double cs;
   m->d = d;
   m->c = c;
-  m->lu = boost ? log(genc_law_u53_open(w[6], w[7])) / alpha : 0.0;
-  m->rad = sqrt(-2.0 * log(genc_law_u53_open(w[0], w[1])));
+  m->lu = boost ? genc_law_log_u(genc_law_u53_open(w[6], w[7])) / alpha : 0.0;
+  m->rad = genc_law_bm_rad(genc_law_u53_open(w[0], w[1]));
   genc_law_sincos2pi(genc_law_u53(w[2], w[3]), &cs, &m->sn);
   double x = m->rad * cs, u = genc_law_u53_open(w[4], w[5]), v = 1.0 + c * x, x2 = x * x;
   m->x = x;
@@ -293,14 +388,16 @@ GENC_LAW_INLINE double genc_law_mt_end(genc_rng *r, genc_law_mt *m, bool lg) {
     if (v > 0.0) {
       v = v * v * v;
       double x2 = x * x;
-      if (u < 1.0 - 0.0331 * x2 * x2 || log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) break;
+      if (u < 1.0 - 0.0331 * x2 * x2 ||
+          genc_law_log_u(u) < 0.5 * x2 + d * (1.0 - v + genc_law_log_u(v)))
+        break;
     }
     if (spare) {
       x = rad * sn;
       spare = false;
     } else {
       double u1 = genc_law_uniform_open(r);
-      rad = sqrt(-2.0 * log(u1));
+      rad = genc_law_bm_rad(u1);
       genc_law_sincos2pi(genc_law_uniform(r), &cs, &sn);
       x = rad * cs;
       spare = true;
@@ -308,9 +405,9 @@ GENC_LAW_INLINE double genc_law_mt_end(genc_rng *r, genc_law_mt *m, bool lg) {
     /* a try with v <= 0 is rejected before its uniform is read */
     if (1.0 + c * x > 0.0) u = genc_law_uniform_open(r);
   }
-  if (lg) return log(d * v) + m->lu;
+  if (lg) return genc_law_log_u(d * v) + m->lu;
   /* below 1: exactly exp of the log draw of the same words */
-  return m->alpha < 1.0 ? exp(log(d * v) + m->lu) : d * v;
+  return m->alpha < 1.0 ? exp(genc_law_log_u(d * v) + m->lu) : d * v;
 }
 
 GENC_LAW_INLINE double genc_law_gamma_mt(genc_rng *r, double alpha, bool lg) {

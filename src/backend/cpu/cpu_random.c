@@ -3,8 +3,10 @@
  * blocks are computed together in SIMD lanes (cpu_philox.c). Each element's
  * word source is then preloaded with its block, so every draw is bit for bit
  * genc_law_sample_elem's (test_gamma_law). Normal draws are computed two
- * particles at a time (the Box-Muller pairs of laws.h); gamma elements get
- * their first two blocks (the first Marsaglia-Tsang try's 8 words). */
+ * particles at a time (the Box-Muller pairs of laws.h), a tile's pairs in one
+ * vectorized loop (no libm: laws.h's polynomial log and sincos); gamma
+ * elements get their first two blocks (the first Marsaglia-Tsang try's 8
+ * words). */
 #include "backend/cpu/cpu.h"
 #include "random/laws.h"
 
@@ -17,18 +19,55 @@ typedef struct tile {
   int64_t p[TILE], j[TILE];
   uint8_t pair[TILE];
   uint32_t c0[TILE], c1[TILE], w[8 * TILE];
+  double c[TILE], s[TILE]; /* a normal tile's cosine and sine halves */
 } tile;
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define NORMAL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NORMAL_CLONES
+#endif
+
+/* Both Box-Muller normals of each of n units from their first blocks (word k
+ * of unit u at w[k * n + u]): genc_law_normal2's arithmetic exactly (IEEE
+ * operations only, no libm call, no contraction), so the loop vectorizes and
+ * gives the per-element draws bit for bit; compiled for AVX-512, AVX2 and the
+ * baseline, picked at load time. */
+static NORMAL_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
+                                       double *restrict s) {
+  for (int u = 0; u < n; u++)
+    genc_law_bm_words(w[u], w[n + u], w[2 * n + u], w[3 * n + u], &c[u], &s[u]);
+}
+
+/* A normal tile: the pairs in SIMD lanes, then the stores (the cosine to an
+ * even particle, the sine to an odd one: laws.h's pairing). */
+static void normal_flush(const genc_sample_req *q, tile *t, void *out) {
+  const int n = t->n;
+  const int64_t size = q->size;
+  normal_pairs(n, t->w, t->c, t->s);
+  for (int u = 0; u < n; u++) {
+    int64_t p = t->p[u], o = p * size + t->j[u];
+    if (t->pair[u]) {
+      genc_law_write(q, o, t->c[u], out);
+      genc_law_write(q, o + size, t->s[u], out);
+    } else {
+      genc_law_write(q, o, (p + q->part_offset) & 1 ? t->s[u] : t->c[u], out);
+    }
+  }
+}
 
 static void flush(const genc_sample_req *q, tile *t, void *out) {
   genc_cpu_philox(q->key, t->n, t->c0, t->c1, q->stream, 0, t->w);
   const int n = t->n;
+  if (q->law == GENC_LAW_NORMAL) {
+    normal_flush(q, t, out);
+    t->n = 0;
+    return;
+  }
   for (int u = 0; u < n; u++) {
     genc_rng r = genc_rng_make(q->key, t->c0[u], t->c1[u], q->stream);
     genc_rng_preload(&r, t->w[u], t->w[n + u], t->w[2 * n + u], t->w[3 * n + u]);
-    if (t->pair[u])
-      genc_law_normal_pair_rng(q, t->p[u], t->j[u], &r, out);
-    else
-      genc_law_sample_rng(q, t->p[u], t->j[u], &r, out);
+    genc_law_sample_rng(q, t->p[u], t->j[u], &r, out);
   }
   t->n = 0;
 }
@@ -86,7 +125,7 @@ static void gamma_run(const genc_sample_req *q, tile *t, void *out) {
 
 void genc_cpu_sample(void *st, const genc_sample_req *req, void *out) {
   (void)st;
-  tile t; /* about 14 KiB of stack */
+  tile t; /* about 18 KiB of stack */
   t.n = 0;
   if (req->law == GENC_LAW_GAMMA || req->law == GENC_LAW_LOG_GAMMA) {
     gamma_run(req, &t, out);

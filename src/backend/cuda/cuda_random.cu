@@ -2,9 +2,12 @@
  * CUDA sampling: one thread per element, each calling genc_law_sample_elem()
  * from src/random/laws.h, the exact code the CPU loop runs. Every element owns
  * its Philox counter, so the draws match the CPU's bit for bit wherever the
- * law uses only exactly rounded arithmetic (uniform, bits, and every integer
- * law whose accept/reject tests do not sit within an ulp of a threshold), and
- * to the last ulp of CUDA's log/cos/exp otherwise.
+ * law uses only exactly rounded arithmetic: uniform, bits, normal,
+ * exponential and gumbel (whose log and sincos are laws.h's polynomials, each
+ * product and sum rounded on its own, __dmul_rn/__dadd_rn), and every integer
+ * law whose accept/reject tests do not sit within an ulp of a threshold; the
+ * gamma law to the last ulp of CUDA's exp (alpha < 1), and the integer laws'
+ * log-based tests to the last ulp of CUDA's log.
  */
 #include "backend/cuda/cuda_internal.cuh"
 #include "random/laws.h"
