@@ -10,8 +10,13 @@
  * ratios to C, the mean of c over the second half (about 2.04), and the time
  * to first draw of the compiled path: a 20-step run with an empty disk cache
  * (cold: capture + cc + load) and again with the cache filled (cached).
+ * Then (first: 0 skips it) the time to first draw of a steps-iteration chain
+ * (N = 1, 100, 1e4) eager, with a blocking compile (opts.compile =
+ * GENC_COMPILE_ON) and with GENC_COMPILE_AUTO (the default: a background
+ * compile when the run is long enough), cold and disk-cached, beside the
+ * whole run's time.
  * Usage: bench_b3_compiled [largest N, default 1e4] [steps, default 1000]
- *        [reps, default 3] [eager: 0 skips it] [block, default 1]
+ *        [reps, default 3] [eager: 0 skips it] [block, default 1] [first, default 1]
  * block B > 1 (an experiment: does a graph of B steps replay faster?): the
  * genc kernel is genc_kernel_repeat(mh, B) run for steps / B iterations, so
  * one capture holds B MH steps (other keys than B = 1: same chains in law,
@@ -31,8 +36,8 @@
 #include "b3_model.h"
 
 /* One run of n chains (n = 1: unbatched); returns the time, sets *mean_c. */
-static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, bool compile,
-                       double *mean_c) {
+static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed,
+                       genc_compile_mode compile, double *mean_c) {
   genc_ctx *ctx = g->ctx;
   const int64_t burn = steps / 2, thin = n >= 100000 ? 50 : 10;
   const int64_t d = 1 + (steps - burn - 1) / thin, c = n > 1 ? n : 1;
@@ -57,7 +62,8 @@ static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, bool
                                                            .compiled = &compiled})
                          : NULL;
   double dt = bench_now() - t0;
-  if (!out || !draws || compiled != compile) {
+  if (!out || !draws ||
+      (compile != GENC_COMPILE_AUTO && compiled != (compile == GENC_COMPILE_ON))) {
     fprintf(stderr, "genc B3 failed: %s\n",
             !draws ? "out of memory"
             : !out ? genc_ctx_error(ctx)
@@ -76,10 +82,89 @@ static double genc_run(genc_b3 *g, int64_t n, int64_t steps, uint64_t seed, bool
 
 #include "b3_hand.h"
 
+/* ---- time to first draw: eager, blocking compile, AUTO (background) ---- */
+
+typedef struct stamp {
+  double t0, first;
+} stamp;
+
+static int stamp_first(int64_t done, int64_t total, void *user) {
+  (void)total;
+  stamp *s = user;
+  if (done == 10) s->first = bench_now() - s->t0;
+  return 0;
+}
+
+/* A steps-iteration run of n chains with compile mode m and GENC_CACHE_DIR
+ * dir: the total time, *first the time from the start (generate included)
+ * to the end of the 10th iteration (a blocking compile happens at the first
+ * or, when generate's trace is laid out unlike the kernel's, the second),
+ * *comp whether iterations replayed. */
+static double first_run(genc_b3 *g, int64_t n, int64_t steps, genc_compile_mode m, const char *dir,
+                        double *first, bool *comp) {
+  genc_ctx *ctx = g->ctx;
+  setenv("GENC_CACHE_DIR", dir, 1);
+  int64_t mark = genc_scope_begin(ctx);
+  stamp st = {bench_now(), NAN};
+  genc_trace *init =
+      genc_gf_generate(ctx, g->model, g->args, g->obs, genc_key_from_seed(5), n > 1 ? n : 0, NULL);
+  *comp = false;
+  genc_trace *out = init ? genc_mcmc_run(ctx, g->kernel, init,
+                                         &(genc_mcmc_opts){.samples = steps,
+                                                           .key = genc_key_from_seed(6),
+                                                           .progress = stamp_first,
+                                                           .progress_every = 1,
+                                                           .progress_user = &st,
+                                                           .compile = m,
+                                                           .compile_threads = 1,
+                                                           .compiled = comp})
+                         : NULL;
+  double dt = bench_now() - st.t0;
+  if (!out) {
+    fprintf(stderr, "genc B3 failed: %s\n", genc_ctx_error(ctx));
+    exit(1);
+  }
+  genc_trace_release(out), genc_trace_release(init);
+  genc_scope_end(ctx, mark);
+  *first = st.first;
+  return dt;
+}
+
+/* The first-draw table for N = 1, 100, 1e4 (up to nmax): per mode, the time
+ * to the first 10 draws (ms) and of the whole run (s), cold (a fresh cache
+ * directory) and cached (the object on disk). */
+static void first_table(genc_b3 *g, int64_t nmax, int64_t steps, const char *cache) {
+  printf("\ntime to first draw of a %lld-iteration chain: first 10 draws ms / whole run s "
+         "(* = iterations replayed a captured step)\n",
+         (long long)steps);
+  printf("%8s %16s %16s %16s %16s %16s\n", "N", "eager", "blocking cold", "blocking cached",
+         "AUTO cold", "AUTO cached");
+  const genc_compile_mode mode[5] = {GENC_COMPILE_OFF, GENC_COMPILE_ON, GENC_COMPILE_ON,
+                                     GENC_COMPILE_AUTO, GENC_COMPILE_AUTO};
+  int64_t ns[3] = {1, 100, 10000};
+  for (int j = 0; j < 3 && ns[j] <= nmax; j++) {
+    char cold1[300], cold2[300];
+    snprintf(cold1, sizeof cold1, "%s/ttfd_on_%lld", cache, (long long)ns[j]);
+    snprintf(cold2, sizeof cold2, "%s/ttfd_auto_%lld", cache, (long long)ns[j]);
+    /* blocking cold fills cold1; AUTO cold starts from the empty cold2 */
+    const char *dirs[5] = {cold1, cold1, cold1, cold2, cold1};
+    printf("%8lld", (long long)ns[j]);
+    for (int k = 0; k < 5; k++) {
+      double first;
+      bool comp;
+      double tot = first_run(g, ns[j], steps, mode[k], dirs[k], &first, &comp);
+      printf(" %7.2f/%7.3f%s", 1e3 * first, tot, comp ? "*" : " ");
+    }
+    printf("\n");
+    fflush(stdout);
+  }
+}
+
 int main(int argc, char **argv) {
   int64_t nmax = argc > 1 ? (int64_t)atof(argv[1]) : 10000;
   int steps = argc > 2 ? atoi(argv[2]) : 1000, reps = argc > 3 ? atoi(argv[3]) : 3;
   int eager = argc > 4 ? atoi(argv[4]) : 1, block = argc > 5 ? atoi(argv[5]) : 1;
+  int first = argc > 6 ? atoi(argv[6]) : 1;
   if (nmax < 1 || steps < 2 || reps < 1 || block < 1 || steps % block || steps / block < 2) {
     fprintf(stderr, "usage: %s [largest N >= 1] [steps >= 2] [reps >= 1] [eager 0/1]\n", argv[0]);
     return 1;
@@ -123,12 +208,12 @@ int main(int argc, char **argv) {
     int64_t n = ns[j] < nmax ? ns[j] : nmax;
     if (j > 0 && n <= ns[j - 1]) break;
     double ce = 0, cc = 0, ch = 0, cold, warm;
-    cold = genc_run(&g, n, 20, 99, true, &cc); /* capture + compile (+ warm pools) */
-    warm = genc_run(&g, n, 20, 98, true, &cc);
-    if (eager) genc_run(&g, n, 20, 97, false, &ce);
+    cold = genc_run(&g, n, 20, 99, GENC_COMPILE_ON, &cc); /* capture + compile (+ warm pools) */
+    warm = genc_run(&g, n, 20, 98, GENC_COMPILE_ON, &cc);
+    if (eager) genc_run(&g, n, 20, 97, GENC_COMPILE_OFF, &ce);
     for (int r = 0; r < reps; r++) {
-      te[r] = eager ? genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, false, &ce) : NAN;
-      tc[r] = genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, true, &cc);
+      te[r] = eager ? genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, GENC_COMPILE_OFF, &ce) : NAN;
+      tc[r] = genc_run(&g, n, iters, 10 + 2 * (uint64_t)r, GENC_COMPILE_ON, &cc);
       th[r] = hand_run(n, steps, 3000017ULL * (uint64_t)(r + 1) + (uint64_t)n, &ch);
     }
     double me = bench_median(te, reps), mc = bench_median(tc, reps), mh = bench_median(th, reps);
@@ -140,6 +225,7 @@ int main(int argc, char **argv) {
     if (n == nmax) break;
   }
   free(te);
+  if (block == 1 && first) first_table(&g, nmax, steps, cache);
   genc_kernel_release(g.kernel);
   genc_gf_release(q), genc_gf_release(g.model);
   genc_choicemap_free(g.obs);

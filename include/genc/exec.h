@@ -19,6 +19,11 @@
  * functions); any thread count gives the same bits, since each particle's
  * computation is independent of the others.
  *
+ * Time to first draw: a compile with the object in the disk cache takes 1-2
+ * ms; a cold one runs cc (0.25-0.35 s on a quiet machine). With
+ * genc_compile_opts.background the caller never waits for cc: replays
+ * interpret until the object is loaded, then switch to it by themselves.
+ *
  * The generated C includes headers of genc's source tree (the path CMake
  * recorded, or $GENC_SOURCE_DIR); $GENC_EXEC_SOURCE names a file to receive
  * the generated source of each compile (for debugging).
@@ -63,12 +68,18 @@ typedef struct genc_compile_opts {
    * meanwhile run through the interpreter (genc_graph_replay's node-by-node
    * path: the eager values bit for bit), and the first replay after the
    * object loaded runs it. Values are those of a blocking compile whichever
-   * path ran a replay (see above). A compiler that fails leaves the tiled
-   * interpreter, reported by genc_graph_compile_info, never printed.
+   * path ran a replay (see above). A compiler that fails leaves replays
+   * interpreted node by node, reported by genc_graph_compile_info, never
+   * printed.
    * genc_graph_free stops a compile still running (it terminates the
    * compiler's process group) rather than wait for it; the cache then lacks
    * the object. */
   bool background;
+  /** CPU contexts: never run the compiler: load the object when the disk
+   * cache holds it (1-2 ms), else replays interpret node by node as without
+   * an executor (info.why says so). For callers whose job is too short to
+   * repay a compile but not a load (GENC_COMPILE_AUTO, infer.h). */
+  bool cached_only;
 } genc_compile_opts;
 
 /** What genc_graph_compile did (for benchmarks: time to first draw). */

@@ -287,6 +287,37 @@ genc_status genc_stan_csv_close(genc_ctx *ctx, genc_stan_csv *csv);
 /** Particles importance sampling runs when ::genc_is_opts leaves n at 0. */
 #define GENC_IS_DEFAULT_N 1000
 
+/** Whether inference compiles the graphs it captures (genc_is_opts.compile,
+ * genc_mcmc_opts.compile; genc/exec.h). Every mode gives the eager results
+ * (draws bit for bit, floats within the executor's few ulps). */
+typedef enum genc_compile_mode {
+  /** The default: compile only a job long enough to repay it, with the
+   * compiler in the background (genc_compile_opts.background: the job never
+   * waits for it; an object in the disk cache loads at once). The rule is
+   * each option's; a job too short never captures (or, importance sampling,
+   * never compiles). `false` converts to this mode, not to OFF. */
+  GENC_COMPILE_AUTO = 0,
+  /** Always capture and compile, waiting for the compiler (`true`). */
+  GENC_COMPILE_ON = 1,
+  /** Never: run eagerly. */
+  GENC_COMPILE_OFF = -1,
+} genc_compile_mode;
+
+/** GENC_COMPILE_AUTO's threshold: a job compiles when the eager time it has
+ * left, estimated from its own iterations (MCMC) or first tile (importance
+ * sampling), is at least this many seconds, about twice a cold compile of a
+ * small graph (0.25-0.35 s): the compiled code then arrives with most of the
+ * job still ahead, and a shorter job never starts the compiler. */
+#define GENC_AUTO_COMPILE_S 0.5
+
+/** GENC_COMPILE_AUTO's lower threshold: a job with at least this much eager
+ * time left, but less than GENC_AUTO_COMPILE_S, captures its graph and runs
+ * it compiled only when the disk cache holds the object (capture and load
+ * take about 1 ms), interpreted otherwise (the eager kernels without the
+ * GFI's work per call: on B3 as fast as eager or faster); a shorter job stays
+ * eager. */
+#define GENC_AUTO_LOAD_S 0.01
+
 /** Options of genc_importance(). Write them with designated initializers,
  * `(genc_is_opts){.n = 100000, .key = genc_key_from_seed(7)}`; a
  * zero-initialized field takes the default shown. */
@@ -300,10 +331,15 @@ typedef struct genc_is_opts {
    * particles, compile that graph (genc_graph_compile(), genc/exec.h; where it
    * cannot, the interpreter replays it) and replay it for the other tiles
    * (genc_gf_generate_replayed()): the eager weights and trace, floats within
-   * a few ulps. Without a custom proposal only. Default off: on B1 it took
-   * 0.18-0.26x the eager time at n = 1e5-1e6 but 1.2x at 1e4 (the compiled
-   * code is loaded on every call). */
-  bool compile;
+   * a few ulps. Without a custom proposal and with n over one tile only (else
+   * eager). GENC_COMPILE_ON compiles always, blocking (on B1 0.18-0.26x the
+   * eager time at n = 1e5-1e6 but 1.2x at 1e4: the compiled code is loaded on
+   * every call). GENC_COMPILE_AUTO (default) captures the first tile and
+   * compiles in the background only when the first tile's time times the
+   * tiles left is at least GENC_AUTO_COMPILE_S; the other tiles replay the
+   * graph interpreted (the eager kernels, bit for bit) until the code is
+   * loaded. GENC_COMPILE_OFF: eager. */
+  genc_compile_mode compile;
 } genc_is_opts;
 
 /** What importance sampling returns (genc_importance()). The caller owns it and
@@ -488,6 +524,10 @@ typedef int (*genc_mcmc_progress_fn)(int64_t done, int64_t total, void *user);
  * Options of genc_mcmc_run(), written with designated initializers; zero
  * fields take the defaults shown.
  */
+/** GENC_COMPILE_AUTO of genc_mcmc_opts: eager iterations timed, after the
+ * first (which pays first-touch costs), before the run decides to compile. */
+#define GENC_MCMC_AUTO_PROBE 3
+
 typedef struct genc_mcmc_opts {
   int64_t warmup;           /**< iterations run and not recorded; default 0 */
   int64_t samples;          /**< iterations after warmup; default 1000 */
@@ -512,8 +552,14 @@ typedef struct genc_mcmc_opts {
    * executor's few ulps). Kernels that read the driver step (user kernels,
    * cycles), and steps the capture refuses (a branch on a drawn value, a
    * single-chain mixture), run eagerly with no error; see @p compiled.
-   * Default false. */
-  bool compile;
+   * GENC_COMPILE_ON captures at the first iteration and waits for the
+   * compiler. GENC_COMPILE_AUTO (default) runs GENC_MCMC_AUTO_PROBE + 1
+   * iterations eagerly, and captures (compiling in the background, replays
+   * interpreted until the code is loaded) only when the pace of the last
+   * GENC_MCMC_AUTO_PROBE of them times the iterations left is at least
+   * GENC_AUTO_COMPILE_S; otherwise the run stays eager. GENC_COMPILE_OFF:
+   * eager. */
+  genc_compile_mode compile;
   int compile_threads; /**< compile: worker threads of the replays (0: all cores) */
   bool *compiled;      /**< if not NULL: set true when iterations replayed a captured step */
 } genc_mcmc_opts;

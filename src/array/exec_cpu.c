@@ -42,6 +42,7 @@ typedef struct bgc {
 typedef struct plan {
   genc_xpart part;
   bgc *bg;         /* a background compile not installed yet, or NULL */
+  bool plain;      /* interpret node by node (cached_only missed, background failed) */
   int threads_opt; /* genc_compile_opts.threads and .tile, for the install */
   int64_t tile_opt;
   void *dl;          /* dlopen handle, NULL: tiled interpreter */
@@ -286,8 +287,8 @@ static void bg_install(plan *pl, bool wait);
 static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, genc_array **vals) {
   plan *pl = g->exec;
   if (pl->bg) bg_install(pl, false);
-  if (pl->bg) { /* the compiler still runs */
-    pl->info.interpreted_replays++;
+  if (pl->bg || pl->plain) { /* the compiler still runs, or none will */
+    pl->info.interpreted_replays += pl->bg != NULL;
     return interp_all(ctx, g, keys, vals);
   }
   int32_t base = g->ninputs + g->nconsts;
@@ -363,6 +364,7 @@ static void bg_install(plan *pl, bool wait) {
   if (!compiled)
     snprintf(pl->info.why, sizeof pl->info.why, "%s",
              b->err[0] ? b->err : "a region function is missing");
+  pl->plain = !compiled; /* replays go on as they ran while it was pending */
   plan_finish(pl, compiled);
   bg_free(b);
 }
@@ -411,9 +413,15 @@ static int compile_regions(const genc_graph *g, plan *pl, const genc_compile_opt
   const char *dump = getenv("GENC_EXEC_SOURCE"); /* debugging: where to copy the source */
   FILE *df = dump && *dump ? fopen(dump, "w") : NULL;
   if (df) fputs(src.s, df), fclose(df);
-  if (o->background) {
+  if (o->background || o->cached_only) {
     pl->dl = genc__xcc_cached(src.s, cc, dir, pl->info.so_path, sizeof pl->info.so_path);
     pl->info.cache_hit = pl->dl != NULL;
+    if (!pl->dl && o->cached_only) {
+      snprintf(pl->info.why, sizeof pl->info.why, "not in the disk cache (cached_only)");
+      pl->plain = true;
+      free(src.s);
+      return NOT_COMPILED;
+    }
     if (!pl->dl && bg_start(pl, src.s, cc, dir)) return PENDING;
     if (!pl->dl) {
       snprintf(pl->info.why, sizeof pl->info.why, "no thread for the background compile");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "genc.h"
 
@@ -88,12 +89,32 @@ static genc_choicemap *proposal_constraints(genc_ctx *ctx, const genc_is_opts *o
   return all;
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* What the prepare hook needs: the mode, when the first tile began, the
+ * tiles in all. */
+typedef struct prep {
+  genc_compile_mode mode;
+  double t0;
+  int64_t tiles;
+} prep;
+
 /* The prepare hook of opts.compile: compile the captured tile's graph
- * (genc/exec.h). A failure is no error: the interpreter replays it then. */
+ * (genc/exec.h). AUTO: in the background when the first tile's time times
+ * the tiles left reaches GENC_AUTO_COMPILE_S, else only an object the disk
+ * cache holds (replays then interpret). A failure is no error: the
+ * interpreter replays the graph then. */
 static genc_status compile_graph(genc_ctx *ctx, genc_graph *g, void *user) {
-  (void)user;
+  const prep *p = user;
+  bool aut = p->mode == GENC_COMPILE_AUTO;
+  bool worth = (now_s() - p->t0) * (double)(p->tiles - 1) >= GENC_AUTO_COMPILE_S;
+  genc_compile_opts co = {.background = aut && worth, .cached_only = aut && !worth};
   genc_status before = genc_ctx_status(ctx);
-  if (genc_graph_compile(ctx, g, NULL) && before == GENC_OK) genc_ctx_clear_error(ctx);
+  if (genc_graph_compile(ctx, g, &co) && before == GENC_OK) genc_ctx_clear_error(ctx);
   return GENC_OK;
 }
 
@@ -108,9 +129,11 @@ static genc_status run(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
     if (!cons) return genc_ctx_status(ctx);
   }
   genc_key key = o->proposal ? genc_key_fold_in(o->key, 2) : o->key;
+  int64_t tile = genc_gf_tile(model);
+  prep pr = {o->compile, now_s(), tile > 0 ? (r->n + tile - 1) / tile : 1};
   r->trace =
-      o->compile && !cons
-          ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, compile_graph, NULL)
+      o->compile != GENC_COMPILE_OFF && !cons && pr.tiles > 1
+          ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, compile_graph, &pr)
           : genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
   genc_choicemap_free(cons);
   if (!r->trace) return genc_ctx_status(ctx);
@@ -134,6 +157,12 @@ genc_status genc_importance(genc_ctx *ctx, genc_gf *model, genc_array *const *ar
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_importance: %s is NULL",
                          !model ? "the model" : "the result");
   genc_is_opts o = opts ? *opts : (genc_is_opts){0};
+  if (o.compile != GENC_COMPILE_AUTO && o.compile != GENC_COMPILE_ON &&
+      o.compile != GENC_COMPILE_OFF)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_importance(%s): compile = %d is not a genc_compile_mode (AUTO 0, "
+                         "ON 1, OFF -1)",
+                         genc_gf_name(model), (int)o.compile);
   if (o.n < 0)
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_importance(%s): particle count n = %lld must be >= 1 (0: the "

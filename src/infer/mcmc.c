@@ -7,12 +7,15 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "genc.h"
 #include "infer/mcmc_compiled.h"
 
 typedef struct run {
   genc_mcmc_opts o;
+  bool capture; /* iterations may capture the step (opts.compile, decided) */
+  bool compile; /* and run the compiler (else AUTO loads only a cached object) */
   int64_t chains, ndraws, nvals, maxsize;
   int64_t *size; /* elements of each recorded address */
   double *tmp;   /* one address's values, particle-major */
@@ -23,6 +26,12 @@ static genc_status run_plan(genc_ctx *ctx, run *r, const genc_trace *init) {
   if (o->warmup < 0 || o->samples < 0 || o->thin < 0 || o->naddrs < 0 || (o->naddrs && !o->addrs))
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_mcmc_run: negative warmup, samples, thin or naddrs, or NULL addrs");
+  if (o->compile != GENC_COMPILE_AUTO && o->compile != GENC_COMPILE_ON &&
+      o->compile != GENC_COMPILE_OFF)
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_mcmc_run: compile = %d is not a genc_compile_mode (AUTO 0, ON 1, "
+                         "OFF -1)",
+                         (int)o->compile);
   if (!o->samples) o->samples = 1000;
   if (!o->thin) o->thin = 1;
   if (!o->progress_every) o->progress_every = 100;
@@ -127,9 +136,13 @@ static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *ke
     if (!c->cur) return genc_ctx_status(ctx);
   }
   genc_trace *nxt = NULL;
-  if (r->o.compile && c->tries < 2 && genc__kernel_step_free(kernel)) {
+  if (r->capture && c->tries < 2 && genc__kernel_step_free(kernel)) {
     c->tries++;
-    c->cs = genc__cstep_capture(ctx, kernel, c->cur, key, s, r->o.compile_threads, &nxt, a, p);
+    bool aut = r->o.compile == GENC_COMPILE_AUTO;
+    genc_compile_opts co = {.threads = r->o.compile_threads,
+                            .background = aut && r->compile,
+                            .cached_only = aut && !r->compile};
+    c->cs = genc__cstep_capture(ctx, kernel, c->cur, key, s, &co, &nxt, a, p);
     if (genc_ctx_status(ctx)) return genc_ctx_status(ctx);
   }
   if (!nxt && !c->cs) nxt = genc_kernel_apply(ctx, kernel, c->cur, key, s, a, p);
@@ -139,7 +152,28 @@ static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *ke
   return c->cur || c->cs ? GENC_OK : genc_ctx_status(ctx);
 }
 
-static genc_trace *run_loop(genc_ctx *ctx, const run *r, const genc_kernel *kernel,
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* GENC_COMPILE_AUTO (see genc_mcmc_opts.compile), before iteration s of
+ * total: iterations 1 .. GENC_MCMC_AUTO_PROBE run eagerly and are timed (the
+ * first pays first-touch costs); then, with the eager time left estimated
+ * from their pace, the step is captured and compiled in the background from
+ * GENC_AUTO_COMPILE_S on, captured and run from a cached object (else
+ * interpreted) from GENC_AUTO_LOAD_S on. *t1: when iteration 1 began. */
+static void auto_decide(run *r, int64_t s, int64_t total, double *t1) {
+  if (r->o.compile != GENC_COMPILE_AUTO || r->capture) return;
+  if (s == 1) *t1 = now_s();
+  if (s != 1 + GENC_MCMC_AUTO_PROBE) return;
+  double left = (now_s() - *t1) / GENC_MCMC_AUTO_PROBE * (double)(total - s);
+  r->compile = left >= GENC_AUTO_COMPILE_S;
+  r->capture = left >= GENC_AUTO_LOAD_S;
+}
+
+static genc_trace *run_loop(genc_ctx *ctx, run *r, const genc_kernel *kernel,
                             const genc_trace *init) {
   const genc_mcmc_opts *o = &r->o;
   int64_t n = genc_trace_nparticles(init), total = o->warmup + o->samples;
@@ -148,7 +182,10 @@ static genc_trace *run_loop(genc_ctx *ctx, const run *r, const genc_kernel *kern
   chain c = {acc && prop ? genc_trace_retain((genc_trace *)init) : NULL, NULL, 0};
   bool replayed = false;
   genc_status st = c.cur ? GENC_OK : genc_ctx_status(ctx);
+  double t1 = 0;
+  r->capture = r->compile = o->compile == GENC_COMPILE_ON;
   for (int64_t s = 0; !st && s < total; s++) {
+    auto_decide(r, s, total, &t1);
     int64_t mark = genc_scope_begin(ctx);
     genc_array *a = NULL, *p = NULL;
     bool was = c.cs != NULL;

@@ -122,7 +122,8 @@ void genc__cstep_free(genc__cstep *cs) {
 }
 
 /* The step object from a finished capture; NULL with an error (NOMEM). */
-static genc__cstep *cstep_new(genc_ctx *ctx, genc_graph *g, cap_user *u, int threads) {
+static genc__cstep *cstep_new(genc_ctx *ctx, genc_graph *g, cap_user *u,
+                              const genc_compile_opts *copts) {
   genc__cstep *cs = calloc(1, sizeof *cs);
   if (cs) cs->g = g, cs->npos = u->npos, cs->nslots = u->nslots;
   if (cs) cs->state = calloc((size_t)u->nslots + 1, sizeof *cs->state);
@@ -144,16 +145,15 @@ static genc__cstep *cstep_new(genc_ctx *ctx, genc_graph *g, cap_user *u, int thr
   /* a compiler that fails is no error (the interpreter replays); another
    * context's backend refusing is not one either */
   genc_compile_info info = {0};
-  if (!genc_graph_compile(ctx, g, &(genc_compile_opts){.threads = threads}) &&
-      !genc_graph_compile_info(ctx, g, &info))
+  if (!genc_graph_compile(ctx, g, copts) && !genc_graph_compile_info(ctx, g, &info))
     cs->compiled = info.compiled;
   genc_ctx_clear_error(ctx);
   return cs;
 }
 
 genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc_trace *t,
-                                 genc_key key, int64_t step, int threads, genc_trace **out,
-                                 genc_array **acc, genc_array **prop) {
+                                 genc_key key, int64_t step, const genc_compile_opts *copts,
+                                 genc_trace **out, genc_array **acc, genc_array **prop) {
   *out = NULL, *acc = NULL, *prop = NULL;
   positions ic = {0};
   genc_trace *in = collect(ctx, t, &ic);
@@ -172,7 +172,7 @@ genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc
   genc_graph *g = inputs ? genc_graph_capture(ctx, cap_fn, &u, 1, &key, ns, inputs, 0, NULL) : NULL;
   genc__cstep *cs = NULL;
   if (g) {
-    cs = cstep_new(ctx, g, &u, threads);
+    cs = cstep_new(ctx, g, &u, copts);
     if (!cs) genc_graph_free(g);
   } else if (inputs && genc_ctx_status(ctx) == GENC_ERR_CAPTURE) {
     genc_ctx_clear_error(ctx); /* a refusal: the caller runs eagerly */

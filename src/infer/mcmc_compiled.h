@@ -21,11 +21,11 @@ bool genc__kernel_step_free(const genc_kernel *k);
  * new trace (a new reference), *acc / *prop its counts (caller's scope). On a
  * refusal: NULL with no error, *out the eager result when the kernel ran to
  * the end (else NULL: the caller runs the step eagerly). On an error: NULL,
- * the context's error, *out NULL. threads: genc_compile_opts.threads.
+ * the context's error, *out NULL. copts: how the graph is compiled.
  */
 genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc_trace *t,
-                                 genc_key key, int64_t step, int threads, genc_trace **out,
-                                 genc_array **acc, genc_array **prop);
+                                 genc_key key, int64_t step, const genc_compile_opts *copts,
+                                 genc_trace **out, genc_array **acc, genc_array **prop);
 /* One replay with key: the state moves on; *acc / *prop (NULL when the kernel
  * reports none) in the caller's scope. GENC_ERR_CAPTURE (state unchanged):
  * a guard changed, run the step eagerly on genc__cstep_trace(). */
