@@ -92,19 +92,20 @@ static void run(fixture *f, const genc_kernel *k, genc_gf *model, genc_array *co
   T_OK(ctx, init);
   const char *addrs[2] = {model == f->model ? "a" : "z", model == f->model ? "c" : "z"};
   memset(r, 0, sizeof *r);
-  genc_trace *out = genc_mcmc_run(ctx, k, init,
-                                  &(genc_mcmc_opts){.warmup = 20,
-                                                    .samples = 60,
-                                                    .thin = 3,
-                                                    .key = genc_key_from_seed(11),
-                                                    .naddrs = 2,
-                                                    .addrs = addrs,
-                                                    .draws = r->draws,
-                                                    .draws_cap = 2 * 16 * 20,
-                                                    .accept_rate = r->rate,
-                                                    .compile = compile,
-                                                    .compile_threads = threads,
-                                                    .compiled = &r->compiled});
+  genc_trace *out =
+      genc_mcmc_run(ctx, k, init,
+                    &(genc_mcmc_opts){.warmup = 20,
+                                      .samples = 60,
+                                      .thin = 3,
+                                      .key = genc_key_from_seed(11),
+                                      .naddrs = 2,
+                                      .addrs = addrs,
+                                      .draws = r->draws,
+                                      .draws_cap = 2 * 16 * 20,
+                                      .accept_rate = r->rate,
+                                      .compile = compile ? GENC_COMPILE_ON : GENC_COMPILE_OFF,
+                                      .compile_threads = threads,
+                                      .compiled = &r->compiled});
   T_OK(ctx, out);
   int64_t c = n ? n : 1;
   T_OK(ctx, !genc_trace_copy_out(ctx, out, addrs[1], r->final_c, c));
@@ -226,6 +227,72 @@ static void test_refused_falls_back(void **state) {
   genc_gf_release(m);
 }
 
+/* One chain with n_iter = warmup + samples iterations, every thin-th draw
+ * of a, b and c recorded: draws (3 x ndraws) and the acceptance rate. */
+static void run_long(fixture *f, const genc_kernel *k, int warmup, int samples, int thin,
+                     bool compile, double *draws, double *rate, bool *compiled) {
+  genc_ctx *ctx = f->ctx;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_trace *init =
+      genc_gf_generate(ctx, f->model, f->args, f->obs, genc_key_from_seed(7), 0, NULL);
+  T_OK(ctx, init);
+  const char *addrs[3] = {"a", "b", "c"};
+  int64_t nd = 1 + (samples - 1) / thin;
+  genc_trace *out =
+      genc_mcmc_run(ctx, k, init,
+                    &(genc_mcmc_opts){.warmup = warmup,
+                                      .samples = samples,
+                                      .thin = thin,
+                                      .key = genc_key_from_seed(13),
+                                      .naddrs = 3,
+                                      .addrs = addrs,
+                                      .draws = draws,
+                                      .draws_cap = 3 * nd,
+                                      .accept_rate = rate,
+                                      .compile = compile ? GENC_COMPILE_ON : GENC_COMPILE_OFF,
+                                      .compile_threads = 1,
+                                      .compiled = compiled});
+  T_OK(ctx, out);
+  genc_trace_release(out), genc_trace_release(init);
+  genc_scope_end(ctx, mark);
+}
+
+/* A single chain replays blocks of 5 applications (GENC_MCMC_BLOCK; captured
+ * at iteration 1 as 403 - 1 >= 64 x 5 are left, the last 2 iterations run the
+ * one-step graph: 403 is no multiple of 5 past the first): every iteration's
+ * state is served (thin 1) and thinned draws too (thin 7), equal to the eager
+ * chain (to the executor's 1e-12) and bit for bit to the one-step replays
+ * (the same code per step), acceptance rates exactly. */
+static void test_block_single(void **state) {
+  fixture *f = *state;
+  genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
+  static double de[3 * 390], db[3 * 390], d1[3 * 390];
+  for (int thin = 1; thin <= 7; thin += 6) {
+    int nd = 1 + (390 - 1) / thin;
+    double re = 0, rb = 0, r1 = 0;
+    bool ce = true, cb = false, c1 = false;
+    run_long(f, k, 13, 390, thin, false, de, &re, &ce);
+    setenv("GENC_MCMC_BLOCK", "5", 1);
+    run_long(f, k, 13, 390, thin, true, db, &rb, &cb);
+    setenv("GENC_MCMC_BLOCK", "1", 1);
+    run_long(f, k, 13, 390, thin, true, d1, &r1, &c1);
+    unsetenv("GENC_MCMC_BLOCK");
+    assert_false(ce);
+    assert_true(cb && c1);
+    for (int i = 0; i < 3 * nd; i++)
+      T_CLOSE(db[i], de[i], 1e-12);
+    assert_memory_equal(db, d1, sizeof(double) * 3 * (size_t)nd);
+    assert_true(rb == re && r1 == re);
+    assert_true(re > 0.05 && re < 0.95); /* the chain moved */
+    /* successive recorded c differ often: iterations were not repeated */
+    int moved = 0;
+    for (int i = 1; i < nd; i++)
+      moved += db[2 * nd + i] != db[2 * nd + i - 1];
+    assert_true(moved > nd / 10);
+  }
+  genc_kernel_release(k);
+}
+
 /* 1e5 replays on one chain: the live arrays and bytes do not grow. The
  * progress callback samples them after 1e3 iterations and at the end. */
 typedef struct live {
@@ -235,8 +302,11 @@ typedef struct live {
 
 static int sample_live(int64_t done, int64_t total, void *user) {
   live *l = user;
-  int i = done == total ? 1 : 0;
-  if (done == 1000 || i)
+  /* after iteration 1000 and 10 before the end: both replay blocks of 8 (the
+   * last 7 iterations replay the one-step graph, whose first replay makes
+   * the buffers it reuses) */
+  int i = done == total - 10 ? 1 : 0;
+  if (done == 1001 || i)
     l->arrays[i] = genc_ctx_live_arrays(l->ctx), l->bytes[i] = genc_ctx_live_bytes(l->ctx);
   return 0;
 }
@@ -250,15 +320,17 @@ static void test_memory_flat(void **state) {
   T_OK(ctx, init);
   live l = {ctx, {0}, {0}};
   bool compiled = false;
+  setenv("GENC_MCMC_BLOCK", "8", 1);
   genc_trace *out = genc_mcmc_run(ctx, k, init,
                                   &(genc_mcmc_opts){.samples = 100000,
                                                     .key = genc_key_from_seed(2),
-                                                    .compile = true,
+                                                    .compile = GENC_COMPILE_ON,
                                                     .compile_threads = 1,
                                                     .compiled = &compiled,
                                                     .progress = sample_live,
-                                                    .progress_every = 1000,
+                                                    .progress_every = 1,
                                                     .progress_user = &l});
+  unsetenv("GENC_MCMC_BLOCK");
   T_OK(ctx, out);
   assert_true(compiled);
   assert_int_equal(l.arrays[1], l.arrays[0]);
@@ -276,6 +348,7 @@ int main(void) {
       cmocka_unit_test(test_threads),
       cmocka_unit_test(test_shared_start),
       cmocka_unit_test(test_refused_falls_back),
+      cmocka_unit_test(test_block_single),
       cmocka_unit_test(test_memory_flat),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -126,15 +126,15 @@ typedef struct chain {
 /* Iteration s: one kernel application, replayed when a step is captured. */
 static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *kernel, chain *c,
                               int64_t s, genc_array **a, genc_array **p) {
-  genc_key key = genc_key_fold_in(r->o.key, (uint64_t)s);
   if (c->cs) {
-    genc_status st = genc__cstep_replay(ctx, c->cs, key, a, p);
+    genc_status st = genc__cstep_replay(ctx, c->cs, r->o.key, s, r->o.warmup + r->o.samples, a, p);
     if (st != GENC_ERR_CAPTURE) return st;
     genc_ctx_clear_error(ctx); /* a changed guard: eager from here on */
     c->cur = genc__cstep_trace(ctx, c->cs);
     genc__cstep_free(c->cs), c->cs = NULL;
     if (!c->cur) return genc_ctx_status(ctx);
   }
+  genc_key key = genc_key_fold_in(r->o.key, (uint64_t)s);
   genc_trace *nxt = NULL;
   if (r->capture && c->tries < 2 && genc__kernel_step_free(kernel)) {
     c->tries++;

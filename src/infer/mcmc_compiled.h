@@ -2,7 +2,9 @@
  * A captured MCMC kernel step (issue 12, src/infer/mcmc_compiled.c): one
  * application of a kernel recorded as a graph from the trace's arrays and the
  * step's key to the new trace's arrays and the acceptance counts, compiled
- * with genc_graph_compile and replayed by genc_mcmc_run (opts.compile). The
+ * with genc_graph_compile and replayed by genc_mcmc_run (opts.compile), and
+ * for a single chain a block of several applications in a row captured the
+ * same way (one replay per block, the eager chain's keys). The
  * chain's state between replays is the list of arrays only; a trace is
  * rebuilt from the capture's trace as template when one is needed.
  */
@@ -26,11 +28,18 @@ bool genc__kernel_step_free(const genc_kernel *k);
 genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc_trace *t,
                                  genc_key key, int64_t step, const genc_compile_opts *copts,
                                  genc_trace **out, genc_array **acc, genc_array **prop);
-/* One replay with key: the state moves on; *acc / *prop (NULL when the kernel
- * reports none) in the caller's scope. GENC_ERR_CAPTURE (state unchanged):
- * a guard changed, run the step eagerly on genc__cstep_trace(). */
-genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key key, genc_array **acc,
-                               genc_array **prop);
+/*
+ * Iteration s of a run of end iterations whose iteration i has the key
+ * genc_key_fold_in(base, i): the state moves on by one application; *acc /
+ * *prop (NULL when the kernel reports none) live until the next call or
+ * genc__cstep_free (do not release them). Iterations come in order: a graph
+ * of several applications in a row (a block, captured on a later call) runs
+ * ahead with the next iterations' keys and serves them from its results, so
+ * that a replay's fixed cost is paid once per block. GENC_ERR_CAPTURE (state
+ * unchanged): a guard changed, run iteration s eagerly on genc__cstep_trace().
+ */
+genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s,
+                               int64_t end, genc_array **acc, genc_array **prop);
 /* The state's array holding the value at text address addr, or NULL when
  * the address does not name one array of the trace (then read a trace). */
 genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *addr);
