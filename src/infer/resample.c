@@ -20,17 +20,6 @@
 
 #define FN "genc_resample"
 
-/* A compensated running sum (Neumaier): the value is s + c. */
-typedef struct ksum {
-  double s, c;
-} ksum;
-
-static void ksum_add(ksum *k, double x) {
-  double t = k->s + x;
-  k->c += fabs(k->s) >= fabs(x) ? (k->s - t) + x : (x - t) + k->s;
-  k->s = t;
-}
-
 /* len standard uniform (exponential if expo) draws of key into buf. */
 static genc_status host_draws(genc_ctx *ctx, genc_key key, bool expo, int64_t len, double *buf) {
   int64_t mark = genc_scope_begin(ctx);
@@ -49,12 +38,12 @@ static genc_status sorted_points(genc_ctx *ctx, genc_key key, int64_t m, double 
                          (long long)m + 1);
   genc_status st = host_draws(ctx, key, true, m + 1, e);
   if (!st) {
-    ksum k = {0, 0};
+    genc__ksum k = {0, 0};
     for (int64_t j = 0; j < m; j++) {
-      ksum_add(&k, e[j]);
+      genc__ksum_add(&k, e[j]);
       p[j] = k.s + k.c;
     }
-    ksum_add(&k, e[m]);
+    genc__ksum_add(&k, e[m]);
     double scale = total / (k.s + k.c);
     for (int64_t j = 0; j < m; j++)
       p[j] *= scale;
@@ -72,10 +61,10 @@ static void merge(const double *u, int64_t n, const double *p, int64_t m, int32_
   int64_t i = 0;
   while (i < last && u[i] == 0)
     i++;
-  ksum k = {u[i], 0};
+  genc__ksum k = {u[i], 0};
   for (int64_t j = 0; j < m; j++) {
     while (i < last && k.s + k.c <= p[j])
-      ksum_add(&k, u[++i]);
+      genc__ksum_add(&k, u[++i]);
     idx[j] = (int32_t)i;
   }
 }
@@ -100,10 +89,10 @@ static void merge_even(const double *u, int64_t n, const double *p, int64_t m, d
   while (i0 < last && u[i0] == 0)
     i0++;
   memset(idx, 0, (size_t)m * sizeof *idx);
-  ksum k = {u[i0], 0};
+  genc__ksum k = {u[i0], 0};
   double inv = 1 / step;
   for (int64_t i = i0; i < last; i++) {
-    if (i > i0) ksum_add(&k, u[i]);
+    if (i > i0) genc__ksum_add(&k, u[i]);
     double c = k.s + k.c, e = ceil(c * inv - u0);
     int64_t cnt = e <= 0 ? 0 : e >= (double)m ? m : (int64_t)e;
     while (cnt > 0 && p[cnt - 1] >= c)
@@ -137,9 +126,9 @@ static genc_status residual(genc_ctx *ctx, genc_key key, const double *u, int64_
     if (cnt[i] > 0) cnt[i]--, res[i] = 0, used--;
   int64_t r = m - used;
   if (!st && r > 0) { /* the r residual draws land after the floors in idx: merge them */
-    ksum k = {0, 0};
+    genc__ksum k = {0, 0};
     for (int64_t i = 0; i < n; i++)
-      ksum_add(&k, res[i]);
+      genc__ksum_add(&k, res[i]);
     double *p = malloc((size_t)r * sizeof *p);
     st = p ? sorted_points(ctx, key, r, k.s + k.c, p)
            : genc_ctx_fail(ctx, GENC_ERR_NOMEM, FN ": out of memory");
@@ -195,10 +184,10 @@ static genc_status relative_weights(genc_ctx *ctx, const double *lw, int64_t n, 
     return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
                          FN ": every one of the %lld log weights is -inf: nothing to resample",
                          (long long)n);
-  ksum k = {0, 0};
+  genc__ksum k = {0, 0};
   for (int64_t i = 0; i < n; i++) {
     u[i] = exp(lw[i] - mx);
-    ksum_add(&k, u[i]);
+    genc__ksum_add(&k, u[i]);
   }
   *total = k.s + k.c;
   return GENC_OK;
@@ -263,10 +252,7 @@ genc_array *genc__smc_ancestors(genc_ctx *ctx, const double *w, int64_t n, int64
       (int)scheme < GENC_RESAMPLE_MULTINOMIAL || (int)scheme > GENC_RESAMPLE_RESIDUAL)
     return genc__resample_ws_run(ctx, w, n, m, scheme, key, ws); /* it checks and says why */
   ws->nrel = 0;
-  ksum k = {0, 0};
-  for (int64_t i = 0; i < n; i++)
-    ksum_add(&k, ws->u[i]);
-  genc_status st = ancestors(ctx, scheme, key, ws->u, n, k.s + k.c, m, ws->idx, ws->p);
+  genc_status st = ancestors(ctx, scheme, key, ws->u, n, ws->total, m, ws->idx, ws->p);
   return st ? NULL : genc_array_from(ctx, GENC_I32, 1, &m, 0, ws->idx);
 }
 

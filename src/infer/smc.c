@@ -50,11 +50,13 @@ double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
   }
   if (mx == -INFINITY) return *ess = 0, -INFINITY;
   double s = 0, s2 = 0;
+  genc__ksum k = {0, 0}; /* resampling's total, here where exp's latency hides it */
   for (int64_t i = 0; i < n; i++) {
     double e = exp(w[i] - mx);
     s += e, s2 += e * e;
-    if (u) u[i] = e;
+    if (u) u[i] = e, genc__ksum_add(&k, e);
   }
+  if (ws) ws->total = k.s + k.c;
   double lse = mx + log(s);
   for (int64_t i = 0; i < n; i++)
     w[i] -= lse;

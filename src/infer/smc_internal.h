@@ -4,7 +4,19 @@
 
 #include <stdint.h>
 
+#include <math.h>
+
 #include "genc.h"
+
+/* A compensated running sum (Neumaier): the value is s + c (resample.c, smc.c). */
+typedef struct genc__ksum {
+  double s, c;
+} genc__ksum;
+static inline void genc__ksum_add(genc__ksum *k, double x) {
+  double t = k->s + x;
+  k->c += fabs(k->s) >= fabs(x) ? (k->s - t) + x : (x - t) + k->s;
+  k->s = t;
+}
 
 /* Add the incremental log weights v to the normalized log weights w (n of
  * them, host f64): returns the log normalizer log sum_i exp(w_i + v_i), -inf
@@ -21,6 +33,7 @@ typedef struct genc__resample_ws {
   int32_t *idx;  /* m ancestors */
   int64_t ncap, mcap;
   int64_t nrel; /* u holds the relative weights of the last genc__smc_reweight_ws (0: no) */
+  double total; /* and their compensated sum */
 } genc__resample_ws;
 /* Room in ws for n weights and m draws. GENC_OK or NOMEM. */
 genc_status genc__resample_ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int64_t n, int64_t m);
@@ -32,7 +45,8 @@ genc_array *genc__resample_ws_run(genc_ctx *ctx, const double *log_weights, int6
 void genc__resample_ws_free(genc__resample_ws *ws);
 
 /* genc__smc_reweight that also leaves the relative weights exp(w_i + v_i -
- * max) it sums, when the normalizer is finite, in ws->u (reserved for n) for
+ * max) it sums and their compensated sum, when the normalizer is finite, in
+ * ws->u (reserved for n) and ws->total for
  * genc__smc_ancestors, which then need no second exp pass (smc.c). */
 double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
                              genc__resample_ws *ws);
