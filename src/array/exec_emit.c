@@ -12,6 +12,7 @@
  * same order, so results agree with the eager ones bit for bit except where
  * the eager loops call glibc's vector libm (a few ulps).
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,8 +539,25 @@ static bool emit_node(emit *E, int32_t k, int pos) {
   return false;
 }
 
+/* Whether values a and b are one shared scalar: the same value, or two
+ * constants of one dtype and value (every genc_scalar call makes a constant of
+ * its own: a graph of several MCMC steps has one per step and density). The
+ * source then depends on which constants are equal, so a cached object is
+ * only reused by graphs whose constants are equal alike. */
+static bool same_scalar(const emit *E, int32_t a, int32_t b) {
+  const genc_graph *g = E->g;
+  int32_t c0 = g->ninputs, c1 = g->ninputs + g->nconsts;
+  if (a == b) return true;
+  if (a < c0 || a >= c1 || b < c0 || b >= c1 || meta(E, a)->dtype != meta(E, b)->dtype)
+    return false;
+  double x = NAN, y = NAN; /* NaN never equals: not shared */
+  return !genc_array_item(g->ctx, g->consts[a - c0], &x) &&
+         !genc_array_item(g->ctx, g->consts[b - c0], &y) && x == y && signbit(x) == signbit(y);
+}
+
 /* log sigma of the normal densities whose sigma is a shared scalar from
- * outside the region: computed once per call instead of once per particle. */
+ * outside the region: computed once per call instead of once per particle,
+ * and once for all densities of the region with equal sigmas. */
 static void plan_hoist(emit *E) {
   E->nhoist = 0;
   for (int i = 0; i < E->r->nnodes; i++) {
@@ -547,7 +565,14 @@ static void plan_hoist(emit *E) {
     E->hoist[i] = -1;
     if (strcmp(nd->prim->name, "normal_logpdf")) continue;
     const genc_gmeta *s = meta(E, nd->in[2]);
-    if (!inside(E, nd->in[2]) && s->n == 0 && s->size == 1) E->hoist[i] = E->nhoist++;
+    if (inside(E, nd->in[2]) || s->n != 0 || s->size != 1) continue;
+    for (int j = 0; j < i && E->hoist[i] < 0; j++) {
+      const genc_gnode *o = &E->g->nodes[E->r->nodes[j]];
+      if (E->hoist[j] >= 0 && fused_dtype(E, o) == fused_dtype(E, nd) &&
+          same_scalar(E, o->in[2], nd->in[2]))
+        E->hoist[i] = E->hoist[j];
+    }
+    if (E->hoist[i] < 0) E->hoist[i] = E->nhoist++;
   }
 }
 
@@ -589,7 +614,7 @@ static void emit_driver(emit *E) {
   P("void genc_xregion%d(const genc_xargs *A, int64_t p0, int64_t p1) {\n", (int)E->ri);
   P("  double H[%d];\n  const void *S[%d];\n", E->nhoist + 1, r->nsample + 1);
   for (int i = 0, h = 0; i < r->nnodes; i++)
-    if (E->hoist[i] >= 0) {
+    if (E->hoist[i] == h) { /* the first density of each hoisted value */
       const genc_gnode *nd = &E->g->nodes[r->nodes[i]];
       int dt = fused_dtype(E, nd), m = meta(E, nd->in[2])->dtype;
       P("  H[%d] = log((double)(%s)((const %s *)A->in[%d])[0]);\n", h++, genc__xemit_ctype(dt),
