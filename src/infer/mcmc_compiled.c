@@ -442,7 +442,8 @@ genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key base, in
     blk = !cs->block_tried && end - s >= cs->left && runs_compiled(ctx, cs->g, &failed);
   else if (blk && !cs->block_ready)
     blk = cs->block_ready = runs_compiled(ctx, cs->gb, &failed);
-  if (failed && cs->gb) genc_graph_free(cs->gb), cs->gb = NULL; /* its compiler failed */
+  if (failed) cs->block_tried = true; /* a graph's compiler failed: no block */
+  if (failed && cs->gb) genc_graph_free(cs->gb), cs->gb = NULL;
   if (blk) {
     genc_key kb[BLOCK_MAX],
         *keys = cs->blk <= BLOCK_MAX ? kb : malloc((size_t)cs->blk * sizeof *keys);
