@@ -46,7 +46,7 @@ double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
   for (int64_t i = 0; i < n; i++) {
     w[i] += v[i];
     if (isnan(w[i])) w[i] = -INFINITY; /* -inf + inf: a particle of zero weight */
-    mx = fmax(mx, w[i]);
+    if (w[i] > mx) mx = w[i];          /* not fmax: a libm call per particle, and w is no NaN */
   }
   if (mx == -INFINITY) return *ess = 0, -INFINITY;
   double s = 0, s2 = 0;
