@@ -9,7 +9,8 @@
  *  - the eager CPU sampler (genc_cpu_sample: a tile's pairs in a vectorized
  *    loop) and the compiled executor's tile sampler (genc_x_sample_tile)
  *    give bit for bit genc_law_sample_elem's normal draws, for odd and even
- *    particle offsets, particle counts and sizes, f64 and f32;
+ *    particle offsets, particle counts and sizes, f64 and f32 (and the
+ *    exponential and Gumbel draws, vectorized alike);
  *  - exponential and gumbel at the top uniform (u = 1): -0 and +inf.
  */
 #include "testutil.h"
@@ -92,8 +93,9 @@ static void test_normal2_is_box_muller(void **state) {
   }
 }
 
-static genc_sample_req normal_req(genc_dtype dt, int64_t npart, int64_t size, int64_t off) {
-  genc_sample_req q = {.law = GENC_LAW_NORMAL,
+static genc_sample_req law_req(genc_law law, genc_dtype dt, int64_t npart, int64_t size,
+                               int64_t off) {
+  genc_sample_req q = {.law = law,
                        .dtype = dt,
                        .key = {0x243f6a88u, 0x85a308d3u},
                        .stream = 5,
@@ -105,8 +107,8 @@ static genc_sample_req normal_req(genc_dtype dt, int64_t npart, int64_t size, in
 
 /* genc_cpu_sample against the per-element law, and genc_x_sample_tile of
  * every tiling [t0, t0 + nt) against the matching slice, bit for bit. */
-static void check_normal(genc_dtype dt, int64_t npart, int64_t size, int64_t off) {
-  genc_sample_req q = normal_req(dt, npart, size, off);
+static void check_law(genc_law law, genc_dtype dt, int64_t npart, int64_t size, int64_t off) {
+  genc_sample_req q = law_req(law, dt, npart, size, off);
   size_t w = dt == GENC_F64 ? 8 : 4, bytes = (size_t)(npart * size) * w;
   unsigned char *a = malloc(bytes), *b = malloc(bytes), *c = malloc(bytes);
   for (int64_t p = 0; p < npart; p++)
@@ -115,19 +117,19 @@ static void check_normal(genc_dtype dt, int64_t npart, int64_t size, int64_t off
   genc_cpu_sample(NULL, &q, b);
   for (int64_t i = 0; i < npart * size; i++)
     if (memcmp(a + i * w, b + i * w, w))
-      fail_msg("eager: npart %lld size %lld offset %lld: element %lld differs", (long long)npart,
-               (long long)size, (long long)off, (long long)i);
+      fail_msg("eager law %d: npart %lld size %lld offset %lld: element %lld differs", law,
+               (long long)npart, (long long)size, (long long)off, (long long)i);
   const int64_t tiles[] = {1, 2, 3, 64, 1000};
   for (int k = 0; k < 5; k++) {
     memset(c, 0xff, bytes);
     const uint32_t kw[3] = {q.key[0], q.key[1], (uint32_t)off};
     for (int64_t t0 = 0; t0 < npart; t0 += tiles[k]) {
       int64_t nt = npart - t0 < tiles[k] ? npart - t0 : tiles[k];
-      genc_x_sample_tile(GENC_LAW_NORMAL, dt, kw, q.stream, t0, nt, size, c + t0 * size * w);
+      genc_x_sample_tile(law, dt, kw, q.stream, t0, nt, size, c + t0 * size * w);
     }
     if (memcmp(a, c, bytes))
-      fail_msg("tile sampler: npart %lld size %lld offset %lld tile %lld differs", (long long)npart,
-               (long long)size, (long long)off, (long long)tiles[k]);
+      fail_msg("tile sampler law %d: npart %lld size %lld offset %lld tile %lld differs", law,
+               (long long)npart, (long long)size, (long long)off, (long long)tiles[k]);
   }
   free(a), free(b), free(c);
 }
@@ -139,9 +141,15 @@ static void test_vector_normal_equals_elem(void **state) {
   for (int64_t off = 0; off < 4; off++)
     for (int i = 0; i < 8; i++)
       for (int k = 0; k < 4; k++) {
-        check_normal(GENC_F64, nparts[i], sizes[k], off);
-        if (nparts[i] < 300) check_normal(GENC_F32, nparts[i], sizes[k], off);
+        check_law(GENC_LAW_NORMAL, GENC_F64, nparts[i], sizes[k], off);
+        if (nparts[i] < 300) check_law(GENC_LAW_NORMAL, GENC_F32, nparts[i], sizes[k], off);
       }
+  /* exponential and Gumbel tiles are vectorized the same way (no pairs) */
+  for (int i = 0; i < 8; i++) {
+    check_law(GENC_LAW_EXPONENTIAL, GENC_F64, nparts[i], 3, 1);
+    check_law(GENC_LAW_GUMBEL, GENC_F64, nparts[i], 2, 0);
+    check_law(GENC_LAW_GUMBEL, GENC_F32, nparts[i], 1, 1);
+  }
 }
 
 static void test_top_uniform(void **state) {

@@ -119,6 +119,18 @@ static inline void genc_x_sample_units(const genc_sample_req *q, int n, const in
     }
     return;
   }
+  if (q->law == GENC_LAW_EXPONENTIAL || q->law == GENC_LAW_GUMBEL) {
+    double v[GENC_X_SAMPLE_UNITS];
+    if (q->law == GENC_LAW_GUMBEL)
+      for (int u = 0; u < n; u++)
+        v[u] = genc_law_gumbel_of_exp(genc_law_exp_words(w[u], w[n + u]));
+    else
+      for (int u = 0; u < n; u++)
+        v[u] = genc_law_exp_words(w[u], w[n + u]);
+    for (int u = 0; u < n; u++)
+      genc_law_write(q, up[u] * q->size + uj[u], v[u], buf);
+    return;
+  }
   for (int u = 0; u < n; u++) {
     genc_rng r = genc_rng_make(q->key, c0[u], c1[u], q->stream);
     genc_rng_preload(&r, w[u], w[n + u], w[2 * n + u], w[3 * n + u]);
@@ -131,8 +143,8 @@ static inline void genc_x_sample_units(const genc_sample_req *q, int n, const in
  * into buf (particle t0 + u at buf[u * size]): cpu_random.c's loop over a
  * request of nt particles whose particle offset is kw[2] + t0, so the draws
  * (and the Box-Muller pairs, which depend on the global particle parity
- * only) are bit for bit the eager ones. Normal pairs are computed a pass at
- * a time in SIMD lanes, as cpu_random.c does. */
+ * only) are bit for bit the eager ones. Normal pairs, exponential and Gumbel
+ * draws are computed a pass at a time in SIMD lanes, as cpu_random.c does. */
 static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_t kw[3],
                                       uint32_t stream, int64_t t0, int64_t nt, int64_t size,
                                       void *buf) {

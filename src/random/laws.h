@@ -269,15 +269,24 @@ GENC_HD double genc_law_normal(genc_rng *r) {
   return c;
 }
 
-GENC_HD double genc_law_exponential(genc_rng *r) {
-  return -genc_law_log_u(genc_law_uniform_open(r));
+/* An Exp(1) draw -log U of the open uniform of words w0, w1, and the Gumbel
+ * draw -log(-log U) of it: -log U is in [0, 37.5], zero only for U = 1 (the
+ * Gumbel draw is then +inf, as libm's log(0) = -inf would give). Branch-free
+ * (a select), so loops of them vectorize (cpu_random.c, exec_abi.h). */
+GENC_LAW_INLINE double genc_law_exp_words(uint32_t w0, uint32_t w1) {
+  return -genc_law_log_u(genc_law_u53_open(w0, w1));
+}
+GENC_LAW_INLINE double genc_law_gumbel_of_exp(double e) {
+  return e > 0.0 ? -genc_law_log_u(e) : INFINITY;
 }
 
-/* -log(-log U): the inner log is in [0, 37.5], zero only for U = 1 (the draw
- * is then +inf, as libm's log(0) = -inf would give). */
+GENC_HD double genc_law_exponential(genc_rng *r) {
+  uint32_t w0 = genc_rng_u32(r);
+  return genc_law_exp_words(w0, genc_rng_u32(r));
+}
+
 GENC_HD double genc_law_gumbel(genc_rng *r) {
-  double e = -genc_law_log_u(genc_law_uniform_open(r));
-  return e > 0.0 ? -genc_law_log_u(e) : INFINITY;
+  return genc_law_gumbel_of_exp(genc_law_exponential(r));
 }
 
 /* A Gamma(alpha, 1) draw, alpha > 0, by Marsaglia & Tsang ("A simple method

@@ -4,7 +4,8 @@
  * word source is then preloaded with its block, so every draw is bit for bit
  * genc_law_sample_elem's (test_gamma_law). Normal draws are computed two
  * particles at a time (the Box-Muller pairs of laws.h), a tile's pairs in one
- * vectorized loop (no libm: laws.h's polynomial log and sincos); gamma
+ * vectorized loop (no libm: laws.h's polynomial log and sincos), as are
+ * exponential and Gumbel tiles; gamma
  * elements get their first two blocks (the first Marsaglia-Tsang try's 8
  * words). */
 #include "backend/cpu/cpu.h"
@@ -19,13 +20,13 @@ typedef struct tile {
   int64_t p[TILE], j[TILE];
   uint8_t pair[TILE];
   uint32_t c0[TILE], c1[TILE], w[8 * TILE];
-  double c[TILE], s[TILE]; /* a normal tile's cosine and sine halves */
+  double c[TILE], s[TILE]; /* a normal tile's cosine and sine halves, or its draws */
 } tile;
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define NORMAL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define LAW_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
-#define NORMAL_CLONES
+#define LAW_CLONES
 #endif
 
 /* Both Box-Muller normals of each of n units from their first blocks (word k
@@ -33,8 +34,8 @@ typedef struct tile {
  * operations only, no libm call, no contraction), so the loop vectorizes and
  * gives the per-element draws bit for bit; compiled for AVX-512, AVX2 and the
  * baseline, picked at load time. */
-static NORMAL_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
-                                       double *restrict s) {
+static LAW_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
+                                    double *restrict s) {
   for (int u = 0; u < n; u++)
     genc_law_bm_words(w[u], w[n + u], w[2 * n + u], w[3 * n + u], &c[u], &s[u]);
 }
@@ -56,11 +57,31 @@ static void normal_flush(const genc_sample_req *q, tile *t, void *out) {
   }
 }
 
+/* Exponential (or, if gumbel, Gumbel) draws of n units from their first
+ * blocks: genc_law_exponential's (genc_law_gumbel's) arithmetic, in SIMD
+ * lanes as normal_pairs. */
+static LAW_CLONES void exp_draws(int n, const uint32_t *restrict w, bool gumbel,
+                                 double *restrict v) {
+  if (gumbel)
+    for (int u = 0; u < n; u++)
+      v[u] = genc_law_gumbel_of_exp(genc_law_exp_words(w[u], w[n + u]));
+  else
+    for (int u = 0; u < n; u++)
+      v[u] = genc_law_exp_words(w[u], w[n + u]);
+}
+
 static void flush(const genc_sample_req *q, tile *t, void *out) {
   genc_cpu_philox(q->key, t->n, t->c0, t->c1, q->stream, 0, t->w);
   const int n = t->n;
   if (q->law == GENC_LAW_NORMAL) {
     normal_flush(q, t, out);
+    t->n = 0;
+    return;
+  }
+  if (q->law == GENC_LAW_EXPONENTIAL || q->law == GENC_LAW_GUMBEL) {
+    exp_draws(n, t->w, q->law == GENC_LAW_GUMBEL, t->c);
+    for (int u = 0; u < n; u++)
+      genc_law_write(q, t->p[u] * q->size + t->j[u], t->c[u], out);
     t->n = 0;
     return;
   }
