@@ -295,7 +295,9 @@ typedef enum genc_compile_mode {
    * compiler in the background (genc_compile_opts.background: the job never
    * waits for it; an object in the disk cache loads at once). The rule is
    * each option's; a job too short never captures (or, importance sampling,
-   * never compiles). `false` converts to this mode, not to OFF. */
+   * never compiles). `false` converts to this mode, not to OFF. On a
+   * context other than the CPU it runs eagerly (the CUDA executor compiles
+   * in the calling thread: choose ON there). */
   GENC_COMPILE_AUTO = 0,
   /** Always capture and compile, waiting for the compiler (`true`). */
   GENC_COMPILE_ON = 1,

@@ -132,7 +132,8 @@ static genc_status run(genc_ctx *ctx, genc_gf *model, genc_array *const *args,
   int64_t tile = genc_gf_tile(model);
   prep pr = {o->compile, now_s(), tile > 0 ? (r->n + tile - 1) / tile : 1};
   r->trace =
-      o->compile != GENC_COMPILE_OFF && !cons && pr.tiles > 1
+      o->compile != GENC_COMPILE_OFF && !cons && pr.tiles > 1 &&
+              (o->compile == GENC_COMPILE_ON || genc_ctx_device(ctx) == GENC_CPU)
           ? genc_gf_generate_replayed(ctx, model, args, obs, key, r->n, &wp, compile_graph, &pr)
           : genc_gf_generate(ctx, model, args, cons ? cons : obs, key, r->n, &wp);
   genc_choicemap_free(cons);

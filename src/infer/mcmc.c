@@ -184,8 +184,9 @@ static genc_trace *run_loop(genc_ctx *ctx, run *r, const genc_kernel *kernel,
   genc_status st = c.cur ? GENC_OK : genc_ctx_status(ctx);
   double t1 = 0;
   r->capture = r->compile = o->compile == GENC_COMPILE_ON;
+  bool cpu = genc_ctx_device(ctx) == GENC_CPU; /* AUTO elsewhere: eager (infer.h) */
   for (int64_t s = 0; !st && s < total; s++) {
-    auto_decide(r, s, total, &t1);
+    if (cpu) auto_decide(r, s, total, &t1);
     int64_t mark = genc_scope_begin(ctx);
     genc_array *a = NULL, *p = NULL;
     bool was = c.cs != NULL;
