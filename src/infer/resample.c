@@ -280,3 +280,30 @@ genc_trace *genc_importance_resampling(genc_ctx *ctx, genc_gf *model, genc_array
   genc_is_result_clear(&r);
   return t;
 }
+
+/* The device path's systematic and stratified resampling (smc_internal.h).
+ * Multinomial needs sorted points (a sort or a scan of exponentials) and
+ * residual a second pass over floors: they stay on the host. The cumulative
+ * sums are plain f64 scans, not compensated like the host's: their relative
+ * error is a few eps times log2 n for a tree scan (n eps for a serial one),
+ * which moves an ancestor only where a point lies that close to a sum. */
+genc_array *genc__smc_ancestors_dev(genc_ctx *ctx, genc_array *rel, int64_t m,
+                                    genc_resample_scheme scheme, genc_key key) {
+  if (!ctx || !rel) return NULL;
+  if (scheme != GENC_RESAMPLE_SYSTEMATIC && scheme != GENC_RESAMPLE_STRATIFIED) {
+    genc_ctx_fail(ctx, GENC_ERR_ARG, FN ": scheme %d has no device path", (int)scheme);
+    return NULL;
+  }
+  int64_t n = genc_array_size(rel), nu = scheme == GENC_RESAMPLE_SYSTEMATIC ? 1 : m;
+  genc_array *c = genc_cumsum(ctx, genc_astype(ctx, rel, GENC_F64), 0);
+  genc_array *total = genc_slice(ctx, c, 0, n - 1, n, 1); /* [1] */
+  genc_array *u = genc_random_uniform(ctx, key, GENC_F64, 1, &nu, 0);
+  /* (j + U_j) * (total / m), the host's expression */
+  genc_array *j = genc_array_arange(ctx, GENC_F64, 0, (double)m, 1);
+  genc_array *p = genc_mul(ctx, genc_add(ctx, j, u), genc_div(ctx, total, (double)m));
+  genc_array *idx = genc_searchsorted(ctx, c, p, true); /* smallest i with C_i > p */
+  /* a point at or past the total (rounding) would get n or a trailing zero
+   * weight: the first i with C_i >= total is the last of positive weight */
+  genc_array *last = genc_searchsorted(ctx, c, total, false);
+  return genc_minimum(ctx, idx, last);
+}

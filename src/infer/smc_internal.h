@@ -58,4 +58,32 @@ double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
 genc_array *genc__smc_ancestors(genc_ctx *ctx, const double *w, int64_t n, int64_t m,
                                 genc_resample_scheme scheme, genc_key key, genc__resample_ws *ws);
 
+/* The device path of genc_smc (smc.c, resample.c), taken when the context's
+ * device is not the CPU: the normalized log weights stay on the device (a
+ * shared f64 [n] array) and only the step's log normalizer, ESS and max come
+ * to the host, in one read per step. The CPU path above is unchanged. */
+
+/* w (retained; replaced by the new normalized weights, retained) += lw (the
+ * update's incremental weights, batched 0-d of any float dtype, taken in
+ * f64): returns the log normalizer as genc__smc_reweight (-inf when every
+ * particle has weight zero; NaN with an error status in *st when an op
+ * failed), the ESS in *ess and the relative weights exp(w_i + lw_i - max), f64
+ * [n] in the caller's scope, in *rel (smc.c). */
+double genc__smc_reweight_dev(genc_ctx *ctx, genc_array **w, genc_array *lw, double *ess,
+                              genc_array **rel, genc_status *st);
+/* m systematic or stratified ancestors (an i32 [m] array on rel's device) of
+ * the n particles of relative weights rel (f64 [n]): the cumulative sums of
+ * rel in f64, the points (j + U_j) C_{n-1} / m of genc_resample (the same
+ * draws of key), and for each the smallest i with C_i > p (searchsorted),
+ * clamped to the last particle of positive weight. The same ancestors as the
+ * host's except where a point falls within rounding of a cumulative sum
+ * (resample.c). Multinomial and residual are not done here: NULL with
+ * GENC_ERR_ARG (the caller copies the weights to the host for them). */
+genc_array *genc__smc_ancestors_dev(genc_ctx *ctx, genc_array *rel, int64_t m,
+                                    genc_resample_scheme scheme, genc_key key);
+/* genc_smc with the device path forced on (device true) or off, whatever the
+ * context's device: for tests comparing the two on a CPU context (smc.c). */
+genc_status genc__smc_run(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step_fn step_fn,
+                          void *user, const genc_smc_opts *opts, genc_smc_result *out, bool device);
+
 #endif
