@@ -41,13 +41,25 @@ static genc_array *kind_ok(genc_ctx *ctx, genc_array *x, genc_param_kind k) {
   return NULL;
 }
 
+/* Reduce x to one shared element with op (over every element and particle).
+ * A float 0-d x (one number per particle: the common batched parameter)
+ * skips the reduction over its no axes, which would only copy it. */
+static genc_array *reduce_all(genc_ctx *ctx, genc_array *x, genc_reduce_op op) {
+  genc_array *m = x && x->ndim == 0 && x->n && genc__is_float((genc_dtype)x->dtype)
+                      ? x
+                      : genc_reduce(ctx, op, x, 0, NULL, false);
+  return m && m->n ? genc_particle_reduce(ctx, op, m) : m;
+}
+
 /* Smallest offending element: +inf when all are fine, NaN if one is NaN, and
- * an offending +inf reported through DBL_MAX (so it differs from "all fine"). */
+ * an offending +inf reported through DBL_MAX (so it differs from "all fine").
+ * In f64 whatever x's dtype: in f32 DBL_MAX would round back to +inf and an
+ * f32 +inf would pass as "all fine" (every f32 value is exact in f64). */
 static genc_status worst(genc_ctx *ctx, genc_array *x, genc_array *ok, double *out) {
-  genc_array *big = genc_where(ctx, genc_eq(ctx, x, INFINITY), DBL_MAX, genc__as_float(ctx, x));
+  genc_array *big =
+      genc_where(ctx, genc_eq(ctx, x, INFINITY), DBL_MAX, genc_astype(ctx, x, GENC_F64));
   genc_array *bad = genc_where(ctx, ok, INFINITY, big);
-  genc_array *m = genc_min(ctx, bad, 0, NULL, false);
-  if (m && m->n) m = genc_particle_reduce(ctx, GENC_RMIN, m);
+  genc_array *m = reduce_all(ctx, bad, GENC_RMIN);
   if (!m) return genc_ctx_status(ctx);
   return genc__guard_item(ctx, m, out);
 }
@@ -70,15 +82,8 @@ static bool value_ok(double v, genc_param_kind k) {
 
 /* Min or max over every element of every particle (NaN propagates). */
 static genc_status extreme(genc_ctx *ctx, genc_array *x, genc_reduce_op op, double *out) {
-  genc_array *m = genc_reduce(ctx, op, x, 0, NULL, false);
-  if (m && m->n) m = genc_particle_reduce(ctx, op, m);
+  genc_array *m = reduce_all(ctx, x, op);
   return m ? genc_array_item(ctx, m, out) : genc_ctx_status(ctx);
-}
-
-/* Reduce x to one shared element with op (over every element and particle). */
-static genc_array *reduce_all(genc_ctx *ctx, genc_array *x, genc_reduce_op op) {
-  genc_array *m = genc_reduce(ctx, op, x, 0, NULL, false);
-  return m && m->n ? genc_particle_reduce(ctx, op, m) : m;
 }
 
 /* Under a capture the check reads one value that stays 1 while every element
@@ -100,12 +105,63 @@ static int quick_ok_capture(genc_ctx *ctx, genc_array *x, genc_param_kind kind) 
   return ok && !genc__guard_item(ctx, genc_astype(ctx, ok, GENC_F64), &v) && v == 1.0;
 }
 
+/* ok := every element v of the n elements of type T at d satisfies COND; the
+ * test is branch-free so the loop makes one cheap pass over the data. */
+#define SCAN_ALL(T, COND)                                                                          \
+  do {                                                                                             \
+    const T *p_ = (const T *)d;                                                                    \
+    int ok_ = 1;                                                                                   \
+    for (int64_t i_ = 0; i_ < n; i_++) {                                                           \
+      double v = (double)p_[i_];                                                                   \
+      ok_ &= (COND);                                                                               \
+    }                                                                                              \
+    return ok_;                                                                                    \
+  } while (0)
+
+/* One scan function per element type; each kind is value_ok written with
+ * non-short-circuit comparisons (NaN fails every comparison but !=). */
+#define SCAN_FN(name, T)                                                                           \
+  static int name(const void *d, int64_t n, genc_param_kind k) {                                   \
+    switch (k) {                                                                                   \
+    case GENC_PARAM_ANY: SCAN_ALL(T, v == v);                                                      \
+    case GENC_PARAM_REAL: SCAN_ALL(T, (v > -INFINITY) & (v < INFINITY));                           \
+    case GENC_PARAM_POSITIVE: SCAN_ALL(T, (v > 0) & (v < INFINITY));                               \
+    case GENC_PARAM_NONNEG: SCAN_ALL(T, (v >= 0) & (v < INFINITY));                                \
+    case GENC_PARAM_PROB: SCAN_ALL(T, (v >= 0) & (v <= 1));                                        \
+    case GENC_PARAM_PROB_POS: SCAN_ALL(T, (v > 0) & (v <= 1));                                     \
+    case GENC_PARAM_LOGIT: SCAN_ALL(T, v < INFINITY);                                              \
+    default: SCAN_ALL(T, value_ok(v, k));                                                          \
+    }                                                                                              \
+  }
+SCAN_FN(scan_f64, double)
+SCAN_FN(scan_f32, float)
+SCAN_FN(scan_i32, int32_t)
+SCAN_FN(scan_bool, uint8_t)
+
+/* The eager CPU hot path: every element judged by value_ok in one pass over
+ * the array's memory, no temporaries and no reductions (arrays are dense:
+ * max(n, 1) * size elements). -1 when x is not in host memory or of an
+ * unknown dtype: the array-op path decides then. */
+static int scan_ok(genc_ctx *ctx, const genc_array *x, genc_param_kind kind) {
+  if (x->ctx != ctx || ctx->bk->device != GENC_CPU || !x->data) return -1;
+  int64_t n = genc__numel(x);
+  switch ((genc_dtype)x->dtype) {
+  case GENC_F64: return scan_f64(x->data, n, kind);
+  case GENC_F32: return scan_f32(x->data, n, kind);
+  case GENC_I32: return scan_i32(x->data, n, kind);
+  case GENC_BOOL: return scan_bool(x->data, n, kind);
+  }
+  return -1;
+}
+
 /* The hot path of every check: 1 if x surely satisfies kind, 0 if the exact
  * (slower, message-making) path must decide. A one-element array costs one
  * read; a larger one two reductions and two reads, with no elementwise
  * temporaries: min and max bound every element, and both propagate NaN. */
 static int quick_ok(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
   if (genc__capturing(ctx)) return quick_ok_capture(ctx, x, kind);
+  int scanned = scan_ok(ctx, x, kind);
+  if (scanned >= 0) return scanned;
   if (genc__numel(x) == 1) {
     double v;
     return !genc_array_copy_out(ctx, x, &v, 1) && value_ok(v, kind);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "array/host_scan.h"
 #include "gfi/internal.h"
 
 genc_gf *genc_gf_new(const genc_gf_type *type, const char *name, int nargs, void *impl) {
@@ -139,9 +140,20 @@ uint64_t genc__comp_hash(genc_comp c) {
   return z ^ (z >> 31);
 }
 
+static genc_status bad_weight(genc_ctx *ctx, const char *gf, const char *what, double nbad) {
+  return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
+                       "%s: the %s is NaN or +inf (in %.0f element(s)); a weight must be a "
+                       "finite number or -inf",
+                       gf, what, nbad);
+}
+
 genc_status genc__check_weight(genc_ctx *ctx, genc_array *x, const char *gf, const char *what) {
   if (!x) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
-  /* bad = NaN or +inf; -inf is a legal log weight */
+  /* bad = NaN or +inf; -inf is a legal log weight. An eager CPU array is
+   * counted in one pass over its memory (every update checks its weight);
+   * under a capture the count is array ops read through a guard */
+  int64_t counted = genc__host_count_nan_posinf(ctx, x);
+  if (counted >= 0) return counted ? bad_weight(ctx, gf, what, (double)counted) : GENC_OK;
   int64_t m = genc_scope_begin(ctx);
   genc_array *bad = genc_logical_or(ctx, genc_ne(ctx, x, x), genc_eq(ctx, x, INFINITY));
   genc_array *any = genc_sum_all(ctx, genc_astype(ctx, bad, GENC_F64));
@@ -150,10 +162,5 @@ genc_status genc__check_weight(genc_ctx *ctx, genc_array *x, const char *gf, con
   genc_status st = any ? genc_graph_guard_item(ctx, any, &nbad) : genc_ctx_status(ctx);
   genc_scope_end(ctx, m);
   if (st) return st;
-  if (nbad > 0)
-    return genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
-                         "%s: the %s is NaN or +inf (in %.0f element(s)); a weight must be a "
-                         "finite number or -inf",
-                         gf, what, nbad);
-  return GENC_OK;
+  return nbad > 0 ? bad_weight(ctx, gf, what, nbad) : GENC_OK;
 }
