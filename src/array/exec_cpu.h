@@ -38,6 +38,13 @@ void genc__xemit_cast_expr(int from, int to, const char *x, char *out, size_t ca
 int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b);
 const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap);
 const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap);
+/* The hoisted normal-density constants of region ri (one per distinct shared
+ * sigma): hoist[pos] is region node pos's index h or -1; with out, appends the
+ * statements H[2h] = log sigma, H[2h + 1] = 1 / sigma reading the kernel
+ * argument block "A." (the CUDA kernels, whose bodies read H as the CPU's
+ * do). Returns the count. */
+int genc__xemit_hoists(const genc_graph *g, const genc_xpart *p, int32_t ri, int32_t *hoist,
+                       genc_xbuf *out);
 
 /* A handle to stop a compile running on another thread: the compiler's pid
  * while it runs (0: none), under mu; stopped once genc__xcc_cancel ran.

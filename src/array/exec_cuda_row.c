@@ -185,9 +185,10 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
     dts[0] = dts[1] = dts[2] = cdt;
     names[0] = "x", names[1] = "m", names[2] = "s";
     if (*hoist >= 0)
-      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, H[%d])", *hoist);
+      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, H[%d], H[%d])", 2 * *hoist + 1,
+               2 * *hoist);
     else
-      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, log((double)s))");
+      snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, 1.0 / (double)s, log((double)s))");
     ex = buf;
   } else { /* astype, stop_gradient, a reduce of a scalar: a copy with a cast */
     cdt = dts[0] = nd->out.dtype;
@@ -338,18 +339,6 @@ static void emit_body(rowp *R, int *hoist) {
   P("}\n\n");
 }
 
-/* The emitter's hoisted log sigmas (its plan_hoist), by region node position. */
-static void plan_hoist(const rowp *R, int *hoist) {
-  int nh = 0;
-  for (int i = 0; i < R->r->nnodes; i++) {
-    const genc_gnode *nd = &R->g->nodes[R->r->nodes[i]];
-    hoist[i] = -1;
-    if (strcmp(nd->prim->name, "normal_logpdf")) continue;
-    const genc_gmeta *s = &R->g->meta[nd->in[2]];
-    if (!inside(R, nd->in[2]) && s->n == 0 && s->size == 1) hoist[i] = nh++;
-  }
-}
-
 bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
   int32_t nv = g->ninputs + g->nconsts + g->nnodes;
   rowp R = {.g = g, .p = p, .r = &p->regions[ri], .ri = ri, .base = g->ninputs + g->nconsts};
@@ -365,7 +354,7 @@ bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, 
     ok = classify_node(&R, R.r->nodes[i]);
   if (ok) {
     R.b = b;
-    plan_hoist(&R, hoist);
+    genc__xemit_hoists(g, p, ri, hoist, NULL); /* the emitter's plan: H as the kernel fills it */
     emit_body(&R, hoist);
   }
   free(R.kind), free(R.sample), free(hoist);

@@ -25,35 +25,16 @@ static const char *ctyp(int dt) {
                           : "uint8_t";
 }
 
-/* The log sigma values the CPU emitter hoists out of region r's body (its
- * plan_hoist and driver: normal densities whose sigma is a shared one-element
- * value from outside the region), in the same order, into H. */
+/* H[2h] = log sigma, H[2h + 1] = 1 / sigma of the region's hoisted normal
+ * densities, in the emitter's plan (the bodies index H by it). */
 static void emit_hoist(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
-  const genc_xregion *r = &p->regions[ri];
-  int32_t base = g->ninputs + g->nconsts;
-  for (int i = 0, h = 0; i < r->nnodes; i++) {
-    const genc_gnode *nd = &g->nodes[r->nodes[i]];
-    if (strcmp(nd->prim->name, "normal_logpdf")) continue;
-    int32_t s = nd->in[2];
-    const genc_gmeta *m = &g->meta[s];
-    bool in_region = s >= base && p->region_of[s - base] == ri;
-    if (in_region || m->n != 0 || m->size != 1) continue;
-    int ext = -1;
-    for (int k = 0; k < r->nin; k++)
-      if (r->in[k] == s) ext = k;
-    bool f32 = false, f64 = false; /* the density's dtype, as the emitter's fused_dtype */
-    for (int k = 0; k < 3; k++) {
-      const genc_gmeta *o = &g->meta[nd->in[k]];
-      if (o->weak) continue;
-      if (o->dtype == GENC_F32)
-        f32 = true;
-      else
-        f64 = true;
-    }
-    int dt = f32 && !f64 ? GENC_F32 : GENC_F64;
-    P("  H[%d] = log((double)(%s)((const %s *)A.in[%d])[0]);\n", h++, ctyp(dt), ctyp(m->dtype),
-      ext);
+  int32_t *hoist = malloc(((size_t)p->regions[ri].nnodes + 1) * sizeof *hoist);
+  if (!hoist) {
+    b->oom = true;
+    return;
   }
+  genc__xemit_hoists(g, p, ri, hoist, b);
+  free(hoist);
 }
 
 /* Draws of sample node k (slot i) for particle expression `pe` into local
@@ -144,7 +125,7 @@ static void emit_kernel(const genc_graph *g, const genc_xpart *p, int32_t ri, bo
   P("extern \"C\" __global__ void genc_xk%d(const __grid_constant__ genc_xkp%d P, int64_t n,\n"
     "                                      const uint32_t *K) {\n",
     (int)ri, (int)ri);
-  P("  const genc_xargs A = {P.in, P.out, K};\n  double H[%d];\n", r->nnodes + 1);
+  P("  const genc_xargs A = {P.in, P.out, K};\n  double H[%d];\n", 2 * r->nnodes + 1);
   emit_hoist(g, p, ri, b);
   bool normals = false;
   for (int i = 0; i < r->nsample; i++)

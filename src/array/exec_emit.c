@@ -377,9 +377,10 @@ static bool emit_normal_lp(emit *E, int32_t k, int pos) {
   const char *names[3] = {"x", "m", "s"};
   char ex[96];
   if (E->hoist[pos] >= 0)
-    snprintf(ex, sizeof ex, "genc_sf_normal_lp(x, m, s, H[%d])", E->hoist[pos]);
+    snprintf(ex, sizeof ex, "genc_sf_normal_lp(x, m, s, H[%d], H[%d])", 2 * E->hoist[pos] + 1,
+             2 * E->hoist[pos]);
   else
-    snprintf(ex, sizeof ex, "genc_sf_normal_lp(x, m, s, log((double)s))");
+    snprintf(ex, sizeof ex, "genc_sf_normal_lp(x, m, s, 1.0 / (double)s, log((double)s))");
   elementwise(E, k, 3, dts, names, dt, ex);
   return true;
 }
@@ -555,9 +556,10 @@ static bool same_scalar(const emit *E, int32_t a, int32_t b) {
          !genc_array_item(g->ctx, g->consts[b - c0], &y) && x == y && signbit(x) == signbit(y);
 }
 
-/* log sigma of the normal densities whose sigma is a shared scalar from
- * outside the region: computed once per call instead of once per particle,
- * and once for all densities of the region with equal sigmas. */
+/* log sigma and 1 / sigma of the normal densities whose sigma is a shared
+ * scalar from outside the region: computed once per call instead of once per
+ * particle, and once for all densities of the region with equal sigmas
+ * (H[2h] and H[2h + 1] for hoisted value h; genc__xemit_hoists). */
 static void plan_hoist(emit *E) {
   E->nhoist = 0;
   for (int i = 0; i < E->r->nnodes; i++) {
@@ -574,6 +576,31 @@ static void plan_hoist(emit *E) {
     }
     if (E->hoist[i] < 0) E->hoist[i] = E->nhoist++;
   }
+}
+
+/* H[2h] = log sigma, H[2h + 1] = 1 / sigma of each hoisted value h, from the
+ * argument block `a` ("A->" or "A."): the CPU driver and the CUDA kernels. */
+static void emit_hoisted(emit *E, const char *a) {
+  const genc_xregion *r = E->r;
+  for (int i = 0, h = 0; i < r->nnodes; i++)
+    if (E->hoist[i] == h) { /* the first density of each hoisted value */
+      const genc_gnode *nd = &E->g->nodes[r->nodes[i]];
+      int dt = fused_dtype(E, nd), m = meta(E, nd->in[2])->dtype;
+      char sg[160];
+      snprintf(sg, sizeof sg, "(double)(%s)((const %s *)%sin[%d])[0]", genc__xemit_ctype(dt),
+               genc__xemit_ctype(m), a, ext_index(E, nd->in[2]));
+      P("  H[%d] = log(%s);\n  H[%d] = 1.0 / %s;\n", 2 * h, sg, 2 * h + 1, sg);
+      h++;
+    }
+}
+
+int genc__xemit_hoists(const genc_graph *g, const genc_xpart *p, int32_t ri, int32_t *hoist,
+                       genc_xbuf *out) {
+  emit es = {.g = g, .p = p, .r = &p->regions[ri], .ri = ri, .b = out, .hoist = hoist};
+  es.base = g->ninputs + g->nconsts;
+  plan_hoist(&es);
+  if (out) emit_hoisted(&es, "A.");
+  return es.nhoist;
 }
 
 static void emit_body(emit *E) {
@@ -612,14 +639,8 @@ static void emit_driver(emit *E) {
   while (tile > 1 && tile * per > 256 * 1024)
     tile /= 2;
   P("void genc_xregion%d(const genc_xargs *A, int64_t p0, int64_t p1) {\n", (int)E->ri);
-  P("  double H[%d];\n  const void *S[%d];\n", E->nhoist + 1, r->nsample + 1);
-  for (int i = 0, h = 0; i < r->nnodes; i++)
-    if (E->hoist[i] == h) { /* the first density of each hoisted value */
-      const genc_gnode *nd = &E->g->nodes[r->nodes[i]];
-      int dt = fused_dtype(E, nd), m = meta(E, nd->in[2])->dtype;
-      P("  H[%d] = log((double)(%s)((const %s *)A->in[%d])[0]);\n", h++, genc__xemit_ctype(dt),
-        genc__xemit_ctype(m), ext_index(E, nd->in[2]));
-    }
+  P("  double H[%d];\n  const void *S[%d];\n", 2 * E->nhoist + 1, r->nsample + 1);
+  emit_hoisted(E, "A->");
   for (int i = 0; i < r->nsample; i++) {
     const genc_gnode *nd = &E->g->nodes[r->sample[i]];
     P("  %s sb%d[%lld];\n", genc__xemit_ctype(nd->out.dtype), i, (long long)(tile * nd->out.size));

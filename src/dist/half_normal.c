@@ -33,7 +33,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 }
 
 static double logpdf_scalar(const double *p, double x) {
-  double t = genc_sf_normal_lp(x, 0.0, p[0], log(p[0])) + M_LN2;
+  double t = genc_sf_normal_lp(x, 0.0, p[0], 1.0 / p[0], log(p[0])) + M_LN2;
   return !(x < 0.0) ? t : -INFINITY; /* a NaN value scores NaN (the NaN rule) */
 }
 

@@ -28,7 +28,7 @@ static double logpdf_scalar(const double *p, double x) {
   bool ok = x > 0.0;
   double lx = log(ok ? x : 1.0);
   if (!ok) return x != x ? x : -INFINITY; /* NaN scores NaN */
-  return genc_sf_normal_lp(lx, p[0], p[1], log(p[1])) - lx;
+  return genc_sf_normal_lp(lx, p[0], p[1], 1.0 / p[1], log(p[1])) - lx;
 }
 
 static const genc_dist_type lognormal_type = {.name = "lognormal",

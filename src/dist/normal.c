@@ -27,7 +27,7 @@ static bool sample_scalar(genc_key key, const double *p, double *v) {
 
 /* the fused kernel's formula, so both paths give the same bits */
 static double logpdf_scalar(const double *p, double x) {
-  return genc_sf_normal_lp(x, p[0], p[1], log(p[1]));
+  return genc_sf_normal_lp(x, p[0], p[1], 1.0 / p[1], log(p[1]));
 }
 
 /* genc_normal is scalar, as in Gen.jl: a parameter with dimensions (batched

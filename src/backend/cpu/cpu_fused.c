@@ -19,18 +19,19 @@
     for (int64_t o_ = 0; o_ < outer_; o_++) {                                                      \
       T *po_ = O_ + o_ * w_;                                                                       \
       if (s2 == 0) {                                                                               \
-        double sg = S_[off_[2]], ls = log(sg);                                                     \
+        double sg = S_[off_[2]], ls = log(sg), is = 1.0 / sg;                                      \
         const T *px_ = X_ + off_[0], *pm_ = M_ + off_[1];                                          \
         if (s0 == 1 && s1 == 1)                                                                    \
           for (int64_t i = 0; i < w_; i++)                                                         \
-            po_[i] = (T)genc_sf_normal_lp(px_[i], pm_[i], sg, ls);                                 \
+            po_[i] = (T)genc_sf_normal_lp(px_[i], pm_[i], sg, is, ls);                             \
         else                                                                                       \
           for (int64_t i = 0; i < w_; i++)                                                         \
-            po_[i] = (T)genc_sf_normal_lp(px_[i * s0], pm_[i * s1], sg, ls);                       \
+            po_[i] = (T)genc_sf_normal_lp(px_[i * s0], pm_[i * s1], sg, is, ls);                   \
       } else {                                                                                     \
         for (int64_t i = 0; i < w_; i++) {                                                         \
           double sg = S_[off_[2] + i * s2];                                                        \
-          po_[i] = (T)genc_sf_normal_lp(X_[off_[0] + i * s0], M_[off_[1] + i * s1], sg, log(sg));  \
+          po_[i] = (T)genc_sf_normal_lp(X_[off_[0] + i * s0], M_[off_[1] + i * s1], sg, 1.0 / sg,  \
+                                        log(sg));                                                  \
         }                                                                                          \
       }                                                                                            \
       genc_cpu_next_row(g, idx_, off_, 3);                                                         \

@@ -322,7 +322,7 @@ __global__ void k_normal_lp(const T *x, const T *mu, const T *sg, T *out, genc_b
     int64_t o[3];
     bc_offsets<3>(g, i, o);
     double s = sg[o[2]];
-    out[i] = (T)genc_sf_normal_lp(x[o[0]], mu[o[1]], s, log(s));
+    out[i] = (T)genc_sf_normal_lp(x[o[0]], mu[o[1]], s, 1.0 / s, log(s));
   }
 }
 
