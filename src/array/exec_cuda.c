@@ -44,6 +44,7 @@ typedef struct cplan {
   genc_cu_fn **fn;  /* per region; NULL entries: interpreted */
   bool *pairs;      /* per region: it draws normals (its kernel takes particle pairs) */
   int32_t *koff;    /* per region: its first key word */
+  int32_t *last;    /* per value: the last step reading it (nsteps: kept; -1: none) */
   int32_t nkw;      /* key words in all */
   uint32_t *hkeys;  /* this replay's key words (host; pinned when pinned_keys) */
   bool pinned_keys; /* the recorded graph copies hkeys itself (g has guards: see upload_keys) */
@@ -81,7 +82,7 @@ static void cplan_free(void *e) {
     genc_cu_host_free(ctx->bst, pl->hkeys);
   else
     free(pl->hkeys);
-  free(pl->fn), free(pl->pairs), free(pl->koff);
+  free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->last);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
   free(pl);
@@ -95,13 +96,38 @@ static double now_s(void) {
 
 /* ---- one eager pass ---- */
 
-/* Release value v (a node's) after step s if s was its last reader. */
-static void drop_if_last(const genc_graph *g, genc_array **vals, int32_t v, int32_t last_node) {
+/* Release value v (a node's) after step s if s was its last reader. By step,
+ * not by node: an interpreted node deferred after a region runs after region
+ * nodes with higher indices that read the same value. */
+static void drop_if_last(const genc_graph *g, const cplan *pl, genc_array **vals, int32_t v,
+                         int32_t s) {
   int32_t base = g->ninputs + g->nconsts;
-  if (v >= base && g->last_use[v] == last_node && vals[v]) {
+  if (v >= base && pl->last[v] == s && vals[v]) {
     genc_array_release(vals[v]);
     vals[v] = NULL;
   }
+}
+
+/* pl->last: each value's last reading step; outputs and guard values stay. */
+static bool plan_lifetimes(const genc_graph *g, cplan *pl) {
+  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
+  if (!(pl->last = malloc(((size_t)nv + 1) * sizeof *pl->last))) return false;
+  for (int32_t v = 0; v < nv; v++)
+    pl->last[v] = -1;
+  for (int32_t s = 0; s < pl->part.nsteps; s++) {
+    const genc_xstep *st = &pl->part.steps[s];
+    const genc_xregion *r = st->node >= 0 ? NULL : &pl->part.regions[st->region];
+    for (int i = 0; i < (r ? r->nnodes : 1); i++) {
+      const genc_gnode *nd = &g->nodes[r ? r->nodes[i] : st->node];
+      for (int j = 0; j < nd->nin; j++)
+        pl->last[nd->in[j]] = s;
+    }
+  }
+  for (int32_t i = 0; i < g->noutputs; i++)
+    pl->last[g->outputs[i]] = pl->part.nsteps;
+  for (int32_t i = 0; i < g->nguards; i++)
+    pl->last[g->guards[i].value] = pl->part.nsteps;
+  return true;
 }
 
 static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array **vals) {
@@ -152,7 +178,7 @@ static genc_status run_region(genc_ctx *ctx, const genc_graph *g, cplan *pl, int
 }
 
 /* Every step in order; intermediates are released after their last reader
- * (outputs and guard values have last_use nnodes and stay). */
+ * (pl->last; outputs and guard values stay). */
 static genc_status run_steps(genc_ctx *ctx, const genc_graph *g, cplan *pl, const genc_key *keys,
                              genc_array **vals) {
   int32_t base = g->ninputs + g->nconsts;
@@ -163,7 +189,7 @@ static genc_status run_steps(genc_ctx *ctx, const genc_graph *g, cplan *pl, cons
       if (!(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
         return genc_ctx_status(ctx);
       for (int i = 0; i < nd->nin; i++)
-        drop_if_last(g, vals, nd->in[i], st->node);
+        drop_if_last(g, pl, vals, nd->in[i], s);
       continue;
     }
     const genc_xregion *r = &pl->part.regions[st->region];
@@ -171,7 +197,7 @@ static genc_status run_steps(genc_ctx *ctx, const genc_graph *g, cplan *pl, cons
     for (int i = 0; i < r->nnodes; i++) {
       const genc_gnode *nd = &g->nodes[r->nodes[i]];
       for (int j = 0; j < nd->nin; j++)
-        drop_if_last(g, vals, nd->in[j], r->nodes[i]);
+        drop_if_last(g, pl, vals, nd->in[j], s);
     }
   }
   return GENC_OK;
@@ -445,8 +471,8 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   for (int32_t r = 0; pl->pairs && r < pl->part.nregions; r++)
     for (int i = 0; i < pl->part.regions[r].nsample; i++)
       if (g->nodes[pl->part.regions[r].sample[i]].p.op == GENC_LAW_NORMAL) pl->pairs[r] = true;
-  if (!pl->fn || !pl->pairs || plan_keys(ctx, pl)) {
-    bool oom = !pl->fn || !pl->pairs;
+  if (!pl->fn || !pl->pairs || !plan_lifetimes(g, pl) || plan_keys(ctx, pl)) {
+    bool oom = !pl->fn || !pl->pairs || !pl->last;
     cplan_free(pl);
     return oom ? genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory")
                : genc_ctx_status(ctx);
