@@ -1041,12 +1041,11 @@ typedef struct genc_nuts_kernel_opts {
  * A kernel moving the continuous choices at the @p naddrs text addresses
  * @p addrs (copied) by one NUTS transition (Stan's multinomial NUTS, as
  * genc_nuts() without adaptation) with a fixed step size and a diagonal or
- * dense metric (say a previous warmup's), the other choices held fixed: genc_kernel_hmc() with NUTS's
- * trajectory, composing the same way with MH or Gibbs kernels on the other
- * choices. The chains of a batched trace build their own trees in lock-step
- * (as genc_nuts_lockstep()): every round is one batched run of the model at
- * all n points (the chains not waiting for an evaluation are evaluated too,
- * their values unused, since the density of a batched trace takes exactly n
+ * dense metric (say a previous warmup's), the other choices held fixed: genc_kernel_hmc() with
+ * NUTS's trajectory, composing the same way with MH or Gibbs kernels on the other choices. The
+ * chains of a batched trace build their own trees in lock-step (as genc_nuts_lockstep()): every
+ * round is one batched run of the model at all n points (the chains not waiting for an evaluation
+ * are evaluated too, their values unused, since the density of a batched trace takes exactly n
  * points). Chain i draws from genc_key_particle(key, i), so it is the single
  * run with that key. A round whose batched run fails is of probability zero
  * for every waiting chain (a divergence); a start outside the support is
@@ -1083,7 +1082,7 @@ typedef struct genc_hmc_options {
                                 1998's optimal rate) */
   double gamma, t0, kappa; /**< dual averaging (0.05, 10, 0.75: Hoffman and Gelman) */
   int64_t init_buffer, term_buffer, base_window; /**< Stan's windows (75, 25, 25) */
-  double max_energy_error; /**< a divergence: energy error above this (1000) */
+  double max_energy_error;  /**< a divergence: energy error above this (1000) */
   const double *inv_metric; /**< initial inverse metric: dim values > 0, or dim x dim
                                  symmetric positive definite row-major when dense;
                                  NULL (default): the identity */
@@ -1249,13 +1248,13 @@ typedef genc_status (*genc_smc_step_fn)(genc_ctx *ctx, int64_t t, genc_array **a
  * `(genc_smc_opts){.n = 500, .scheme = GENC_RESAMPLE_SYSTEMATIC}`; a
  * zero-initialized field takes the default shown. */
 typedef struct genc_smc_opts {
-  int64_t n;                   /**< particles >= 0; 0 means GENC_SMC_DEFAULT_N */
-  genc_key key;                /**< random key; default the all-zero key */
-  genc_resample_scheme scheme; /**< resampling scheme; default multinomial */
-  double ess_threshold;        /**< resample after step t (t < T-1) when ESS < ess_threshold * N;
-                                    0: GENC_SMC_DEFAULT_ESS_THRESHOLD (0.5); >= 1: after every
-                                    step; negative (GENC_SMC_NEVER_RESAMPLE): never, which is
-                                    sequential importance sampling */
+  int64_t n;                     /**< particles >= 0; 0 means GENC_SMC_DEFAULT_N */
+  genc_key key;                  /**< random key; default the all-zero key */
+  genc_resample_scheme scheme;   /**< resampling scheme; default multinomial */
+  double ess_threshold;          /**< resample after step t (t < T-1) when ESS < ess_threshold * N;
+                                      0: GENC_SMC_DEFAULT_ESS_THRESHOLD (0.5); >= 1: after every
+                                      step; negative (GENC_SMC_NEVER_RESAMPLE): never, which is
+                                      sequential importance sampling */
   const genc_kernel *rejuvenate; /**< MCMC kernel applied (driver step t) to the particles
                                       right after each resampling, e.g. MH on step t's choices;
                                       it must leave the step-t posterior invariant; default
@@ -1274,17 +1273,17 @@ typedef struct genc_smc_opts {
  * adaptive resampling (E[exp(log_ml)] = p(observations)).
  */
 typedef struct genc_smc_result {
-  genc_trace *trace;    /**< batched trace of the n particles after the last step (a reference) */
-  int64_t n;            /**< particles */
-  int64_t steps;        /**< steps T */
-  double *log_weights;  /**< n final normalized log weights (log sum exp = 0; malloc'ed) */
-  double log_ml;        /**< log of the marginal likelihood estimate */
-  double *ess;          /**< [steps] ESS 1 / sum W_i^2 after weighting step t, before any
-                             resampling (malloc'ed) */
-  bool *resampled;      /**< [steps] whether the particles were resampled after step t */
-  int64_t nresampled;   /**< how many steps resampled */
-  genc_trace **traces;  /**< genc_smc_sequential(): the n single traces (references; trace is
-                             then NULL); NULL for genc_smc() */
+  genc_trace *trace;   /**< batched trace of the n particles after the last step (a reference) */
+  int64_t n;           /**< particles */
+  int64_t steps;       /**< steps T */
+  double *log_weights; /**< n final normalized log weights (log sum exp = 0; malloc'ed) */
+  double log_ml;       /**< log of the marginal likelihood estimate */
+  double *ess;         /**< [steps] ESS 1 / sum W_i^2 after weighting step t, before any
+                            resampling (malloc'ed) */
+  bool *resampled;     /**< [steps] whether the particles were resampled after step t */
+  int64_t nresampled;  /**< how many steps resampled */
+  genc_trace **traces; /**< genc_smc_sequential(): the n single traces (references; trace is
+                            then NULL); NULL for genc_smc() */
 } genc_smc_result;
 
 /**
@@ -1292,12 +1291,18 @@ typedef struct genc_smc_result {
  * inputs from @p step_fn (and @p user), by @p opts (may be NULL: defaults).
  * Each step: generate (t = 0) or update (t > 0) the batched trace, add the
  * weights, compute the ESS; then, for t < T - 1 and ESS < threshold * N,
- * resample by genc_resample() (one genc_trace_take() of the batched trace)
- * and apply the rejuvenation kernel. Step t's random keys are folded from
- * opts->key and t. Fills @p out (zeroed first; on error nothing is left to
- * free). Errors: NULL arguments, steps < 1, n < 0, NaN threshold, a failing
- * step function, model or kernel (its message, with the step named), every
- * particle of weight zero (GENC_ERR_DOMAIN naming the step).
+ * resample by opts->scheme (one genc_trace_take() of the batched trace) and
+ * apply the rejuvenation kernel. The ancestors are genc_resample()'s from the
+ * relative weights the reweighting computed, which equal genc_resample() of
+ * the normalized weights except where a point falls within rounding of a
+ * running sum. On a non-CPU context the weights stay on the device and
+ * systematic and stratified resampling run there (an f64 cumulative sum and
+ * genc_searchsorted of the same points, with the same proviso; the device sum
+ * is not compensated); multinomial and residual resample on the host. Step t's random keys are
+ * folded from opts->key and t. Fills @p out (zeroed first; on error nothing is left to free).
+ * Errors: NULL arguments, steps < 1, n < 0, NaN threshold, a failing step function, model or kernel
+ * (its message, with the step named), every particle of weight zero (GENC_ERR_DOMAIN naming the
+ * step).
  */
 genc_status genc_smc(genc_ctx *ctx, genc_gf *model, int64_t steps, genc_smc_step_fn step_fn,
                      void *user, const genc_smc_opts *opts, genc_smc_result *out);
@@ -1309,11 +1314,11 @@ void genc_smc_result_clear(genc_smc_result *r);
  * The same particle filter over n separate single traces (src/infer/smc_seq.c):
  * one generate / update (or genc_smcp3_extend() with opts->proposal) per
  * particle and step, particle i keyed genc_key_particle(k, i) with the key k
- * genc_smc() gives the batched operation, the same genc_resample() (which
- * reorders trace pointers) and the rejuvenation kernel applied to each trace
- * with its particle key. It is the baseline vectorized SMC is measured against
+ * genc_smc() gives the batched operation, the same host resampling as
+ * genc_smc() on a CPU context (which reorders trace pointers) and the rejuvenation kernel applied
+ * to each trace with its particle key. It is the baseline vectorized SMC is measured against
  * (bench/bench_smc.c): without proposal and rejuvenation it draws exactly what
- * genc_smc() draws (particle i of a batched operation equals the single-trace
+ * genc_smc() on a CPU context draws (particle i of a batched operation equals the single-trace
  * operation with genc_key_particle()), so log_ml agrees to rounding; with them
  * it is the same algorithm with other random numbers. The particles go to
  * out->traces (out->trace is NULL). Arguments and errors as genc_smc().
@@ -1382,8 +1387,8 @@ typedef struct genc_smcp3_kernels {
  */
 genc_trace *genc_smcp3_extend(genc_ctx *ctx, genc_gf *model, const genc_trace *t,
                               genc_array *const *args, const genc_argdiff *argdiffs,
-                              const genc_choicemap *obs, const genc_smcp3_kernels *k,
-                              genc_key key, int64_t n, genc_array **weight);
+                              const genc_choicemap *obs, const genc_smcp3_kernels *k, genc_key key,
+                              int64_t n, genc_array **weight);
 
 /* ---- tempered SMC and annealed importance sampling (src/infer/tempered.c) ----
  *

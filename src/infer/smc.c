@@ -86,7 +86,7 @@ double genc__smc_reweight_dev(genc_ctx *ctx, genc_array **w, genc_array *lw, dou
   genc_array *h = genc_stack(ctx, 3, three, 0);
   double hv[3];
   if (!wn || !h || (*st = genc_array_copy_out(ctx, h, hv, 3))) {
-    if (!*st) *st = genc_ctx_status(ctx);
+    if (!*st) *st = genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_BACKEND;
     return NAN;
   }
   genc_array_release(*w);
