@@ -67,8 +67,10 @@ typedef struct genc_compile_opts {
    * writing its C, the compiler runs on a thread of the graph's own, replays
    * meanwhile run through the interpreter (genc_graph_replay's node-by-node
    * path: the eager values bit for bit), and the first replay after the
-   * object loaded runs it. Values are those of a blocking compile whichever
-   * path ran a replay (see above). A compiler that fails leaves replays
+   * object loaded runs it. Interpreted replays give the eager values bit for
+   * bit and compiled ones the compiled values (draws bit for bit, floats
+   * within the few ulps above), so which one ran a replay, and hence the last
+   * ulps of a float, depends on when the compiler finished. A compiler that fails leaves replays
    * interpreted node by node, reported by genc_graph_compile_info, never
    * printed.
    * genc_graph_free stops a compile still running (it terminates the

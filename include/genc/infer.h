@@ -289,7 +289,12 @@ genc_status genc_stan_csv_close(genc_ctx *ctx, genc_stan_csv *csv);
 
 /** Whether inference compiles the graphs it captures (genc_is_opts.compile,
  * genc_mcmc_opts.compile; genc/exec.h). Every mode gives the eager results
- * (draws bit for bit, floats within the executor's few ulps). */
+ * (draws bit for bit, floats within the executor's few ulps where compiled
+ * code calls glibc's vector maths). Under AUTO, whether a step or tile ran
+ * compiled depends on the job's measured speed, the disk cache and when the
+ * background compiler finished, so runs can differ in those last ulps (and
+ * an MCMC chain, whose accept test reads them, can then take another path):
+ * GENC_COMPILE_OFF is the mode that reproduces a run bit for bit anywhere. */
 typedef enum genc_compile_mode {
   /** The default: compile only a job long enough to repay it, with the
    * compiler in the background (genc_compile_opts.background: the job never

@@ -161,8 +161,10 @@ static int run(char *const *argv, const char *logpath, genc_xcc_stop *stop) {
     posix_spawn_file_actions_destroy(&fa);
     return -1;
   }
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&at, 0);
+  if (stop) { /* a background compile: stoppable as a group (a blocking one dies with us) */
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+  }
   posix_spawn_file_actions_addopen(&fa, 1, logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid;

@@ -503,10 +503,12 @@ genc_status genc_graph_compile_wait(genc_ctx *ctx, genc_graph *g) {
   if (!ctx) return GENC_ERR_ARG;
   genc_compile_info info;
   if (g && genc__xcuda_info(g, &info)) return GENC_OK; /* CUDA compiles block */
-  if (!g || g->exec_free != plan_free)
+  if (!g || g->ctx != ctx || g->exec_free != plan_free)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "genc_graph_compile_wait: %s",
                          !g ? "graph is NULL"
-                            : "the graph has no CPU executor (call genc_graph_compile)");
+                         : g->ctx != ctx
+                             ? "the graph belongs to another context"
+                             : "the graph has no CPU executor (call genc_graph_compile)");
   bg_install(g->exec, true);
   return GENC_OK;
 }
