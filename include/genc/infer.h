@@ -564,8 +564,10 @@ typedef struct genc_mcmc_opts {
    * iterations eagerly, and captures (compiling in the background, replays
    * interpreted until the code is loaded) only when the pace of the last
    * GENC_MCMC_AUTO_PROBE of them times the iterations left is at least
-   * GENC_AUTO_COMPILE_S; otherwise the run stays eager. GENC_COMPILE_OFF:
-   * eager. */
+   * GENC_AUTO_COMPILE_S; between GENC_AUTO_LOAD_S and that it captures and
+   * replays the step from a cached object or interpreted (@p compiled then
+   * reads true although nothing compiled); below, the run stays eager.
+   * GENC_COMPILE_OFF: eager. */
   genc_compile_mode compile;
   int compile_threads; /**< compile: worker threads of the replays (0: all cores) */
   bool *compiled;      /**< if not NULL: set true when iterations replayed a captured step */
