@@ -16,69 +16,17 @@
  * this bias is below 2 SE, so the 4-SE check keeps room (smc_stats.h). At
  * T = 100 that needs sd(log Z-hat) below about 0.55 with 50 seeds, hence
  * N = 1000 (sd about 0.3). */
+#include "b2_model.h"
 #include "smc_stats.h"
 
 #define T 20
 #define NP 500
 #define R 40
-#define TB2 100 /* the B2 study */
+#define TB2 B2_TMAX /* the B2 study */
 #define NB2 1000
 #define RB2 50
 
-static double y_at(int t) { return 2 * sin(0.1 * t) + 0.7 * sin(12.9898 * t); }
-
-/* Step t of the Unfold: kernel(t, x_{t-1}) -> x_t (x_{-1} = 0, so x_0 ~ N(0, 1)). */
-static genc_array *lg_step(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
-
-/* log p(y) by the Kalman filter: predict, add log N(y_t; m, P + 0.25), correct. */
-static double kalman_log_z(int steps) {
-  double m = 0, P = 1, lz = 0;
-  for (int t = 0; t < steps; t++) {
-    if (t > 0) m = 0.9 * m, P = 0.81 * P + 1;
-    double S = P + 0.25, e = y_at(t) - m;
-    lz += -0.5 * log(2 * M_PI * S) - 0.5 * e * e / S;
-    m += P / S * e, P *= 1 - P / S;
-  }
-  return lz;
-}
-
-typedef struct fixture {
-  genc_ctx *ctx;
-  genc_gf *step, *ssm;
-  genc_choicemap *obs[TB2];
-  genc_array *init;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->step = genc_gf_dynamic("lg_step", lg_step, 2, NULL);
-  f->ssm = genc_unfold(f->step);
-  for (int t = 0; t < TB2; t++) {
-    f->obs[t] = genc_choicemap_new(f->ctx);
-    genc_choicemap_set_str(f->ctx, f->obs[t], "y", genc_scalar(f->ctx, y_at(t)));
-  }
-  f->init = genc_scalar(f->ctx, 0.0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  for (int t = 0; t < TB2; t++)
-    genc_choicemap_free(f->obs[t]);
-  genc_gf_release(f->ssm);
-  genc_gf_release(f->step);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
+typedef b2_fixture fixture;
 
 /* nrun filters of steps steps with opts (key replaced per run); log Z-hat
  * into lz, resamplings into *nres. */
@@ -220,5 +168,5 @@ int main(void) {
       cmocka_unit_test(test_adaptive), cmocka_unit_test(test_rejuvenation),
       cmocka_unit_test(test_errors),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, b2_setup, b2_teardown);
 }

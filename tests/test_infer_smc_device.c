@@ -15,54 +15,14 @@
  *   zero weights first, last and in runs, against genc_resample: they may
  *   differ only where a point falls within rounding of a cumulative sum, so at
  *   most a handful (asserted <= 3), and never pick a particle of zero weight. */
-#include "testutil.h"
+#include "b2_model.h"
 
 #include "infer/smc_internal.h"
 
 #define T 100
 #define NP 1000
 
-static double y_at(int t) { return 2 * sin(0.1 * t) + 0.7 * sin(12.9898 * t); }
-
-static genc_array *lg_step(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
-
-typedef struct fixture {
-  genc_ctx *ctx;
-  genc_gf *step, *ssm;
-  genc_choicemap *obs[T];
-  genc_array *init;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->step = genc_gf_dynamic("lg_step", lg_step, 2, NULL);
-  f->ssm = genc_unfold(f->step);
-  for (int t = 0; t < T; t++) {
-    f->obs[t] = genc_choicemap_new(f->ctx);
-    genc_choicemap_set_str(f->ctx, f->obs[t], "y", genc_scalar(f->ctx, y_at(t)));
-  }
-  f->init = genc_scalar(f->ctx, 0.0);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  for (int t = 0; t < T; t++)
-    genc_choicemap_free(f->obs[t]);
-  genc_gf_release(f->ssm);
-  genc_gf_release(f->step);
-  genc_ctx_free(f->ctx);
-  free(f);
-  return 0;
-}
+typedef b2_fixture fixture;
 
 static void test_b2_paths_agree(void **state) {
   fixture *f = *state;
@@ -189,5 +149,5 @@ int main(void) {
       cmocka_unit_test(test_ancestors_agree),
       cmocka_unit_test(test_reweight_dev_edges),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, b2_setup, b2_teardown);
 }

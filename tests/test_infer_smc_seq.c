@@ -6,20 +6,11 @@
  * log Z-hat, every ESS, every resampling decision and the particles' last
  * states. With an SMCP3 proposal the random numbers differ, so that run is
  * checked for unbiasedness against the Kalman filter (smc_stats.h). */
+#include "b2_model.h"
 #include "smc_stats.h"
 
 #define T 20
 #define R 30
-
-static double y_at(int t) { return 2 * sin(0.1 * t) + 0.7 * sin(12.9898 * t); }
-
-static genc_array *lg_step(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  genc_array *x = GENC_TRACE(rt, "x", genc_normal(ctx, genc_mul(ctx, args[1], 0.9), 1.0));
-  GENC_TRACE(rt, "y", genc_normal(ctx, x, 0.5));
-  return x;
-}
 
 /* The locally optimal proposal N(0.2 (0.9 x_{t-1} + 4 y_t), 0.2) at t/x. */
 static genc_array *opt(genc_rt *rt, genc_array *const *args, void *user) {
@@ -35,60 +26,38 @@ static genc_array *opt(genc_rt *rt, genc_array *const *args, void *user) {
                             genc_normal(ctx, mean, sqrt(0.2)));
 }
 
-static double kalman_log_z(void) {
-  double m = 0, P = 1, lz = 0;
-  for (int t = 0; t < T; t++) {
-    if (t > 0) m = 0.9 * m, P = 0.81 * P + 1;
-    double S = P + 0.25, e = y_at(t) - m;
-    lz += -0.5 * log(2 * M_PI * S) - 0.5 * e * e / S;
-    m += P / S * e, P *= 1 - P / S;
-  }
-  return lz;
-}
-
 typedef struct fixture {
-  genc_ctx *ctx;
-  genc_gf *step, *ssm, *opt;
-  genc_choicemap *obs[T];
-  genc_array *init;
+  b2_fixture b;
+  genc_gf *opt;
   genc_smc_unfold u;
 } fixture;
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  f->ctx = t_ctx();
-  f->step = genc_gf_dynamic("lg_step", lg_step, 2, NULL);
-  f->ssm = genc_unfold(f->step);
+  b2_fixture_init(&f->b);
   f->opt = genc_gf_dynamic("opt", opt, 2, NULL);
-  for (int t = 0; t < T; t++) {
-    f->obs[t] = genc_choicemap_new(f->ctx);
-    genc_choicemap_set_str(f->ctx, f->obs[t], "y", genc_scalar(f->ctx, y_at(t)));
-  }
-  f->init = genc_scalar(f->ctx, 0.0);
-  f->u =
-      (genc_smc_unfold){.nrest = 1, .rest = &f->init, .obs = (const genc_choicemap *const *)f->obs};
+  f->u = (genc_smc_unfold){
+      .nrest = 1, .rest = &f->b.init, .obs = (const genc_choicemap *const *)f->b.obs};
   *state = f;
   return 0;
 }
 
 static int teardown(void **state) {
   fixture *f = *state;
-  for (int t = 0; t < T; t++)
-    genc_choicemap_free(f->obs[t]);
-  genc_gf_release(f->ssm), genc_gf_release(f->step), genc_gf_release(f->opt);
-  genc_ctx_free(f->ctx);
+  genc_gf_release(f->opt);
+  b2_fixture_clear(&f->b);
   free(f);
   return 0;
 }
 
 static void test_same_as_vectorized(void **state) {
   fixture *f = *state;
-  genc_ctx *ctx = f->ctx;
+  genc_ctx *ctx = f->b.ctx;
   enum { N = 64 };
   genc_smc_opts o = {.n = N, .key = genc_key_from_seed(9), .scheme = GENC_RESAMPLE_STRATIFIED};
   genc_smc_result v, s;
-  T_OK(ctx, !genc_smc(ctx, f->ssm, T, genc_smc_unfold_step, &f->u, &o, &v));
-  T_OK(ctx, !genc_smc_sequential(ctx, f->ssm, T, genc_smc_unfold_step, &f->u, &o, &s));
+  T_OK(ctx, !genc_smc(ctx, f->b.ssm, T, genc_smc_unfold_step, &f->u, &o, &v));
+  T_OK(ctx, !genc_smc_sequential(ctx, f->b.ssm, T, genc_smc_unfold_step, &f->u, &o, &s));
   assert_null(s.trace);
   assert_non_null(s.traces);
   print_message("log Z-hat vectorized %.12f, sequential %.12f; %lld resamplings\n", v.log_ml,
@@ -119,23 +88,25 @@ static void test_smcp3_unbiased(void **state) {
                        .ess_threshold = 1,
                        .proposal = &k};
     genc_smc_result s;
-    T_OK(f->ctx, !genc_smc_sequential(f->ctx, f->ssm, T, genc_smc_unfold_step, &f->u, &o, &s));
+    T_OK(f->b.ctx,
+         !genc_smc_sequential(f->b.ctx, f->b.ssm, T, genc_smc_unfold_step, &f->u, &o, &s));
     lz[r] = s.log_ml;
     genc_smc_result_clear(&s);
   }
-  smc_check_unbiased(lz, R, kalman_log_z(), "sequential SMCP3");
+  smc_check_unbiased(lz, R, kalman_log_z(T), "sequential SMCP3");
 }
 
 static void test_errors(void **state) {
   fixture *f = *state;
   genc_smc_result s;
-  assert_int_equal(genc_smc_sequential(f->ctx, f->ssm, 0, genc_smc_unfold_step, &f->u, NULL, &s),
+  assert_int_equal(
+      genc_smc_sequential(f->b.ctx, f->b.ssm, 0, genc_smc_unfold_step, &f->u, NULL, &s),
+      GENC_ERR_ARG);
+  assert_non_null(strstr(genc_ctx_error(f->b.ctx), "steps"));
+  genc_ctx_clear_error(f->b.ctx);
+  assert_int_equal(genc_smc_sequential(f->b.ctx, NULL, T, genc_smc_unfold_step, &f->u, NULL, &s),
                    GENC_ERR_ARG);
-  assert_non_null(strstr(genc_ctx_error(f->ctx), "steps"));
-  genc_ctx_clear_error(f->ctx);
-  assert_int_equal(genc_smc_sequential(f->ctx, NULL, T, genc_smc_unfold_step, &f->u, NULL, &s),
-                   GENC_ERR_ARG);
-  genc_ctx_clear_error(f->ctx);
+  genc_ctx_clear_error(f->b.ctx);
   assert_null(s.traces);
 }
 
