@@ -108,15 +108,8 @@ static inline void genc_x_sample_units(const genc_sample_req *q, int n, const in
   if (q->law == GENC_LAW_NORMAL) { /* cosines to even particles, sines to odd ones */
     double c[GENC_X_SAMPLE_UNITS], s[GENC_X_SAMPLE_UNITS];
     genc_x_normal_pairs(n, w, c, s);
-    for (int u = 0; u < n; u++) {
-      int64_t o = up[u] * q->size + uj[u];
-      if (pair[u]) {
-        genc_law_write(q, o, c[u], buf);
-        genc_law_write(q, o + q->size, s[u], buf);
-      } else {
-        genc_law_write(q, o, (up[u] + q->part_offset) & 1 ? s[u] : c[u], buf);
-      }
-    }
+    for (int u = 0; u < n; u++)
+      genc_law_normal_store(q, up[u], uj[u], pair[u], c[u], s[u], buf);
     return;
   }
   if (q->law == GENC_LAW_EXPONENTIAL || q->law == GENC_LAW_GUMBEL) {

@@ -559,14 +559,20 @@ GENC_HD void genc_law_write(const genc_sample_req *q, int64_t o, double v, void 
     ((int32_t *)out)[o] = (int32_t)v;
 }
 
-/* Element j of particles p (even, counting the offset) and p + 1 of a normal
- * request at once: what genc_law_sample_elem gives for each, for half the work. */
-GENC_HD void genc_law_normal_pair_rng(const genc_sample_req *q, int64_t p, int64_t j, genc_rng *r,
-                                      void *out) {
-  double c, s;
-  genc_law_normal2(r, &c, &s);
-  genc_law_write(q, p * q->size + j, c, out);
-  genc_law_write(q, (p + 1) * q->size + j, s, out);
+/* The Box-Muller pair (c, s) of element j of particle p of a normal request
+ * stored by the pairing rule: both halves when pair (p is even, counting the
+ * offset, and p + 1 is in the request), else the half of p's parity (the
+ * cosine to an even particle, the sine to an odd one). The eager tiles
+ * (cpu_random.c) and the compiled ones (exec_abi.h) store through it. */
+GENC_LAW_INLINE void genc_law_normal_store(const genc_sample_req *q, int64_t p, int64_t j,
+                                           bool pair, double c, double s, void *out) {
+  int64_t o = p * q->size + j;
+  if (pair) {
+    genc_law_write(q, o, c, out);
+    genc_law_write(q, o + q->size, s, out);
+  } else {
+    genc_law_write(q, o, (p + q->part_offset) & 1 ? s : c, out);
+  }
 }
 
 /* An element of a gamma or log-gamma request (the CUDA kernel's and the

@@ -43,18 +43,9 @@ static LAW_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *r
 /* A normal tile: the pairs in SIMD lanes, then the stores (the cosine to an
  * even particle, the sine to an odd one: laws.h's pairing). */
 static void normal_flush(const genc_sample_req *q, tile *t, void *out) {
-  const int n = t->n;
-  const int64_t size = q->size;
-  normal_pairs(n, t->w, t->c, t->s);
-  for (int u = 0; u < n; u++) {
-    int64_t p = t->p[u], o = p * size + t->j[u];
-    if (t->pair[u]) {
-      genc_law_write(q, o, t->c[u], out);
-      genc_law_write(q, o + size, t->s[u], out);
-    } else {
-      genc_law_write(q, o, (p + q->part_offset) & 1 ? t->s[u] : t->c[u], out);
-    }
-  }
+  normal_pairs(t->n, t->w, t->c, t->s);
+  for (int u = 0; u < t->n; u++)
+    genc_law_normal_store(q, t->p[u], t->j[u], t->pair[u], t->c[u], t->s[u], out);
 }
 
 /* Exponential (or, if gumbel, Gumbel) draws of n units from their first
