@@ -241,27 +241,9 @@ static void step_reads(const plan *pl, const genc_graph *g, int32_t s,
   }
 }
 
-static void mark_last(const plan *pl, int32_t v, int32_t s, void *arg) {
-  (void)arg;
-  if (pl->last[v] < s) pl->last[v] = s;
-}
-
 static void release_last(const plan *pl, int32_t v, int32_t s, void *arg) {
   genc_array **vals = arg;
   if (pl->last[v] == s && vals[v]) genc_array_release(vals[v]), vals[v] = NULL;
-}
-
-/* The last step that reads each value; outputs and guards live to the end
- * (the replay reads them after exec_run). */
-static void plan_lifetimes(plan *pl, const genc_graph *g) {
-  for (int32_t v = 0; v < pl->nvals; v++)
-    pl->last[v] = -1;
-  for (int32_t s = 0; s < pl->part.nsteps; s++)
-    step_reads(pl, g, s, mark_last, NULL);
-  for (int32_t i = 0; i < g->noutputs; i++)
-    pl->last[g->outputs[i]] = pl->part.nsteps;
-  for (int32_t i = 0; i < g->nguards; i++)
-    pl->last[g->guards[i].value] = pl->part.nsteps;
 }
 
 /* Every node through its primitive's forward in order, as genc_graph_replay
@@ -475,7 +457,7 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
              : pl->part.nregions ? "a region function is missing"
                                  : "no region");
   if (c != PENDING) plan_finish(pl, c == COMPILED);
-  plan_lifetimes(pl, g);
+  genc__xpart_lifetimes(g, &pl->part, pl->last);
   pl->info.regions = pl->part.nregions;
   for (int32_t r = 0; r < pl->part.nregions; r++)
     pl->info.fused_nodes += pl->part.regions[r].nnodes;

@@ -108,28 +108,6 @@ static void drop_if_last(const genc_graph *g, const cplan *pl, genc_array **vals
   }
 }
 
-/* pl->last: each value's last reading step; outputs and guard values stay. */
-static bool plan_lifetimes(const genc_graph *g, cplan *pl) {
-  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
-  if (!(pl->last = malloc(((size_t)nv + 1) * sizeof *pl->last))) return false;
-  for (int32_t v = 0; v < nv; v++)
-    pl->last[v] = -1;
-  for (int32_t s = 0; s < pl->part.nsteps; s++) {
-    const genc_xstep *st = &pl->part.steps[s];
-    const genc_xregion *r = st->node >= 0 ? NULL : &pl->part.regions[st->region];
-    for (int i = 0; i < (r ? r->nnodes : 1); i++) {
-      const genc_gnode *nd = &g->nodes[r ? r->nodes[i] : st->node];
-      for (int j = 0; j < nd->nin; j++)
-        pl->last[nd->in[j]] = s;
-    }
-  }
-  for (int32_t i = 0; i < g->noutputs; i++)
-    pl->last[g->outputs[i]] = pl->part.nsteps;
-  for (int32_t i = 0; i < g->nguards; i++)
-    pl->last[g->guards[i].value] = pl->part.nsteps;
-  return true;
-}
-
 static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array **vals) {
   const genc_xregion *r = &pl->part.regions[ri];
   /* the kernel's parameter block: genc_xkp<r> of the source, in[nin + 1], out[nout + 1] */
@@ -471,7 +449,10 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   for (int32_t r = 0; pl->pairs && r < pl->part.nregions; r++)
     for (int i = 0; i < pl->part.regions[r].nsample; i++)
       if (g->nodes[pl->part.regions[r].sample[i]].p.op == GENC_LAW_NORMAL) pl->pairs[r] = true;
-  if (!pl->fn || !pl->pairs || !plan_lifetimes(g, pl) || plan_keys(ctx, pl)) {
+  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
+  if ((pl->last = malloc(((size_t)nv + 1) * sizeof *pl->last)))
+    genc__xpart_lifetimes(g, &pl->part, pl->last);
+  if (!pl->fn || !pl->pairs || !pl->last || plan_keys(ctx, pl)) {
     bool oom = !pl->fn || !pl->pairs || !pl->last;
     cplan_free(pl);
     return oom ? genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory")

@@ -224,3 +224,22 @@ void genc__xpart_free(genc_xpart *p) {
   free(p->region_of);
   memset(p, 0, sizeof *p);
 }
+
+void genc__xpart_lifetimes(const genc_graph *g, const genc_xpart *p, int32_t *last) {
+  int32_t nv = g->ninputs + g->nconsts + g->nnodes;
+  for (int32_t v = 0; v < nv; v++)
+    last[v] = -1;
+  for (int32_t s = 0; s < p->nsteps; s++) {
+    const genc_xstep *st = &p->steps[s];
+    const genc_xregion *r = st->node >= 0 ? NULL : &p->regions[st->region];
+    for (int i = 0; i < (r ? r->nnodes : 1); i++) {
+      const genc_gnode *nd = &g->nodes[r ? r->nodes[i] : st->node];
+      for (int j = 0; j < nd->nin; j++)
+        last[nd->in[j]] = s;
+    }
+  }
+  for (int32_t i = 0; i < g->noutputs; i++)
+    last[g->outputs[i]] = p->nsteps;
+  for (int32_t i = 0; i < g->nguards; i++)
+    last[g->guards[i].value] = p->nsteps;
+}

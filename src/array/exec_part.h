@@ -51,5 +51,11 @@ bool genc__xpart_fusable(const genc_graph *g, int32_t k);
  * allocation failure. */
 genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *out);
 void genc__xpart_free(genc_xpart *p);
+/* Into last (ninputs + nconsts + nnodes entries): the last step of p that
+ * reads each value (-1: none), by step and not by node, since an interpreted
+ * node deferred after a region runs after region nodes of higher index;
+ * outputs and guard values get nsteps (the replay reads them after the
+ * executor). Both executors release a value after its last step. */
+void genc__xpart_lifetimes(const genc_graph *g, const genc_xpart *p, int32_t *last);
 
 #endif
