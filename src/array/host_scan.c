@@ -5,14 +5,25 @@
 #include "array/internal.h"
 
 /* Branch-free counts: one cheap pass. NaN fails v == v. The f64 count sums
- * doubles (exact below 2^53 elements) because GCC 12 vectorizes that form,
- * not an int64 sum of f64 comparisons. */
+ * 0.0 or 1.0 in eight lanes (exact below 2^53 elements): a single running
+ * sum of doubles is an in-order chain of adds (the vectorizer may not
+ * reassociate it, one add latency per element), and an int64 sum of f64
+ * comparisons does not vectorize below AVX2; eight lanes vectorize on SSE2. */
+#define CL 8
 static int64_t count_f64(const double *p, int64_t n) {
-  double bad = 0;
-  for (int64_t i = 0; i < n; i++) {
+  double lane[CL] = {0}, bad = 0;
+  int64_t i = 0;
+  for (; i + CL <= n; i += CL)
+    for (int l = 0; l < CL; l++) {
+      double v = p[i + l];
+      lane[l] += (v != v) | (v == INFINITY) ? 1.0 : 0.0;
+    }
+  for (; i < n; i++) {
     double v = p[i];
-    bad += v != v || v == INFINITY ? 1.0 : 0.0;
+    bad += (v != v) | (v == INFINITY) ? 1.0 : 0.0;
   }
+  for (int l = 0; l < CL; l++)
+    bad += lane[l];
   return (int64_t)bad;
 }
 

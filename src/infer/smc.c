@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array/host_scan.h"
 #include "genc.h"
 #include "smc_internal.h"
 
@@ -44,30 +45,23 @@ double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess) {
   return genc__smc_reweight_ws(w, v, n, ess, NULL);
 }
 
+/* The passes over the particles are the array layer's host kernels
+ * (host_weights.c: SIMD with libmvec's exp, fixed lanes): the log normalizer
+ * is mx + log of the compensated sum of the relative weights, the total the
+ * resampler needs (f64-exact at 1e8 particles: a plain sum there could be off
+ * by a relative n eps ~ 1e-8, a whole systematic step). */
 double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
                              genc__resample_ws *ws) {
-  double *u = ws ? ws->u : NULL;
   if (ws) ws->nrel = 0;
-  double mx = -INFINITY;
-  for (int64_t i = 0; i < n; i++) {
-    w[i] += v[i];
-    if (isnan(w[i])) w[i] = -INFINITY; /* -inf + inf: a particle of zero weight */
-    if (w[i] > mx) mx = w[i];          /* not fmax: a libm call per particle, and w is no NaN */
-  }
+  double mx = genc__host_add_max(w, v, n);
   if (mx == -INFINITY) return *ess = 0, -INFINITY;
-  double s = 0, s2 = 0;
-  genc__ksum k = {0, 0}; /* resampling's total, here where exp's latency hides it */
-  for (int64_t i = 0; i < n; i++) {
-    double e = exp(w[i] - mx);
-    s += e, s2 += e * e;
-    if (u) u[i] = e, genc__ksum_add(&k, e);
-  }
-  if (ws) ws->total = k.s + k.c;
-  double lse = mx + log(s);
+  double sum[2]; /* sum of exp(w_i - mx), sum of its squares */
+  genc__host_exp_sums(w, n, mx, ws ? ws->u : NULL, sum);
+  double lse = mx + log(sum[0]);
   for (int64_t i = 0; i < n; i++)
     w[i] -= lse;
-  *ess = s * s / s2;
-  if (u && isfinite(lse)) ws->nrel = n; /* else resampling fails on w and says why */
+  *ess = sum[0] * sum[0] / sum[1];
+  if (ws && isfinite(lse)) ws->nrel = n, ws->total = sum[0]; /* else resampling fails on w */
   return lse;
 }
 
