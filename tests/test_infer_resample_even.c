@@ -4,7 +4,8 @@
  * ancestors: here the scan is written out again (the same compensated sums,
  * the same points from the same key) and compared index for index on weight
  * vectors that stress it: zero weights first, last and in runs, a weight
- * many orders below the rest, one particle holding everything, m != n. */
+ * many orders below the rest, one particle holding everything or most of
+ * it, m != n. */
 #include "testutil.h"
 
 typedef struct ksum {
@@ -92,6 +93,12 @@ static void test_even_schemes_match_the_scan(void **state) {
   for (int64_t i = 0; i < N; i++)
     lw[i] = i == 1234 ? 0 : -INFINITY;
   check(ctx, lw, N, N, 8);
+  /* one particle in the middle with most of the weight (hundreds of
+   * offspring, past merge_even's 8-copy store), a zero weight right after it */
+  for (int64_t i = 0; i < N; i++)
+    lw[i] = i == 1500 ? 3 : i == 1501 ? -INFINITY : -5;
+  check(ctx, lw, N, N, 12);
+  check(ctx, lw, N, 2 * N + 3, 13);
   /* equal weights: each particle once or nearly so */
   for (int64_t i = 0; i < N; i++)
     lw[i] = -1;

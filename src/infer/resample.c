@@ -70,16 +70,18 @@ static void merge(const double *u, int64_t n, const double *p, int64_t m, int32_
 }
 
 /* merge() for evenly spread points (systematic, stratified: point j lies in
- * [j, j + 1) step), without merge's data-dependent branch per point and
- * particle (a misprediction on nearly every one: at 1e4 particles a fifth of
- * a B2 filter step). Particle i's running sum C_i (the same compensated sums
- * as merge's) is above exactly cnt_i = #{j : p[j] < C_i} points, found from
- * its estimate ceil(C_i / step - u0) (systematic: u0 = U, exact up to
- * rounding; stratified: u0 = 1/2, off by one at most) by comparisons with p; the ancestor of point
- * j is then i0 + #{i in [i0, last) : cnt_i
- * <= j}, a histogram of the cnt_i and its running sum. The same ancestors as
- * merge wherever the running sums increase with i (adding a weight >= 0
- * never lowers the compensated sum by more than its rounding). */
+ * [j, j + 1) step), without merge's data-dependent branch per point and particle (a misprediction
+ * on nearly every one: at 1e4 particles a fifth of a B2 filter step). Particle i's running sum C_i
+ * (the same compensated sums as merge's) is above exactly cnt_i = #{j : p[j] < C_i} points, found
+ * from its estimate C_i / step - u0 (systematic: u0 = U, exact up to rounding; stratified: u0 =
+ * 1/2, off by one at most) by comparisons with the points. merge's ancestor of point j, the
+ * smallest i with C_i > p[j], is the smallest i with cnt_i > j, which is the
+ * smallest i whose running maximum of the cnt exceeds j: so particle i fills
+ * idx[top, cnt_i) with i, top the running maximum before it (whatever the
+ * order of the sums, which rounding may break by an ulp). The fill is one
+ * store of 8 copies of i (idx has 8 entries of slack: what lies past cnt_i is
+ * overwritten by the particles after i, and the rest by the last particle),
+ * and a loop only past 8 offspring. */
 static void merge_even(const double *u, int64_t n, const double *p, int64_t m, double step,
                        double u0, int32_t *idx) {
   int64_t last = n - 1;
@@ -88,22 +90,27 @@ static void merge_even(const double *u, int64_t n, const double *p, int64_t m, d
   int64_t i0 = 0;
   while (i0 < last && u[i0] == 0)
     i0++;
-  memset(idx, 0, (size_t)m * sizeof *idx);
   genc__ksum k = {u[i0], 0};
   double inv = 1 / step;
+  int64_t top = 0;
   for (int64_t i = i0; i < last; i++) {
     if (i > i0) genc__ksum_add(&k, u[i]);
-    double c = k.s + k.c, e = ceil(c * inv - u0);
-    int64_t cnt = e <= 0 ? 0 : e >= (double)m ? m : (int64_t)e;
+    double c = k.s + k.c, e = c * inv - u0;
+    /* ceil(e) but for an integer e (one more correction step), clamped */
+    int64_t cnt = e <= 0 ? 0 : e >= (double)m ? m : (int64_t)e + 1;
     while (cnt > 0 && p[cnt - 1] >= c)
       cnt--;
     while (cnt < m && p[cnt] < c)
       cnt++;
-    if (cnt < m) idx[cnt]++;
+    int32_t v[8] = {(int32_t)i, (int32_t)i, (int32_t)i, (int32_t)i,
+                    (int32_t)i, (int32_t)i, (int32_t)i, (int32_t)i};
+    memcpy(idx + top, v, sizeof v);
+    for (int64_t j = top + 8; j < cnt; j++)
+      idx[j] = (int32_t)i;
+    top = cnt > top ? cnt : top;
   }
-  int32_t r = (int32_t)i0;
-  for (int64_t j = 0; j < m; j++)
-    idx[j] = r += idx[j];
+  for (int64_t j = top; j < m; j++)
+    idx[j] = (int32_t)last;
 }
 
 /* Residual resampling: floor(m W_i) copies of i, then the remaining r draws
@@ -155,12 +162,12 @@ static genc_status ancestors(genc_ctx *ctx, genc_resample_scheme scheme, genc_ke
   if (scheme == GENC_RESAMPLE_MULTINOMIAL) {
     st = sorted_points(ctx, key, m, total, p);
   } else {
-    int64_t nu = scheme == GENC_RESAMPLE_SYSTEMATIC ? 1 : m;
-    st = host_draws(ctx, key, false, nu, p);
-    for (int64_t j = m - 1; !st && j >= 0; j--) /* downwards: p[0] is read last */
-      p[j] = ((double)j + p[nu == 1 ? 0 : j]) * (total / (double)m);
-    double step = total / (double)m;
-    if (!st) merge_even(u, n, p, m, step, nu == 1 ? p[0] / step : 0.5, idx);
+    bool sys = scheme == GENC_RESAMPLE_SYSTEMATIC;
+    st = host_draws(ctx, key, false, sys ? 1 : m, p);
+    double step = total / (double)m, u0 = st ? 0 : sys ? p[0] : 0.5;
+    for (int64_t j = 0; !st && j < m; j++)
+      p[j] = ((double)j + (sys ? u0 : p[j])) * step;
+    if (!st) merge_even(u, n, p, m, step, u0, idx);
     return st;
   }
   if (!st) merge(u, n, p, m, idx);
@@ -205,7 +212,7 @@ genc_status genc__resample_ws_reserve(genc_ctx *ctx, genc__resample_ws *ws, int6
     free(ws->p), free(ws->idx);
     ws->mcap = 0;
     ws->p = malloc((size_t)m * sizeof *ws->p);
-    ws->idx = malloc((size_t)m * sizeof *ws->idx);
+    ws->idx = malloc((size_t)(m + 8) * sizeof *ws->idx); /* merge_even's slack */
     if (!ws->p || !ws->idx) goto nomem;
     ws->mcap = m;
   }
