@@ -438,6 +438,109 @@ static void test_particle_reductions_on_threads(void **state) {
   genc_scope_end(ctx, mark);
 }
 
+/* The same blocks on edge values, where order decides the bits: signed zeros
+ * and NaNs of different signs and payloads. Eager's max/min of one number per
+ * particle keeps 4 lanes (particle p in lane p mod 4, a tail in lane 0) folded
+ * in lane order, so the zeros and NaNs below are placed where that order and
+ * plain particle order disagree (x0's max is -0, not the first zero +0; x1's
+ * min +0; x2's NaN the one in lane 2, not the last); rows (z) and a
+ * log-sum-exp's maximum fold in particle order. Max and min (and a
+ * log-sum-exp's NaN, its maximum) equal eager bit for bit; sums within 64 eps sum|x_i| and
+ * log-sum-exps within 16 ulps as in the test above; 1, 2 and 4 threads give the same bits. */
+enum { NEDGE = 3 * 4096 + 3 }; /* a last block of 3: a tail in lane 0 */
+static genc_status edge_fn(genc_ctx *ctx, const genc_key *k, genc_array *const *in,
+                           genc_array **out, void *user) {
+  (void)k, (void)user;
+  static const genc_reduce_op ops[4] = {GENC_RMAX, GENC_RMIN, GENC_RSUM, GENC_RLOGSUMEXP};
+  for (int i = 0; i < 4; i++)
+    for (int o = 0; o < 4; o++)
+      if (!(out[4 * i + o] = genc_particle_reduce(ctx, ops[o], in[i]))) return genc_ctx_status(ctx);
+  return GENC_OK;
+}
+
+static double nan_bits(uint64_t u) {
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d;
+}
+
+/* x0..x2 (one number per particle) and z (3 per particle) of the comment above */
+static void edge_inputs(genc_ctx *ctx, genc_array **in) {
+  double *x = malloc(3 * NEDGE * sizeof *x), *z = malloc(3 * NEDGE * sizeof *z);
+  uint64_t s = 12345;
+  for (int64_t i = 0; i < 3 * NEDGE; i++) {
+    s = s * 6364136223846793005u + 1442695040888963407u;
+    double u = (double)(s >> 11) * 0x1p-53;
+    x[i] = i < NEDGE ? -1 - u : i < 2 * NEDGE ? 1 + u : 6 * u - 3;
+    z[i] = i % 3 == 0 ? -1 - u : 6 * u - 3;
+  }
+  x[1] = 0.0, x[4] = -0.0, x[2 * 4096 + 8] = 0.0, x[NEDGE - 1] = -0.0; /* max: lane 0's -0 */
+  double *x1 = x + NEDGE, *x2 = x + 2 * NEDGE;
+  x1[4096 + 3] = -0.0, x1[4096 + 6] = 0.0; /* min: lane 2's +0 before lane 3's -0 */
+  x2[5] = NAN, x2[4096 + 2] = -NAN, x2[NEDGE - 2] = nan_bits(0x7ff8000000000123u);
+  z[3 * 10] = 0.0, z[3 * 20] = -0.0;                                   /* column 0: max +0 */
+  z[3 * 7 + 1] = NAN, z[3 * 9000 + 1] = nan_bits(0xfff8000000000042u); /* column 1 */
+  z[3 * 100 + 2] = INFINITY;                                           /* column 2 */
+  for (int i = 0; i < 3; i++)
+    in[i] = genc_array_from(ctx, GENC_F64, 0, NULL, NEDGE, x + i * NEDGE);
+  in[3] = genc_array_from(ctx, GENC_F64, 1, (int64_t[]){3}, NEDGE, z);
+  free(x), free(z);
+}
+
+/* got against eager want for op o of input a (bits, or the bounds above). */
+static void edge_check(genc_ctx *ctx, genc_array *got, genc_array *want, genc_array *a, int o) {
+  int64_t n, m, na;
+  double *x = host(ctx, got, &n), *y = host(ctx, want, &m), *v = host(ctx, a, &na);
+  assert_int_equal(n, m);
+  for (int64_t j = 0; j < n; j++) {
+    if (o == 2 && y[j] != y[j]) { /* a sum's NaN: which payload depends on the order */
+      assert_true(x[j] != x[j]);
+      continue;
+    }
+    if (o < 2 || !isfinite(y[j])) {
+      if (memcmp(&x[j], &y[j], sizeof *x))
+        fail_msg("op %d element %lld: %a, eager %a", o, (long long)j, x[j], y[j]);
+      continue;
+    }
+    double abs_sum = 0;
+    for (int64_t i = j; i < na; i += n)
+      abs_sum += fabs(v[i]);
+    double tol = o == 2 ? 64 * DBL_EPSILON * abs_sum : 16 * DBL_EPSILON * fabs(y[j]);
+    if (!(fabs(x[j] - y[j]) <= tol))
+      fail_msg("op %d element %lld: %.17g, eager %.17g", o, (long long)j, x[j], y[j]);
+  }
+  free(x), free(y), free(v);
+}
+
+static void test_particle_reductions_edge_values(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *in[4], *want[16], *got[3][16];
+  edge_inputs(ctx, in);
+  genc_graph *g = genc_graph_capture(ctx, edge_fn, NULL, 0, NULL, 4, in, 16, want);
+  T_OK(ctx, g);
+  const int threads[3] = {1, 2, 4};
+  for (int t = 0; t < 3; t++) {
+    genc_compile_opts o = opts(threads[t], 0);
+    assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+    assert_int_equal(genc_graph_replay(ctx, g, NULL, in, got[t]), GENC_OK);
+    for (int i = 0; i < 16; i++) {
+      int64_t n, m;
+      double *a = host(ctx, got[t][i], &n), *b = host(ctx, got[0][i], &m);
+      if (memcmp(a, b, (size_t)n * sizeof *a))
+        fail_msg("output %d: %d threads differ", i, threads[t]);
+      free(a), free(b);
+    }
+  }
+  for (int i = 0; i < 16; i++)
+    edge_check(ctx, got[0][i], want[i], in[i / 4], i % 4);
+  /* the placements above do what they say: eager's max of x0 is -0 */
+  assert_true(signbit(genc_array_to_double(ctx, want[0])));
+  assert_false(signbit(genc_array_to_double(ctx, want[5])));
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_compiled_ops_equal_eager),
@@ -446,6 +549,7 @@ int main(void) {
       cmocka_unit_test(test_cache_second_process_and_fallback),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_particle_reductions_on_threads),
+      cmocka_unit_test(test_particle_reductions_edge_values),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
