@@ -271,6 +271,13 @@ static void test_compiled_ops_equal_eager(void **state) {
  * y_i ~ N(a + b x_i + c x_i^2, 0.3); outputs a, b, c and the log weights. */
 static double b1_x[100], b1_y[100];
 
+static void b1_data(void) {
+  for (int i = 0; i < 100; i++) {
+    b1_x[i] = -1 + 2.0 * i / 99;
+    b1_y[i] = 0.5 - b1_x[i] + 2 * b1_x[i] * b1_x[i] + 0.3 * sin(12.9898 * i);
+  }
+}
+
 static genc_status b1_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
                          genc_array **out, void *user) {
   (void)in;
@@ -299,15 +306,34 @@ static genc_status b1_capture_fn(genc_ctx *ctx, const genc_key *keys, genc_array
 static void test_b1_replay_equals_eager(void **state) {
   (void)state;
   NEED_GPU();
-  for (int i = 0; i < 100; i++) {
-    b1_x[i] = -1 + 2.0 * i / 99;
-    b1_y[i] = 0.5 - b1_x[i] + 2 * b1_x[i] * b1_x[i] + 0.3 * sin(12.9898 * i);
-  }
+  b1_data();
   const double tol[4] = {0, 0, 0, 16};
   /* an odd particle offset: the Box-Muller pairs of the kernels start at -1 */
   genc_key key = genc_key_from_seed(5);
   key.particle = 3;
   check_replays(b1_capture_fn, 0, NULL, 4, key, tol);
+}
+
+/* Enough particles that half of them fill the device: the kernels take
+ * particles in Box-Muller pairs (below that, one particle a thread), and the
+ * draws are still the eager ones bit for bit. */
+static int64_t b1_big_n;
+
+static genc_status b1_big_capture_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                                     genc_array **out, void *user) {
+  (void)user;
+  return b1_fn(ctx, keys, in, out, &b1_big_n);
+}
+
+static void test_b1_paired_replay_equals_eager(void **state) {
+  (void)state;
+  NEED_GPU();
+  b1_data();
+  b1_big_n = 2 * genc_cu_rtc_resident(gpu->bst) + 1;
+  const double tol[4] = {0, 0, 0, 16};
+  genc_key key = genc_key_from_seed(6);
+  key.particle = 3;
+  check_replays(b1_big_capture_fn, 0, NULL, 4, key, tol);
 }
 
 /* 2000 replays through the CUDA Graph, each in its own scope: the live bytes
@@ -424,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_cuda_graph_relaunches),
       cmocka_unit_test(test_compiled_ops_equal_eager),
       cmocka_unit_test(test_b1_replay_equals_eager),
+      cmocka_unit_test(test_b1_paired_replay_equals_eager),
       cmocka_unit_test(test_graph_replays_keep_memory_flat),
       cmocka_unit_test(test_changed_guard_fails_replay),
   };

@@ -41,11 +41,12 @@ enum { CG_UNTRIED, CG_READY, CG_NEVER };
 
 typedef struct cplan {
   genc_xpart part;
-  genc_cu_fn **fn;  /* per region; NULL entries: interpreted */
-  bool *pairs;      /* per region: it draws normals (its kernel takes particle pairs) */
-  int32_t *koff;    /* per region: its first key word */
-  int32_t *last;    /* per value: the last step reading it (nsteps: kept; -1: none) */
-  int32_t nkw;      /* key words in all */
+  genc_cu_fn **fn; /* per region; NULL entries: interpreted */
+  bool *pairs;   /* per region: it draws normals and half its particles fill the device (its kernel
+                    takes pairs) */
+  int32_t *koff; /* per region: its first key word */
+  int32_t *last; /* per value: the last step reading it (nsteps: kept; -1: none) */
+  int32_t nkw;   /* key words in all */
   uint32_t *hkeys;  /* this replay's key words (host; pinned when pinned_keys) */
   bool pinned_keys; /* the recorded graph copies hkeys itself (g has guards: see upload_keys) */
   void *dkeys;      /* and on the device (the context's allocator) */
@@ -120,7 +121,8 @@ static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array *
     blk[r->nin + 1 + i] = vals[r->out[i]]->data;
   int64_t n = r->n ? r->n : 1;
   void *kp = (char *)pl->dkeys + (size_t)pl->koff[ri] * sizeof(uint32_t);
-  void *args[3] = {blk, &n, &kp};
+  int pair_ok = pl->pairs[ri];
+  void *args[4] = {blk, &n, &kp, &pair_ok};
   char err[256];
   /* a region that draws normals runs particles in pairs (exec_cuda_src.c) */
   int64_t items = pl->pairs[ri] ? n / 2 + 1 : n;
@@ -446,9 +448,16 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   }
   pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
   pl->pairs = calloc((size_t)pl->part.nregions + 1, sizeof *pl->pairs);
+  /* Pairs halve the Box-Muller work but also the threads: only worth it when
+   * half the particles still fill the device (B1 at 1e4: 24 us paired against
+   * about 12 us unpaired on an H200, where 5000 threads ran 100-observation
+   * bodies two at a time). */
+  int64_t resident = genc_cu_rtc_resident(ctx->bst);
   for (int32_t r = 0; pl->pairs && r < pl->part.nregions; r++)
     for (int i = 0; i < pl->part.regions[r].nsample; i++)
-      if (g->nodes[pl->part.regions[r].sample[i]].p.op == GENC_LAW_NORMAL) pl->pairs[r] = true;
+      if (g->nodes[pl->part.regions[r].sample[i]].p.op == GENC_LAW_NORMAL &&
+          pl->part.regions[r].n >= 2 * resident)
+        pl->pairs[r] = true;
   int32_t nv = g->ninputs + g->nconsts + g->nnodes;
   if ((pl->last = malloc(((size_t)nv + 1) * sizeof *pl->last)))
     genc__xpart_lifetimes(g, &pl->part, pl->last);

@@ -78,11 +78,13 @@ static void emit_call(const genc_xregion *r, int32_t ri, bool row, const char *p
  * one log and one sqrt (random/laws.h's Box-Muller pairs), so a thread that
  * takes both draws each pair once, as the eager kernel does. Only when every
  * normal node's key offset has the same parity (true for keys derived from
- * one key); otherwise one particle per thread. */
+ * one key), and when the launch asked for pairs (pair_ok: enough particles
+ * to fill the device with half as many threads); otherwise one particle per
+ * thread. */
 static void emit_pair_loop(const genc_graph *g, const genc_xregion *r, int32_t ri, bool row,
                            genc_xbuf *b) {
   int first = -1;
-  P("  bool pairs = true;\n");
+  P("  bool pairs = pair_ok != 0;\n");
   for (int i = 0; i < r->nsample; i++)
     if (is_normal(g, r->sample[i])) {
       if (first < 0) first = i;
@@ -123,7 +125,7 @@ static void emit_kernel(const genc_graph *g, const genc_xpart *p, int32_t ri, bo
   P("struct genc_xkp%d {\n  const void *in[%d];\n  void *out[%d];\n};\n", (int)ri, r->nin + 1,
     r->nout + 1);
   P("extern \"C\" __global__ void genc_xk%d(const __grid_constant__ genc_xkp%d P, int64_t n,\n"
-    "                                      const uint32_t *K) {\n",
+    "                                      const uint32_t *K, int pair_ok) {\n",
     (int)ri, (int)ri);
   P("  const genc_xargs A = {P.in, P.out, K};\n  double H[%d];\n", 2 * r->nnodes + 1);
   emit_hoist(g, p, ri, b);

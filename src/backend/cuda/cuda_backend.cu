@@ -60,6 +60,14 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
     e = cudaMalloc((void **)&st->dflag, sizeof(long long));
   }
   if (e == cudaSuccess) {
+    what = "cudaMalloc";
+    e = cudaMalloc((void **)&st->rcount, GENC_CU_RCOUNT * sizeof(unsigned));
+  }
+  if (e == cudaSuccess) {
+    what = "cudaMemset";
+    e = cudaMemset(st->rcount, 0, GENC_CU_RCOUNT * sizeof(unsigned));
+  }
+  if (e == cudaSuccess) {
     what = "cudaMallocHost";
     e = cudaMallocHost((void **)&st->hflag, sizeof(long long));
   }
@@ -75,6 +83,7 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
     return st;
   }
   if (st->dflag) cudaFree(st->dflag);
+  if (st->rcount) cudaFree(st->rcount);
   if (st->hflag) cudaFreeHost(st->hflag);
   if (st->stream) cudaStreamDestroy(st->stream);
   free(st);
@@ -90,6 +99,7 @@ static void cu_destroy(void *stp) {
   free(st->held);
   cublasDestroy(st->blas);
   cudaFree(st->dflag);
+  cudaFree(st->rcount);
   cudaFreeHost(st->hflag);
   cudaStreamDestroy(st->stream);
   free(st);

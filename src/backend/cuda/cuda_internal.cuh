@@ -33,6 +33,9 @@ typedef struct genc_cu_state {
   /* one scalar the index/linalg kernels report through, and its host mirror */
   long long *dflag;
   long long *hflag;
+  /* GENC_CU_RCOUNT counters, zero between launches: a chunked reduction's
+   * last block per output finishes it (cuda_reduce.cu) */
+  unsigned *rcount;
   /* first CUDA error seen (sticky): reported by the next download */
   cudaError_t err;
   /* compiled-graph executor: loaded NVRTC modules (cuda_rtc.cu); while a CUDA
@@ -57,6 +60,8 @@ static inline void genc_cu_check(genc_cu_state *st) {
 }
 
 #define GENC_CU_THREADS 256
+/* outputs a chunked reduction may have (its per-output block counters) */
+#define GENC_CU_RCOUNT 1024
 
 /* Blocks for a grid-stride loop over n elements. */
 static inline unsigned genc_cu_blocks(const genc_cu_state *st, int64_t n) {

@@ -148,12 +148,60 @@ template <typename T> __device__ inline racc<T> r_comb(int op, racc<T> a, racc<T
   return a;
 }
 
+/* A partial another block wrote: read from L2, past this block's L1. */
+template <typename T> __device__ inline racc<T> r_ldpart(const racc<T> *p) {
+  racc<T> r;
+  r.v = *(const volatile T *)&p->v;
+  r.i = *(const volatile int32_t *)&p->i;
+  return r;
+}
+
+/* Output q's nchunk partials combined by one block: thread t folds partials
+ * t, t + B, ... in order, then a tree over the threads' results in a fixed
+ * shape, so the bits depend only on nchunk (a lone thread walking 1056
+ * partials took 0.22 ms, most of a B1 replay at N = 1e6). lse_m != NULL
+ * finishes a logsumexp (y = m + log(s), or m itself where m is NaN or
+ * infinite). */
+template <typename T>
+__device__ void r_finish(int op, const racc<T> *pq, int64_t nchunk, racc<T> *sh, int64_t q,
+                         void *yv, const T *lse_m) {
+  const int t = (int)threadIdx.x;
+  if (t < nchunk) {
+    racc<T> acc = r_ldpart<T>(pq + t);
+    for (int64_t c = t + blockDim.x; c < nchunk; c += blockDim.x)
+      acc = r_comb<T>(op, acc, r_ldpart<T>(pq + c));
+    sh[t] = acc;
+  }
+  __syncthreads();
+  /* entries [0, m) hold partials; the tree keeps them a prefix */
+  int m = nchunk < (int64_t)blockDim.x ? (int)nchunk : (int)blockDim.x;
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (t < s && t + s < m) sh[t] = r_comb<T>(op, sh[t], sh[t + s]);
+    __syncthreads();
+    if (m > s) m = s;
+  }
+  if (t != 0) return;
+  racc<T> acc = sh[0];
+  if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
+    ((int32_t *)yv)[q] = acc.i;
+  } else if (lse_m) {
+    T mq = lse_m[q];
+    ((T *)yv)[q] = (r_nan(mq) || mq == INFINITY || mq == -INFINITY) ? mq : mq + r_log(acc.v);
+  } else {
+    ((T *)yv)[q] = acc.v;
+  }
+}
+
 /* Block (chunk c, output blockIdx.y) reduces its slice of one row into part.
- * With m != NULL (logsumexp's second pass) it sums exp(x - m[output]). */
+ * With m != NULL (logsumexp's second pass) it sums exp(x - m[output]). The
+ * last block of an output to finish (count[q], a counter the context keeps at
+ * zero between launches) combines the partials into yv (r_finish), so a
+ * reduction is one launch, not two. */
 template <typename T>
 __global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_t len,
-                           int64_t inner, int64_t clen) {
+                           int64_t inner, int64_t clen, unsigned *count, void *yv, const T *lse_m) {
   __shared__ racc<T> sh[GENC_CU_THREADS];
+  __shared__ bool last;
   int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
   int64_t l0 = c * clen, l1 = l0 + clen < len ? l0 + clen : len;
   const T *xo = x + o * len * inner + j;
@@ -173,32 +221,21 @@ __global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_
     if ((int)threadIdx.x < s) sh[threadIdx.x] = r_comb<T>(op, sh[threadIdx.x], sh[threadIdx.x + s]);
     __syncthreads();
   }
-  if (threadIdx.x == 0) part[q * gridDim.x + c] = sh[0];
-}
-
-/* Combine each output's partials in chunk order; lse_m != NULL finishes a
- * logsumexp (y = m + log(s), or m itself where m is NaN or infinite). */
-template <typename T>
-__global__ void k_red_fin(int op, const racc<T> *part, int64_t nchunk, int64_t nout, void *yv,
-                          const T *lse_m) {
-  GENC_CU_LOOP(q, nout) {
-    racc<T> acc = part[q * nchunk];
-    for (int64_t c = 1; c < nchunk; c++)
-      acc = r_comb<T>(op, acc, part[q * nchunk + c]);
-    if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
-      ((int32_t *)yv)[q] = acc.i;
-    } else if (lse_m) {
-      T mq = lse_m[q];
-      ((T *)yv)[q] = (r_nan(mq) || mq == INFINITY || mq == -INFINITY) ? mq : mq + r_log(acc.v);
-    } else {
-      ((T *)yv)[q] = acc.v;
-    }
+  if (threadIdx.x == 0) {
+    part[q * gridDim.x + c] = sh[0];
+    __threadfence(); /* the partial is visible before the count says so */
+    last = atomicAdd(&count[q], 1u) == gridDim.x - 1;
   }
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  r_finish<T>(op, part + q * gridDim.x, gridDim.x, sh, q, yv, lse_m);
+  if (threadIdx.x == 0) count[q] = 0; /* for the next reduction on this stream */
 }
 
 /* One block per output (blockIdx.x): the chunked path's partial and final
  * combine in one launch (logsumexp: the maximum, then the sum of exp(x - max),
- * and the same finish as k_red_fin). */
+ * and the same finish as r_finish). */
 template <typename T>
 __global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t inner) {
   __shared__ racc<T> sh[GENC_CU_THREADS];
@@ -262,16 +299,16 @@ static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64
     return;
   }
   dim3 grid((unsigned)nchunk, (unsigned)nout);
-  unsigned fb = genc_cu_blocks(st, nout);
   cudaStream_t s = st->stream;
+  unsigned *cnt = st->rcount;
   if (op == GENC_RLOGSUMEXP) {
-    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, x, NULL, part, len, inner, clen);
-    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, part, nchunk, nout, mbuf, NULL);
-    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, x, mbuf, part, len, inner, clen);
-    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, part, nchunk, nout, y, mbuf);
+    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, x, NULL, part, len, inner, clen, cnt,
+                                                   mbuf, NULL);
+    k_red_part<T>
+        <<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, x, mbuf, part, len, inner, clen, cnt, y, mbuf);
   } else {
-    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(op, x, NULL, part, len, inner, clen);
-    k_red_fin<T><<<fb, GENC_CU_THREADS, 0, s>>>(op, part, nchunk, nout, y, NULL);
+    k_red_part<T>
+        <<<grid, GENC_CU_THREADS, 0, s>>>(op, x, NULL, part, len, inner, clen, cnt, y, NULL);
   }
   genc_cu_free(st, part, pbytes); /* stream order makes the reuse safe */
   genc_cu_free(st, mbuf, mbytes);
@@ -283,7 +320,7 @@ static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t 
   int64_t nout = outer * inner;
   /* one thread a row only for short rows or many rows: a lone thread walking
    * a row of 1000 (a particle logsumexp at N = 1e3) takes ~0.1 ms */
-  if (len <= 128 || nout >= 1024 || nout > 65535) {
+  if (len <= 128 || nout >= GENC_CU_RCOUNT || nout > 65535) {
     k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y,
                                                                                outer, len, inner);
   } else if (len <= 4096) { /* at 1e4 the chunked path measured faster (B1 replays) */

@@ -316,6 +316,15 @@ extern "C" int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, vo
   return 0;
 }
 
+extern "C" int64_t genc_cu_rtc_resident(void *bst) {
+  genc_cu_state *st = genc_cu_enter(bst);
+  int dev = 0, per = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&per, cudaDevAttrMaxThreadsPerMultiProcessor, dev) != cudaSuccess)
+    per = 2048;
+  return (int64_t)st->sms * per;
+}
+
 extern "C" void genc_cu_rtc_release(void *bst) {
   genc_cu_state *st = (genc_cu_state *)bst;
   rtc_state *r = (rtc_state *)st->rtc;

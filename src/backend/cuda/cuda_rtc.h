@@ -59,6 +59,11 @@ int genc_cu_rtc_compile_only(const char *src, int arch, char *err, size_t errcap
 int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, void **args, char *err,
                        size_t errcap);
 
+/* Threads the device of backend state @p bst keeps resident at once
+ * (multiprocessors times threads per multiprocessor): below it a grid leaves
+ * the device partly idle, so a kernel may prefer more, lighter threads. */
+int64_t genc_cu_rtc_resident(void *bst);
+
 /* Free every kernel module of a context (cu_destroy calls it). */
 void genc_cu_rtc_release(void *bst);
 
