@@ -19,9 +19,12 @@ static inline void genc__ksum_add(genc__ksum *k, double x) {
 }
 
 /* Add the incremental log weights v to the normalized log weights w (n of
- * them, host f64): returns the log normalizer log sum_i exp(w_i + v_i), -inf
- * when every particle has weight zero, and leaves w normalized and the ESS
- * 1 / sum W_i^2 in *ess (smc.c). */
+ * them, host f64, not overlapping): returns the log normalizer log sum_i
+ * exp(w_i + v_i), -inf when every particle has weight zero, and leaves w
+ * normalized and the ESS 1 / sum W_i^2 in *ess (smc.c). The exps are
+ * libmvec's (within 4 ulp of libm's) and their sums run in 8 fixed lanes
+ * (src/array/host_weights.c): the same bits for any thread count, and for any
+ * vector width that computes the same exps. */
 double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess);
 
 /* Host buffers of genc_resample kept across the steps of a filter: at 1e4
