@@ -21,6 +21,14 @@
 int64_t genc__host_count_nan_posinf(const genc_ctx *ctx, const genc_array *x);
 
 /*
+ * The memory of @p x, an eager CPU f64 array of exactly @p n elements (every
+ * element of every particle, particle-major), to read while x lives; NULL
+ * when it is not one or a capture records (the caller then copies it out with
+ * genc_array_copy_out, which also says why it cannot).
+ */
+const double *genc__host_f64(const genc_ctx *ctx, const genc_array *x, int64_t n);
+
+/*
  * w[i] += v[i] for i < n, a NaN sum (-inf + inf) made -inf (a particle of
  * zero weight); returns the largest w[i] (-inf when n == 0 or all are -inf).
  * w and v must not overlap.

@@ -92,9 +92,9 @@ double genc__smc_reweight_dev(genc_ctx *ctx, genc_array **w, genc_array *lw, dou
 }
 
 /* Generate (t = 0) or update the trace *tr with step t's inputs; the
- * incremental log weights go to v (or stay an array, in *lw_out if not NULL). */
+ * incremental log weights, an array in the caller's scope, go to *lw_out. */
 static genc_status extend(genc_ctx *ctx, genc_gf *model, genc_trace **tr, int64_t t, int64_t n,
-                          genc_smc_step_fn fn, void *user, genc_key key, double *v,
+                          genc_smc_step_fn fn, void *user, genc_key key,
                           const genc_smcp3_kernels *prop, genc_array **lw_out) {
   int nargs = genc_gf_nargs(model);
   genc_array **args = calloc((size_t)nargs + 1, sizeof *args);
@@ -126,10 +126,7 @@ static genc_status extend(genc_ctx *ctx, genc_gf *model, genc_trace **tr, int64_
   }
   genc_trace_release(*tr);
   *tr = next;
-  if (lw_out)
-    *lw_out = lw; /* the device path: lw stays where it is */
-  else
-    st = genc_array_copy_out(ctx, lw, v, n);
+  *lw_out = lw;
 out:
   genc_choicemap_free(obs);
   free(args);
@@ -200,11 +197,13 @@ static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_s
   genc_key k[3];
   genc_key_split(genc_key_fold_in(o->key, (uint64_t)t), 3, k);
   genc_array *lw = NULL, *rel = NULL;
-  genc_status st =
-      extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], v, o->proposal, wdev ? &lw : NULL);
+  genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], o->proposal, &lw);
+  /* the host path reads an eager CPU lw in place (no copy), anything else copied to v */
+  const double *lv = wdev || st ? NULL : genc__host_f64(ctx, lw, r->n);
+  if (!st && !wdev && !lv) st = genc_array_copy_out(ctx, lw, v, r->n), lv = v;
   if (!st) {
     double lse = wdev ? genc__smc_reweight_dev(ctx, wdev, lw, &r->ess[t], &rel, &st)
-                      : genc__smc_reweight_ws(r->log_weights, v, r->n, &r->ess[t], ws);
+                      : genc__smc_reweight_ws(r->log_weights, lv, r->n, &r->ess[t], ws);
     r->log_ml += lse;
     if (!st && lse == -INFINITY)
       st = genc_ctx_fail(ctx, GENC_ERR_DOMAIN,
