@@ -19,8 +19,12 @@
  * algorithm: xoshiro256+, 256-layer ziggurat normals, one fused propagate/weight pass, one exp
  * pass, systematic resampling by a merge pass), T = 100, N = 1e3 .. Nmax.
  *
- * Times are process CPU seconds (CLOCK_PROCESS_CPUTIME_ID: the development machine is shared by
- * many builds, and wall time there measures the load; everything here runs on one thread),
+ * Times are CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID: the development machine
+ * is shared by many builds, and wall time there measures the load; everything timed here runs
+ * on this thread). Not process CPU time: OpenBLAS's thread pool, started when libopenblas
+ * loads, spins in sched_yield for a while at startup, and on the 16-core Xeon its 15 threads
+ * added up to 0.5 s of process CPU time to whichever filter ran first (N = 1e3 and 1e4 read
+ * 400-750 ns per particle-step for genc and for the handwritten C alike),
  * medians of R runs (the N = 50, T = 5 row takes the median of 25).
  * Usage: bench_smc [Nmax [Nseq [R]]]   (defaults 1e5, 1e4, 3)
  */
@@ -116,7 +120,7 @@ static double hand_pf(int T, int64_t N, double *x, double *xa, double *w) {
 
 static double cpu_now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
