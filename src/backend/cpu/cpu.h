@@ -60,6 +60,7 @@ void genc_cpu_sample(void *st, const genc_sample_req *req, void *out);
  * of physical memory, at least 2 GiB; cpu_backend.c says why). For tests of the over-budget
  * paths; blocks already cached stay until reused. */
 void genc__cpu_set_cache_budget(void *st, size_t bytes);
+
 /* Philox4x32-10 blocks of the counters {c0[u], c1[u], c2, c3} under key, u < n,
  * written word-major: word k of block u at out[k * n + u]. */
 void genc_cpu_philox(const uint32_t key[2], int64_t n, const uint32_t *c0, const uint32_t *c1,

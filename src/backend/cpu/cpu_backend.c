@@ -1,25 +1,27 @@
 /* The CPU backend: memory (a size-class cache, so scopes do not hit malloc per
  * temporary) and the kernel table.
  *
- * Memory. A request is rounded up to a power-of-two size class (64 B, 128 B, ...); every block
- * is 64-byte aligned. Freed blocks wait on their class's list (threaded through the blocks,
- * LIFO) while the cache holds at most `budget` bytes, so a scope's temporaries and a repeated
- * run's arrays are reused without reaching malloc or the kernel. Where blocks come from:
- *  - classes below SLAB_MIN: aligned_alloc / free;
- *  - classes from SLAB_MIN to 1 MiB: carved (bump pointer) from 2 MiB "slabs", each mapped
- *    2 MiB-aligned with MADV_HUGEPAGE and holding blocks of one class only;
+ * Memory. A request is rounded up to a size class: powers of two from 64 B below SLAB_MIN
+ * (64 KiB), four classes an octave from there (next_size). Every block is 64-byte aligned.
+ * Freed blocks wait on their class's list (threaded through the blocks, LIFO) while the cache
+ * holds at most `budget` bytes, so a scope's temporaries and a repeated run's arrays are reused
+ * without reaching malloc or the kernel. Where blocks come from:
+ *  - classes below SLAB_MIN: aligned_alloc / free (glibc's heap, which recycles its pages);
+ *  - classes from SLAB_MIN to under 2 MiB: carved by a bump pointer from 32 MiB slabs, each
+ *    mapped 2 MiB-aligned with MADV_HUGEPAGE and holding blocks of one class only;
  *  - classes of 2 MiB and more: one mapping per block, 2 MiB-aligned, MADV_HUGEPAGE.
- * Why: the first touch of fresh memory faults once per 4 KiB page, about 12-20 us each on the
- * development VM (the first `bench_smc 1e5 0 1` took 123,000 faults, 2.1 s against 0.25 s for
+ * Why: the first touch of fresh memory faults once per 4 KiB page, 12-20 us each on the
+ * development VM (the first `bench_smc 1e5 0 1` took 123,000 faults and 2 s against 0.2 s for
  * later runs: the batched Unfold trace keeps every step's arrays, so each step needs fresh
  * blocks); a transparent huge page faults once per 2 MiB. Without THP (or off Linux) the advice
  * is a no-op and the blocks work with small pages.
- * A slab can be released only whole, so slabs stay mapped until the context is destroyed: a slab
+ * A slab is released only whole, so slabs stay mapped until the context is destroyed: a slab
  * block freed over budget gives its pages back to the OS (MADV_DONTNEED) and waits, holding no
- * memory, on its class's cold list for reuse; a context keeps the address space of its peak use of
- * those classes, not the memory. Bigger blocks freed over budget are unmapped. Costs: a block's
- * rounding tail is resident once its huge page is touched (an 800 KB array holds 1 MiB), and so
- * is the unused part of each class's newest slab (under 2 MiB per class).
+ * memory, on its class's cold list for reuse. A context so keeps the address space of its peak
+ * use of those classes, not the memory. Bigger blocks freed over budget are unmapped.
+ * Costs: a block's rounding tail is resident once its huge page is touched (under 25% of the
+ * request: the reason for four classes an octave there), and so is the touched huge page of each
+ * class's newest slab (under 2 MiB per class); only whole slabs' address space is reserved.
  * Budget: a quarter of physical memory, at least 2 GiB. The cache of a context never exceeds its
  * peak use, and what it saves is a fault per page on every reuse: N = 1e6 SMC on B2 keeps 4-5 GB
  * of step arrays alive, so a fixed 2 GiB made every run fault on half of them again. */
@@ -31,9 +33,10 @@
 
 #include "backend/cpu/cpu.h"
 
-#define NCLASS 40
+#define NCLASS 127 /* classes up to 2^45 bytes are cached */
 #define HUGE_PAGE ((size_t)2 << 20)
-#define SLAB_MIN ((size_t)128 << 10)
+#define SLAB_MIN ((size_t)64 << 10)
+#define SLAB_BYTES ((size_t)32 << 20)
 #define MIN_BUDGET ((size_t)2 << 30)
 
 typedef struct block {
@@ -53,15 +56,30 @@ typedef struct cpu_state {
  * overflow (the array layer never asks for more than GENC_MAX_ALLOC_BYTES). */
 #define MAX_REQUEST ((size_t)1 << 62)
 
+/* The size of the class after the one of size s: powers of two from 64 B up to SLAB_MIN, then
+ * four classes an octave (x 5/4, 6/4, 7/4, 2), so the rounding tail of a request, resident once
+ * its huge page is touched, is under a quarter of it. */
+static size_t next_size(size_t s) {
+  if (s < SLAB_MIN) return 2 * s;
+  return s + ((size_t)1 << (63 - __builtin_clzll((unsigned long long)s))) / 4;
+}
+
 static int size_class(size_t bytes, size_t *rounded) {
   size_t s = 64;
   int c = 0;
   while (s < bytes) {
-    s <<= 1;
+    s = next_size(s);
     c++;
   }
   *rounded = s;
   return c;
+}
+
+static size_t class_size(int c) {
+  size_t s = 64;
+  while (c-- > 0)
+    s = next_size(s);
+  return s;
 }
 
 static size_t default_budget(void) {
@@ -73,7 +91,7 @@ static size_t default_budget(void) {
 
 void genc__cpu_set_cache_budget(void *stp, size_t bytes) { ((cpu_state *)stp)->budget = bytes; }
 
-/* A fresh mapping of `bytes` (a multiple of HUGE_PAGE) at a HUGE_PAGE boundary: map a huge page
+/* A fresh mapping of `bytes` (a multiple of 32 KiB) at a HUGE_PAGE boundary: map a huge page
  * more and trim both ends. */
 static void *map_aligned(size_t bytes) {
   size_t span = bytes + HUGE_PAGE;
@@ -89,19 +107,19 @@ static void *map_aligned(size_t bytes) {
 }
 
 /* The next block of class c (size r < HUGE_PAGE) from its newest slab, mapping a new one when
- * that is used up. */
+ * that is used up (its tail, under r, stays unused). */
 static void *slab_block(cpu_state *st, int c, size_t r) {
-  if (st->bump[c] == st->bump_end[c]) {
+  if ((size_t)(st->bump_end[c] - st->bump[c]) < r) {
     if (st->nslab == st->capslab) {
       size_t cap = st->capslab ? 2 * st->capslab : 64;
       void **s = realloc(st->slabs, cap * sizeof *s);
       if (!s) return NULL;
       st->slabs = s, st->capslab = cap;
     }
-    char *s = map_aligned(HUGE_PAGE);
+    char *s = map_aligned(SLAB_BYTES);
     if (!s) return NULL;
     st->slabs[st->nslab++] = s;
-    st->bump[c] = s, st->bump_end[c] = s + HUGE_PAGE;
+    st->bump[c] = s, st->bump_end[c] = s + SLAB_BYTES;
   }
   void *b = st->bump[c];
   st->bump[c] += r;
@@ -118,7 +136,7 @@ static void *cpu_create(int device_index, char *err, size_t errcap) {
 static void cpu_destroy(void *stp) {
   cpu_state *st = stp;
   for (int c = 0; c < NCLASS; c++) {
-    size_t r = (size_t)64 << c;
+    size_t r = class_size(c);
     if (r >= SLAB_MIN && r < HUGE_PAGE) continue; /* inside the slabs */
     for (block *b = st->cache[c]; b;) {
       block *nx = b->next;
@@ -130,7 +148,7 @@ static void cpu_destroy(void *stp) {
     }
   }
   for (size_t i = 0; i < st->nslab; i++)
-    munmap(st->slabs[i], HUGE_PAGE);
+    munmap(st->slabs[i], SLAB_BYTES);
   free(st->slabs);
   free(st);
 }
