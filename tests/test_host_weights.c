@@ -1,4 +1,5 @@
-/* The SMC driver's weight passes (src/array/host_weights.c): w += v with the
+/* The host log-weight kernels of genc/array.h (src/array/host_weights.c; the
+ * SMC driver's weight passes): w += v with the
  * NaN rule and the max, then the exps exp(w - max) by libmvec and their
  * compensated sum and sum of squares in eight lanes. Against a scalar
  * reference: exps within 4 ulp of libm's (libmvec's bound), sums within a few
@@ -9,8 +10,6 @@
 
 #include <float.h>
 
-#include "array/host_scan.h"
-
 /* Sizes around the lane width (8) and the block (512). */
 static const int64_t SIZES[] = {1, 2, 7, 8, 9, 15, 16, 17, 511, 512, 513, 1031, 4099};
 
@@ -18,7 +17,7 @@ static void test_add_max_rule(void **state) {
   (void)state;
   double w[11] = {0, -INFINITY, 1, 2, -INFINITY, 3, -1, 0.5, 7, -2, 4};
   const double v[11] = {1, INFINITY, -INFINITY, 0.25, -1, NAN, 2, 0, -0.5, 9.5, 0};
-  double mx = genc__host_add_max(w, v, 11);
+  double mx = genc_host_logw_add(w, v, 11);
   /* -inf + inf and 3 + NaN are NaN: zero weight (-inf); the rest add */
   const double want[11] = {1, -INFINITY, -INFINITY, 2.25, -INFINITY, -INFINITY,
                            1, 0.5,       6.5,       7.5,  4};
@@ -26,12 +25,12 @@ static void test_add_max_rule(void **state) {
     assert_true(w[i] == want[i]);
   assert_true(mx == 7.5); /* index 9: in the scalar tail after the one group of 8 */
   double z[3] = {-INFINITY, -INFINITY, -INFINITY}, zv[3] = {0, 0, 0};
-  assert_true(genc__host_add_max(z, zv, 3) == -INFINITY);
-  assert_true(genc__host_add_max(z, zv, 0) == -INFINITY);
+  assert_true(genc_host_logw_add(z, zv, 3) == -INFINITY);
+  assert_true(genc_host_logw_add(z, zv, 0) == -INFINITY);
   /* the max in lane 6 of a group, the tail below it */
   double t[11] = {0}, tv[11] = {0};
   tv[6] = 5, tv[10] = 4;
-  assert_true(genc__host_add_max(t, tv, 11) == 5);
+  assert_true(genc_host_logw_add(t, tv, 11) == 5);
 }
 
 /* ulps between a and b (finite, same sign or zero). */
@@ -52,8 +51,8 @@ static void test_exp_sums_match_scalar(void **state) {
     for (int64_t i = 0; i < n; i++)
       mx = w[i] > mx ? w[i] : mx;
     double got[2], nobuf[2];
-    genc__host_exp_sums(w, n, mx, e, got);
-    genc__host_exp_sums(w, n, mx, NULL, nobuf);
+    genc_host_exp_sums(w, n, mx, e, got);
+    genc_host_exp_sums(w, n, mx, NULL, nobuf);
     /* the buffer changes nothing: the same lanes, the same bits */
     assert_memory_equal(got, nobuf, sizeof got);
     long double s = 0, s2 = 0;
@@ -86,7 +85,7 @@ static void test_exp_sums_compensated(void **state) {
   for (int64_t i = 0; i < n; i++)
     w[i] = i == 3 ? 0 : i % 8 == 3 ? -60 * log(2.0) : -INFINITY;
   double out[2];
-  genc__host_exp_sums(w, n, 0, NULL, out);
+  genc_host_exp_sums(w, n, 0, NULL, out);
   double tiny = exp(-60 * log(2.0)); /* within 4 ulp of 2^-60, as libmvec's */
   double want = 1 + (double)((n >> 3) - 1) * tiny;
   assert_true(fabs(out[0] - want) <= 2 * DBL_EPSILON);
@@ -94,10 +93,61 @@ static void test_exp_sums_compensated(void **state) {
   free(w);
 }
 
+/* NULL buffers with elements to read: NaN, not a crash; nothing to read: the
+ * empty results. */
+static void test_bad_buffers(void **state) {
+  (void)state;
+  double w[2] = {0, 1}, out[2] = {7, 7};
+  assert_true(isnan(genc_host_logw_add(NULL, w, 2)));
+  assert_true(isnan(genc_host_logw_add(w, NULL, 2)));
+  assert_true(genc_host_logw_add(NULL, NULL, 0) == -INFINITY);
+  genc_host_exp_sums(NULL, 2, 0, NULL, out);
+  assert_true(isnan(out[0]) && isnan(out[1]));
+  genc_host_exp_sums(NULL, 0, 0, NULL, out);
+  assert_true(out[0] == 0 && out[1] == 0);
+}
+
+static genc_status view_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                           genc_array **out, void *user) {
+  (void)keys;
+  *(const double **)user = genc_array_host_f64(ctx, in[0], 6);
+  out[0] = genc_add(ctx, in[0], 1.0);
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+/* genc_array_host_f64: the eager CPU f64 array's own memory (particle-major,
+ * every element), NULL for another count or dtype and inside a capture. */
+static void test_host_view(void **state) {
+  (void)state;
+  genc_ctx *ctx = t_ctx();
+  const double v[6] = {1, 2, 3, 4, 5, 6};
+  genc_array *a = genc_array_from(ctx, GENC_F64, 1, (int64_t[]){2}, 3, v);
+  T_OK(ctx, a);
+  const double *p = genc_array_host_f64(ctx, a, 6);
+  if (genc_ctx_device(ctx) != GENC_CPU) {
+    assert_null(p); /* device memory is never handed out */
+  } else {
+    assert_non_null(p);
+    for (int i = 0; i < 6; i++)
+      assert_true(p[i] == v[i]);
+  }
+  assert_null(genc_array_host_f64(ctx, a, 5));
+  assert_null(genc_array_host_f64(ctx, genc_astype(ctx, a, GENC_F32), 6));
+  assert_null(genc_array_host_f64(ctx, NULL, 6));
+  const double *seen = v;
+  genc_array *out[1];
+  genc_key key = genc_key_from_seed(1);
+  genc_graph *g = genc_graph_capture(ctx, view_fn, &seen, 1, &key, 1, &a, 1, out);
+  T_OK(ctx, g);
+  assert_null(seen);
+  genc_graph_free(g);
+  genc_ctx_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_add_max_rule),
-      cmocka_unit_test(test_exp_sums_match_scalar),
+      cmocka_unit_test(test_bad_buffers),          cmocka_unit_test(test_host_view),
+      cmocka_unit_test(test_add_max_rule),         cmocka_unit_test(test_exp_sums_match_scalar),
       cmocka_unit_test(test_exp_sums_compensated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,6 +132,40 @@ double genc_array_to_double(genc_ctx *ctx, const genc_array *a);
 genc_status genc_array_copy_out(genc_ctx *ctx, const genc_array *a, double *out, int64_t cap);
 /** Copy all elements in their own dtype (raw bytes) into @p out of @p bytes. */
 genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, size_t bytes);
+/**
+ * Read-only view of @p a's memory, without a copy: an eager f64 array of
+ * exactly @p n elements (genc_array_size() times max(1, particles),
+ * particle-major) held in host memory, valid while @p a lives. NULL (no
+ * error set) when it is not one: another dtype or count, a device array, or
+ * a capture recording (whose replays could not repeat a host read); copy the
+ * values out with genc_array_copy_out() then.
+ */
+const double *genc_array_host_f64(const genc_ctx *ctx, const genc_array *a, int64_t n);
+
+/*
+ * Host log-weight kernels: the passes a particle method makes over weights it
+ * keeps in host memory (genc_smc does), vectorized with the CPU backend's
+ * vector exp. Their sums and maxima run in 8 fixed lanes (element i in lane
+ * i mod 8, the lanes combined in order), so the bits do not depend on the
+ * vector width the machine picks, only on its exp (within 4 ulp of exp()).
+ */
+
+/**
+ * w[i] += v[i] for i < @p n, a NaN sum (-inf + inf) made -inf (a particle of
+ * weight zero); returns the largest w[i]: -inf when @p n <= 0 or every w[i]
+ * is -inf, NaN when @p w or @p v is NULL with @p n > 0. The buffers must not
+ * overlap.
+ */
+double genc_host_logw_add(double *w, const double *v, int64_t n);
+/**
+ * e[i] = exp(w[i] - @p mx) for i < @p n, stored in @p e unless it is NULL;
+ * sums[0] gets their compensated (Neumaier) sum, exact enough that a
+ * resampler's cumulative sum over 1e8 particles stays in f64 rounding, and
+ * sums[1] the sum of their squares (for the effective sample size). Both are 0
+ * when @p n <= 0, NaN when @p w is NULL with @p n > 0. @p w and @p e must not
+ * overlap.
+ */
+void genc_host_exp_sums(const double *w, int64_t n, double mx, double *e, double sums[2]);
 
 /** Print an array to a string buffer (NumPy-like); returns chars needed. */
 int genc_array_format(genc_ctx *ctx, const genc_array *a, char *buf, size_t cap);

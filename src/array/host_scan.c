@@ -50,7 +50,7 @@ int64_t genc__host_count_nan_posinf(const genc_ctx *ctx, const genc_array *x) {
   return -1;
 }
 
-const double *genc__host_f64(const genc_ctx *ctx, const genc_array *x, int64_t n) {
+const double *genc_array_host_f64(const genc_ctx *ctx, const genc_array *x, int64_t n) {
   if (!ctx || !x || x->ctx != ctx || genc__capturing(ctx) || ctx->bk->device != GENC_CPU ||
       (genc_dtype)x->dtype != GENC_F64 || genc__numel(x) != n)
     return NULL;

@@ -1,4 +1,4 @@
-/* The SMC driver's weight passes over host f64 memory (host_scan.h): plain
+/* The host log-weight kernels (genc/array.h), the SMC driver's passes over host f64 memory: plain
  * loops the vectorizer turns into SIMD code, exp by glibc's libmvec
  * (vecmath.h: at most 4 ulp from the scalar exp; built with -fno-math-errno,
  * CMakeLists.txt), one clone per ISA picked at load time.
@@ -11,13 +11,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "array/host_scan.h"
+#include "genc/array.h"
 #include "backend/cpu/vecmath.h"
 
 #define HL 8   /* lanes: one AVX-512 register, two AVX2 ones, four SSE2 ones */
 #define HB 512 /* exps per block, kept in L1 between the exp loop and the sums */
 
-GENC_VEC_CLONES double genc__host_add_max(double *restrict w, const double *restrict v, int64_t n) {
+GENC_VEC_CLONES double genc_host_logw_add(double *restrict w, const double *restrict v, int64_t n) {
+  if (n > 0 && (!w || !v)) return NAN;
   double a[HL];
   for (int l = 0; l < HL; l++)
     a[l] = -INFINITY;
@@ -63,8 +64,12 @@ static inline void lane_sums(const double *x, int64_t len, lanes *s, lanes *c, l
   *s = ls, *c = lc, *q = lq;
 }
 
-GENC_VEC_CLONES void genc__host_exp_sums(const double *restrict w, int64_t n, double mx,
-                                         double *restrict e, double out[2]) {
+GENC_VEC_CLONES void genc_host_exp_sums(const double *restrict w, int64_t n, double mx,
+                                        double *restrict e, double out[2]) {
+  if (n > 0 && !w) {
+    out[0] = out[1] = NAN;
+    return;
+  }
   lanes s = {0}, c = {0}, q = {0};
   double buf[HB];
   for (int64_t b = 0; b < n; b += HB) { /* HB is a multiple of HL: lane i mod HL */

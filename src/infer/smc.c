@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/host_scan.h"
 #include "genc.h"
 #include "smc_internal.h"
 
@@ -45,18 +44,18 @@ double genc__smc_reweight(double *w, const double *v, int64_t n, double *ess) {
   return genc__smc_reweight_ws(w, v, n, ess, NULL);
 }
 
-/* The passes over the particles are the array layer's host kernels
- * (host_weights.c: SIMD with libmvec's exp, fixed lanes): the log normalizer
+/* The passes over the particles are the public host log-weight kernels
+ * (genc/array.h; SIMD with libmvec's exp, fixed lanes): the log normalizer
  * is mx + log of the compensated sum of the relative weights, the total the
  * resampler needs (f64-exact at 1e8 particles: a plain sum there could be off
  * by a relative n eps ~ 1e-8, a whole systematic step). */
 double genc__smc_reweight_ws(double *w, const double *v, int64_t n, double *ess,
                              genc__resample_ws *ws) {
   if (ws) ws->nrel = 0;
-  double mx = genc__host_add_max(w, v, n);
+  double mx = genc_host_logw_add(w, v, n);
   if (mx == -INFINITY) return *ess = 0, -INFINITY;
   double sum[2]; /* sum of exp(w_i - mx), sum of its squares */
-  genc__host_exp_sums(w, n, mx, ws ? ws->u : NULL, sum);
+  genc_host_exp_sums(w, n, mx, ws ? ws->u : NULL, sum);
   double lse = mx + log(sum[0]);
   for (int64_t i = 0; i < n; i++)
     w[i] -= lse;
@@ -199,7 +198,7 @@ static genc_status smc_step(genc_ctx *ctx, genc_gf *model, int64_t t, genc_smc_s
   genc_array *lw = NULL, *rel = NULL;
   genc_status st = extend(ctx, model, &r->trace, t, r->n, fn, user, k[0], o->proposal, &lw);
   /* the host path reads an eager CPU lw in place (no copy), anything else copied to v */
-  const double *lv = wdev || st ? NULL : genc__host_f64(ctx, lw, r->n);
+  const double *lv = wdev || st ? NULL : genc_array_host_f64(ctx, lw, r->n);
   if (!st && !wdev && !lv) st = genc_array_copy_out(ctx, lw, v, r->n), lv = v;
   if (!st) {
     double lse = wdev ? genc__smc_reweight_dev(ctx, wdev, lw, &r->ess[t], &rel, &st)
