@@ -317,6 +317,7 @@ static void test_b1_replay_equals_eager(void **state) {
 /* Enough particles that half of them fill the device: the kernels take
  * particles in Box-Muller pairs (below that, one particle a thread), and the
  * draws are still the eager ones bit for bit. */
+#ifdef GENC_HAVE_CUDA
 static int64_t b1_big_n;
 
 static genc_status b1_big_capture_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
@@ -324,6 +325,7 @@ static genc_status b1_big_capture_fn(genc_ctx *ctx, const genc_key *keys, genc_a
   (void)user;
   return b1_fn(ctx, keys, in, out, &b1_big_n);
 }
+#endif
 
 static void test_b1_paired_replay_equals_eager(void **state) {
   (void)state;
