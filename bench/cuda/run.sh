@@ -12,32 +12,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=${1:-$root/build-cuda}
 maxe=${2:-8}
-if [ -z "${GENC_NO_BUILD:-}" ]; then
-  cmake -S "$root" -B "$bdir" -DGENC_CUDA=ON -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$bdir" -j"$(nproc)" --target bench_b1_cuda
-fi
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader ||
-  true
-out=$(mktemp -d)
-"$bdir/bench_b1_cuda" "$maxe" | tee "$out/genc.txt"
-if [ -z "${GENC_NO_JAX:-}" ]; then
-  PYTHONUNBUFFERED=1 python3 "$root/bench/cuda/b1_jax.py" "$maxe" | tee "$out/jax.jsonl" || true
-fi
-python3 - "$out/genc.txt" "$out/jax.jsonl" <<'PY'
-import json, sys
-rows = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f and f[0].startswith("1e") and len(f) >= 5:
-        rows[10 ** int(f[0][2:])] = f
-jax = {}
-try:
-    for line in open(sys.argv[2]):
-        d = json.loads(line)
-        if "ms" in d:
-            jax[(d["dtype"], d["N"])] = d
-except FileNotFoundError:
-    pass
+. "$root/bench/cuda/common.sh"
+gpu_bench_run "$root" "$bdir" bench_b1_cuda b1_jax.py "$maxe"
+PYTHONPATH="$root/bench/cuda" python3 - "$out/genc.txt" "$out/jax.jsonl" <<'PY'
+import sys
+from bench_tables import jax_get, load
+rows, jax = load(sys.argv[1], sys.argv[2], 5)
 print()
 print("%-6s %10s %10s %10s %10s %10s %9s %9s %9s %9s %10s" % (
     "N", "comp_ms", "fused64", "jax64_ms", "jax32_ms", "comp/f64", "comp/f32", "jax64/comp",
@@ -45,9 +25,9 @@ print("%-6s %10s %10s %10s %10s %10s %9s %9s %9s %9s %10s" % (
 for n in sorted(rows):
     f = rows[n]
     comp, f64, f32 = float(f[4]), float(f[1]), float(f[2])
-    j64 = jax.get(("float64", n), {}).get("ms", float("nan"))
-    j32 = jax.get(("float32", n), {}).get("ms", float("nan"))
-    first = jax.get(("float64", n), {}).get("first_s", float("nan"))
+    j64 = jax_get(jax, "float64", n, "ms")
+    j32 = jax_get(jax, "float32", n, "ms")
+    first = jax_get(jax, "float64", n, "first_s")
     nog = float(f[13]) if len(f) > 13 else float("nan")
     print("1e%-4d %10.4f %10.4f %10.4f %10.4f %10.2f %9.2f %9.1f %9.1f %9.2f %10.4f" % (
         len(str(n)) - 1, comp, f64, j64, j32, comp / f64, comp / f32, j64 / comp, j32 / comp,

@@ -11,33 +11,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=${1:-$root/build-cuda}
 maxe=${2:-7}
-if [ -z "${GENC_NO_BUILD:-}" ]; then
-  cmake -S "$root" -B "$bdir" -DGENC_CUDA=ON -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE=Release
-  cmake --build "$bdir" -j"$(nproc)" --target bench_b2_cuda
-fi
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader ||
-  true
-out=$(mktemp -d)
-# a failing or partial run still prints the table of what it measured
-"$bdir/bench_b2_cuda" "$maxe" | tee "$out/genc.txt" || echo "bench_b2_cuda exited with $?"
-if [ -z "${GENC_NO_JAX:-}" ]; then
-  PYTHONUNBUFFERED=1 python3 "$root/bench/cuda/b2_jax.py" "$maxe" | tee "$out/jax.jsonl" || true
-fi
-python3 - "$out/genc.txt" "$out/jax.jsonl" <<'PY'
-import json, sys
-rows = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    if f and f[0].startswith("1e") and len(f) >= 11:
-        rows[10 ** int(f[0][2:])] = f
-jax = {}
-try:
-    for line in open(sys.argv[2]):
-        d = json.loads(line)
-        if "ms" in d:
-            jax[(d["dtype"], d["N"])] = d
-except FileNotFoundError:
-    pass
+. "$root/bench/cuda/common.sh"
+gpu_bench_run "$root" "$bdir" bench_b2_cuda b2_jax.py "$maxe"
+PYTHONPATH="$root/bench/cuda" python3 - "$out/genc.txt" "$out/jax.jsonl" <<'PY'
+import sys
+from bench_tables import jax_get, load
+rows, jax = load(sys.argv[1], sys.argv[2], 11)
 nan = float("nan")
 print()
 print("%-6s %9s %9s %10s %9s %9s %11s %11s %9s %9s %9s" % (
@@ -46,9 +25,9 @@ print("%-6s %9s %9s %10s %9s %9s %11s %11s %9s %9s %9s" % (
 for n in sorted(rows):
     f = rows[n]
     hand, genc, gerr = float(f[1]), float(f[2]), float(f[8])
-    j64 = jax.get(("float64", n), {}).get("ms", nan)
-    j32 = jax.get(("float32", n), {}).get("ms", nan)
-    first = jax.get(("float64", n), {}).get("first_s", nan)
+    j64 = jax_get(jax, "float64", n, "ms")
+    j32 = jax_get(jax, "float32", n, "ms")
+    first = jax_get(jax, "float64", n, "first_s")
     print("1e%-4d %9.3f %9.3f %10.2f %9.3f %9.3f %11.2f %11.2f %9.2f %9.2f %+9.4f" % (
         len(str(n)) - 1, hand, genc, genc / hand, j64, j32, j64 / genc, j32 / genc, j64 / hand,
         first, gerr))
