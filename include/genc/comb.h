@@ -91,6 +91,30 @@ genc_gf *genc_unfold(genc_gf *kernel);
 genc_status genc_unfold_set_prefix_skipping(genc_gf *gf, bool on);
 
 /**
+ * Turn the replay of new steps of an Unfold or Scan @p gf on (the default) or
+ * off (issue 12). On, a batched generate or update on the CPU that adds steps
+ * (an SMC extends its trace by one step per update) runs the kernel's
+ * generate eagerly for the first new steps, then, where a step costs at
+ * least about 0.2 ms (B2: about 1e4 particles), captures the next one
+ * (genc_gf_generate_capture_in) and replays that graph for the later new
+ * steps with their arguments, observations and keys: compiled when the disk
+ * cache holds its object, or compiled in the background once the chain's new
+ * steps took GENC_AUTO_COMPILE_S (genc/exec.h, infer.h). The capture lives in
+ * the traces the chain's operations make from one another, not in @p gf.
+ * Draws are bit for bit the eager ones and weights within the compiled
+ * code's few ulps (interpreted replays: the eager bits). A kernel the
+ * capture refuses, or a step whose shapes or observed addresses differ from
+ * the capture's, runs eagerly. Off, every step runs eagerly. GENC_ERR_ARG if
+ * @p gf is NULL or not an Unfold or Scan.
+ */
+genc_status genc_unfold_set_step_replay(genc_gf *gf, bool on);
+
+/** New steps of @p t's chain of traces that replayed the captured kernel
+ * generate so far (see genc_unfold_set_step_replay; 0: all eager), or -1 if
+ * @p t is not an Unfold's or Scan's trace. For tests and benchmarks. */
+int64_t genc_unfold_trace_step_replays(const genc_trace *t);
+
+/**
  * The carry of a Scan step from the kernel's return value @p ret: a
  * deterministic function built from array ops (NULL on error, with the error
  * recorded). @p user is the pointer given to genc_scan().

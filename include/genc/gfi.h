@@ -166,6 +166,34 @@ genc_gen_graph *genc_gf_generate_capture(genc_ctx *ctx, genc_gf *gf, genc_array 
  */
 genc_trace *genc_gen_graph_replay(genc_ctx *ctx, genc_gen_graph *gg, genc_key key,
                                   genc_array **weight);
+/**
+ * genc_gf_generate_capture() whose graph has inputs besides the key: the
+ * arrays of @p args, then the values of @p constraints in the map's order
+ * (insertion order, depth first), so that genc_gen_graph_replay_in() runs it
+ * on other arguments and observations of the same shapes (a combinator's
+ * kernel step by step: issue 12). It runs the function's own generate, as a
+ * combinator runs its kernel: no tiling and none of genc_gf_generate()'s
+ * checks of the score and weight (the caller checks its total). The inputs
+ * must be distinct arrays: two that are one array, a type without trace_map,
+ * a generate that gives no weight, or a model the capture refuses fail with
+ * GENC_ERR_CAPTURE (run the generate eagerly instead); other errors are the
+ * generate's own. The eager trace and weight are in @p trace and @p weight.
+ */
+genc_gen_graph *genc_gf_generate_capture_in(genc_ctx *ctx, genc_gf *gf, genc_array *const *args,
+                                            const genc_choicemap *constraints, genc_key key,
+                                            int64_t n, genc_trace **trace, genc_array **weight);
+/**
+ * Replay a genc_gf_generate_capture_in() graph with a new key, arguments and
+ * constraints: the trace (a new reference) and weight the capture's generate
+ * gives on them. GENC_ERR_CAPTURE, meaning "run the generate eagerly", when
+ * they do not fit the capture: constraints at other addresses (or in another
+ * order), an input of another shape, dtype or particle count, two inputs
+ * that are one array, or a changed guard. GENC_ERR_ARG for a graph of
+ * genc_gf_generate_capture() (and genc_gen_graph_replay() refuses this one).
+ */
+genc_trace *genc_gen_graph_replay_in(genc_ctx *ctx, genc_gen_graph *gg, genc_key key,
+                                     genc_array *const *args, const genc_choicemap *constraints,
+                                     genc_array **weight);
 /** The array-level graph of @p gg (owned by it), e.g. to compile it. */
 genc_graph *genc_gen_graph_graph(const genc_gen_graph *gg);
 /** Free @p gg (NULL is a no-op). */

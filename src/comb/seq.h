@@ -23,6 +23,7 @@ typedef struct seq_gf {
   void *user;          /* Scan: for carry */
   bool no_skip;        /* genc_unfold_set_prefix_skipping(gf, false): rerun every step */
   bool scan;           /* Scan's chain, kernel(carry, xs[t], ...); else Unfold's */
+  bool no_replay;      /* genc_unfold_set_step_replay(gf, false): every new step eager */
 } seq_gf;
 
 /* Kernel traces in chunks of SEQ_CHUNK steps. A chunk is reference counted
@@ -73,7 +74,36 @@ typedef struct seq_trace {
   seq_chunk **chunks;
   genc_array **perm;  /* per chunk: pending index applied after the chunk's own (NULL: none) */
   genc_trace **cache; /* nchunks * SEQ_CHUNK materialized steps, made on first need */
+  struct seq_stepcache *steps; /* Unfold/Scan: the captured new step (seq_stepcache.c) */
 } seq_trace;
+
+/*
+ * A chain's captured kernel generate (issue 12): an SMC over an Unfold adds
+ * one step per update, and every new step runs the kernel's generate on
+ * arguments and observations of the same shapes. After SEQ_CAP_EAGER eager
+ * new steps that each cost at least SEQ_CAP_STEP_S, the next one is captured
+ * (genc_gf_generate_capture_in: its run is that step's eager result) and the
+ * later ones replay the graph, compiled where the disk cache holds its object
+ * or, once the chain's new steps have taken GENC_AUTO_COMPILE_S, compiled in
+ * the background. It lives in the trace, not in the function (which may
+ * serve several contexts on several threads): the trace an operation makes
+ * from an old one (update, regenerate, a take) shares the old one's cache,
+ * so an SMC's chain of traces keeps one. Used only by the context that made
+ * it, on the CPU, for batched steps.
+ */
+typedef struct seq_stepcache seq_stepcache;
+/* A new cache for @p ctx (NULL on NOMEM: steps then run eagerly). */
+seq_stepcache *seq_stepcache_new(genc_ctx *ctx);
+seq_stepcache *seq_stepcache_retain(seq_stepcache *c);
+void seq_stepcache_release(seq_stepcache *c);
+/* The context the cache serves. */
+genc_ctx *seq_stepcache_ctx(const seq_stepcache *c);
+/* Replays of the cache's graph so far (tests and benchmarks). */
+int64_t seq_stepcache_replays(const seq_stepcache *c);
+/* A new step's kernel generate for @p kc through the cache @p c (NULL, or
+ * another context's: eager), results into @p kr as the type's generate. */
+genc_status seq_stepcache_generate(seq_stepcache *c, genc_ctx *ctx, genc_gf *kernel,
+                                   const genc_gfi_call *kc, genc_gfi_result *kr);
 
 /* A new step table for @p len steps (chunks made as steps are set); NULL on NOMEM. */
 seq_trace *seq_trace_alloc(int64_t len);

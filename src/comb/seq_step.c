@@ -44,10 +44,22 @@ static bool is_constrained(seq_run *r, int64_t t) {
   return r->ci < r->ncons && r->cons[r->ci] == t;
 }
 
+/* The new trace's step cache: an Unfold's or Scan's generate or update
+ * shares the old trace's, or starts one (NULL: new steps run eagerly). */
+static seq_stepcache *stepcache_of(seq_run *r) {
+  const seq_gf *g = genc_gf_impl(r->gf);
+  bool chain = genc_gf_type_of(r->gf)->generate == seq_chain_generate;
+  if (!chain || g->no_replay) return NULL;
+  if (r->old && r->old->steps && seq_stepcache_ctx(r->old->steps) == r->ctx)
+    return seq_stepcache_retain(r->old->steps);
+  return r->mode == SEQ_GENERATE || r->mode == SEQ_UPDATE ? seq_stepcache_new(r->ctx) : NULL;
+}
+
 genc_status seq_run_init(seq_run *r) {
   int64_t cap = r->len > 0 ? r->len : 1;
   r->rets = calloc((size_t)cap, sizeof *r->rets);
   if (r->mode != SEQ_ASSESS) r->tr = seq_trace_alloc(r->len);
+  if (r->tr) r->tr->steps = stepcache_of(r);
   if (r->mode == SEQ_UPDATE) r->discard = genc_choicemap_new(r->ctx);
   bool ok = r->rets && (r->mode == SEQ_ASSESS || r->tr) &&
             (r->mode != SEQ_UPDATE || (r->discard && !constrained_steps(r)));
@@ -75,10 +87,10 @@ static genc_status step_op(seq_run *r, genc_gfi_call *kc, const genc_trace *o, b
   *reuse = false;
   switch (r->mode) {
   case SEQ_SIMULATE: return ty->simulate(ctx, r->kernel, kc, kr);
-  case SEQ_GENERATE: return ty->generate(ctx, r->kernel, kc, kr);
+  case SEQ_GENERATE: return seq_stepcache_generate(r->tr->steps, ctx, r->kernel, kc, kr);
   case SEQ_ASSESS: return ty->assess(ctx, r->kernel, kc, kr);
-  case SEQ_UPDATE:
-    if (!o) return ty->generate(ctx, r->kernel, kc, kr);
+  case SEQ_UPDATE: /* a new step: replayed where its capture applies */
+    if (!o) return seq_stepcache_generate(r->tr->steps, ctx, r->kernel, kc, kr);
     if ((*reuse = unchanged && genc_choicemap_is_empty(kc->constraints))) return GENC_OK;
     kc->trace = o;
     return ty->update(ctx, r->kernel, kc, kr);

@@ -212,5 +212,6 @@ void seq_trace_free(void *impl) {
   free(d->cache);
   free(d->chunks);
   free(d->perm);
+  seq_stepcache_release(d->steps);
   free(d);
 }

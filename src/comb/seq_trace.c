@@ -182,6 +182,7 @@ genc_trace *seq_trace_take(genc_ctx *ctx, const genc_trace *t, genc_array *idx) 
   }
   nd->len = d->len;
   nd->like_pos = d->like_pos;
+  nd->steps = seq_stepcache_retain(d->steps); /* an SMC's resampled trace extends the chain */
   bool ok = true;
   for (int64_t i = 0; i < d->nchunks; i++) {
     nd->chunks[i] = d->chunks[i];
@@ -220,6 +221,17 @@ void seq_gf_free(void *impl) {
   if (!g) return;
   genc_gf_release(g->kernel);
   free(g);
+}
+
+genc_status genc_unfold_set_step_replay(genc_gf *gf, bool on) {
+  if (!gf || genc_gf_type_of(gf)->generate != seq_chain_generate) return GENC_ERR_ARG;
+  ((seq_gf *)genc_gf_impl(gf))->no_replay = !on;
+  return GENC_OK;
+}
+
+int64_t genc_unfold_trace_step_replays(const genc_trace *t) {
+  if (!t || genc_gf_type_of(genc_trace_gf(t))->generate != seq_chain_generate) return -1;
+  return seq_stepcache_replays(((const seq_trace *)genc_trace_impl(t))->steps);
 }
 
 genc_status genc_unfold_set_prefix_skipping(genc_gf *gf, bool on) {
