@@ -9,10 +9,11 @@
 
 typedef b2_fixture fixture;
 
-/* B2 at this many particles: an eager step takes ~0.3-1 ms here (above the
- * cache's 0.2 ms bar for a capture), a filter of T_SMC steps ~50 ms. */
-#define N_SMC 50000
-#define T_SMC 24
+/* B2 at this many particles: an eager step takes ~1 ms of CPU on the 2-vCPU
+ * development machine, five times the cache's 0.2 ms bar for a capture; a
+ * filter of T_SMC steps ~30 ms. */
+#define N_SMC 100000
+#define T_SMC 16
 
 static void run_smc(fixture *f, genc_smc_result *res) {
   genc_smc_unfold u = {.nrest = 1, .rest = &f->init, .obs = (const genc_choicemap *const *)f->obs};
