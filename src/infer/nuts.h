@@ -1,4 +1,5 @@
-/* One NUTS transition (nuts.c), driven by genc_nuts() (nuts_run.c). Internal. */
+/* The NUTS sampler's state and trajectory primitives (nuts.c); its one
+ * transition (nuts_step.c), driven by genc_nuts() (nuts_run.c). Internal. */
 #ifndef GENC_INFER_NUTS_H
 #define GENC_INFER_NUTS_H
 
@@ -24,9 +25,14 @@ typedef struct genc__nuts {
   double sum_metro, accept_stat, energy;
   int depth, divergent;
   genc_status err; /* a callback failure */
-  double *top;     /* scratch of the top level (13 vectors) */
-  double *levels;  /* scratch of each recursion level (8 vectors each) */
+  double *top;     /* scratch of the top level (GENC__NUTS_TOP_VECS vectors) */
+  double *levels;  /* scratch of each tree level (GENC__NUTS_LEVEL_VECS vectors each) */
 } genc__nuts;
+
+/* The transition's scratch vectors of dim doubles (nuts_step.c carves them):
+ * at the top level, and at each level 0 .. max_depth of the tree. */
+#define GENC__NUTS_TOP_VECS 22
+#define GENC__NUTS_LEVEL_VECS 9
 
 /* Allocate the scratch (0, or NOMEM set on ctx); a dense sampler then needs
  * genc__nuts_set_metric() before its first transition. */
@@ -50,13 +56,20 @@ double genc__nuts_h(const genc__nuts *s);
 /* Resample the momentum p ~ N(0, M) (dense: p = L'^-1 u, u ~ N(0, I), whose
  * covariance is (L L')^-1 = M, as Stan's dense_e_metric::sample_p). */
 void genc__nuts_sample_p(genc__nuts *s);
-/* One leapfrog step of size eps from z (lp and grad updated). */
+/* One leapfrog step of size eps from z (lp and grad updated): drift, the
+ * evaluation at the new q, kick. */
 genc_status genc__nuts_leapfrog(genc__nuts *s, double eps);
+/* The leapfrog's first half: a half kick of p by eps / 2 and a drift of q by
+ * eps (dense: leaves M^-1 p in s->v). The point q then needs evaluating. */
+void genc__nuts_drift(genc__nuts *s, double eps);
+/* The leapfrog's last half, after the evaluation: p += eps / 2 * grad. */
+void genc__nuts_kick(genc__nuts *s, double eps);
 /* Stan's init_stepsize: double or halve s->eps until one leapfrog's
  * acceptance crosses 0.8 (scratch: 2 dim doubles); z is restored after. */
 genc_status genc__nuts_init_stepsize(genc__nuts *s, double *scratch);
 /* One transition from z with step size s->eps: z becomes the draw; the
- * statistics fields are set. */
+ * statistics fields are set. The resumable transition of nuts_step.h run to
+ * its end, the density evaluated by s->fn whenever it asks (nuts_step.c). */
 genc_status genc__nuts_transition(genc__nuts *s);
 
 /* One chain of genc_nuts's driver (nuts_run.c): the sampler, its warmup

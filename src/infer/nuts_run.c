@@ -1,5 +1,5 @@
 /*
- * genc_nuts: the driver around one NUTS transition (nuts.c) as Stan's
+ * genc_nuts: the driver around one NUTS transition (nuts_step.c) as Stan's
  * run_adaptive_sampler and adapt_diag_e_nuts (adapt_dense_e_nuts) run it: an
  * initial point (given, or uniform on (-2, 2) with up to 100 tries), the step
  * size heuristic, then warmup iterations that feed each transition's

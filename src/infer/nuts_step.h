@@ -1,11 +1,12 @@
 /*
- * A NUTS transition that can stop at every leapfrog's model evaluation and
- * resume after it (nuts_step.c), so that N chains each build their own tree
- * while their evaluations run as one batch (genc_nuts_lockstep, in
- * nuts_lockstep.c). It makes the same arithmetic and random draws in the same
- * order as genc__nuts_transition (nuts.c), so a chain equals the single-chain
- * sampler bit for bit when the batch evaluates each point as the single
- * callback would. Internal.
+ * The NUTS transition (nuts_step.c) as a resumable state machine: it stops
+ * at every leapfrog's model evaluation and resumes after it.
+ * genc__nuts_transition (genc_nuts) runs it with its own evaluations; N
+ * chains each build their own tree while their evaluations run as one batch
+ * (genc_nuts_lockstep in nuts_lockstep.c, genc_kernel_nuts in
+ * nuts_kernel.c), so a lock-step chain equals the single-chain sampler bit
+ * for bit when the batch evaluates each point as the single callback would.
+ * Internal.
  */
 #ifndef GENC_INFER_NUTS_STEP_H
 #define GENC_INFER_NUTS_STEP_H
@@ -14,7 +15,7 @@
 
 #define GENC__STEP_FRAMES 32 /* build_tree frames: max_depth <= 30, plus one */
 
-/* One pending call of Stan's build_tree (see nuts.c): its arguments and where
+/* One pending call of Stan's build_tree (nuts_step.c): its arguments and where
  * it stands (pc: 0 start, 1 after the first half or the leaf's evaluation, 2
  * after the second half). */
 typedef struct genc__step_frame {
@@ -24,13 +25,26 @@ typedef struct genc__step_frame {
   double lsw_init, lsw_final, lp_final, h_final;
 } genc__step_frame;
 
-/* A resumable transition of the sampler s (its q, p, g, lp, rng, eps and
- * scratch are used as genc__nuts_transition uses them). */
+/* The top level's vectors, carved from s->top: the momenta and sharp momenta
+ * at the four ends (ff: forward end of the forward part, fb: its backward
+ * end, bf, bb likewise), rho of the whole tree and of each part, scratch,
+ * the forward and backward ends (q, p, g), the sample and the new subtree's
+ * proposal (q, g). */
+typedef struct genc__step_top {
+  double *p_ff, *s_ff, *p_fb, *s_fb, *p_bf, *s_bf, *p_bb, *s_bb;
+  double *rho, *rho_f, *rho_b, *ext;
+  double *fq, *fp, *fg, *bq, *bp, *bg;
+  double *sq, *sg, *zq, *zg;
+} genc__step_top;
+
+/* A resumable transition of the sampler s (it uses s's q, p, g, lp, rng,
+ * eps and scratch, and sets its statistics fields). */
 typedef struct genc__step {
   genc__nuts *s;
-  int phase; /* internal: where the top level stands */
-  int sp;    /* frames in use */
-  int ret;   /* the last finished frame's verdict */
+  genc__step_top k; /* s's scratch, carved once per transition */
+  int phase;        /* internal: where the top level stands */
+  int sp;           /* frames in use */
+  int ret;          /* the last finished frame's verdict */
   double h0, lsw, lsw_sub, sign;
   double s_lp, s_h, z_lp, z_h; /* the sample's and the new subtree's lp and energy */
   double fwd_lp, bck_lp;
