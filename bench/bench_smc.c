@@ -15,17 +15,19 @@
  * draw the same numbers and must print the same log Z-hat (checked, to 1e-9). Sizes: N = 50,
  * T = 5 (GenMLX reported 24.5x there), then T = 100 at N = 1e3 .. Nseq.
  *
- * Part 2, vectorized SMC against a handwritten C bootstrap filter (shared/baselines/b2_pf.c's
- * algorithm: xoshiro256+, 256-layer ziggurat normals, one fused propagate/weight pass, one exp
- * pass, systematic resampling by a merge pass), T = 100, N = 1e3 .. Nmax.
+ * Part 2 (printed first: see main), vectorized SMC against a handwritten C bootstrap filter
+ * (shared/baselines/b2_pf.c's algorithm: xoshiro256+, 256-layer ziggurat normals, one fused
+ * propagate/weight pass, one exp pass, systematic resampling by a merge pass), T = 100, N = 1e3 ..
+ * Nmax.
  *
- * Times are CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID: the development machine
- * is shared by many builds, and wall time there measures the load; everything timed here runs
- * on this thread). Not process CPU time: OpenBLAS's thread pool, started when libopenblas
- * loads, spins in sched_yield for a while at startup, and on the 16-core Xeon its 15 threads
- * added up to 0.5 s of process CPU time to whichever filter ran first (N = 1e3 and 1e4 read
- * 400-750 ns per particle-step for genc and for the handwritten C alike),
- * medians of R runs (the N = 50, T = 5 row takes the median of 25).
+ * Times are process CPU seconds (CLOCK_PROCESS_CPUTIME_ID: the development machine is shared by
+ * many builds, and wall time there measures the load; the process's CPU time counts the worker
+ * threads that replay a compiled Unfold step as well as the calling thread). OpenBLAS's thread
+ * pool, started when libopenblas loads, spins in sched_yield for a while before it sleeps; on the
+ * 16-core Xeon its 15 threads charged up to 0.5 s of process CPU time to whichever filter ran
+ * first (N = 1e3 and 1e4 read 400-750 ns per particle-step for genc and the handwritten C alike),
+ * so the program first waits 1.5 s for them to settle. Medians of R runs (the N = 50, T = 5 row
+ * takes the median of 25).
  * Usage: bench_smc [Nmax [Nseq [R]]]   (defaults 1e5, 1e4, 3)
  */
 #include <math.h>
@@ -120,7 +122,7 @@ static double hand_pf(int T, int64_t N, double *x, double *xa, double *w) {
 
 static double cpu_now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -167,6 +169,8 @@ static void vec_vs_hand(b2 *b, int64_t n, int reps) {
 }
 
 int main(int argc, char **argv) {
+  struct timespec settle = {1, 500000000}; /* OpenBLAS's startup spin: see the top */
+  nanosleep(&settle, NULL);
   int64_t nmax = argc > 1 ? (int64_t)atof(argv[1]) : 100000;
   int64_t nseq = argc > 2 ? (int64_t)atof(argv[2]) : 10000;
   int reps = argc > 3 ? atoi(argv[3]) : 3;
@@ -185,13 +189,16 @@ int main(int argc, char **argv) {
   }
   b.u = (genc_smc_unfold){.nrest = 1, .rest = &b.init, .obs = (const genc_choicemap *const *)b.obs};
   printf("B2 (Unfold), systematic resampling every step; medians of %d runs\n", reps);
+  /* part 2 first: after part 1's sequential runs free millions of small blocks, glibc's
+   * malloc walks its fragmented bins (malloc_consolidate, _int_malloc) and the next filter's
+   * first run paid up to 0.97 s for 4 ms of work (after N = 1e5 sequential) */
+  printf("vectorized genc_smc vs handwritten C (b2_pf.c's algorithm), T = %d:\n", TMAX);
+  for (int64_t n = 1000; n <= nmax; n *= 10)
+    vec_vs_hand(&b, n, reps);
   printf("vectorized (one batched trace) vs sequential (N single traces), same keys:\n");
   vec_vs_seq(&b, 5, 50, 25);
   for (int64_t n = 1000; n <= nseq; n *= 10)
     vec_vs_seq(&b, TMAX, n, reps);
-  printf("vectorized genc_smc vs handwritten C (b2_pf.c's algorithm), T = %d:\n", TMAX);
-  for (int64_t n = 1000; n <= nmax; n *= 10)
-    vec_vs_hand(&b, n, reps);
   for (int t = 0; t < TMAX; t++)
     genc_choicemap_free(b.obs[t]);
   genc_gf_release(b.model), genc_gf_release(b.kern);
