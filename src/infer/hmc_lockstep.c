@@ -56,29 +56,6 @@ typedef struct hchain {
   double h_lp0;    /* the heuristic's starting lp */
 } hchain;
 
-/* The first half of genc__nuts_leapfrog (kick and drift): the same
- * arithmetic, so that the point evaluated is the single sampler's. */
-static void kick_drift(genc__nuts *s) {
-  double eps = s->eps;
-  if (s->dense) {
-    for (int i = 0; i < s->dim; i++)
-      s->p[i] += 0.5 * eps * s->g[i];
-    genc__nuts_velocity(s, s->p, s->v);
-    for (int i = 0; i < s->dim; i++)
-      s->q[i] += eps * s->v[i];
-  } else
-    for (int i = 0; i < s->dim; i++) {
-      s->p[i] += 0.5 * eps * s->g[i];
-      s->q[i] += eps * s->inv_metric[i] * s->p[i];
-    }
-}
-
-/* The last half of genc__nuts_leapfrog, after the evaluation. */
-static void kick(genc__nuts *s) {
-  for (int i = 0; i < s->dim; i++)
-    s->p[i] += 0.5 * s->eps * s->g[i];
-}
-
 static void save(const genc__nuts *s, double *q, double *g) {
   memcpy(q, s->q, (size_t)s->dim * sizeof(double));
   memcpy(g, s->g, (size_t)s->dim * sizeof(double));
@@ -103,7 +80,7 @@ static int heuristic_begin(hchain *c, int ret) {
 /* After the heuristic's leapfrog: decide, as genc__nuts_init_stepsize. */
 static int heuristic_after(hchain *c, genc_status *st) {
   genc__nuts *s = &c->s;
-  kick(s);
+  genc__nuts_kick(s, s->eps);
   double dh = c->h0 - genc__nuts_h(s);
   if (!c->direction) {
     c->direction = dh > log(0.8) ? 1 : -1;
@@ -179,14 +156,14 @@ static int chain_advance(hchain *c, genc_status *st) {
       break;
     case P_LEAP:
       if (c->l < o->nleapfrog && isfinite(s->lp)) {
-        kick_drift(s);
+        genc__nuts_drift(s, s->eps);
         c->pc = P_LEAP_END;
         return 1;
       }
       c->pc = P_ACCEPT;
       break;
     case P_LEAP_END:
-      kick(s);
+      genc__nuts_kick(s, s->eps);
       c->l++;
       c->pc = P_LEAP;
       break;
@@ -205,7 +182,7 @@ static int chain_advance(hchain *c, genc_status *st) {
       restore(s, c->h_q0, c->h_q0 + s->dim, c->h_lp0);
       genc__nuts_sample_p(s);
       c->h0 = genc__nuts_h(s);
-      kick_drift(s);
+      genc__nuts_drift(s, s->eps);
       c->pc = H_AFTER;
       return 1;
     case H_AFTER: c->pc = heuristic_after(c, st); break;
