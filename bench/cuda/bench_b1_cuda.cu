@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../benchutil.h"
 #include "genc/array.h"
 #include "genc/dist.h"
 #include "genc/exec.h"
@@ -39,17 +40,6 @@
 #define EXACT (-7.48273979765505)
 
 __constant__ double c_x[NOBS], c_y[NOBS];
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* ---- the handwritten fused kernel ---- */
 
@@ -218,9 +208,9 @@ struct compiled_b1 {
     genc_key key = genc_key_from_seed(1);
     genc_array *out[1];
     int64_t mark = genc_scope_begin(ctx);
-    double t = now();
+    double t = bench_now();
     g = genc_graph_capture(ctx, b1_fn, &m, 1, &key, 0, NULL, 1, out);
-    capture_s = now() - t;
+    capture_s = bench_now() - t;
     genc_scope_end(ctx, mark);
     if (!g) {
       fprintf(stderr, "genc capture: %s\n", genc_ctx_error(ctx));
@@ -246,9 +236,9 @@ struct compiled_b1 {
     for (int64_t r = 0; r < reps; r++) {
       genc_key k = key;
       k.particle += (uint32_t)(r * m);
-      double t = now();
+      double t = bench_now();
       genc_status st = genc_graph_replay(ctx, g, &k, NULL, &parts[r]);
-      t_replay = now() - t;
+      t_replay = bench_now() - t;
       if (st) {
         fprintf(stderr, "genc replay: %s\n", genc_ctx_error(ctx));
         parts[r] = NULL;
@@ -257,9 +247,9 @@ struct compiled_b1 {
     genc_array *all =
         reps > 1 ? genc_logsumexp(ctx, genc_stack(ctx, (int)reps, parts, 0), 0, NULL, false)
                  : parts[0];
-    double v = NAN, t = now();
+    double v = NAN, t = bench_now();
     if (genc_array_item(ctx, all, &v)) fprintf(stderr, "genc: %s\n", genc_ctx_error(ctx));
-    t_item = now() - t;
+    t_item = bench_now() - t;
     genc_compile_info inf;
     if (!genc_graph_compile_info(ctx, g, &inf)) cuda_graph = inf.cuda_graph;
     free(parts);
@@ -313,30 +303,30 @@ int main(int argc, char **argv) {
     comp.run(ctx, 1), comp.run(ctx, 2); /* the second replay records the CUDA Graph */
     nog.run(ctx, 1);
     for (int r = 0; r < reps; r++) {
-      double t = now();
+      double t = bench_now();
       r64 = f64.run(n, 100 + r);
-      t64[r] = now() - t;
-      t = now();
+      t64[r] = bench_now() - t;
+      t = bench_now();
       if (!only) f32.run(n, 100 + r);
-      t32[r] = now() - t;
-      t = now();
+      t32[r] = bench_now() - t;
+      t = bench_now();
       if (!only) rg = genc_b1(ctx, n, 100 + r);
-      tg[r] = now() - t;
-      t = now();
+      tg[r] = bench_now() - t;
+      t = bench_now();
       rc = comp.run(ctx, 100 + r);
-      tc[r] = now() - t;
+      tc[r] = bench_now() - t;
       trp[r] = comp.t_replay, tit[r] = comp.t_item;
-      t = now();
+      t = bench_now();
       if (!only) nog.run(ctx, 100 + r);
-      tn[r] = now() - t;
+      tn[r] = bench_now() - t;
     }
-    qsort(t64, reps, sizeof(double), cmp);
-    qsort(t32, reps, sizeof(double), cmp);
-    qsort(tg, reps, sizeof(double), cmp);
-    qsort(tc, reps, sizeof(double), cmp);
-    qsort(tn, reps, sizeof(double), cmp);
-    qsort(trp, reps, sizeof(double), cmp);
-    qsort(tit, reps, sizeof(double), cmp);
+    qsort(t64, reps, sizeof(double), bench_cmp_d);
+    qsort(t32, reps, sizeof(double), bench_cmp_d);
+    qsort(tg, reps, sizeof(double), bench_cmp_d);
+    qsort(tc, reps, sizeof(double), bench_cmp_d);
+    qsort(tn, reps, sizeof(double), bench_cmp_d);
+    qsort(trp, reps, sizeof(double), bench_cmp_d);
+    qsort(tit, reps, sizeof(double), bench_cmp_d);
     double m64 = t64[reps / 2], m32 = t32[reps / 2], mg = tg[reps / 2], mc = tc[reps / 2];
     printf("1e%-4d %11.4f %11.4f %11.4f %11.4f %9.2f %9.2f %11.5f %11.5f %11.5f %10.3f %10.3f %6s "
            "%11.4f %10.4f %10.4f\n",

@@ -51,6 +51,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../benchutil.h"
 #include "genc.h"
 
 #define TMAX 100
@@ -61,23 +62,6 @@ static const double EXACT = -113.26911738003584;
 static double Y[TMAX];
 
 typedef unsigned long long ull;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return v[n / 2];
-}
 
 /* Mean and sample sd of e[0..n). */
 static void mean_sd(const double *e, int n, double *mean, double *sd) {
@@ -415,12 +399,12 @@ int main(int argc, char **argv) {
     double th[5], lh[5], tg[3], lg[3], hm, hs, gm = NAN, gs = NAN, mg = NAN, first = NAN;
     hand.run(n, 1); /* warm-up */
     for (int r = 0; r < 5; r++) {
-      double t0 = now();
+      double t0 = bench_now();
       lh[r] = hand.run(n, 100 + r);
-      th[r] = now() - t0;
+      th[r] = bench_now() - t0;
     }
     mean_sd(lh, 5, &hm, &hs);
-    double mh = median(th, 5);
+    double mh = bench_median(th, 5);
     /* genc's time grows at most linearly in N above 1e4: a warm-up and a timed run here
      * take about 2 x 10 x the last warm-up */
     if (genc_on && genc_used + 20 * prev_first > budget) {
@@ -430,20 +414,20 @@ int main(int argc, char **argv) {
       genc_on = false;
     }
     if (genc_on) {
-      double t0 = now();
+      double t0 = bench_now();
       double l0 = g->run(n, 1); /* warm-up */
-      first = now() - t0;
+      first = bench_now() - t0;
       genc_used += first;
       int reps = first > 10 ? 1 : 3;
       for (int r = 0; r < reps && !isnan(l0); r++) {
-        t0 = now();
+        t0 = bench_now();
         lg[r] = g->run(n, 100 + r);
-        tg[r] = now() - t0;
+        tg[r] = bench_now() - t0;
         genc_used += tg[r];
       }
       if (!isnan(l0)) {
         mean_sd(lg, reps, &gm, &gs);
-        mg = median(tg, reps);
+        mg = bench_median(tg, reps);
       }
       prev_first = first;
       if (first > 20) {
