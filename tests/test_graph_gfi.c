@@ -40,10 +40,7 @@ static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   f->ctx = t_ctx();
   double x[K], x2[K], y[K];
-  for (int i = 0; i < K; i++) {
-    x[i] = -1 + 2.0 * i / 99, x2[i] = x[i] * x[i];
-    y[i] = 0.5 - 1.0 * x[i] + 2.0 * x2[i] + 0.3 * sin(12.9898 * i);
-  }
+  b1_data(K, x, x2, y);
   f->gf = genc_gf_dynamic("b1", b1, 2, NULL);
   f->args[0] = genc_array_vec(f->ctx, K, x);
   f->args[1] = genc_array_vec(f->ctx, K, x2);

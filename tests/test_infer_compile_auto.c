@@ -20,16 +20,6 @@
 static double X[K], X2[K], Y[K];
 static char cache_dir[64];
 
-static genc_array *walk(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)args, (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  const genc_trace *t = genc_rt_from(rt);
-  genc_comp a = GENC_SYM("a"), b = GENC_SYM("b"), c = GENC_SYM("c");
-  genc_rt_trace(rt, a, genc_normal(ctx, genc_trace_get(ctx, t, &a, 1), 0.05));
-  genc_rt_trace(rt, b, genc_normal(ctx, genc_trace_get(ctx, t, &b, 1), 0.05));
-  return genc_rt_trace(rt, c, genc_normal(ctx, genc_trace_get(ctx, t, &c, 1), 0.05));
-}
-
 typedef struct fixture {
   genc_ctx *ctx;
   genc_gf *model, *walk;
@@ -46,12 +36,9 @@ static int setup(void **state) {
   genc_status st; /* the CPU executor's policy: a CPU context */
   f->ctx = genc_ctx_new(&(genc_ctx_opts){0}, &st);
   if (!f->ctx) return -1;
-  for (int i = 0; i < K; i++) {
-    X[i] = -1 + 2.0 * i / (K - 1), X2[i] = X[i] * X[i];
-    Y[i] = 0.5 - X[i] + 2.0 * X2[i] + 0.3 * sin(12.9898 * i);
-  }
+  b1_data(K, X, X2, Y);
   f->model = genc_gf_dynamic("b1", b1, 2, NULL);
-  f->walk = genc_gf_dynamic("walk", walk, 0, NULL);
+  f->walk = genc_gf_dynamic("walk", b3_walk, 0, NULL);
   f->mh = genc_kernel_mh_proposal(f->walk, NULL);
   f->args[0] = genc_array_retain(genc_array_vec(f->ctx, K, X));
   f->args[1] = genc_array_retain(genc_array_vec(f->ctx, K, X2));

@@ -231,10 +231,7 @@ static void test_sir(void **state) {
 static void test_b1(void **state) {
   genc_ctx *ctx = *state;
   double x[100], x2[100], y[100];
-  for (int i = 0; i < 100; i++) {
-    x[i] = -1 + 2.0 * i / 99, x2[i] = x[i] * x[i];
-    y[i] = 0.5 - 1.0 * x[i] + 2.0 * x2[i] + 0.3 * sin(12.9898 * i);
-  }
+  b1_data(100, x, x2, y);
   genc_gf *gf = genc_gf_dynamic("b1", b1, 2, NULL);
   genc_array *args[2] = {genc_array_vec(ctx, 100, x), genc_array_vec(ctx, 100, x2)};
   genc_choicemap *obs = genc_choicemap_new(ctx);

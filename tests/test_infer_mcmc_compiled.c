@@ -14,17 +14,6 @@ static double X[K], X2[K], Y[K];
 
 /* b1_model.h's model (B3's) on these 20 observations */
 
-/* random walk N(current, 0.05) on a, b, c, reading the trace */
-static genc_array *walk(genc_rt *rt, genc_array *const *args, void *user) {
-  (void)args, (void)user;
-  genc_ctx *ctx = genc_rt_ctx(rt);
-  const genc_trace *t = genc_rt_from(rt);
-  genc_comp a = GENC_SYM("a"), b = GENC_SYM("b"), c = GENC_SYM("c");
-  genc_rt_trace(rt, a, genc_normal(ctx, genc_trace_get(ctx, t, &a, 1), 0.05));
-  genc_rt_trace(rt, b, genc_normal(ctx, genc_trace_get(ctx, t, &b, 1), 0.05));
-  return genc_rt_trace(rt, c, genc_normal(ctx, genc_trace_get(ctx, t, &c, 1), 0.05));
-}
-
 /* z ~ N(0, 1), y ~ N(z, 1): regenerating z from the prior accepts often */
 static genc_array *nn(genc_rt *rt, genc_array *const *args, void *user) {
   (void)args, (void)user;
@@ -54,12 +43,9 @@ static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   f->ctx = t_ctx();
   if (!f->ctx) return -1;
-  for (int i = 0; i < K; i++) {
-    X[i] = -1 + 2.0 * i / (K - 1), X2[i] = X[i] * X[i];
-    Y[i] = 0.5 - X[i] + 2.0 * X2[i] + 0.3 * sin(12.9898 * i);
-  }
+  b1_data(K, X, X2, Y);
   f->model = genc_gf_dynamic("b1", b1, 2, NULL);
-  f->walk = genc_gf_dynamic("walk", walk, 0, NULL);
+  f->walk = genc_gf_dynamic("walk", b3_walk, 0, NULL);
   f->args[0] = genc_array_retain(genc_array_vec(f->ctx, K, X));
   f->args[1] = genc_array_retain(genc_array_vec(f->ctx, K, X2));
   f->obs = genc_choicemap_new(f->ctx);
