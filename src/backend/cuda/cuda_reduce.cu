@@ -148,6 +148,25 @@ template <typename T> __device__ inline racc<T> r_comb(int op, racc<T> a, racc<T
   return a;
 }
 
+/* A thread's empty accumulator for op (argmax/argmin start below every value). */
+template <typename T> __device__ inline racc<T> r_start(int op, int32_t i) {
+  racc<T> a = {r_init<T>(op), i};
+  if (op == GENC_RARGMAX) a.v = r_lowest<T>();
+  if (op == GENC_RARGMIN) a.v = r_highest<T>();
+  return a;
+}
+
+/* The block's accumulators combined by a fixed tree into sh[0] (every thread
+ * of the block calls it). */
+template <typename T> __device__ inline void r_tree(int op, racc<T> *sh, racc<T> acc) {
+  sh[threadIdx.x] = acc;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if ((int)threadIdx.x < s) sh[threadIdx.x] = r_comb<T>(op, sh[threadIdx.x], sh[threadIdx.x + s]);
+    __syncthreads();
+  }
+}
+
 /* A partial another block wrote: read from L2, past this block's L1. */
 template <typename T> __device__ inline racc<T> r_ldpart(const racc<T> *p) {
   racc<T> r;
@@ -205,9 +224,7 @@ __global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_
   int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
   int64_t l0 = c * clen, l1 = l0 + clen < len ? l0 + clen : len;
   const T *xo = x + o * len * inner + j;
-  racc<T> acc = {r_init<T>(op), (int32_t)l0};
-  if (op == GENC_RARGMAX) acc.v = r_lowest<T>();
-  if (op == GENC_RARGMIN) acc.v = r_highest<T>();
+  racc<T> acc = r_start<T>(op, (int32_t)l0);
   T mq = m ? m[q] : (T)0;
   for (int64_t l = l0 + threadIdx.x; l < l1; l += blockDim.x) {
     T v = xo[l * inner];
@@ -215,12 +232,7 @@ __global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_
     racc<T> e = {v, (int32_t)l};
     acc = r_comb<T>(op, acc, e);
   }
-  sh[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if ((int)threadIdx.x < s) sh[threadIdx.x] = r_comb<T>(op, sh[threadIdx.x], sh[threadIdx.x + s]);
-    __syncthreads();
-  }
+  r_tree<T>(op, sh, acc);
   if (threadIdx.x == 0) {
     part[q * gridDim.x + c] = sh[0];
     __threadfence(); /* the partial is visible before the count says so */
@@ -245,22 +257,14 @@ __global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t i
   T m = 0;
   for (int pass = 0; pass < (lse ? 2 : 1); pass++) {
     int pop = lse ? (pass ? GENC_RSUM : GENC_RMAX) : op;
-    racc<T> acc = {r_init<T>(pop), 0};
-    if (pop == GENC_RARGMAX) acc.v = r_lowest<T>();
-    if (pop == GENC_RARGMIN) acc.v = r_highest<T>();
+    racc<T> acc = r_start<T>(pop, 0);
     for (int64_t l = threadIdx.x; l < len; l += blockDim.x) {
       T v = xo[l * inner];
       if (pass) v = r_exp(v - m);
       racc<T> e = {v, (int32_t)l};
       acc = r_comb<T>(pop, acc, e);
     }
-    sh[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-      if ((int)threadIdx.x < s)
-        sh[threadIdx.x] = r_comb<T>(pop, sh[threadIdx.x], sh[threadIdx.x + s]);
-      __syncthreads();
-    }
+    r_tree<T>(pop, sh, acc);
     if (lse && !pass) {
       m = sh[0].v;
       __syncthreads(); /* everyone has m before sh is reused */
