@@ -558,6 +558,45 @@ genc_graph *genc_graph_capture(genc_ctx *ctx, genc_graph_fn fn, void *user, int 
  */
 genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
                               genc_array *const *in, genc_array **out);
+
+/** Options of genc_graph_loop() (zero-initialize; iters and carry are needed). */
+typedef struct genc_graph_loop_opts {
+  /** replays in a row (at least 1) */
+  int64_t iters;
+  /** replay i runs on key inputs genc_key_fold_in(keys[k], first + i) */
+  int64_t first;
+  /** per input j: the output whose value input j takes in the next replay,
+   * or -1 for an input that stays as given (ninputs entries) */
+  const int32_t *carry;
+  /** outputs copied to the host after every replay, in this order: rec
+   * receives, for replay i, each one's elements (all particles, particle-
+   * major) converted to double, replay after replay; rec holds iters times
+   * their total element count. nrecord 0: none (record and rec unused). */
+  int32_t nrecord;
+  const int32_t *record;
+  double *rec;
+  /** (out, may be NULL) replays completed: iters on success; the replay
+   * whose guard changed on GENC_ERR_CAPTURE; 0 on any other error */
+  int64_t *done;
+} genc_graph_loop_opts;
+
+/**
+ * Replay @p g opts->iters times in a row, carrying outputs into inputs (a
+ * chain of MCMC steps, a filter's steps): exactly what as many
+ * genc_graph_replay() calls would compute, bit for bit, with replay i's key
+ * inputs genc_key_fold_in(keys[k], first + i) and its inputs the carried
+ * outputs of replay i - 1 (replay 0: @p in). @p out receives the outputs of
+ * the last replay, new arrays in the current scope. The CPU executor runs a
+ * compiled graph of one unbatched region (one chain) as one loop in its
+ * generated code, with every replay's keys and draws computed ahead in SIMD
+ * passes and no arrays made per replay; other graphs replay one by one.
+ * GENC_ERR_CAPTURE: a guard changed in replay *opts->done; @p out then holds
+ * the outputs of the replay before it (NULL entries when it was the first)
+ * and rec the replays before it, so the caller resumes eagerly from there.
+ */
+genc_status genc_graph_loop(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
+                            genc_array *const *in, genc_array **out,
+                            const genc_graph_loop_opts *opts);
 /**
  * Inside a running capture: make @p a one more output of the graph, after the
  * nout outputs genc_graph_capture() collects from its out array (extra

@@ -101,6 +101,8 @@ typedef struct genc_compile_info {
                                     so_path and why tell its outcome once this is false */
   double background_s;         /**< wall time of the background compile, seconds */
   int64_t interpreted_replays; /**< replays that ran interpreted while it was pending */
+  int64_t looped_replays;      /**< replays genc_graph_loop ran in the compiled loop (one
+                                    unbatched region: keys and draws ahead, no arrays) */
 } genc_compile_info;
 
 /**

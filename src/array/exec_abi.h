@@ -68,6 +68,15 @@ typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);
 /* The symbol of region r in the shared object. */
 #define GENC_XFN_FMT "genc_xregion%d"
 
+/* An unbatched region's one particle on draws S the caller made (sample node
+ * i of the region at S[i]), H and hs room for its hoisted constants (two
+ * and one per hoisted sigma; the region's node count bounds their count), fresh on the first call:
+ * genc_graph_loop's compiled loop (exec_loop.c). Symbol GENC_XSTEP_FMT, present for unbatched
+ * regions. */
+typedef void (*genc_xstepfn)(const genc_xargs *a, const void *const *S, double *H, double *hs,
+                             int fresh);
+#define GENC_XSTEP_FMT "genc_xstep%d"
+
 /* Philox4x32-10 first blocks of counters {c0[u], c1[u], c2, 0}, word k of
  * block u at out[k * n + u]: genc_cpu_philox's loop (64-bit lanes, so it
  * vectorizes), the same integer arithmetic, so the same words. */

@@ -45,11 +45,12 @@ typedef struct plan {
   bool plain;      /* interpret node by node (cached_only missed, background failed) */
   int threads_opt; /* genc_compile_opts.threads and .tile, for the install */
   int64_t tile_opt;
-  void *dl;          /* dlopen handle, NULL: tiled interpreter */
-  genc_xfn *fn;      /* per region */
-  genc_xpool *pool;  /* NULL: one thread */
-  int64_t tile;      /* particles per chunk (compiled) or tile (interpreted) */
-  genc_array **keep; /* per value: the last replay's region output, for reuse */
+  void *dl;           /* dlopen handle, NULL: tiled interpreter */
+  genc_xfn *fn;       /* per region */
+  genc_xstepfn *step; /* per region: its loop step (unbatched regions), or NULL */
+  genc_xpool *pool;   /* NULL: one thread */
+  int64_t tile;       /* particles per chunk (compiled) or tile (interpreted) */
+  genc_array **keep;  /* per value: the last replay's region output, for reuse */
   int32_t nvals;
   int32_t *last; /* per value: the last step that reads it (nsteps: keep to the end) */
   genc_compile_info info;
@@ -75,7 +76,7 @@ static void plan_free(void *e) {
   free(pl->last);
   genc__xpool_free(pl->pool);
   if (pl->dl) dlclose(pl->dl);
-  free(pl->fn);
+  free(pl->fn), free(pl->step);
   genc__xpart_free(&pl->part);
   free(pl);
 }
@@ -290,6 +291,24 @@ static genc_status exec_run(genc_ctx *ctx, genc_graph *g, const genc_key *keys, 
   return GENC_OK;
 }
 
+/* genc_graph_loop on a compiled graph of one unbatched region: its loop
+ * (exec_loop.c); other graphs go back to replays one by one. */
+static genc_status exec_loop(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
+                             genc_array *const *in, genc_array **out, const genc_graph_loop_opts *o,
+                             bool *handled) {
+  plan *pl = g->exec;
+  if (pl->bg) bg_install(pl, false);
+  *handled = !pl->bg && !pl->plain && pl->dl && pl->step &&
+             genc__xloop_fits(g, &pl->part, o->carry) && pl->step[pl->part.steps[0].region];
+  if (!*handled) return GENC_OK;
+  int64_t done = 0;
+  genc_status st = genc__xloop_run(ctx, g, &pl->part, pl->step[pl->part.steps[0].region], keys, in,
+                                   out, o, &done);
+  pl->info.looped_replays += done;
+  if (o->done) *o->done = st && st != GENC_ERR_CAPTURE ? 0 : done;
+  return st;
+}
+
 /* ---- compile ---- */
 
 static int online_cores(void) {
@@ -301,14 +320,18 @@ static int online_cores(void) {
  * missing. */
 static bool bind_regions(plan *pl) {
   pl->fn = calloc((size_t)pl->part.nregions + 1, sizeof *pl->fn);
-  for (int32_t r = 0; pl->fn && r < pl->part.nregions; r++) {
+  pl->step = calloc((size_t)pl->part.nregions + 1, sizeof *pl->step);
+  for (int32_t r = 0; pl->fn && pl->step && r < pl->part.nregions; r++) {
     char name[64];
+    snprintf(name, sizeof name, GENC_XSTEP_FMT, (int)r);
+    *(void **)&pl->step[r] = dlsym(pl->dl, name); /* unbatched regions only */
     snprintf(name, sizeof name, GENC_XFN_FMT, (int)r);
     *(void **)&pl->fn[r] = dlsym(pl->dl, name);
     if (!pl->fn[r]) break;
   }
-  if (pl->fn && (!pl->part.nregions || pl->fn[pl->part.nregions - 1])) return true;
+  if (pl->fn && pl->step && (!pl->part.nregions || pl->fn[pl->part.nregions - 1])) return true;
   free(pl->fn), pl->fn = NULL;
+  free(pl->step), pl->step = NULL;
   dlclose(pl->dl), pl->dl = NULL;
   return false;
 }
@@ -463,7 +486,7 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
     pl->info.fused_nodes += pl->part.regions[r].nnodes;
   pl->info.interp_nodes = g->nnodes - pl->info.fused_nodes;
   if (g->exec_free) g->exec_free(g->exec);
-  g->exec = pl, g->exec_run = exec_run, g->exec_free = plan_free;
+  g->exec = pl, g->exec_run = exec_run, g->exec_free = plan_free, g->exec_loop = exec_loop;
   pl->info.compile_s = now_s() - t0;
   return GENC_OK;
 }

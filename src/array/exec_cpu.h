@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "array/exec_abi.h"
 #include "array/exec_part.h"
 
 /* A growable string; oom is set (and the text left short) when growing failed. */
@@ -94,5 +95,16 @@ void genc__xpool_free(genc_xpool *pool);
  * one of those (the interpreter runs it), NULL with an error on NOMEM. */
 genc_array *genc__xpreduce(genc_ctx *ctx, genc_xpool *pool, const genc_graph *g, int32_t k,
                            genc_array **vals);
+
+/* Whether genc_graph_loop on g with carry can run as exec_loop.c's loop:
+ * p is one unbatched region, every output and guard value is the region's,
+ * an input's or a constant, and every carried output is the region's or the
+ * input itself. */
+bool genc__xloop_fits(const genc_graph *g, const genc_xpart *p, const int32_t *carry);
+/* genc_graph_loop of such a graph with its region's step function fn (the
+ * arguments checked, out all NULL); *done: replays completed. */
+genc_status genc__xloop_run(genc_ctx *ctx, genc_graph *g, const genc_xpart *p, genc_xstepfn fn,
+                            const genc_key *keys, genc_array *const *in, genc_array **out,
+                            const genc_graph_loop_opts *o, int64_t *done);
 
 #endif

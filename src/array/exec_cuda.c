@@ -482,6 +482,7 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   if (pk) free(pl->hkeys), pl->hkeys = pk, pl->pinned_keys = true;
   if (g->exec_free) g->exec_free(g->exec);
   g->exec = pl, g->exec_run = exec_run, g->exec_free = cplan_free, g->exec_guards = true;
+  g->exec_loop = NULL; /* genc_graph_loop replays one by one */
   pl->info.compile_s = now_s() - t0;
   return GENC_OK;
 }

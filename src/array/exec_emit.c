@@ -660,6 +660,30 @@ static void emit_driver(emit *E) {
   P("      genc_xbody%d(A, p, S, H);\n    }\n  }\n}\n\n", (int)E->ri);
 }
 
+/* An unbatched region's one particle on draws S made by the caller: the step
+ * of genc_graph_loop's compiled loop (exec_loop.c). The hoisted constants are
+ * computed again only when their sigma's bits changed (fresh: the first
+ * call), so a loop over carried inputs pays the logs once. */
+static void emit_step(emit *E) {
+  const genc_xregion *r = E->r;
+  P("#ifndef __CUDACC__ /* host code: not in the NVRTC source's use */\n"
+    "void genc_xstep%d(const genc_xargs *A, const void *const *S, double *H, double *hs, "
+    "int fresh) {\n  (void)hs, (void)fresh;\n",
+    (int)E->ri);
+  for (int i = 0, h = 0; i < r->nnodes; i++)
+    if (E->hoist[i] == h) {
+      const genc_gnode *nd = &E->g->nodes[r->nodes[i]];
+      int dt = fused_dtype(E, nd), m = meta(E, nd->in[2])->dtype;
+      P("  {\n    const double x = (double)(%s)((const %s *)A->in[%d])[0];\n",
+        genc__xemit_ctype(dt), genc__xemit_ctype(m), ext_index(E, nd->in[2]));
+      P("    if (fresh || memcmp(&x, hs + %d, sizeof x)) {\n      hs[%d] = x;\n"
+        "      H[%d] = log(x);\n      H[%d] = 1.0 / x;\n    }\n  }\n",
+        h, h, 2 * h, 2 * h + 1);
+      h++;
+    }
+  P("  genc_xbody%d(A, 0, S, H);\n}\n#endif\n\n", (int)E->ri);
+}
+
 void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out) {
   /* Random123 would pull in every SIMD intrinsics header (a third of the
    * compile time) for types philox4x32 does not use */
@@ -680,6 +704,7 @@ void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out) {
       (long long)E->r->n);
     emit_body(E);
     emit_driver(E);
+    if (!E->r->n) emit_step(E);
     free(E->hoist);
   }
 }

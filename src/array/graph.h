@@ -82,6 +82,12 @@ struct genc_graph {
   genc_status (*exec_run)(genc_ctx *ctx, struct genc_graph *g, const genc_key *keys,
                           genc_array **vals);
   void (*exec_free)(void *exec);
+  /* an executor's genc_graph_loop for the graphs it runs as one loop (NULL:
+   * none): *handled false (nothing done, no error) hands the loop to replays
+   * one by one (loop.c); the arguments are checked and out is all NULL */
+  genc_status (*exec_loop)(genc_ctx *ctx, struct genc_graph *g, const genc_key *keys,
+                           genc_array *const *in, genc_array **out,
+                           const struct genc_graph_loop_opts *o, bool *handled);
   /* exec_run checks the guards itself (genc__graph_check_guard or its own
    * way, e.g. on the device) and the replay reads none after it */
   bool exec_guards;
@@ -104,6 +110,9 @@ void genc__graph_keys(const genc_graph *g, const genc_key *key_inputs, genc_key 
  * read): GENC_OK, or GENC_ERR_CAPTURE "guard changed" (replay.c). */
 genc_status genc__graph_check_guard(genc_ctx *ctx, const genc_graph *g, int32_t q,
                                     genc_array **vals);
+/* genc_graph_replay's checks of its arguments (f names the caller). */
+genc_status genc__graph_check_args(genc_ctx *ctx, const genc_graph *g, const genc_key *keys,
+                                   genc_array *const *in, genc_array **out, const char *f);
 genc_array *genc__graph_run_node(genc_ctx *ctx, const genc_graph *g, int32_t k, genc_array **vals,
                                  const genc_key *keys);
 

@@ -112,9 +112,8 @@ static genc_status interpret(genc_ctx *ctx, const genc_graph *g, const genc_key 
   return st;
 }
 
-static genc_status check_inputs(genc_ctx *ctx, const genc_graph *g, const genc_key *keys,
-                                genc_array *const *in, genc_array **out) {
-  const char *f = "genc_graph_replay";
+genc_status genc__graph_check_args(genc_ctx *ctx, const genc_graph *g, const genc_key *keys,
+                                   genc_array *const *in, genc_array **out, const char *f) {
   if (!g) return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: NULL graph", f);
   if (g->ctx != ctx)
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: the graph belongs to another context", f);
@@ -146,7 +145,7 @@ static genc_status check_inputs(genc_ctx *ctx, const genc_graph *g, const genc_k
 genc_status genc_graph_replay(genc_ctx *ctx, genc_graph *g, const genc_key *keys,
                               genc_array *const *in, genc_array **out) {
   if (!ctx) return GENC_ERR_ARG;
-  genc_status st = check_inputs(ctx, g, keys, in, out);
+  genc_status st = genc__graph_check_args(ctx, g, keys, in, out, "genc_graph_replay");
   if (st) return st;
   int32_t base = g->ninputs + g->nconsts, nv = base + g->nnodes;
   genc_array **vals = calloc((size_t)nv + 1, sizeof *vals);

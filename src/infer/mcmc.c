@@ -17,8 +17,9 @@ typedef struct run {
   bool capture; /* iterations may capture the step (opts.compile, decided) */
   bool compile; /* and run the compiler (else AUTO loads only a cached object) */
   int64_t chains, ndraws, nvals, maxsize;
-  int64_t *size; /* elements of each recorded address */
-  double *tmp;   /* one address's values, particle-major */
+  int64_t *size;        /* elements of each recorded address */
+  double *tmp;          /* one address's values, particle-major */
+  double acc_h, prop_h; /* counts of iterations served as host rows (one chain) */
 } run;
 
 static genc_status run_plan(genc_ctx *ctx, run *r, const genc_trace *init) {
@@ -87,6 +88,7 @@ static genc_status write_rates(genc_ctx *ctx, const run *r, genc_array *acc, gen
   if (!a) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
   genc_status st = genc_array_copy_out(ctx, acc, a, r->chains);
   if (!st) st = genc_array_copy_out(ctx, prop, a + r->chains, r->chains);
+  if (!st && r->chains == 1) a[0] += r->acc_h, a[1] += r->prop_h;
   for (int64_t c = 0; !st && c < r->chains; c++)
     r->o.accept_rate[c] = a[r->chains + c] > 0 ? a[c] / a[r->chains + c] : NAN;
   free(a);
@@ -116,18 +118,28 @@ static genc_status record_cs(genc_ctx *ctx, const run *r, const genc__cstep *cs,
   return GENC_OK;
 }
 
+/* Draw d of one chain from a loop-mode row (the recorded values after the
+ * counts). */
+static void record_row(const run *r, const double *v, int64_t d) {
+  for (int64_t e = 0; e < r->nvals; e++)
+    r->o.draws[e * r->ndraws + d] = v[e];
+}
+
 /* The loop's state: a trace, or (opts.compile) a captured step's arrays. */
 typedef struct chain {
   genc_trace *cur;
   genc__cstep *cs;
   int tries; /* captures attempted (the first may see generate's layout) */
+  bool loop; /* cs serves host rows (genc__cstep_loop_plan) */
 } chain;
 
 /* Iteration s: one kernel application, replayed when a step is captured. */
 static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *kernel, chain *c,
-                              int64_t s, genc_array **a, genc_array **p) {
+                              int64_t s, genc_array **a, genc_array **p, const double **row) {
   if (c->cs) {
-    genc_status st = genc__cstep_replay(ctx, c->cs, r->o.key, s, r->o.warmup + r->o.samples, a, p);
+    genc_status st = c->loop
+                         ? genc__cstep_row(ctx, c->cs, r->o.key, s, r->o.warmup + r->o.samples, row)
+                         : genc__cstep_replay(ctx, c->cs, r->o.key, s, a, p);
     if (st != GENC_ERR_CAPTURE) return st;
     genc_ctx_clear_error(ctx); /* a changed guard: eager from here on */
     c->cur = genc__cstep_trace(ctx, c->cs);
@@ -144,6 +156,7 @@ static genc_status chain_step(genc_ctx *ctx, const run *r, const genc_kernel *ke
                             .cached_only = aut && !r->compile};
     c->cs = genc__cstep_capture(ctx, kernel, c->cur, key, s, &co, &nxt, a, p);
     if (genc_ctx_status(ctx)) return genc_ctx_status(ctx);
+    c->loop = c->cs && genc__cstep_loop_plan(ctx, c->cs, r->o.naddrs, r->o.addrs);
   }
   if (!nxt && !c->cs) nxt = genc_kernel_apply(ctx, kernel, c->cur, key, s, a, p);
   genc_trace_release(c->cur);
@@ -173,13 +186,23 @@ static void auto_decide(run *r, int64_t s, int64_t total, double *t1) {
   r->capture = left >= GENC_AUTO_LOAD_S;
 }
 
+/* A sampling iteration's row: its counts into the totals; the recorded
+ * values after them. */
+static const double *served(run *r, const genc__cstep *cs, const double *row) {
+  bool ha, hp;
+  genc__cstep_counts(cs, &ha, &hp);
+  if (ha) r->acc_h += *row++;
+  if (hp) r->prop_h += *row++;
+  return row;
+}
+
 static genc_trace *run_loop(genc_ctx *ctx, run *r, const genc_kernel *kernel,
                             const genc_trace *init) {
   const genc_mcmc_opts *o = &r->o;
   int64_t n = genc_trace_nparticles(init), total = o->warmup + o->samples;
   genc_array *acc = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
   genc_array *prop = genc_array_retain(genc_array_zeros(ctx, GENC_F64, 0, NULL, n));
-  chain c = {acc && prop ? genc_trace_retain((genc_trace *)init) : NULL, NULL, 0};
+  chain c = {acc && prop ? genc_trace_retain((genc_trace *)init) : NULL, NULL, 0, false};
   bool replayed = false;
   genc_status st = c.cur ? GENC_OK : genc_ctx_status(ctx);
   double t1 = 0;
@@ -189,13 +212,17 @@ static genc_trace *run_loop(genc_ctx *ctx, run *r, const genc_kernel *kernel,
     if (cpu) auto_decide(r, s, total, &t1);
     int64_t mark = genc_scope_begin(ctx);
     genc_array *a = NULL, *p = NULL;
+    const double *row = NULL;
     bool was = c.cs != NULL;
-    st = chain_step(ctx, r, kernel, &c, s, &a, &p);
+    st = chain_step(ctx, r, kernel, &c, s, &a, &p, &row);
     replayed |= was && c.cs;
     int64_t k = s - o->warmup;
-    if (!st && k >= 0) st = total_add(ctx, &acc, a);
-    if (!st && k >= 0) st = total_add(ctx, &prop, p);
-    if (!st && k >= 0 && k % o->thin == 0 && r->nvals)
+    if (!st && k >= 0 && row) row = served(r, c.cs, row);
+    if (!st && k >= 0 && !row) st = total_add(ctx, &acc, a);
+    if (!st && k >= 0 && !row) st = total_add(ctx, &prop, p);
+    if (!st && k >= 0 && k % o->thin == 0 && r->nvals && row)
+      record_row(r, row, k / o->thin);
+    else if (!st && k >= 0 && k % o->thin == 0 && r->nvals)
       st = c.cs ? record_cs(ctx, r, c.cs, k / o->thin) : record(ctx, r, c.cur, k / o->thin);
     genc_scope_end(ctx, mark);
     if (!st && o->progress && ((s + 1) % o->progress_every == 0 || s + 1 == total) &&

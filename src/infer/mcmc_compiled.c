@@ -15,23 +15,20 @@
 
 struct genc__cstep {
   genc_graph *g;     /* one kernel application */
-  genc_graph *gb;    /* blk applications in a row (NULL: not captured yet or refused) */
-  genc_kernel *k;    /* for the block's capture (a reference) */
   genc_trace *tmpl;  /* the captured step's eager trace: structure, visiting order */
   genc_array **tarr; /* its arrays per position (borrowed from tmpl) */
   int *slot;         /* per position: its slot, -1 for NULL */
-  int npos, nslots, blk;
-  int64_t left;            /* iterations that must be left to capture a block */
-  genc_compile_opts copts; /* how both graphs compile */
-  genc_array **state;      /* per slot: the current array (a reference) */
-  bool has_acc, has_prop, compiled, block_tried, block_ready;
+  int npos, nslots;
+  genc_array **state; /* per slot: the current array (a reference) */
+  bool has_acc, has_prop, compiled;
   int64_t n;
-  /* a block's iterations not served yet: rows of w = has_acc + has_prop +
-   * nslots references, row r being iteration s0 + r; hold: the counts the
-   * last served iteration handed out (alive until the next one) */
-  genc_array **buf, *hold[2];
-  int rows, row;
-  int64_t s0;
+  /* loop mode (genc__cstep_loop_plan): the graph's outputs recorded per
+   * iteration (the counts, then the recorded slots), the carry (slot j <-
+   * output h + j), and rows of host values: row r is iteration s0 + r */
+  int32_t *record, *carry, nrecord;
+  int64_t width;
+  double *rows, *one; /* one: a row built from arrays (interpreted replays) */
+  int64_t nrows, row, s0;
 };
 
 typedef struct positions {
@@ -141,24 +138,14 @@ static genc_status cap_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const
   return st;
 }
 
-/* Release the block's unserved rows and the counts handed out last. */
-static void drop_rows(genc__cstep *cs) {
-  int w = cs->has_acc + cs->has_prop + cs->nslots;
-  for (int i = cs->row * w; cs->buf && i < cs->rows * w; i++)
-    genc_array_release(cs->buf[i]), cs->buf[i] = NULL;
-  cs->rows = cs->row = 0;
-}
-
 void genc__cstep_free(genc__cstep *cs) {
   if (!cs) return;
-  drop_rows(cs);
-  genc_array_release(cs->hold[0]), genc_array_release(cs->hold[1]);
-  genc_graph_free(cs->g), genc_graph_free(cs->gb);
+  genc_graph_free(cs->g);
   for (int j = 0; cs->state && j < cs->nslots; j++)
     genc_array_release(cs->state[j]);
   genc_trace_release(cs->tmpl);
-  genc_kernel_release(cs->k);
-  free(cs->buf), free(cs->state), free(cs->tarr), free(cs->slot), free(cs);
+  free(cs->record), free(cs->carry), free(cs->rows), free(cs->one);
+  free(cs->state), free(cs->tarr), free(cs->slot), free(cs);
 }
 
 /* Compile g; whether its replays run compiled code. A compiler that fails is
@@ -182,38 +169,6 @@ static bool runs_compiled(genc_ctx *ctx, const genc_graph *g, bool *failed) {
   return ok && !info.pending && info.compiled;
 }
 
-/*
- * Applications per block graph: enough that a replay's fixed cost (key
- * derivation, bookkeeping, the region's hoisted values) is paid once for
- * several steps, few enough that the block stays a graph of at most about
- * BLOCK_NODES nodes (the C compiler's time grows faster than linearly with
- * the size of the one function a region becomes: B3's block of 8, 856 nodes,
- * takes 2-3x the one-step graph's cold compile). A batched graph of many
- * chains already spreads its fixed cost over the chains: no block.
- *
- * The block's capture costs about 5-25 ms (B3, one chain: the capture of
- * ~900 nodes, the emitted C and its hash, loading the object), against
- * ~0.1-0.2 us saved per iteration (measured 10-15% of a ~1 us step on the
- * 2-core development machine), so a block is captured only when at least
- * BLOCK_LEFT iterations are left. GENC_MCMC_BLOCK (tests, benchmarks)
- * overrides the size (1: no block) and lowers that bound to 64 blocks.
- */
-enum { BLOCK_NODES = 900, BLOCK_MAX = 32, BLOCK_LEFT = 1 << 16 };
-static int block_size(const genc_graph *g, int64_t n, int64_t *left) {
-  const char *e = getenv("GENC_MCMC_BLOCK");
-  int b = e && *e ? atoi(e) : 0;
-  if (e && *e) {
-    b = b < 1 ? 1 : b > 4 * BLOCK_MAX ? 4 * BLOCK_MAX : b;
-    *left = 64 * (int64_t)b;
-    return b;
-  }
-  *left = BLOCK_LEFT;
-  int nn = genc_graph_nnodes(g);
-  b = nn > 0 ? BLOCK_NODES / nn : 1;
-  if (n > 1) return 1;
-  return b < 2 ? 1 : b > BLOCK_MAX ? BLOCK_MAX : b;
-}
-
 /* The step object from a finished capture; NULL with an error (NOMEM). */
 static genc__cstep *cstep_new(genc_ctx *ctx, genc_graph *g, cap_user *u,
                               const genc_compile_opts *copts) {
@@ -229,16 +184,13 @@ static genc__cstep *cstep_new(genc_ctx *ctx, genc_graph *g, cap_user *u,
     return NULL;
   }
   cs->tmpl = genc_trace_retain(u->out);
-  cs->k = genc_kernel_retain((genc_kernel *)u->k);
   cs->n = genc_trace_nparticles(u->out);
-  cs->copts = *copts;
   cs->has_acc = u->acc != NULL, cs->has_prop = u->prop != NULL;
   for (int p = 0; p < u->npos; p++)
     cs->slot[p] = u->slot[p], cs->tarr[p] = u->oc.v[p];
   for (int j = 0; j < u->nslots; j++)
     cs->state[j] = genc_array_retain(u->oc.v[u->first[j]]);
   cs->compiled = compile_graph(ctx, g, copts);
-  cs->blk = block_size(g, cs->n, &cs->left);
   return cs;
 }
 
@@ -305,111 +257,6 @@ genc_trace *genc__cstep_trace(genc_ctx *ctx, const genc__cstep *cs) {
   return trace_on(ctx, cs, cs->state);
 }
 
-/* The block capture's user data: rows receives the eager results. */
-typedef struct blk_user {
-  genc__cstep *cs;
-  int64_t step;
-  genc_array **rows;
-  genc_array **arr; /* nslots */
-  positions oc;
-} blk_user;
-
-/* blk kernel applications in a row from the inputs, each one's counts and
- * arrays outputs of the graph (and, retained, the rows of the buffer). */
-static genc_status blk_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
-                          genc_array **out, void *user) {
-  (void)out;
-  blk_user *u = user;
-  genc__cstep *cs = u->cs;
-  int h = cs->has_acc + cs->has_prop, w = h + cs->nslots;
-  genc_trace *t = trace_on(ctx, cs, in);
-  genc_status st = t ? GENC_OK : genc_ctx_status(ctx);
-  genc_array *const *prev = in;
-  for (int i = 0; !st && i < cs->blk; i++) {
-    genc_array *a = NULL, *p = NULL;
-    genc_trace *nt = genc_kernel_apply(ctx, cs->k, t, keys[i], u->step + i, &a, &p);
-    genc_trace_release(t);
-    t = nt;
-    if (!t) return genc_ctx_status(ctx);
-    if ((a != NULL) != cs->has_acc || (p != NULL) != cs->has_prop)
-      st = genc_ctx_fail(ctx, GENC_ERR_CAPTURE, "genc_mcmc_run: the kernel's counts changed");
-    if (!st) st = laid_out(ctx, t, &u->oc, cs->slot, cs->npos, cs->nslots, prev, u->arr);
-    genc_array **row = u->rows + (size_t)i * w;
-    if (!st && a) st = genc_graph_add_output(ctx, row[0] = genc_array_retain(a));
-    if (!st && p) st = genc_graph_add_output(ctx, row[cs->has_acc] = genc_array_retain(p));
-    for (int j = 0; !st && j < cs->nslots; j++)
-      st = genc_graph_add_output(ctx, row[h + j] = genc_array_retain(u->arr[j]));
-    prev = row + h;
-  }
-  genc_trace_release(t);
-  return st;
-}
-
-/* Capture (and compile) the block graph at iteration s from the current
- * state; on success its eager run fills the buffer. A refusal (or any error
- * but NOMEM: the one-step path meets it again where the eager chain would)
- * leaves no block and no error. */
-static genc_status block_capture(genc_ctx *ctx, genc__cstep *cs, const genc_key *keys, int64_t s) {
-  cs->block_tried = true;
-  int w = cs->has_acc + cs->has_prop + cs->nslots;
-  blk_user u = {.cs = cs, .step = s};
-  u.rows = calloc((size_t)cs->blk * w + 1, sizeof *u.rows);
-  u.arr = malloc(((size_t)cs->nslots + 1) * sizeof *u.arr);
-  if (!u.rows || !u.arr) {
-    free(u.rows), free(u.arr);
-    return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
-  }
-  int64_t mark = genc_scope_begin(ctx);
-  cs->gb = genc_graph_capture(ctx, blk_fn, &u, cs->blk, keys, cs->nslots, cs->state, 0, NULL);
-  genc_scope_end(ctx, mark);
-  genc_status st = genc_ctx_status(ctx);
-  if (cs->gb) {
-    /* as the caller chose (in the background: the one-step graph serves the
-     * iterations until the block's code is loaded) */
-    compile_graph(ctx, cs->gb, &cs->copts);
-    free(cs->buf);
-    cs->buf = u.rows, cs->rows = cs->blk, cs->row = 0, cs->s0 = s;
-    u.rows = NULL;
-  } else if (st != GENC_ERR_NOMEM) {
-    genc_ctx_clear_error(ctx);
-  }
-  for (int i = 0; u.rows && i < cs->blk * w; i++)
-    genc_array_release(u.rows[i]);
-  free(u.rows), free(u.arr), free(u.oc.v);
-  return cs->gb || st != GENC_ERR_NOMEM ? GENC_OK : st;
-}
-
-/* Replay the block graph at iteration s into the buffer. */
-static genc_status block_replay(genc_ctx *ctx, genc__cstep *cs, const genc_key *keys, int64_t s) {
-  int w = cs->has_acc + cs->has_prop + cs->nslots;
-  if (!cs->buf) cs->buf = calloc((size_t)cs->blk * w + 1, sizeof *cs->buf);
-  if (!cs->buf) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
-  int64_t mark = genc_scope_begin(ctx);
-  genc_status st = genc_graph_replay(ctx, cs->gb, keys, cs->state, cs->buf);
-  for (int i = 0; !st && i < cs->blk * w; i++)
-    genc_array_retain(cs->buf[i]);
-  genc_scope_end(ctx, mark);
-  if (!st) cs->rows = cs->blk, cs->row = 0, cs->s0 = s;
-  return st;
-}
-
-/* Iteration s from the buffer: the state moves to its row. */
-static void serve(genc__cstep *cs, genc_array **acc, genc_array **prop) {
-  int h = cs->has_acc + cs->has_prop, w = h + cs->nslots;
-  genc_array **row = cs->buf + (size_t)cs->row++ * w;
-  genc_array_release(cs->hold[0]), genc_array_release(cs->hold[1]);
-  cs->hold[0] = cs->has_acc ? row[0] : NULL;
-  cs->hold[1] = cs->has_prop ? row[cs->has_acc] : NULL;
-  *acc = cs->hold[0], *prop = cs->hold[1];
-  for (int j = 0; j < cs->nslots; j++) {
-    genc_array_release(cs->state[j]);
-    cs->state[j] = row[h + j];
-  }
-  for (int i = 0; i < w; i++)
-    row[i] = NULL;
-  if (cs->row == cs->rows) cs->rows = cs->row = 0;
-}
-
 /* One replay of the one-step graph with key. */
 static genc_status step_replay(genc_ctx *ctx, genc__cstep *cs, genc_key key, genc_array **acc,
                                genc_array **prop) {
@@ -430,32 +277,117 @@ static genc_status step_replay(genc_ctx *ctx, genc__cstep *cs, genc_key key, gen
 }
 
 genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s,
-                               int64_t end, genc_array **acc, genc_array **prop) {
+                               genc_array **acc, genc_array **prop) {
   *acc = NULL, *prop = NULL;
-  if (cs->rows && s == cs->s0 + cs->row) return serve(cs, acc, prop), GENC_OK;
-  drop_rows(cs); /* not the iteration the block ran ahead for */
-  /* a block when the iterations left fill it, captured once enough are left
-   * to repay the capture (it runs them eagerly) and the one-step graph runs
-   * compiled; replayed once its own code is loaded */
-  bool failed = false, blk = cs->blk > 1 && end - s >= cs->blk;
-  if (blk && !cs->gb)
-    blk = !cs->block_tried && end - s >= cs->left && runs_compiled(ctx, cs->g, &failed);
-  else if (blk && !cs->block_ready)
-    blk = cs->block_ready = runs_compiled(ctx, cs->gb, &failed);
-  if (failed) cs->block_tried = true; /* a graph's compiler failed: no block */
-  if (failed && cs->gb) genc_graph_free(cs->gb), cs->gb = NULL;
-  if (blk) {
-    genc_key kb[BLOCK_MAX],
-        *keys = cs->blk <= BLOCK_MAX ? kb : malloc((size_t)cs->blk * sizeof *keys);
-    if (!keys) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
-    for (int i = 0; i < cs->blk; i++)
-      keys[i] = genc_key_fold_in(base, (uint64_t)(s + i));
-    genc_status st = cs->gb ? block_replay(ctx, cs, keys, s) : block_capture(ctx, cs, keys, s);
-    if (keys != kb) free(keys);
-    if (st) return st;
-    if (cs->rows) return serve(cs, acc, prop), GENC_OK;
-  }
   return step_replay(ctx, cs, genc_key_fold_in(base, (uint64_t)s), acc, prop);
+}
+
+/* The slot whose array holds the value at addr, or -1. */
+static int slot_of(genc_ctx *ctx, const genc__cstep *cs, const char *addr) {
+  int64_t mark = genc_scope_begin(ctx);
+  genc_array *v = genc_trace_get_path(ctx, cs->tmpl, addr);
+  genc_scope_end(ctx, mark);
+  genc_ctx_clear_error(ctx);
+  for (int p = 0; v && p < cs->npos; p++)
+    if (cs->tarr[p] == v && cs->slot[p] >= 0) return cs->slot[p];
+  return -1;
+}
+
+bool genc__cstep_loop_plan(genc_ctx *ctx, genc__cstep *cs, int naddrs, const char *const *addrs) {
+  int h = cs->has_acc + cs->has_prop;
+  if (cs->n || cs->record) return cs->record != NULL;
+  int32_t *rec = malloc(((size_t)h + (size_t)naddrs + 1) * sizeof *rec);
+  int32_t *carry = malloc(((size_t)cs->nslots + 1) * sizeof *carry);
+  bool ok = rec && carry;
+  int64_t w = h;
+  for (int i = 0; i < h; i++)
+    rec[i] = i;
+  for (int i = 0; ok && i < naddrs; i++) {
+    int j = slot_of(ctx, cs, addrs[i]);
+    ok = j >= 0;
+    if (ok) rec[h + i] = h + j, w += genc_array_size(cs->state[j]);
+  }
+  for (int j = 0; ok && j < cs->nslots; j++)
+    carry[j] = h + j;
+  double *one = ok ? malloc((size_t)w * sizeof *one + 1) : NULL;
+  if (!one) {
+    free(rec), free(carry);
+    return false;
+  }
+  cs->record = rec, cs->carry = carry, cs->nrecord = h + naddrs, cs->width = w, cs->one = one;
+  return true;
+}
+
+/* A row from one replay's arrays (the graph not compiled yet). */
+static genc_status row_of(genc_ctx *ctx, genc__cstep *cs, genc_array *acc, genc_array *prop) {
+  double *r = cs->one;
+  int h = cs->has_acc + cs->has_prop;
+  genc_status st = GENC_OK;
+  if (cs->has_acc) st = genc_array_copy_out(ctx, acc, r++, 1);
+  if (!st && cs->has_prop) st = genc_array_copy_out(ctx, prop, r++, 1);
+  for (int32_t i = h; !st && i < cs->nrecord; i++) {
+    genc_array *a = cs->state[cs->record[i] - h];
+    st = genc_array_copy_out(ctx, a, r, genc_array_size(a));
+    r += genc_array_size(a);
+  }
+  return st;
+}
+
+/* Rows of iterations [s, s + iters) by genc_graph_loop; the state moves to
+ * the last one's. A guard that changed past s leaves the rows before it. */
+static genc_status loop_rows(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s,
+                             int64_t iters) {
+  int h = cs->has_acc + cs->has_prop, no = h + cs->nslots;
+  genc_array *ob[16], **o = no <= 16 ? ob : malloc(((size_t)no + 1) * sizeof *o);
+  if (!o) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
+  int64_t done = 0;
+  genc_status st = genc_graph_loop(ctx, cs->g, &base, cs->state, o,
+                                   &(genc_graph_loop_opts){.iters = iters,
+                                                           .first = s,
+                                                           .carry = cs->carry,
+                                                           .nrecord = cs->nrecord,
+                                                           .record = cs->record,
+                                                           .rec = cs->rows,
+                                                           .done = &done});
+  if ((!st || st == GENC_ERR_CAPTURE) && done > 0) {
+    for (int j = 0; j < cs->nslots; j++) {
+      genc_array_release(cs->state[j]);
+      cs->state[j] = genc_array_retain(o[h + j]);
+    }
+    cs->nrows = done, cs->row = 0, cs->s0 = s;
+    genc_ctx_clear_error(ctx);
+    st = GENC_OK;
+  }
+  if (o != ob) free(o);
+  return st;
+}
+
+/* Iterations a loop runs ahead at most (rows of a few doubles each). */
+enum { LOOP_ROWS = 4096 };
+
+genc_status genc__cstep_row(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s, int64_t end,
+                            const double **row) {
+  *row = NULL;
+  if (cs->nrows && s == cs->s0 + cs->row) {
+    *row = cs->rows + cs->row++ * cs->width;
+    if (cs->row == cs->nrows) cs->nrows = 0;
+    return GENC_OK;
+  }
+  cs->nrows = 0;
+  bool failed = false;
+  if (!runs_compiled(ctx, cs->g, &failed)) { /* compiling still, or interpreted */
+    genc_array *a = NULL, *p = NULL;
+    genc_status st = genc__cstep_replay(ctx, cs, base, s, &a, &p);
+    if (!st) st = row_of(ctx, cs, a, p);
+    *row = st ? NULL : cs->one;
+    return st;
+  }
+  int64_t n = end - s < LOOP_ROWS ? end - s : LOOP_ROWS;
+  if (!cs->rows) cs->rows = malloc((size_t)(LOOP_ROWS * cs->width) * sizeof *cs->rows + 1);
+  if (!cs->rows) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_mcmc_run: out of memory");
+  genc_status st = loop_rows(ctx, cs, base, s, n < 1 ? 1 : n);
+  if (!st) return genc__cstep_row(ctx, cs, base, s, end, row);
+  return st;
 }
 
 genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *addr) {
@@ -469,3 +401,7 @@ genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *
 }
 
 bool genc__cstep_compiled(const genc__cstep *cs) { return cs && cs->compiled; }
+
+void genc__cstep_counts(const genc__cstep *cs, bool *acc, bool *prop) {
+  *acc = cs->has_acc, *prop = cs->has_prop;
+}

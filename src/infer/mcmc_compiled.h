@@ -2,9 +2,8 @@
  * A captured MCMC kernel step (issue 12, src/infer/mcmc_compiled.c): one
  * application of a kernel recorded as a graph from the trace's arrays and the
  * step's key to the new trace's arrays and the acceptance counts, compiled
- * with genc_graph_compile and replayed by genc_mcmc_run (opts.compile), and
- * for a single chain a block of several applications in a row captured the
- * same way (one replay per block, the eager chain's keys). The
+ * with genc_graph_compile and replayed by genc_mcmc_run (opts.compile); a
+ * single chain's replays run as genc_graph_loop calls (loop mode). The
  * chain's state between replays is the list of arrays only; a trace is
  * rebuilt from the capture's trace as template when one is needed.
  */
@@ -29,17 +28,34 @@ genc__cstep *genc__cstep_capture(genc_ctx *ctx, const genc_kernel *k, const genc
                                  genc_key key, int64_t step, const genc_compile_opts *copts,
                                  genc_trace **out, genc_array **acc, genc_array **prop);
 /*
- * Iteration s of a run of end iterations whose iteration i has the key
- * genc_key_fold_in(base, i): the state moves on by one application; *acc /
- * *prop (NULL when the kernel reports none) live until the next call or
- * genc__cstep_free (do not release them). Iterations come in order: a graph
- * of several applications in a row (a block, captured on a later call) runs
- * ahead with the next iterations' keys and serves them from its results, so
- * that a replay's fixed cost is paid once per block. GENC_ERR_CAPTURE (state
- * unchanged): a guard changed, run iteration s eagerly on genc__cstep_trace().
+ * Iteration s of a run whose iteration i has the key genc_key_fold_in(base,
+ * i): one replay, the state moves on by one application; *acc / *prop (NULL
+ * when the kernel reports none) are in the caller's scope. GENC_ERR_CAPTURE
+ * (state unchanged): a guard changed, run iteration s eagerly on
+ * genc__cstep_trace().
  */
 genc_status genc__cstep_replay(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s,
-                               int64_t end, genc_array **acc, genc_array **prop);
+                               genc_array **acc, genc_array **prop);
+/*
+ * Loop mode, for a single chain (unbatched) whose recorded addresses (naddrs
+ * text addresses) are each an array of the state: iterations are then served
+ * by genc__cstep_row from genc_graph_loop calls that run up to 4096 of them
+ * ahead, so an iteration makes no arrays. Returns whether loop mode is on
+ * (set once; false: use genc__cstep_replay).
+ */
+bool genc__cstep_loop_plan(genc_ctx *ctx, genc__cstep *cs, int naddrs, const char *const *addrs);
+/*
+ * Iteration s of end in loop mode (iterations in order): *row points to its
+ * host values, valid until the next call: the acceptance count and the
+ * proposal count (those genc__cstep_counts says the kernel reports), then
+ * the recorded addresses' elements in order. While the graph's compiled code
+ * is not loaded, one replay builds the row. GENC_ERR_CAPTURE as
+ * genc__cstep_replay (the rows before the changed guard were served).
+ */
+genc_status genc__cstep_row(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64_t s, int64_t end,
+                            const double **row);
+/* Which counts the kernel reports (the first values of a row). */
+void genc__cstep_counts(const genc__cstep *cs, bool *acc, bool *prop);
 /* The state's array holding the value at text address addr, or NULL when
  * the address does not name one array of the trace (then read a trace). */
 genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *addr);

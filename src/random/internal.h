@@ -23,6 +23,14 @@ double genc__sample_scalar(genc_key key, genc_law law);
  * the one piece of mutable state outside a context: only a running capture
  * sets it (and refuses to start while another capture on the thread has it).
  */
+/* The stream words of key derivation (key.c): a derived key is word 0 and 1
+ * of the Philox block {w0, w1, tag, 0} under its parent's key; the compiled
+ * loop of genc_graph_loop (array/exec_loop.c) derives keys in SIMD lanes
+ * with the same words. */
+#define GENC__KEY_TAG_SEED 0xfffffff0u
+#define GENC__KEY_TAG_SPLIT 0xfffffff1u
+#define GENC__KEY_TAG_FOLD 0xfffffff2u
+
 typedef struct genc__key_rec {
   genc_key child, parent;
   int op; /* genc_gkey_op of array/graph.h */

@@ -36,7 +36,11 @@ static __attribute__((noinline)) void key_log(genc_key child, genc_key parent, i
   l->v[l->len++] = (genc__key_rec){child, parent, op, arg};
 }
 
-enum { TAG_SEED = 0xfffffff0u, TAG_SPLIT = 0xfffffff1u, TAG_FOLD = 0xfffffff2u };
+enum {
+  TAG_SEED = GENC__KEY_TAG_SEED,
+  TAG_SPLIT = GENC__KEY_TAG_SPLIT,
+  TAG_FOLD = GENC__KEY_TAG_FOLD
+};
 
 static genc_key derive(const uint32_t k[2], uint32_t w0, uint32_t w1, uint32_t tag,
                        uint32_t particle) {

@@ -65,5 +65,13 @@ void genc__cpu_set_cache_budget(void *st, size_t bytes);
  * written word-major: word k of block u at out[k * n + u]. */
 void genc_cpu_philox(const uint32_t key[2], int64_t n, const uint32_t *c0, const uint32_t *c1,
                      uint32_t c2, uint32_t c3, uint32_t *out);
+/* Both Box-Muller normals of each of n units from their first Philox blocks
+ * (word k of unit u at w[k * n + u]) in SIMD lanes, bit for bit
+ * genc_law_bm_words (cpu_random.c; genc_graph_loop's draws use it too). */
+void genc_cpu_normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
+                           double *restrict s);
+/* Exponential (gumbel: Gumbel) draws of n units from their first blocks, in
+ * SIMD lanes, bit for bit genc_law_exp_words (genc_law_gumbel_of_exp). */
+void genc_cpu_exp_draws(int n, const uint32_t *restrict w, bool gumbel, double *restrict v);
 
 #endif

@@ -34,8 +34,8 @@ typedef struct tile {
  * operations only, no libm call, no contraction), so the loop vectorizes and
  * gives the per-element draws bit for bit; compiled for AVX-512, AVX2 and the
  * baseline, picked at load time. */
-static LAW_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
-                                    double *restrict s) {
+LAW_CLONES void genc_cpu_normal_pairs(int n, const uint32_t *restrict w, double *restrict c,
+                                      double *restrict s) {
   for (int u = 0; u < n; u++)
     genc_law_bm_words(w[u], w[n + u], w[2 * n + u], w[3 * n + u], &c[u], &s[u]);
 }
@@ -43,16 +43,16 @@ static LAW_CLONES void normal_pairs(int n, const uint32_t *restrict w, double *r
 /* A normal tile: the pairs in SIMD lanes, then the stores (the cosine to an
  * even particle, the sine to an odd one: laws.h's pairing). */
 static void normal_flush(const genc_sample_req *q, tile *t, void *out) {
-  normal_pairs(t->n, t->w, t->c, t->s);
+  genc_cpu_normal_pairs(t->n, t->w, t->c, t->s);
   for (int u = 0; u < t->n; u++)
     genc_law_normal_store(q, t->p[u], t->j[u], t->pair[u], t->c[u], t->s[u], out);
 }
 
 /* Exponential (or, if gumbel, Gumbel) draws of n units from their first
  * blocks: genc_law_exponential's (genc_law_gumbel's) arithmetic, in SIMD
- * lanes as normal_pairs. */
-static LAW_CLONES void exp_draws(int n, const uint32_t *restrict w, bool gumbel,
-                                 double *restrict v) {
+ * lanes as genc_cpu_normal_pairs. */
+LAW_CLONES void genc_cpu_exp_draws(int n, const uint32_t *restrict w, bool gumbel,
+                                   double *restrict v) {
   if (gumbel)
     for (int u = 0; u < n; u++)
       v[u] = genc_law_gumbel_of_exp(genc_law_exp_words(w[u], w[n + u]));
@@ -70,7 +70,7 @@ static void flush(const genc_sample_req *q, tile *t, void *out) {
     return;
   }
   if (q->law == GENC_LAW_EXPONENTIAL || q->law == GENC_LAW_GUMBEL) {
-    exp_draws(n, t->w, q->law == GENC_LAW_GUMBEL, t->c);
+    genc_cpu_exp_draws(n, t->w, q->law == GENC_LAW_GUMBEL, t->c);
     for (int u = 0; u < n; u++)
       genc_law_write(q, t->p[u] * q->size + t->j[u], t->c[u], out);
     t->n = 0;
