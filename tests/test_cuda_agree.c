@@ -4,13 +4,14 @@
  * compared element by element.
  *
  * Tolerances, and why:
- *  - exact (0): integer and bool outputs, data movement, the same-order sums of
+ *  - exact (0): integer and bool outputs, data movement, the max and min of
  *    short rows (the CUDA reduction walks short rows in the CPU's order), and
  *    draws built from exactly rounded arithmetic only (uniform, bits, and the
  *    integer laws: poisson, binomial, categorical, permutation);
  *  - 1e-12 relative (f64): anything that calls exp/log/sin/... (CUDA's libm is
- *    within 2 ulp of glibc's, not identical), long reductions summed in a
- *    different order, the factorizations (LAPACK's blocked order against our
+ *    within 2 ulp of glibc's, not identical), reductions summed in a
+ *    different order (row sums: sixteen lanes on the CPU, four on the GPU,
+ *    exec_abi.h's genc_x_rowsum says why; long ones: chunked), the factorizations (LAPACK's blocked order against our
  *    kernels': errors of cond(A) * eps, with cond(A) < 10 here), and log
  *    densities, as the issue asks;
  *  - 1e-5 relative (f32): single-precision libm on both sides.
@@ -158,7 +159,7 @@ static void test_reduce(void **state) {
     for (int op = GENC_RSUM; op <= GENC_RARGMIN; op++) {
       bool arg = op == GENC_RARGMAX || op == GENC_RARGMIN;
       if (arg && (kind == 1 || kind == 3)) continue; /* one axis only; no particle argmax */
-      bool exact = op != GENC_RLOGSUMEXP && (kind < 2 || op >= GENC_RMAX);
+      bool exact = op != GENC_RLOGSUMEXP && op != GENC_RSUM && (kind < 2 || op >= GENC_RMAX);
       if (op == GENC_RPROD && kind >= 2) continue; /* 3^300000 overflows on both: no test */
       agree("reduce", f_reduce, kind * 10 + op, exact ? 0 : 1e-12);
     }

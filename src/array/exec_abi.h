@@ -27,28 +27,21 @@ typedef struct genc_xargs {
 /* i32 arithmetic wraps, as the eager kernels' GENC_WRAP32 (backend/cpu/cpu.h) */
 #define GENC_XWRAP32(a, OP, b) ((int32_t)((uint32_t)(a)OP(uint32_t)(b)))
 
-/* The eager row sum of contiguous rows (cpu_reduce.c ROW4): four
- * accumulators, lane q adding r[q], r[q + 4], ..., the tail into lane 0,
- * then ((a0 + a1) + a2) + a3. gcc vectorizes no floating-point reduction
- * without reassociation, so on gcc the four lanes are one vector (lane-wise
- * adds: the same additions in the same order, the same bits). */
-#if defined(__GNUC__) && !defined(__CUDACC__)
-#define GENC_X_SUM4(NAME, T, VB)                                                                   \
-  static inline T NAME(const T *r, int64_t len) {                                                  \
-    typedef T v4 __attribute__((vector_size(VB)));                                                 \
-    v4 a = {0, 0, 0, 0}, v;                                                                        \
-    int64_t l = 0;                                                                                 \
-    for (; l + 4 <= len; l += 4) {                                                                 \
-      memcpy(&v, r + l, sizeof v);                                                                 \
-      a = a + v;                                                                                   \
-    }                                                                                              \
-    T a0 = a[0];                                                                                   \
-    for (; l < len; l++)                                                                           \
-      a0 = a0 + r[l];                                                                              \
-    return ((a0 + a[1]) + a[2]) + a[3];                                                            \
-  }
-#else
-#define GENC_X_SUM4(NAME, T, VB)                                                                   \
+/* The eager sum of a contiguous row, genc_x_rowsum (genc_x_rowsumf for
+ * float). On the CPU (cpu_reduce.c ROW16): sixteen lanes over the whole
+ * groups of sixteen, lane q adding r[q], r[q + 16], ... in order, halved
+ * (lane k + h into lane k for h = 8, 4, 2, 1), plus the sum in order of the
+ * last len % 16 elements (a partial group in the lanes would leave the
+ * vector registers). Sixteen, not four: a row of
+ * 100 in four lanes is a chain of 25 dependent adds per particle, which was
+ * a third of a compiled B3 chain step. gcc vectorizes no floating-point
+ * reduction without reassociation, so on gcc the lanes are one vector
+ * (lane-wise adds: the same additions in the same order, the same bits). In
+ * CUDA code (cuda_reduce.cu row4, exec_cuda_row.c): four lanes, the tail
+ * into lane 0, then ((a0 + a1) + a2) + a3, as sixteen running sums would
+ * cost a GPU thread registers. */
+#if defined(__CUDACC__)
+#define GENC_X_ROWSUM(NAME, T, VB)                                                                 \
   GENC_HD T NAME(const T *r, int64_t len) {                                                        \
     T a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                                              \
     int64_t l = 0;                                                                                 \
@@ -58,9 +51,48 @@ typedef struct genc_xargs {
       a0 = a0 + r[l];                                                                              \
     return ((a0 + a1) + a2) + a3;                                                                  \
   }
+#elif defined(__GNUC__)
+/* the accumulator and the halving stay in vector registers */
+#define GENC_X_ROWSUM(NAME, T, VB)                                                                 \
+  static inline T NAME(const T *r, int64_t len) {                                                  \
+    typedef T v16 __attribute__((vector_size(VB)));                                                \
+    typedef T v8 __attribute__((vector_size(VB / 2)));                                             \
+    typedef T v4 __attribute__((vector_size(VB / 4)));                                             \
+    typedef T v2 __attribute__((vector_size(VB / 8)));                                             \
+    v16 a = {0}, v;                                                                                \
+    int64_t l = 0;                                                                                 \
+    for (; l + 16 <= len; l += 16) {                                                               \
+      memcpy(&v, r + l, sizeof v);                                                                 \
+      a = a + v;                                                                                   \
+    }                                                                                              \
+    T s = 0;                                                                                       \
+    for (; l < len; l++)                                                                           \
+      s = s + r[l];                                                                                \
+    v8 h8 = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7) +                                \
+            __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15);                           \
+    v4 h4 =                                                                                        \
+        __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7); \
+    v2 h2 = __builtin_shufflevector(h4, h4, 0, 1) + __builtin_shufflevector(h4, h4, 2, 3);         \
+    return (h2[0] + h2[1]) + s;                                                                    \
+  }
+#else
+#define GENC_X_ROWSUM(NAME, T, VB)                                                                 \
+  static inline T NAME(const T *r, int64_t len) {                                                  \
+    T t[16] = {0}, s = 0;                                                                          \
+    int64_t l = 0;                                                                                 \
+    for (; l + 16 <= len; l += 16)                                                                 \
+      for (int q = 0; q < 16; q++)                                                                 \
+        t[q] = t[q] + r[l + q];                                                                    \
+    for (; l < len; l++)                                                                           \
+      s = s + r[l];                                                                                \
+    for (int h = 8; h >= 1; h /= 2)                                                                \
+      for (int k = 0; k < h; k++)                                                                  \
+        t[k] = t[k] + t[k + h];                                                                    \
+    return t[0] + s;                                                                               \
+  }
 #endif
-GENC_X_SUM4(genc_x_sum4, double, 32)
-GENC_X_SUM4(genc_x_sum4f, float, 16)
+GENC_X_ROWSUM(genc_x_rowsum, double, 128)
+GENC_X_ROWSUM(genc_x_rowsumf, float, 64)
 
 /* A compiled region over the particles [p0, p1). */
 typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);

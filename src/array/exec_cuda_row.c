@@ -10,7 +10,7 @@
  * the body as one loop over the row in which every value is a scalar: the
  * same expressions, operand casts and summation order as the emitter and the
  * eager kernels (reductions of float rows in four interleaved running sums,
- * row4 of cpu_reduce.c and cuda_reduce.cu; others in order), so the results
+ * row4 of cuda_reduce.cu; others in order), so the results
  * are those of the emitter's body. Regions of any other shape keep the
  * emitter's body (exec_cuda_src.c decides).
  *

@@ -429,8 +429,8 @@ static void reduce_axis(emit *E, genc_reduce_op op, int dt, const char *xs, cons
     P("      %s[o * %lld + j] = m + log%s(s);\n    }\n  }\n", ys, (long long)inner, f);
     return;
   }
-  if (inner == 1 && isf(dt) && op == GENC_RSUM) { /* ROW4 sums, in SIMD lanes */
-    P("    %s[o] = genc_x_sum4%s(%s + o * %lld, %lld);\n  }\n", ys, f, xs, (long long)len,
+  if (inner == 1 && isf(dt) && op == GENC_RSUM) { /* the eager row sum's lanes (exec_abi.h) */
+    P("    %s[o] = genc_x_rowsum%s(%s + o * %lld, %lld);\n  }\n", ys, f, xs, (long long)len,
       (long long)len);
     return;
   }

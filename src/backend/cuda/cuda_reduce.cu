@@ -71,8 +71,10 @@ template <> __device__ inline int32_t r_step<int32_t>(int op, int32_t acc, int32
 template <typename T> __device__ inline bool r_is_int() { return false; }
 template <> __device__ inline bool r_is_int<int32_t>() { return true; }
 
-/* The CPU's contiguous-row loop (inner == 1, floats, sum/max/min): four
- * accumulators over l mod 4, the tail into the first, then combined in order. */
+/* The contiguous-row loop (inner == 1, floats, sum/max/min): four
+ * accumulators over l mod 4, the tail into the first, then combined in order
+ * (the CPU's for max and min; its sums take sixteen lanes, which a GPU
+ * thread would pay in registers: exec_abi.h's genc_x_rowsum). */
 template <typename T> __device__ inline T row4(int op, const T *r, int64_t len) {
   T init = r_init<T>(op), a0 = init, a1 = init, a2 = init, a3 = init;
   int64_t l = 0;
