@@ -243,13 +243,12 @@ static void run_long(fixture *f, const genc_kernel *k, int warmup, int samples, 
   genc_scope_end(ctx, mark);
 }
 
-/* A single chain replays blocks of 5 applications (GENC_MCMC_BLOCK; captured
- * at iteration 1 as 403 - 1 >= 64 x 5 are left, the last 2 iterations run the
- * one-step graph: 403 is no multiple of 5 past the first): every iteration's
- * state is served (thin 1) and thinned draws too (thin 7), equal to the eager
- * chain (to the executor's 1e-12) and bit for bit to the one-step replays
- * (the same code per step), acceptance rates exactly. */
-static void test_block_single(void **state) {
+/* A single chain runs its compiled step in loop mode (genc_graph_loop, up to
+ * 4096 iterations a call, keys and draws ahead, host rows): every
+ * iteration's state is served (thin 1) and thinned draws too (thin 7),
+ * equal to the eager chain (to the executor's 1e-12), acceptance rates
+ * exactly; two compiled runs give the same bits. */
+static void test_loop_single(void **state) {
   fixture *f = *state;
   genc_kernel *k = genc_kernel_mh_proposal(f->walk, NULL);
   static double de[3 * 390], db[3 * 390], d1[3 * 390];
@@ -258,11 +257,8 @@ static void test_block_single(void **state) {
     double re = 0, rb = 0, r1 = 0;
     bool ce = true, cb = false, c1 = false;
     run_long(f, k, 13, 390, thin, false, de, &re, &ce);
-    setenv("GENC_MCMC_BLOCK", "5", 1);
     run_long(f, k, 13, 390, thin, true, db, &rb, &cb);
-    setenv("GENC_MCMC_BLOCK", "1", 1);
     run_long(f, k, 13, 390, thin, true, d1, &r1, &c1);
-    unsetenv("GENC_MCMC_BLOCK");
     assert_false(ce);
     assert_true(cb && c1);
     for (int i = 0; i < 3 * nd; i++)
@@ -279,14 +275,11 @@ static void test_block_single(void **state) {
   genc_kernel_release(k);
 }
 
-/* 1e5 replays on one chain: the live arrays and bytes do not grow. The
+/* 1e5 iterations on one chain: the live arrays and bytes do not grow. The
  * progress callback takes their least and greatest values over a window of
- * 10 iterations after iteration 1000 and one 10 before the end. Both windows
- * replay blocks of 5, whose outputs the driver hands out one iteration at a
- * time, so the counts cycle within a block; two whole blocks per window make
- * the extremes independent of where the blocks start (which differs between
- * executors). The last few iterations replay the one-step graph, whose first
- * replay makes the buffers it reuses. */
+ * 10 iterations after iteration 1000 and one 10 before the end; the chain
+ * runs in loop mode, so an iteration makes no arrays at all and both windows
+ * see the same counts. */
 typedef struct live {
   genc_ctx *ctx;
   int64_t lo[2][2], hi[2][2]; /* [window][arrays, bytes] */
@@ -313,7 +306,6 @@ static void test_memory_flat(void **state) {
   T_OK(ctx, init);
   live l = {ctx, {{0}}, {{0}}};
   bool compiled = false;
-  setenv("GENC_MCMC_BLOCK", "5", 1); /* test_block_single's block graph */
   genc_trace *out = genc_mcmc_run(ctx, k, init,
                                   &(genc_mcmc_opts){.samples = 100000,
                                                     .key = genc_key_from_seed(2),
@@ -323,7 +315,6 @@ static void test_memory_flat(void **state) {
                                                     .progress = sample_live,
                                                     .progress_every = 1,
                                                     .progress_user = &l});
-  unsetenv("GENC_MCMC_BLOCK");
   T_OK(ctx, out);
   assert_true(compiled);
   for (int j = 0; j < 2; j++) {
@@ -344,7 +335,7 @@ int main(void) {
       cmocka_unit_test(test_threads),
       cmocka_unit_test(test_shared_start),
       cmocka_unit_test(test_refused_falls_back),
-      cmocka_unit_test(test_block_single),
+      cmocka_unit_test(test_loop_single),
       cmocka_unit_test(test_memory_flat),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
