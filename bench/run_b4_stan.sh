@@ -18,6 +18,9 @@ if ! Rscript -e 'library(rstan); library(posterior)' >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# OpenBLAS on one thread from its load: its pool spins for a while at load, which CPU seconds
+# (clock() counts every thread) would charge to the first timed run
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 [ -n "${B4_NO_BUILD:-}" ] || cmake --build "$build" --target bench_nuts >/dev/null
 mkdir -p "$work"
 Rscript "$here/b4_stan.R" "$build/bench_nuts" "$work" "$seeds"

@@ -909,6 +909,25 @@ genc_logdensity *genc_logdensity_new(genc_ctx *ctx, genc_gf *gf, genc_array *con
                                      const char *const *addrs, const genc_trace *tmpl);
 /** Free it. NULL is a no-op. */
 void genc_logdensity_free(genc_logdensity *ld);
+/**
+ * Whether evaluations of @p ld run through a captured graph (genc/array.h's
+ * genc_graph_capture): the first evaluation for a batch size (with or
+ * without gradient) captures the generate and the backward pass with the
+ * selected values as inputs, later ones replay it (the ops alone: no choice
+ * maps, traces or tape; compiled and fused on the CPU). GENC_COMPILE_ON
+ * compiles at the capture, waiting for the compiler (a disk-cached object
+ * loads at once); AUTO compiles in the background (replays interpret until
+ * it is loaded, so the switch, and the last ulps of the values after it,
+ * depend on timing); OFF, the default, evaluates eagerly (bit for bit
+ * reproducible: NUTS trajectories amplify last-ulp differences). A model
+ * whose capture is refused (a branch on a value) stays eager, with no
+ * error; a replay whose guard changed is redone eagerly. CPU contexts only
+ * (others evaluate eagerly).
+ */
+genc_status genc_logdensity_set_compile(genc_ctx *ctx, genc_logdensity *ld, genc_compile_mode mode);
+/** Whether @p ld's evaluations now replay a captured graph (false: eager, or
+ * nothing captured yet). */
+bool genc_logdensity_captured(const genc_logdensity *ld);
 /** Length of theta (0 for NULL). */
 int64_t genc_logdensity_dim(const genc_logdensity *ld);
 /** Number of constrained values (a simplex of K counts K). */

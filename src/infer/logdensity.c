@@ -13,21 +13,7 @@
 #include <string.h>
 
 #include "genc/infer.h"
-#include "infer/transform.h"
-
-struct genc_logdensity {
-  genc_gf *gf;
-  genc_array *args[GENC_GF_MAX_ARGS];
-  genc_choicemap *obs;
-  genc_selection *sel;
-  int naddr;
-  char **addr;
-  ld_block *blk;
-  int *ndim;       /* per address: the value's rank */
-  int64_t **shape; /* per address: the value's shape */
-  int64_t dim, xdim;
-  char **names; /* CmdStan names of the constrained elements */
-};
+#include "infer/logdensity_impl.h"
 
 void genc_logdensity_free(genc_logdensity *ld) {
   if (!ld) return;
@@ -44,7 +30,24 @@ void genc_logdensity_free(genc_logdensity *ld) {
   for (int64_t i = 0; ld->names && i < ld->xdim; i++)
     free(ld->names[i]);
   free(ld->names), free(ld->addr), free(ld->blk), free(ld->ndim), free(ld->shape);
+  genc_graph_free(ld->graph);
   free(ld);
+}
+
+bool genc_logdensity_captured(const genc_logdensity *ld) { return ld && ld->graph; }
+
+genc_status genc_logdensity_set_compile(genc_ctx *ctx, genc_logdensity *ld,
+                                        genc_compile_mode mode) {
+  if (!ctx) return GENC_ERR_ARG;
+  if (!ld || (mode != GENC_COMPILE_AUTO && mode != GENC_COMPILE_ON && mode != GENC_COMPILE_OFF))
+    return genc_ctx_fail(ctx, GENC_ERR_ARG,
+                         "genc_logdensity_set_compile: NULL log density or mode %d (AUTO 0, ON "
+                         "1, OFF -1)",
+                         (int)mode);
+  ld->compile = mode;
+  genc_graph_free(ld->graph), ld->graph = NULL;
+  ld->refused = false;
+  return GENC_OK;
 }
 
 /* Read an interval's bounds (shared, broadcast to the value's size) into b. */
@@ -321,16 +324,19 @@ static genc_status eval(genc_ctx *ctx, genc_logdensity *ld, int64_t n, const dou
   double *gx = x + np * ld->xdim, *lj = gx + np * ld->xdim;
   for (int64_t p = 0; p < np; p++)
     genc_logdensity_constrain(ctx, ld, theta + p * ld->dim, x + p * ld->xdim, &lj[p]);
-  int64_t mark = genc_scope_begin(ctx);
-  genc_status st = GENC_OK;
-  genc_choicemap *cm = make_constraints(ctx, ld, n, x);
-  genc_trace *t =
-      cm ? genc_gf_generate(ctx, ld->gf, ld->args, cm, genc_key_from_seed(0), n, NULL) : NULL;
-  genc_choicemap_free(cm);
-  if (!t || genc_array_copy_out(ctx, genc_trace_score(t), lp, np)) st = genc_ctx_status(ctx);
-  if (!st && grad) st = score_grads(ctx, ld, t, n, gx);
-  genc_trace_release(t);
-  genc_scope_end(ctx, mark);
+  bool handled = false;
+  genc_status st = genc__ld_eval_graph(ctx, ld, n, x, lp, grad ? gx : NULL, &handled);
+  if (!handled && !st) {
+    int64_t mark = genc_scope_begin(ctx);
+    genc_choicemap *cm = make_constraints(ctx, ld, n, x);
+    genc_trace *t =
+        cm ? genc_gf_generate(ctx, ld->gf, ld->args, cm, genc_key_from_seed(0), n, NULL) : NULL;
+    genc_choicemap_free(cm);
+    if (!t || genc_array_copy_out(ctx, genc_trace_score(t), lp, np)) st = genc_ctx_status(ctx);
+    if (!st && grad) st = score_grads(ctx, ld, t, n, gx);
+    genc_trace_release(t);
+    genc_scope_end(ctx, mark);
+  }
   for (int64_t p = 0; !st && p < np; p++) {
     lp[p] += lj[p];
     if (!grad) continue;

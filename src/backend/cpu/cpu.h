@@ -61,6 +61,13 @@ void genc_cpu_sample(void *st, const genc_sample_req *req, void *out);
  * paths; blocks already cached stay until reused. */
 void genc__cpu_set_cache_budget(void *st, size_t bytes);
 
+/* Run OpenBLAS on the calling thread (once per process, at the first CPU
+ * context; not when OPENBLAS_NUM_THREADS or OMP_NUM_THREADS is set): genc
+ * parallelizes over particles itself, and its products are small (a
+ * model's X w per particle), where OpenBLAS's threads doubled the CPU time
+ * of B4's gradients for no gain in wall time. */
+void genc_cpu_blas_serial(void);
+
 /* Philox4x32-10 blocks of the counters {c0[u], c1[u], c2, c3} under key, u < n,
  * written word-major: word k of block u at out[k * n + u]. */
 void genc_cpu_philox(const uint32_t key[2], int64_t n, const uint32_t *c0, const uint32_t *c1,

@@ -130,6 +130,7 @@ static void *cpu_create(int device_index, char *err, size_t errcap) {
   (void)device_index, (void)err, (void)errcap;
   cpu_state *st = calloc(1, sizeof(cpu_state));
   if (st) st->budget = default_budget();
+  genc_cpu_blas_serial();
   return st;
 }
 

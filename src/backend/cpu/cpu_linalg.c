@@ -1,6 +1,6 @@
 /*
- * CPU linear algebra: matmul through cblas ?gemm (a plain loop for tiny
- * matrices, where the call overhead dominates), triangular solves through
+ * CPU linear algebra: matmul through cblas ?gemm (?gemv for one column, a
+ * plain loop for tiny matrices, where the call overhead dominates), triangular solves through
  * cblas ?trsm, Cholesky / LU / inverse through LAPACK.
  *
  * LAPACK is called through its Fortran interface (lapack.h) rather than
@@ -15,10 +15,25 @@
 #include <cblas.h>
 #include <lapack.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/cpu/cpu.h"
+
+/* OpenBLAS's thread count (weak: another BLAS lacks it, and then it is NULL) */
+void openblas_set_num_threads(int num_threads);
+#pragma weak openblas_set_num_threads
+
+static void blas_serial_once(void) {
+  if (openblas_set_num_threads && !getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+    openblas_set_num_threads(1);
+}
+
+void genc_cpu_blas_serial(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, blas_serial_once);
+}
 
 /* Below this many multiply-adds per matrix a C loop beats a gemm call. */
 #define TINY_MNK 512
@@ -38,8 +53,25 @@
       }                                                                                            \
   }
 
+/* A product with one column (a matrix times a vector: a model's X w, and its
+ * backward X^T g) through ?gemv: ?gemm packs both operands first, most of
+ * its time at these shapes. op(B) is then k contiguous values either way. */
+static void gemv(genc_dtype dt, int64_t m, int64_t k, const void *a, bool ta, const void *b,
+                 void *c) {
+  enum CBLAS_TRANSPOSE oa = ta ? CblasTrans : CblasNoTrans;
+  blasint rows = (blasint)(ta ? k : m), cols = (blasint)(ta ? m : k);
+  if (dt == GENC_F64)
+    cblas_dgemv(CblasRowMajor, oa, rows, cols, 1.0, a, cols, b, 1, 0.0, c, 1);
+  else
+    cblas_sgemv(CblasRowMajor, oa, rows, cols, 1.0f, a, cols, b, 1, 0.0f, c, 1);
+}
+
 static void gemm(genc_dtype dt, int64_t m, int64_t n, int64_t k, const void *a, bool ta,
                  const void *b, bool tb, void *c) {
+  if (n == 1) {
+    gemv(dt, m, k, a, ta, b, c);
+    return;
+  }
   enum CBLAS_TRANSPOSE oa = ta ? CblasTrans : CblasNoTrans, ob = tb ? CblasTrans : CblasNoTrans;
   blasint lda = (blasint)(ta ? m : k), ldb = (blasint)(tb ? k : n);
   if (dt == GENC_F64)
