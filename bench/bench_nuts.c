@@ -4,7 +4,11 @@
  * 500 warmup + 1000 draws, one chain and four (run one after the other),
  * with a hand-written log density and gradient (genc_lp_grad_fn): plain C, and a
  * column-wise version the compiler vectorizes (lp_grad_simd); four chains also in
- * lock-step (genc_nuts_lockstep). Reports
+ * lock-step (genc_nuts_lockstep). Then B4 as a genc model through its log density
+ * (genc_logdensity), evaluated by a compiled captured graph (genc_logdensity_set_compile
+ * ON) and eagerly: one chain, four in lock-step and four in turn. B4_MODEL_ONLY skips
+ * the hand-written runs, B4_COMPILED_ONLY the eager model runs, B4_NO_MODEL the model.
+ * Reports
  * the minimum bulk ESS over the weights w_j per CPU second (warmup included;
  * CPU time because Stan's own timer is clock()), the largest
  * R-hat, mean leapfrogs and divergences. Usage: bench_nuts [seed [dir]]; with
@@ -176,7 +180,7 @@ static int run_model(genc_ctx *ctx, const data *d, uint64_t seed, const char *di
   genc_logdensity *ld = t ? genc_logdensity_new(ctx, gf, &x, obs, 2, addrs, t) : NULL;
   if (!ld) return 1;
   genc_status st = GENC_OK;
-  for (int comp = 1; comp >= 0 && !st; comp--) {
+  for (int comp = 1; comp >= (getenv("B4_COMPILED_ONLY") ? 1 : 0) && !st; comp--) {
     st = run_model_chains(ctx, ld, 1, 0, comp, seed, dir);
     for (int lock = 1; lock >= 0 && !st; lock--)
       st = run_model_chains(ctx, ld, 4, lock, comp, seed, dir);
