@@ -368,9 +368,91 @@ static void plan(genc_graph *g) {
   sort_guards(g);
 }
 
+/* ---- common subexpressions ---- */
+
+static bool params_eq(const genc_params *a, const genc_params *b) {
+  return a->op == b->op && a->axis == b->axis && a->naxes == b->naxes && a->ndim == b->ndim &&
+         !memcmp(a->axes, b->axes, sizeof a->axes) &&
+         !memcmp(a->shape, b->shape, sizeof a->shape) && !memcmp(a->i, b->i, sizeof a->i) &&
+         !memcmp(&a->f, &b->f, sizeof a->f) && a->flag == b->flag && a->flag2 == b->flag2;
+}
+
+static bool gmeta_eq(const genc_gmeta *a, const genc_gmeta *b) {
+  return a->dtype == b->dtype && a->ndim == b->ndim && a->weak == b->weak && a->n == b->n &&
+         a->size == b->size && !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape);
+}
+
+/* Whether nodes a and b compute the same value (inputs already forwarded). */
+static bool same_node(const genc_gnode *a, const genc_gnode *b) {
+  return a->prim == b->prim && a->nin == b->nin && a->key == b->key &&
+         !memcmp(a->in, b->in, (size_t)a->nin * sizeof *a->in) && params_eq(&a->p, &b->p) &&
+         gmeta_eq(&a->out, &b->out);
+}
+
+static uint64_t node_hash(const genc_gnode *nd) {
+  uint64_t h = (uint64_t)(uintptr_t)nd->prim * 0x9E3779B97F4A7C15u ^ (uint64_t)nd->p.op;
+  for (int i = 0; i < nd->nin; i++)
+    h = (h ^ (uint64_t)(uint32_t)nd->in[i]) * 0x100000001B3u;
+  return (h ^ (uint64_t)(uint32_t)nd->key ^ (uint64_t)nd->out.size << 20) * 0x9E3779B97F4A7C15u;
+}
+
+/*
+ * Forward every copy to its source and every node that repeats an earlier
+ * one (same primitive, inputs, parameters, key and result) to that one: the
+ * repeats are then dead and finalize drops them. Captures repeat work the
+ * eager run did twice: a gradient re-runs the model's forward on the tape,
+ * whose leaves are copies of the values (B4's gradient replayed its matrix
+ * product and density twice). The values are the same, so the replay's bits
+ * are. outs and the guards are forwarded too.
+ */
+static bool forward_repeats(genc_capture *cap, int32_t *outs, int nout) {
+  int32_t *to = malloc(((size_t)cap->nvals + 1) * sizeof *to), cap2 = 1;
+  while (cap2 < 2 * cap->nnodes + 2)
+    cap2 *= 2;
+  int32_t *tab = malloc((size_t)cap2 * sizeof *tab),
+          *val = malloc(((size_t)cap->nnodes + 1) * sizeof *val);
+  if (!to || !tab || !val) {
+    free(to), free(tab), free(val);
+    return false;
+  }
+  for (int32_t v = 0; v < cap->nvals; v++) {
+    to[v] = v;
+    if (cap->vals[v].kind == K_NODE) val[cap->vals[v].idx] = v;
+  }
+  for (int32_t t = 0; t < cap2; t++)
+    tab[t] = -1;
+  for (int32_t k = 0; k < cap->nnodes; k++) {
+    genc_gnode *nd = &cap->nodes[k];
+    for (int i = 0; i < nd->nin; i++)
+      nd->in[i] = to[nd->in[i]];
+    if (!strcmp(nd->prim->name, "copy") && nd->nin == 1 &&
+        gmeta_eq(&nd->out, &cap->vals[nd->in[0]].meta)) {
+      to[val[k]] = nd->in[0];
+      continue;
+    }
+    uint32_t t = (uint32_t)node_hash(nd) & (uint32_t)(cap2 - 1);
+    while (tab[t] >= 0 && !same_node(&cap->nodes[tab[t]], nd))
+      t = (t + 1) & (uint32_t)(cap2 - 1);
+    if (tab[t] >= 0)
+      to[val[k]] = val[tab[t]];
+    else
+      tab[t] = k;
+  }
+  for (int j = 0; j < nout; j++)
+    outs[j] = to[outs[j]];
+  for (int32_t q = 0; q < cap->nguards; q++)
+    cap->guards[q].value = to[cap->guards[q].value];
+  free(to), free(tab), free(val);
+  return true;
+}
+
 /* The graph of a finished capture: live values renumbered inputs, constants,
  * nodes. */
-static genc_graph *finalize(genc_ctx *ctx, genc_capture *cap, const int32_t *outs, int nout) {
+static genc_graph *finalize(genc_ctx *ctx, genc_capture *cap, int32_t *outs, int nout) {
+  if (!forward_repeats(cap, outs, nout)) {
+    cap_oom(ctx);
+    return NULL;
+  }
   bool *live = liveness(cap, outs, nout);
   int32_t *map = malloc(((size_t)cap->nvals + 1) * sizeof *map);
   genc_graph *g = calloc(1, sizeof *g);
