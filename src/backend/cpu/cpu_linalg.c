@@ -69,39 +69,54 @@ static void gemv(genc_dtype dt, int64_t m, int64_t k, const void *a, bool ta, co
 
 /* y = A^T x for a row-major A of k rows and m (few) columns: a model's
  * backward X^T g, where ?gemv's kernel (a column-major product with columns of
- * m) spent most of B4's gradient. Columns four at a time in 256-bit vectors,
- * the rest one at a time; each in four partial sums over rows r mod 4, added
- * as (s0 + s1) + (s2 + s3). */
+ * m) spent most of B4's gradient. One pass over the rows for up to eight
+ * columns at a time: those in 256-bit vectors, the last m % 4 as scalars,
+ * each column in two partial sums over rows r mod 2, added as s0 + s1. */
 typedef double v4d __attribute__((vector_size(32)));
+#define ATX_ROW(R, A0, A1, T0, T1, T2)                                                             \
+  {                                                                                                \
+    const double *row = A + (R)*m + j, xr = x[R];                                                  \
+    if (NV > 0) memcpy(&v, row, sizeof v), A0 += v * xr;                                           \
+    if (NV > 1) memcpy(&v, row + 4, sizeof v), A1 += v * xr;                                       \
+    if (NS > 0) T0 += row[4 * NV] * xr;                                                            \
+    if (NS > 1) T1 += row[4 * NV + 1] * xr;                                                        \
+    if (NS > 2) T2 += row[4 * NV + 2] * xr;                                                        \
+  }
+#define ATX_ROWS(NVV, NSS)                                                                         \
+  {                                                                                                \
+    enum { NV = NVV, NS = NSS };                                                                   \
+    v4d a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, v;                                             \
+    double t00 = 0, t01 = 0, t02 = 0, t10 = 0, t11 = 0, t12 = 0;                                   \
+    int64_t r = 0;                                                                                 \
+    for (; r + 2 <= k; r += 2) {                                                                   \
+      ATX_ROW(r, a00, a01, t00, t01, t02)                                                          \
+      ATX_ROW(r + 1, a10, a11, t10, t11, t12)                                                      \
+    }                                                                                              \
+    if (r < k) ATX_ROW(r, a00, a01, t00, t01, t02)                                                 \
+    if (NV > 0) v = a00 + a10, memcpy(y + j, &v, sizeof v);                                        \
+    if (NV > 1) v = a01 + a11, memcpy(y + j + 4, &v, sizeof v);                                    \
+    if (NS > 0) y[j + 4 * NV] = t00 + t10;                                                         \
+    if (NS > 1) y[j + 4 * NV + 1] = t01 + t11;                                                     \
+    if (NS > 2) y[j + 4 * NV + 2] = t02 + t12;                                                     \
+  }
 GENC_VEC_CLONES static void atx_f64(int64_t k, int64_t m, const double *restrict A,
                                     const double *restrict x, double *restrict y) {
   int64_t j = 0;
-  for (; j + 4 <= m; j += 4) {
-    v4d s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, v;
-    int64_t r = 0;
-    for (; r + 4 <= k; r += 4) {
-      memcpy(&v, A + r * m + j, sizeof v), s0 += v * x[r];
-      memcpy(&v, A + (r + 1) * m + j, sizeof v), s1 += v * x[r + 1];
-      memcpy(&v, A + (r + 2) * m + j, sizeof v), s2 += v * x[r + 2];
-      memcpy(&v, A + (r + 3) * m + j, sizeof v), s3 += v * x[r + 3];
-    }
-    for (; r < k; r++)
-      memcpy(&v, A + r * m + j, sizeof v), s0 += v * x[r];
-    v = (s0 + s1) + (s2 + s3);
-    memcpy(y + j, &v, sizeof v);
-  }
-  for (; j < m; j++) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int64_t r = 0;
-    for (; r + 4 <= k; r += 4) {
-      s0 += A[r * m + j] * x[r], s1 += A[(r + 1) * m + j] * x[r + 1];
-      s2 += A[(r + 2) * m + j] * x[r + 2], s3 += A[(r + 3) * m + j] * x[r + 3];
-    }
-    for (; r < k; r++)
-      s0 += A[r * m + j] * x[r];
-    y[j] = (s0 + s1) + (s2 + s3);
+  for (; m - j >= 8; j += 8)
+    ATX_ROWS(2, 0)
+  switch (m - j) { /* the last 0 .. 7 columns */
+  case 1: ATX_ROWS(0, 1) break;
+  case 2: ATX_ROWS(0, 2) break;
+  case 3: ATX_ROWS(0, 3) break;
+  case 4: ATX_ROWS(1, 0) break;
+  case 5: ATX_ROWS(1, 1) break;
+  case 6: ATX_ROWS(1, 2) break;
+  case 7: ATX_ROWS(1, 3) break;
+  default: break;
   }
 }
+#undef ATX_ROWS
+#undef ATX_ROW
 enum { ATX_MAX = 32 };
 
 static void gemm(genc_dtype dt, int64_t m, int64_t n, int64_t k, const void *a, bool ta,
