@@ -37,7 +37,7 @@ typedef struct genc_xargs {
  * a third of a compiled B3 chain step. gcc vectorizes no floating-point
  * reduction without reassociation, so on gcc the lanes are one vector
  * (lane-wise adds: the same additions in the same order, the same bits). In
- * CUDA code (cuda_reduce.cu row4, exec_cuda_row.c): four lanes, the tail
+ * CUDA code (cuda_reduce.cu row4, exec_row.c): four lanes, the tail
  * into lane 0, then ((a0 + a1) + a2) + a3, as sixteen running sums would
  * cost a GPU thread registers. */
 #if defined(__CUDACC__)

@@ -28,7 +28,7 @@ void genc__xbuf_printf(genc_xbuf *b, const char *fmt, ...) __attribute__((format
  * region), appended to out. A plain C17 translation unit that includes
  * array/exec_abi.h; the per-particle bodies are GENC_HD functions. */
 void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out);
-/* The emitter's pieces the CUDA row bodies (exec_cuda_row.c) share, so both
+/* The emitter's pieces the CUDA row bodies (exec_row.c) share, so both
  * write the same expressions: the C type of a dtype; "x" cast from one dtype
  * to another into out; the dtype two operands promote to (elementwise.c's
  * rule, weak C numbers yielding); the expression of a unary op on "v" and of
@@ -39,6 +39,10 @@ void genc__xemit_cast_expr(int from, int to, const char *x, char *out, size_t ca
 int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b);
 const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap);
 const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap);
+/* The row-fused body of region ri (exec_row.c) as genc_xbody<ri>, appended
+ * to out, when the region has a model density's row shape and its row
+ * reductions are float sums; false (nothing written) otherwise. */
+bool genc__xcpu_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *out);
 /* The hoisted normal-density constants of region ri (one per distinct shared
  * sigma): hoist[pos] is region node pos's index h or -1; with out, appends the
  * statements H[2h] = log sigma, H[2h + 1] = 1 / sigma reading the kernel

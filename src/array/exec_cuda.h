@@ -22,7 +22,7 @@ bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out);
  * (exec_cuda_src.c). */
 char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p);
 /* The row-fused body genc_xgbody<ri> of region ri appended to b when the
- * region has the row shape exec_cuda_row.c handles (nothing appended and
+ * region has the row shape exec_row.c handles (nothing appended and
  * false otherwise: the kernel then calls the emitter's genc_xbody<ri>). */
 bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b);
 /* The CUDA source genc__xcuda_compile builds for g (malloc'd; NULL on

@@ -149,7 +149,7 @@ char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p) {
   genc__xemit(g, p, b);
   bool *row = calloc((size_t)p->nregions + 1, sizeof *row);
   if (!row) b->oom = true;
-  P("\n/* row-fused bodies (exec_cuda_row.c) */\n");
+  P("\n/* row-fused bodies (exec_row.c) */\n");
   for (int32_t ri = 0; row && ri < p->nregions; ri++)
     row[ri] = genc__xcuda_row_body(g, p, ri, b);
   P("\n/* CUDA drivers, one thread per particle */\n");

@@ -702,7 +702,15 @@ void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out) {
     plan_hoist(E);
     P("/* region %d: %d nodes, %lld particles */\n", (int)ri, (int)E->r->nnodes,
       (long long)E->r->n);
-    emit_body(E);
+    genc_xbuf rb = {0};
+    if (genc__xcpu_row_body(g, p, ri, &rb) && !rb.oom) { /* CUDA sources keep the node body */
+      P("#ifdef __CUDACC__\n");
+      emit_body(E);
+      P("#else\n%s#endif\n", rb.s);
+    } else {
+      emit_body(E);
+    }
+    free(rb.s);
     emit_driver(E);
     if (!E->r->n) emit_step(E);
     free(E->hoist);

@@ -1,5 +1,6 @@
 /*
- * Row-fused bodies for the CUDA executor. The CPU emitter (exec_emit.c) gives
+ * Row-fused bodies, for the CUDA executor and the CPU's. The CPU emitter
+ * (exec_emit.c) gives
  * every value of a region a local array of its per-particle size and runs one
  * loop per node; a C compiler keeps those arrays in L1 and vectorizes the
  * loops. On a GPU thread the same arrays become hundreds of registers (the
@@ -13,6 +14,15 @@
  * row4 of cuda_reduce.cu; others in order), so the results
  * are those of the emitter's body. Regions of any other shape keep the
  * emitter's body (exec_cuda_src.c decides).
+ *
+ * On the CPU the emitter's per-node loops each pass over locals of the row
+ * (B4: twenty passes over 1000 doubles per gradient, B3 six over 100 per
+ * step), so the CPU takes a row-fused body too when every row reduction is a
+ * float sum (genc__xcpu_row_body): the row in groups of sixteen elements, an
+ * inner loop over the group that gcc vectorizes (each sum in sixteen lanes,
+ * the lane of an element its index mod 16, as genc_x_rowsum), then the last
+ * len % 16 elements one by one with each sum's tail in order, then the
+ * halving of the lanes plus the tail: the eager row sum's order exactly.
  *
  * The expressions, operand casts and dtype promotion are the emitter's own
  * (genc__xemit_*, exec_cpu.h), so both kinds of body compute the same thing;
@@ -53,6 +63,8 @@ typedef struct rowp {
   int8_t *kind;          /* per value id (K_EXT for values outside the region) */
   int32_t *sample;       /* per value id: its sample slot, or -1 */
   genc_xbuf *b;
+  bool cpu; /* the CPU's body: sums in sixteen lanes (main: inside the group loop) */
+  bool main;
 } rowp;
 
 static bool inside(const rowp *R, int32_t v) {
@@ -245,9 +257,14 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
       int dt = nd->out.dtype;
       vref(R, nd->in[0], r, sizeof r);
       genc__xemit_cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
-      P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", genc__xemit_ctype(dt), (int)id,
-        row4(nd) ? q : 0, c, (int)id, row4(nd) ? q : 0, genc__xemit_ctype(dt),
-        red_step((genc_reduce_op)nd->p.op, dt));
+      const char *T = genc__xemit_ctype(dt);
+      if (R->cpu && R->main)
+        P("    { %s acc = s%d[q], v = %s; s%d[q] = (%s)(acc + v); }\n", T, (int)id, c, (int)id, T);
+      else if (R->cpu)
+        P("    { %s acc = t%d, v = %s; t%d = (%s)(acc + v); }\n", T, (int)id, c, (int)id, T);
+      else
+        P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", T, (int)id, row4(nd) ? q : 0, c,
+          (int)id, row4(nd) ? q : 0, T, red_step((genc_reduce_op)nd->p.op, dt));
     }
   }
   for (int i = 0; i < R->r->nout; i++) {
@@ -339,9 +356,96 @@ static void emit_body(rowp *R, int *hoist) {
   P("}\n\n");
 }
 
+/* Classify region ri and, when it has the row shape (and, cpu, sums only),
+ * emit its row body into b. */
+static bool row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b, bool cpu);
+
 bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
+  return row_body(g, p, ri, b, false);
+}
+
+bool genc__xcpu_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b) {
+  return row_body(g, p, ri, b, true);
+}
+
+/* ---- the CPU's row body ---- */
+
+static void emit_sums(rowp *R, bool init) {
+  genc_xbuf *b = R->b;
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t id = R->base + R->r->nodes[i];
+    if (R->kind[id] != K_RED) continue;
+    const char *T = genc__xemit_ctype(R->g->nodes[R->r->nodes[i]].out.dtype);
+    if (init) {
+      P("  %s s%d[16] = {0}, t%d = 0;\n", T, (int)id, (int)id);
+      continue;
+    }
+    P("  for (int h = 8; h >= 1; h /= 2)\n    for (int k = 0; k < h; k++) s%d[k] = s%d[k] + "
+      "s%d[k + h];\n",
+      (int)id, (int)id, (int)id);
+    P("  const %s v%d = s%d[0] + t%d;\n", T, (int)id, (int)id, (int)id);
+  }
+}
+
+static void emit_body_cpu(rowp *R, int *hoist) {
+  genc_xbuf *b = R->b;
+  const genc_xregion *r = R->r;
+  P("GENC_HD void genc_xbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
+    "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
+    (int)R->ri);
+  for (int i = 0; i < r->nin; i++) {
+    const genc_gmeta *m = &R->g->meta[r->in[i]];
+    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
+      genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0));
+  }
+  for (int i = 0; i < r->nsample; i++) {
+    int32_t id = R->base + r->sample[i];
+    const char *T = genc__xemit_ctype(R->g->meta[id].dtype);
+    if (R->g->meta[id].size > 1)
+      P("  const %s *s%d = (const %s *)S[%d];\n", T, (int)id, T, i);
+    else
+      P("  const %s v%d = ((const %s *)S[%d])[0];\n", T, (int)id, T, i);
+  }
+  emit_scalars(R, K_PRE, hoist);
+  if (R->L) {
+    emit_sums(R, true);
+    P("  int64_t l = 0;\n  for (; l + 16 <= %lld; l += 16)\n    for (int q = 0; q < 16; q++)\n",
+      (long long)R->L);
+    R->main = true;
+    emit_row(R, "l + q", 0, hoist);
+    R->main = false;
+    P("  for (; l < %lld; l++)\n", (long long)R->L);
+    emit_row(R, "l", 0, hoist);
+    emit_sums(R, false);
+  }
+  emit_scalars(R, K_POST, hoist);
+  for (int i = 0; i < r->nout; i++) {
+    int32_t v = r->out[i];
+    const genc_gmeta *m = &R->g->meta[v];
+    if (R->kind[v] == K_ROW) continue;
+    char ref[64];
+    vref(R, v, ref, sizeof ref);
+    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", genc__xemit_ctype(m->dtype), i,
+      (long long)(m->n ? m->size : 0), ref);
+  }
+  P("}\n\n");
+}
+
+/* Whether every row reduction of the classified region is a float sum. */
+static bool sums_only(const rowp *R) {
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t k = R->r->nodes[i];
+    const genc_gnode *nd = &R->g->nodes[k];
+    if (R->kind[R->base + k] == K_RED && (!isf(nd->out.dtype) || nd->p.op != GENC_RSUM))
+      return false;
+  }
+  return true;
+}
+
+static bool row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *b, bool cpu) {
   int32_t nv = g->ninputs + g->nconsts + g->nnodes;
-  rowp R = {.g = g, .p = p, .r = &p->regions[ri], .ri = ri, .base = g->ninputs + g->nconsts};
+  rowp R = {
+      .g = g, .p = p, .r = &p->regions[ri], .ri = ri, .base = g->ninputs + g->nconsts, .cpu = cpu};
   R.kind = calloc((size_t)nv + 1, sizeof *R.kind);
   R.sample = malloc(((size_t)nv + 1) * sizeof *R.sample);
   int *hoist = malloc(((size_t)R.r->nnodes + 1) * sizeof *hoist);
@@ -352,10 +456,14 @@ bool genc__xcuda_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, 
     R.sample[R.base + R.r->sample[i]] = i;
   for (int i = 0; ok && i < R.r->nnodes; i++)
     ok = classify_node(&R, R.r->nodes[i]);
+  if (ok && cpu) ok = R.L > 0 && sums_only(&R); /* no row: the emitter's body is as good */
   if (ok) {
     R.b = b;
     genc__xemit_hoists(g, p, ri, hoist, NULL); /* the emitter's plan: H as the kernel fills it */
-    emit_body(&R, hoist);
+    if (cpu)
+      emit_body_cpu(&R, hoist);
+    else
+      emit_body(&R, hoist);
   }
   free(R.kind), free(R.sample), free(hoist);
   return ok;
