@@ -11,9 +11,10 @@
  *  - 1e-12 relative (f64): anything that calls exp/log/sin/... (CUDA's libm is
  *    within 2 ulp of glibc's, not identical), reductions summed in a
  *    different order (row sums: sixteen lanes on the CPU, four on the GPU,
- *    exec_abi.h's genc_x_rowsum says why; long ones: chunked), the factorizations (LAPACK's blocked order against our
- *    kernels': errors of cond(A) * eps, with cond(A) < 10 here), and log
- *    densities, as the issue asks;
+ *    see exec_abi.h's genc_x_rowsum; long ones: chunked), the
+ *    factorizations (LAPACK's blocked order against our kernels': errors of
+ *    cond(A) * eps, with cond(A) < 10 here), and log densities, as the issue
+ *    asks;
  *  - 1e-5 relative (f32): single-precision libm on both sides.
  * Relative errors are measured against max(|expected|, 1e-3), so values near
  * zero (lgamma near 1 and 2) are held to an absolute 1e-15.
