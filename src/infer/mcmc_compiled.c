@@ -159,13 +159,12 @@ static bool compile_graph(genc_ctx *ctx, genc_graph *g, const genc_compile_opts 
   return compiled;
 }
 
-/* Whether g's replays run compiled code now (false while its compiler runs
- * in the background, and for good when it failed: *failed). */
-static bool runs_compiled(genc_ctx *ctx, const genc_graph *g, bool *failed) {
+/* Whether g's replays run compiled CPU code now (false while its compiler
+ * runs in the background, when it failed, and on another device). */
+static bool runs_compiled(genc_ctx *ctx, const genc_graph *g) {
   genc_compile_info info = {0};
   bool ok = !genc_graph_compile_info(ctx, g, &info);
   genc_ctx_clear_error(ctx);
-  *failed = !ok || (!info.pending && !info.compiled);
   return ok && !info.pending && info.compiled;
 }
 
@@ -374,8 +373,7 @@ genc_status genc__cstep_row(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64
     return GENC_OK;
   }
   cs->nrows = 0;
-  bool failed = false;
-  if (!runs_compiled(ctx, cs->g, &failed)) { /* compiling still, or interpreted */
+  if (!runs_compiled(ctx, cs->g)) { /* compiling still, interpreted, or another device */
     genc_array *a = NULL, *p = NULL;
     genc_status st = genc__cstep_replay(ctx, cs, base, s, &a, &p);
     if (!st) st = row_of(ctx, cs, a, p);
@@ -391,13 +389,8 @@ genc_status genc__cstep_row(genc_ctx *ctx, genc__cstep *cs, genc_key base, int64
 }
 
 genc_array *genc__cstep_value(genc_ctx *ctx, const genc__cstep *cs, const char *addr) {
-  int64_t mark = genc_scope_begin(ctx);
-  genc_array *v = genc_trace_get_path(ctx, cs->tmpl, addr);
-  genc_scope_end(ctx, mark);
-  genc_ctx_clear_error(ctx);
-  for (int p = 0; v && p < cs->npos; p++)
-    if (cs->tarr[p] == v && cs->slot[p] >= 0) return cs->state[cs->slot[p]];
-  return NULL;
+  int j = slot_of(ctx, cs, addr);
+  return j >= 0 ? cs->state[j] : NULL;
 }
 
 bool genc__cstep_compiled(const genc__cstep *cs) { return cs && cs->compiled; }
