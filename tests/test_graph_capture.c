@@ -348,6 +348,45 @@ static void test_gradient(void **state) {
   genc_scope_end(ctx, m);
 }
 
+/* ---- repeated work is captured once ---- */
+
+/* exp(x) twice, two equal draws (the same key), and work on a copy of x (as a
+ * gradient's tape re-runs a forward on copies of its leaves): the graph keeps
+ * one exp, one draw, one sin, and every output equals the eager one. A
+ * different parameter (exp(2x) against exp(x)) is no repeat. */
+static genc_status repeat_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                             genc_array **out, void *user) {
+  (void)user;
+  genc_array *x = in[0];
+  genc_array *a = genc_add(ctx, genc_exp(ctx, x), genc_exp(ctx, x));
+  genc_array *z1 = genc_random_normal(ctx, keys[0], GENC_F64, 0, NULL, N);
+  genc_array *z2 = genc_random_normal(ctx, keys[0], GENC_F64, 0, NULL, N);
+  genc_tape_begin(ctx);
+  genc_array *xc = genc_tape_watch(ctx, x); /* a copy of x under a capture */
+  genc_array *s = genc_add(ctx, genc_sin(ctx, x), genc_sin(ctx, xc));
+  genc_tape_end(ctx);
+  out[0] = genc_add(ctx, genc_add(ctx, a, genc_sub(ctx, z1, z2)), s);
+  out[1] = genc_exp(ctx, genc_mul(ctx, x, 2.0));
+  return out[0] && out[1] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static void test_common_subexpressions(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t m = genc_scope_begin(ctx);
+  genc_array *x = values(ctx, N, 0.0), *x2 = values(ctx, N, 0.7), *e[2], *r[2], *e2[2];
+  genc_key k = genc_key_from_seed(5), k2 = genc_key_from_seed(6);
+  genc_graph *g = genc_graph_capture(ctx, repeat_fn, NULL, 1, &k, 1, &x, 2, e);
+  T_OK(ctx, g);
+  /* exp, add, draw, sub, add, sin, add, add (out 0); mul, exp (out 1): 10 of the 15 recorded */
+  assert_int_equal(genc_graph_nnodes(g), 10);
+  assert_int_equal(genc_graph_replay(ctx, g, &k2, &x2, r), GENC_OK);
+  assert_int_equal(repeat_fn(ctx, &k2, &x2, e2, NULL), GENC_OK);
+  assert_same(ctx, "repeats", e2[0], r[0]);
+  assert_same(ctx, "not a repeat", e2[1], r[1]);
+  genc_graph_free(g);
+  genc_scope_end(ctx, m);
+}
+
 /* ---- memory: a replay loop stays flat ---- */
 
 static genc_status small_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
@@ -478,7 +517,7 @@ int main(void) {
       cmocka_unit_test(test_samplers),     cmocka_unit_test(test_constant_key),
       cmocka_unit_test(test_gradient),     cmocka_unit_test(test_memory_flat),
       cmocka_unit_test(test_refusals),     cmocka_unit_test(test_guard),
-      cmocka_unit_test(test_weak),
+      cmocka_unit_test(test_weak),         cmocka_unit_test(test_common_subexpressions),
   };
   return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
