@@ -143,7 +143,9 @@ static void block_draws(lsample *q, int nb, const uint32_t *kw0, const uint32_t 
     void *buf = q->buf + (size_t)(u * q->size) * q->es;
     r.key[0] = kw0[u], r.key[1] = kw1[u], r.part_offset = kpa[u];
     for (int64_t j = 0; j < q->size; j++, x++) {
-      if (q->law == GENC_LAW_NORMAL) {
+      if (q->law == GENC_LAW_NORMAL && q->dt == GENC_F64) { /* genc_law_normal_store's rule */
+        ((double *)buf)[j] = kpa[u] & 1 ? d[n + x] : d[x];
+      } else if (q->law == GENC_LAW_NORMAL) {
         genc_law_normal_store(&r, 0, j, false, d[x], d[n + x], buf);
       } else if (q->law == GENC_LAW_EXPONENTIAL || q->law == GENC_LAW_GUMBEL) {
         genc_law_write(&r, j, d[x], buf);
@@ -223,7 +225,9 @@ static double elem(int dt, const void *p, int64_t e) {
 static genc_status guards_ok(genc_ctx *ctx, const lstate *L, const lview *V, int64_t i) {
   const genc_graph *g = L->g;
   for (int32_t q = 0; q < g->nguards; q++) {
-    double v = elem(g->meta[g->guards[q].value].dtype, V->gv[q], 0), seen = g->guards[q].seen;
+    int dt = g->meta[g->guards[q].value].dtype;
+    double v = dt == GENC_F64 ? *(const double *)V->gv[q] : elem(dt, V->gv[q], 0);
+    double seen = g->guards[q].seen;
     if (!(v == seen || (isnan(v) && isnan(seen))))
       return genc_ctx_fail(ctx, GENC_ERR_CAPTURE,
                            "genc_graph_loop: guard changed in replay %lld: rerun eagerly (a check "
@@ -238,6 +242,10 @@ static void record_row(const lstate *L, const lview *V, const genc_graph_loop_op
   for (int32_t r = 0; r < o->nrecord; r++) {
     const genc_gmeta *m = &L->g->meta[L->g->outputs[o->record[r]]];
     int64_t c = m->size * (m->n ? m->n : 1);
+    if (m->dtype == GENC_F64 && c == 1) { /* counts and scalar choices: no memcpy call */
+      *row++ = *(const double *)V->rv[r];
+      continue;
+    }
     if (m->dtype == GENC_F64) {
       memcpy(row, V->rv[r], (size_t)c * sizeof *row);
       row += c;
