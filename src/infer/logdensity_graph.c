@@ -76,11 +76,10 @@ static genc_status outputs(genc_ctx *ctx, const genc_logdensity *ld, int64_t n,
   return st;
 }
 
-/* Capture the evaluation at x (its eager results into lp, gx) and compile
- * it; a refusal leaves no graph and no error (ld->refused). */
+/* Capture the evaluation at the values in (its eager results into lp, gx)
+ * and compile it; a refusal leaves no graph and no error (ld->refused). */
 static genc_status capture(genc_ctx *ctx, genc_logdensity *ld, int64_t n, genc_array **in,
-                           const double *x, double *lp, double *gx) {
-  (void)x;
+                           double *lp, double *gx) {
   genc_graph_free(ld->graph), ld->graph = NULL;
   int no = 1 + (gx ? ld->naddr : 0);
   genc_array **out = calloc((size_t)no + 1, sizeof *out);
@@ -120,7 +119,7 @@ genc_status genc__ld_eval_graph(genc_ctx *ctx, genc_logdensity *ld, int64_t n, c
   genc_status st = in && out ? inputs(ctx, ld, n, x, in)
                              : genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_logdensity: no memory");
   if (!st && fresh) {
-    st = capture(ctx, ld, n, in, x, lp, gx);
+    st = capture(ctx, ld, n, in, lp, gx);
     *handled = !st && ld->graph;
   } else if (!st) {
     st = genc_graph_replay(ctx, ld->graph, NULL, in, out);
