@@ -587,9 +587,10 @@ typedef struct genc_graph_loop_opts {
  * inputs genc_key_fold_in(keys[k], first + i) and its inputs the carried
  * outputs of replay i - 1 (replay 0: @p in). @p out receives the outputs of
  * the last replay, new arrays in the current scope. The CPU executor runs a
- * compiled graph of one unbatched region (one chain) as one loop in its
- * generated code, with every replay's keys and draws computed ahead in SIMD
- * passes and no arrays made per replay; other graphs replay one by one.
+ * compiled graph of one unbatched region (one chain) as one loop around the
+ * region's compiled step, with every replay's keys and draws computed ahead
+ * in SIMD passes and no arrays made per replay; other graphs replay one by
+ * one.
  * GENC_ERR_CAPTURE: a guard changed in replay *opts->done; @p out then holds
  * the outputs of the replay before it (NULL entries when it was the first)
  * and rec the replays before it, so the caller resumes eagerly from there.
