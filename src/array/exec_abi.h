@@ -114,15 +114,10 @@ typedef void (*genc_xstepfn)(const genc_xargs *a, const void *const *S, double *
  * vectorizes), the same integer arithmetic, so the same words. */
 static inline void genc_x_philox(const uint32_t key[2], int64_t n, const uint32_t *restrict c0,
                                  const uint32_t *restrict c1, uint32_t c2, uint32_t *restrict out) {
-  const uint64_t m = 0xffffffffu, key0 = key[0], key1 = key[1];
+  const uint64_t key0 = key[0], key1 = key[1];
   for (int64_t u = 0; u < n; u++) {
     uint64_t x0 = c0[u], x1 = c1[u], x2 = c2, x3 = 0, k0 = key0, k1 = key1;
-    for (int r = 0; r < 10; r++) {
-      uint64_t p0 = 0xD2511F53u * x0, p1 = 0xCD9E8D57u * x2;
-      uint64_t y0 = (p1 >> 32) ^ x1 ^ k0, y2 = (p0 >> 32) ^ x3 ^ k1;
-      x1 = p1 & m, x3 = p0 & m, x0 = y0, x2 = y2;
-      k0 = (k0 + 0x9E3779B9u) & m, k1 = (k1 + 0xBB67AE85u) & m;
-    }
+    GENC_PHILOX10_LANE(x0, x1, x2, x3, k0, k1)
     out[u] = (uint32_t)x0, out[n + u] = (uint32_t)x1;
     out[2 * n + u] = (uint32_t)x2, out[3 * n + u] = (uint32_t)x3;
   }

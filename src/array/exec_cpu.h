@@ -39,6 +39,10 @@ void genc__xemit_cast_expr(int from, int to, const char *x, char *out, size_t ca
 int genc__xemit_promote2(const genc_gmeta *a, const genc_gmeta *b);
 const char *genc__xemit_unary_expr(genc_unary_op op, int dt, char *buf, size_t cap);
 const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t cap);
+/* A reduction's initial value and its step on "acc" and "v" in dtype dt (the
+ * eager kernels' rules, NaN winning max and min, bools as all / any). */
+const char *genc__xemit_red_init(genc_reduce_op op, int dt);
+const char *genc__xemit_red_step(genc_reduce_op op, int dt);
 /* The row-fused body of region ri (exec_row.c) as genc_xbody<ri>, appended
  * to out, when the region has a model density's row shape and its row
  * reductions are float sums; false (nothing written) otherwise. */

@@ -387,7 +387,7 @@ static bool emit_normal_lp(emit *E, int32_t k, int pos) {
 
 /* ---- reductions (cpu_reduce.c) ---- */
 
-static const char *red_init(genc_reduce_op op, int dt) {
+const char *genc__xemit_red_init(genc_reduce_op op, int dt) {
   if (dt == GENC_BOOL) return op == GENC_RMIN ? "1" : "0"; /* min and max of bools: all, any */
   switch (op) {
   case GENC_RSUM: return "0";
@@ -397,7 +397,7 @@ static const char *red_init(genc_reduce_op op, int dt) {
   }
 }
 
-static const char *red_step(genc_reduce_op op, int dt) {
+const char *genc__xemit_red_step(genc_reduce_op op, int dt) {
   if (dt == GENC_BOOL) return op == GENC_RMIN ? "acc & v" : "acc | v";
   bool i = dt == GENC_I32;
   switch (op) {
@@ -413,7 +413,8 @@ static const char *red_step(genc_reduce_op op, int dt) {
 /* One axis: x [outer, len, inner] (name xs) into y [outer, inner] (name ys). */
 static void reduce_axis(emit *E, genc_reduce_op op, int dt, const char *xs, const char *ys,
                         int64_t outer, int64_t len, int64_t inner) {
-  const char *T = genc__xemit_ctype(dt), *st = red_step(op, dt), *in = red_init(op, dt);
+  const char *T = genc__xemit_ctype(dt), *st = genc__xemit_red_step(op, dt),
+             *in = genc__xemit_red_init(op, dt);
   const char *f = dt == GENC_F32 ? "f" : "";
   P("  for (int64_t o = 0; o < %lld; o++) {\n", (long long)outer);
   if (op == GENC_RLOGSUMEXP) {

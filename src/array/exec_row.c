@@ -217,25 +217,6 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
   P("      v%d = (%s)(%s); }\n", (int)(R->base + k), genc__xemit_ctype(nd->out.dtype), ex);
 }
 
-static const char *red_init(genc_reduce_op op, int dt) {
-  switch (op) {
-  case GENC_RSUM: return "0";
-  case GENC_RPROD: return "1";
-  case GENC_RMAX: return dt == GENC_I32 ? "INT32_MIN" : "-INFINITY";
-  default: return dt == GENC_I32 ? "INT32_MAX" : "INFINITY";
-  }
-}
-
-static const char *red_step(genc_reduce_op op, int dt) {
-  bool i = dt == GENC_I32;
-  switch (op) {
-  case GENC_RSUM: return i ? "GENC_XWRAP32(acc, +, v)" : "acc + v";
-  case GENC_RPROD: return i ? "GENC_XWRAP32(acc, *, v)" : "acc * v";
-  case GENC_RMAX: return i ? "v > acc ? v : acc" : "(v > acc || v != v) ? v : acc";
-  default: return i ? "v < acc ? v : acc" : "(v < acc || v != v) ? v : acc";
-  }
-}
-
 /* four interleaved sums (row4) for float rows other than products */
 static bool row4(const genc_gnode *nd) {
   return isf(nd->out.dtype) && (genc_reduce_op)nd->p.op != GENC_RPROD;
@@ -264,7 +245,7 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
         P("    { %s acc = t%d, v = %s; t%d = (%s)(acc + v); }\n", T, (int)id, c, (int)id, T);
       else
         P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", T, (int)id, row4(nd) ? q : 0, c,
-          (int)id, row4(nd) ? q : 0, T, red_step((genc_reduce_op)nd->p.op, dt));
+          (int)id, row4(nd) ? q : 0, T, genc__xemit_red_step((genc_reduce_op)nd->p.op, dt));
     }
   }
   for (int i = 0; i < R->r->nout; i++) {
@@ -297,9 +278,9 @@ static void emit_reductions(rowp *R, bool init) {
     if (R->kind[id] != K_RED) continue;
     const genc_gnode *nd = &R->g->nodes[k];
     int dt = nd->out.dtype;
-    const char *T = genc__xemit_ctype(dt), *st = red_step((genc_reduce_op)nd->p.op, dt);
+    const char *T = genc__xemit_ctype(dt), *st = genc__xemit_red_step((genc_reduce_op)nd->p.op, dt);
     if (init) {
-      const char *in = red_init((genc_reduce_op)nd->p.op, dt);
+      const char *in = genc__xemit_red_init((genc_reduce_op)nd->p.op, dt);
       P("  %s a%d_0 = %s, a%d_1 = %s, a%d_2 = %s, a%d_3 = %s;\n", T, (int)id, in, (int)id, in,
         (int)id, in, (int)id, in);
     } else if (row4(nd)) {
@@ -313,12 +294,44 @@ static void emit_reductions(rowp *R, bool init) {
   }
 }
 
+/* The row in groups of four, each reduction in four running sums (CUDA). */
+static void emit_loop_gpu(rowp *R, int *hoist) {
+  genc_xbuf *b = R->b;
+  emit_reductions(R, true);
+  P("  int64_t l = 0;\n  for (; l + 4 <= %lld; l += 4) {\n", (long long)R->L);
+  const char *ix[4] = {"l", "l + 1", "l + 2", "l + 3"};
+  for (int q = 0; q < 4; q++)
+    emit_row(R, ix[q], q, hoist);
+  P("  }\n  for (; l < %lld; l++)\n", (long long)R->L);
+  emit_row(R, "l", 0, hoist);
+  emit_reductions(R, false);
+}
+
+static void emit_sums(rowp *R, bool init);
+
+/* The row in groups of sixteen, an inner loop gcc vectorizes, then the tail
+ * one by one (the CPU: each sum in sixteen lanes plus its tail). */
+static void emit_loop_cpu(rowp *R, int *hoist) {
+  genc_xbuf *b = R->b;
+  emit_sums(R, true);
+  P("  int64_t l = 0;\n  for (; l + 16 <= %lld; l += 16)\n    for (int q = 0; q < 16; q++)\n",
+    (long long)R->L);
+  R->main = true;
+  emit_row(R, "l + q", 0, hoist);
+  R->main = false;
+  P("  for (; l < %lld; l++)\n", (long long)R->L);
+  emit_row(R, "l", 0, hoist);
+  emit_sums(R, false);
+}
+
+/* The body: genc_xbody<ri> on the CPU (it replaces the emitter's), genc_xgbody<ri>
+ * for the CUDA kernels. */
 static void emit_body(rowp *R, int *hoist) {
   genc_xbuf *b = R->b;
   const genc_xregion *r = R->r;
-  P("GENC_HD void genc_xgbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
+  P("GENC_HD void genc_x%sbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
     "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
-    (int)R->ri);
+    R->cpu ? "" : "g", (int)R->ri);
   for (int i = 0; i < r->nin; i++) {
     const genc_gmeta *m = &R->g->meta[r->in[i]];
     P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
@@ -333,16 +346,10 @@ static void emit_body(rowp *R, int *hoist) {
       P("  const %s v%d = ((const %s *)S[%d])[0];\n", T, (int)id, T, i);
   }
   emit_scalars(R, K_PRE, hoist);
-  if (R->L) {
-    emit_reductions(R, true);
-    P("  int64_t l = 0;\n  for (; l + 4 <= %lld; l += 4) {\n", (long long)R->L);
-    const char *ix[4] = {"l", "l + 1", "l + 2", "l + 3"};
-    for (int q = 0; q < 4; q++)
-      emit_row(R, ix[q], q, hoist);
-    P("  }\n  for (; l < %lld; l++)\n", (long long)R->L);
-    emit_row(R, "l", 0, hoist);
-    emit_reductions(R, false);
-  }
+  if (R->L && R->cpu)
+    emit_loop_cpu(R, hoist);
+  else if (R->L)
+    emit_loop_gpu(R, hoist);
   emit_scalars(R, K_POST, hoist);
   for (int i = 0; i < r->nout; i++) {
     int32_t v = r->out[i];
@@ -387,50 +394,6 @@ static void emit_sums(rowp *R, bool init) {
   }
 }
 
-static void emit_body_cpu(rowp *R, int *hoist) {
-  genc_xbuf *b = R->b;
-  const genc_xregion *r = R->r;
-  P("GENC_HD void genc_xbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
-    "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
-    (int)R->ri);
-  for (int i = 0; i < r->nin; i++) {
-    const genc_gmeta *m = &R->g->meta[r->in[i]];
-    P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
-      genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0));
-  }
-  for (int i = 0; i < r->nsample; i++) {
-    int32_t id = R->base + r->sample[i];
-    const char *T = genc__xemit_ctype(R->g->meta[id].dtype);
-    if (R->g->meta[id].size > 1)
-      P("  const %s *s%d = (const %s *)S[%d];\n", T, (int)id, T, i);
-    else
-      P("  const %s v%d = ((const %s *)S[%d])[0];\n", T, (int)id, T, i);
-  }
-  emit_scalars(R, K_PRE, hoist);
-  if (R->L) {
-    emit_sums(R, true);
-    P("  int64_t l = 0;\n  for (; l + 16 <= %lld; l += 16)\n    for (int q = 0; q < 16; q++)\n",
-      (long long)R->L);
-    R->main = true;
-    emit_row(R, "l + q", 0, hoist);
-    R->main = false;
-    P("  for (; l < %lld; l++)\n", (long long)R->L);
-    emit_row(R, "l", 0, hoist);
-    emit_sums(R, false);
-  }
-  emit_scalars(R, K_POST, hoist);
-  for (int i = 0; i < r->nout; i++) {
-    int32_t v = r->out[i];
-    const genc_gmeta *m = &R->g->meta[v];
-    if (R->kind[v] == K_ROW) continue;
-    char ref[64];
-    vref(R, v, ref, sizeof ref);
-    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", genc__xemit_ctype(m->dtype), i,
-      (long long)(m->n ? m->size : 0), ref);
-  }
-  P("}\n\n");
-}
-
 /* Whether every row reduction of the classified region is a float sum. */
 static bool sums_only(const rowp *R) {
   for (int i = 0; i < R->r->nnodes; i++) {
@@ -460,10 +423,7 @@ static bool row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_
   if (ok) {
     R.b = b;
     genc__xemit_hoists(g, p, ri, hoist, NULL); /* the emitter's plan: H as the kernel fills it */
-    if (cpu)
-      emit_body_cpu(&R, hoist);
-    else
-      emit_body(&R, hoist);
+    emit_body(&R, hoist);
   }
   free(R.kind), free(R.sample), free(hoist);
   return ok;

@@ -67,6 +67,21 @@ static inline void genc_rng_preload(genc_rng *r, uint32_t b0, uint32_t b1, uint3
   r->used = 0;
 }
 
+/* Philox4x32-10 on one block held in 64-bit lanes (x0..x3 counter words, k0,
+ * k1 key words, all below 2^32; uint64_t lvalues, updated in place): the
+ * same integer arithmetic as Random123's philox4x32, written so that loops
+ * over many blocks vectorize (32 x 32 -> 64-bit products are exact in 64-bit
+ * lanes: vpmuludq). The SIMD samplers (cpu_philox.c, exec_abi.h's
+ * genc_x_philox, genc_graph_loop's per-lane keys in exec_loop.c) share it. */
+#define GENC_PHILOX10_LANE(x0, x1, x2, x3, k0, k1)                                                 \
+  for (int genc_r_ = 0; genc_r_ < 10; genc_r_++) {                                                 \
+    uint64_t genc_p0_ = 0xD2511F53u * (x0), genc_p1_ = 0xCD9E8D57u * (x2);                         \
+    uint64_t genc_y0_ = (genc_p1_ >> 32) ^ (x1) ^ (k0), genc_y2_ = (genc_p0_ >> 32) ^ (x3) ^ (k1); \
+    (x1) = genc_p1_ & 0xffffffffu, (x3) = genc_p0_ & 0xffffffffu, (x0) = genc_y0_,                 \
+    (x2) = genc_y2_;                                                                               \
+    (k0) = ((k0) + 0x9E3779B9u) & 0xffffffffu, (k1) = ((k1) + 0xBB67AE85u) & 0xffffffffu;          \
+  }
+
 /* Hot helpers must inline even where the compiler judges Philox too big:
  * otherwise every word costs a call. */
 #if defined(__CUDACC__)
