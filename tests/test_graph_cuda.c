@@ -37,8 +37,7 @@ static genc_ctx *gpu; /* NULL: no device */
 
 static int setup(void **state) {
   (void)state;
-  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_cuda_test_XXXXXX");
-  if (!mkdtemp(cache_dir)) return -1;
+  if (!t_mkdir_cache(cache_dir, sizeof cache_dir, "cuda_test")) return -1;
   genc_ctx_opts o = {.device = GENC_CUDA};
   gpu = genc_ctx_new(&o, NULL);
   return 0;
@@ -46,10 +45,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
   genc_ctx_free(gpu);
-  return system(cmd) ? -1 : 0;
+  return t_rmdir(cache_dir);
 }
 
 #define NEED_GPU()                                                                                 \

@@ -20,8 +20,7 @@
 static char cache_dir[256];
 
 static int setup(void **state) {
-  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_exec_test_XXXXXX");
-  if (!mkdtemp(cache_dir)) return -1;
+  if (!t_mkdir_cache(cache_dir, sizeof cache_dir, "exec_test")) return -1;
   /* the CPU executor's test: a CPU context whatever GENC_TEST_DEVICE asks
    * (test_graph_cuda covers the CUDA executor) */
   genc_status st;
@@ -30,9 +29,7 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
-  if (system(cmd)) return -1;
+  if (t_rmdir(cache_dir)) return -1;
   return t_teardown(state);
 }
 

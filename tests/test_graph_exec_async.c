@@ -24,17 +24,14 @@
 static char cache_dir[256];
 
 static int setup(void **state) {
-  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_async_test_XXXXXX");
-  if (!mkdtemp(cache_dir)) return -1;
+  if (!t_mkdir_cache(cache_dir, sizeof cache_dir, "async_test")) return -1;
   genc_status st; /* the CPU executor's test: a CPU context whatever the suite asks */
   *state = genc_ctx_new(&(genc_ctx_opts){0}, &st);
   return *state ? 0 : -1;
 }
 
 static int teardown(void **state) {
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
-  if (system(cmd)) return -1;
+  if (t_rmdir(cache_dir)) return -1;
   return t_teardown(state);
 }
 

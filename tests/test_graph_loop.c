@@ -22,8 +22,7 @@ static char cache_dir[256];
 static double data_v[NDATA];
 
 static int setup(void **state) {
-  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_loop_test_XXXXXX");
-  if (!mkdtemp(cache_dir)) return -1;
+  if (!t_mkdir_cache(cache_dir, sizeof cache_dir, "loop_test")) return -1;
   for (int i = 0; i < NDATA; i++)
     data_v[i] = 0.4 + 0.9 * sin(1.7 * i) + 0.1 * i / NDATA;
   /* the CPU executor's loop: a CPU context whatever GENC_TEST_DEVICE asks */
@@ -33,9 +32,7 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
-  if (system(cmd)) return -1;
+  if (t_rmdir(cache_dir)) return -1;
   return t_teardown(state);
 }
 

@@ -29,8 +29,7 @@ typedef struct fixture {
 } fixture;
 
 static int setup(void **state) {
-  snprintf(cache_dir, sizeof cache_dir, "/tmp/genc_auto_test_XXXXXX");
-  if (!mkdtemp(cache_dir)) return -1;
+  if (!t_mkdir_cache(cache_dir, sizeof cache_dir, "auto_test")) return -1;
   setenv("GENC_CACHE_DIR", cache_dir, 1);
   fixture *f = calloc(1, sizeof *f);
   genc_status st; /* the CPU executor's policy: a CPU context */
@@ -56,9 +55,7 @@ static int teardown(void **state) {
   genc_gf_release(f->model), genc_gf_release(f->walk);
   genc_ctx_free(f->ctx);
   free(f);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", cache_dir);
-  return system(cmd) ? -1 : 0;
+  return t_rmdir(cache_dir);
 }
 
 /* draws of c at every 50th of steps iterations of NCH chains, and rates */

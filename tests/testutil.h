@@ -87,6 +87,19 @@ static inline int t_teardown(void **state) {
   return 0;
 }
 
+/* A fresh disk-cache directory for compiled graphs, /tmp/genc_<tag>_XXXXXX,
+ * into dir (cap bytes); false on failure. Remove it with t_rmdir. */
+static inline bool t_mkdir_cache(char *dir, size_t cap, const char *tag) {
+  snprintf(dir, cap, "/tmp/genc_%s_XXXXXX", tag);
+  return mkdtemp(dir) != NULL;
+}
+/* Remove such a directory and what it holds; 0, or -1 on failure. */
+static inline int t_rmdir(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd) ? -1 : 0;
+}
+
 /* r must be NULL with status st and a message containing w1 and w2 (either may
  * be NULL); clears the error. */
 static inline void t_expect_error(genc_ctx *ctx, genc_array *r, genc_status st, const char *w1,
