@@ -74,6 +74,36 @@ static void test_exp_sums_match_scalar(void **state) {
   }
 }
 
+/* Log weights far below the max (importance weights from a prior): below
+ * -746 the exps skip the vector call and are exactly 0, in the subnormal band
+ * above it they are libm's own (libmvec's fallback for those lanes), and the
+ * sums are those of the exps. */
+static void test_exp_sums_far_below(void **state) {
+  (void)state;
+  int64_t n = 1031;
+  double *w = malloc((size_t)n * sizeof *w), *e = malloc((size_t)n * sizeof *e), got[2];
+  for (int64_t i = 0; i < n; i++)
+    w[i] = i == 17 ? 0 : i % 97 == 3 ? -INFINITY : -1000.0 * (double)((i * 37) % n) / (double)n;
+  genc_host_exp_sums(w, n, 0, e, got);
+  long double s = 0;
+  int under = 0, band = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (w[i] < -746) {
+      assert_true(e[i] == 0 && !signbit(e[i]));
+      under++;
+    } else if (w[i] < -709) {
+      assert_true(e[i] == exp(w[i])); /* subnormal or near it: the scalar exp's bits */
+      band++;
+    } else
+      assert_true(ulps(e[i], exp(w[i])) <= 4);
+    s += e[i];
+  }
+  assert_true(under > 200 && band > 20);
+  assert_true(ulps(got[0], (double)s) <= 2);
+  free(w);
+  free(e);
+}
+
 static void test_exp_sums_compensated(void **state) {
   (void)state;
   /* one weight 1 and 2^20 of 2^-60 each (log weights 0 and -60 log 2), all
@@ -146,9 +176,9 @@ static void test_host_view(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bad_buffers),          cmocka_unit_test(test_host_view),
-      cmocka_unit_test(test_add_max_rule),         cmocka_unit_test(test_exp_sums_match_scalar),
-      cmocka_unit_test(test_exp_sums_compensated),
+      cmocka_unit_test(test_bad_buffers),        cmocka_unit_test(test_host_view),
+      cmocka_unit_test(test_add_max_rule),       cmocka_unit_test(test_exp_sums_match_scalar),
+      cmocka_unit_test(test_exp_sums_far_below), cmocka_unit_test(test_exp_sums_compensated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,14 +103,20 @@ GENC_VEC_CLONES static double vsum1(const double *x, int64_t n) {
   return s;
 }
 GENC_VEC_CLONES static double vsumexp1(const double *x, int64_t n, double m) {
-  double a[VL] = {0};
-  int64_t p = 0;
-  for (; p + VL <= n; p += VL)
-    for (int l = 0; l < VL; l++)
-      a[l] += exp(x[p + l] - m);
+  double a[VL] = {0}, t[256];
+  int64_t full = n - n % VL;
+  for (int64_t b = 0; b < full; b += 256) { /* 256 is a multiple of VL: lane p mod VL */
+    int len = full - b < 256 ? (int)(full - b) : 256;
+    for (int k = 0; k < len; k++)
+      t[k] = x[b + k] - m;
+    genc_exp_terms(t, len);
+    for (int k = 0; k < len; k += VL)
+      for (int l = 0; l < VL; l++)
+        a[l] += t[k + l];
+  }
   double s = lanes_total(a);
-  for (; p < n; p++)
-    s += exp(x[p] - m);
+  for (int64_t p = full; p < n; p++)
+    s += genc_exp_term(x[p] - m);
   return s;
 }
 
@@ -165,7 +171,7 @@ GENC_VEC_CLONES static void rows_block(const pred *r, const double *x, int64_t n
     default:
       if (r->lse)
         for (int64_t j = 0; j < s; j++)
-          out[j] += exp(row[j] - r->m[j]);
+          out[j] += genc_exp_term(row[j] - r->m[j]);
       else
         for (int64_t j = 0; j < s; j++)
           out[j] += row[j];

@@ -76,7 +76,9 @@ GENC_VEC_CLONES void genc_host_exp_sums(const double *restrict w, int64_t n, dou
     int64_t len = n - b < HB ? n - b : HB, full = len - len % HL;
     double *eb = e ? e + b : buf;
     for (int64_t k = 0; k < len; k++)
-      eb[k] = exp(w[b + k] - mx);
+      eb[k] = w[b + k] - mx;
+    for (int64_t k = 0; k < len; k += 256)
+      genc_exp_terms(eb + k, len - k < 256 ? (int)(len - k) : 256);
     lane_sums(eb, full, &s, &c, &q);
     if (full < len) { /* the last group padded with zeros, which change no sum */
       double tail[HL] = {0};

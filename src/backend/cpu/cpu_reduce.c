@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
+#include "backend/cpu/vecmath.h"
 
 #define RED_LOOP(T, INIT, STEP, FINISH)                                                            \
   for (int64_t o = 0; o < outer; o++) {                                                            \
@@ -141,8 +142,8 @@ void genc_cpu_reduce(void *st, genc_reduce_op op, genc_dtype dt, const void *xv,
   (void)st;
   if (inner == 1 && reduce_rows(op, dt, xv, yv, outer, len)) return;
   switch (dt) {
-  case GENC_F64: REDUCE_ALL(double, exp, log) break;
-  case GENC_F32: REDUCE_ALL(float, expf, logf) break;
+  case GENC_F64: REDUCE_ALL(double, genc_exp_term, log) break;
+  case GENC_F32: REDUCE_ALL(float, genc_expf_term, logf) break;
   case GENC_I32: {
     const int32_t *x = xv;
     int32_t *y = yv;
