@@ -310,6 +310,64 @@ static void test_b1_generate_equals_eager(void **state) {
   genc_scope_end(ctx, mark);
 }
 
+/* ---- a row body's blocks of particles (exec_row.c's genc_xbodyb) ---- */
+
+#define NB 269 /* 33 blocks of 8 and 5 one by one; past a tile of 256 */
+#define LB 37  /* two groups of 16 and a tail of 5 */
+
+/* Every operand kind of a block body: a per-particle scalar (a), a
+ * per-particle row (X), a shared row (c), row draws (r), two row sums, a row
+ * output and scalars after the sums. */
+static genc_status rowblk_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                             genc_array **out, void *user) {
+  (void)user;
+  int64_t shape[1] = {LB};
+  int ax[1] = {0};
+  genc_array *a = in[0], *X = in[1], *c = in[2];
+  genc_array *r = genc_random_normal(ctx, keys[0], GENC_F64, 1, shape, NB);
+  genc_array *mu = genc_add(ctx, genc_add(ctx, genc_mul(ctx, a, c), X), r);
+  out[0] = genc_sum(ctx, mu, 1, ax, false);
+  out[1] = genc_mul(ctx, mu, 2.0);
+  out[2] = genc_sum(ctx, genc_square(ctx, genc_sub(ctx, X, mu)), 1, ax, false);
+  out[3] = genc_where(ctx, genc_gt(ctx, out[0], a), genc_sub(ctx, out[0], a), genc_mul(ctx, a, a));
+  for (int i = 0; i < 4; i++)
+    if (!out[i]) return genc_ctx_status(ctx);
+  return GENC_OK;
+}
+
+static void test_row_blocks_equal_eager(void **state) {
+  genc_ctx *ctx = *state;
+  int64_t mark = genc_scope_begin(ctx), shape[1] = {LB};
+  double cv[LB];
+  for (int i = 0; i < LB; i++)
+    cv[i] = 0.25 * i - 3;
+  genc_array *in[3] = {genc_random_normal(ctx, genc_key_from_seed(1), GENC_F64, 0, NULL, NB),
+                       genc_random_normal(ctx, genc_key_from_seed(2), GENC_F64, 1, shape, NB),
+                       genc_array_vec(ctx, LB, cv)};
+  genc_key key = genc_key_from_seed(5);
+  genc_array *out[4], *got[4], *want[4];
+  genc_graph *g = genc_graph_capture(ctx, rowblk_fn, NULL, 1, &key, 3, in, 4, out);
+  T_OK(ctx, g);
+  /* tiles of 100 start blocks off a multiple of 8; 64 ends on 5 singles */
+  const int64_t tiles[2] = {100, 64};
+  for (int t = 0; t < 2; t++) {
+    genc_compile_opts o = opts(2, tiles[t]);
+    assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
+    genc_compile_info info;
+    assert_int_equal(genc_graph_compile_info(ctx, g, &info), GENC_OK);
+    assert_true(info.compiled);
+    assert_int_equal(info.regions, 1);
+    key = genc_key_from_seed(17 + t);
+    assert_int_equal(genc_graph_replay(ctx, g, &key, in, got), GENC_OK);
+    assert_int_equal(rowblk_fn(ctx, &key, in, want, NULL), GENC_OK);
+    /* adds, products and sums in eager's order: bit for bit */
+    for (int i = 0; i < 4; i++)
+      ulps_close(ctx, got[i], want[i], 0, "row blocks");
+  }
+  genc_graph_free(g);
+  genc_scope_end(ctx, mark);
+}
+
 /* ---- the disk cache across processes, and the fallback ---- */
 
 static genc_status small_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
@@ -543,6 +601,7 @@ int main(void) {
       cmocka_unit_test(test_compiled_ops_equal_eager),
       cmocka_unit_test(test_draws_and_threads),
       cmocka_unit_test(test_b1_generate_equals_eager),
+      cmocka_unit_test(test_row_blocks_equal_eager),
       cmocka_unit_test(test_cache_second_process_and_fallback),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_particle_reductions_on_threads),

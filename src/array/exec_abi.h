@@ -100,6 +100,21 @@ typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);
 /* The symbol of region r in the shared object. */
 #define GENC_XFN_FMT "genc_xregion%d"
 
+/* Particles of a CPU row body's block (genc_xbodyb<r>, exec_row.c): its
+ * per-particle scalars are arrays of this length and its loops run across
+ * them, one AVX-512 vector of doubles (two AVX2 ones). */
+#define GENC_XPB 8
+
+/* The loop header over a block's particles. GCC would unroll these short
+ * loops completely before vectorizing, then vectorize the loop around them
+ * across the sixteen lanes of a row sum instead (strided); kept rolled, each
+ * becomes one vector loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GENC_XPB_FOR _Pragma("GCC unroll 1") for
+#else
+#define GENC_XPB_FOR for
+#endif
+
 /* An unbatched region's one particle on draws S the caller made (sample node
  * i of the region at S[i]), H and hs room for its hoisted constants (two
  * and one per hoisted sigma; the region's node count bounds their count), fresh on the first call:

@@ -631,7 +631,9 @@ static void emit_body(emit *E) {
   P("}\n\n");
 }
 
-static void emit_driver(emit *E) {
+/* blk: the region has a block body (genc_xbodyb, exec_row.c) for whole
+ * blocks of GENC_XPB particles of a tile; the rest go one by one. */
+static void emit_driver(emit *E, bool blk) {
   const genc_xregion *r = E->r;
   /* the tile's draws stay under 256 KiB of the thread's stack */
   int64_t tile = GENC_X_TILE, per = 0;
@@ -654,11 +656,19 @@ static void emit_driver(emit *E) {
       "sb%d);\n",
       nd->p.op, nd->p.axis, 3 * i, (unsigned)(uint32_t)nd->p.i[2], (long long)nd->out.size, i);
   }
-  P("    for (int64_t p = t0; p < t0 + nt; p++) {\n");
-  for (int i = 0; i < r->nsample; i++)
-    P("      S[%d] = sb%d + (p - t0) * %lld;\n", i, i,
-      (long long)E->g->nodes[r->sample[i]].out.size);
-  P("      genc_xbody%d(A, p, S, H);\n    }\n  }\n}\n\n", (int)E->ri);
+  P("    int64_t p = t0;\n");
+  for (int pass = blk ? 0 : 1; pass < 2; pass++) {
+    if (pass == 0)
+      P("#ifndef __CUDACC__\n    for (; p + GENC_XPB <= t0 + nt; p += GENC_XPB) {\n");
+    else
+      P("    for (; p < t0 + nt; p++) {\n");
+    for (int i = 0; i < r->nsample; i++)
+      P("      S[%d] = sb%d + (p - t0) * %lld;\n", i, i,
+        (long long)E->g->nodes[r->sample[i]].out.size);
+    P("      genc_xbody%s%d(A, p, S, H);\n    }\n%s", pass == 0 ? "b" : "", (int)E->ri,
+      pass == 0 ? "#endif\n" : "");
+  }
+  P("  }\n}\n\n");
 }
 
 /* An unbatched region's one particle on draws S made by the caller: the step
@@ -704,7 +714,8 @@ void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out) {
     P("/* region %d: %d nodes, %lld particles */\n", (int)ri, (int)E->r->nnodes,
       (long long)E->r->n);
     genc_xbuf rb = {0};
-    if (genc__xcpu_row_body(g, p, ri, &rb) && !rb.oom) { /* CUDA sources keep the node body */
+    bool row = genc__xcpu_row_body(g, p, ri, &rb) && !rb.oom;
+    if (row) { /* CUDA sources keep the node body */
       P("#ifdef __CUDACC__\n");
       emit_body(E);
       P("#else\n%s#endif\n", rb.s);
@@ -712,7 +723,7 @@ void genc__xemit(const genc_graph *g, const genc_xpart *p, genc_xbuf *out) {
       emit_body(E);
     }
     free(rb.s);
-    emit_driver(E);
+    emit_driver(E, row && E->r->n);
     if (!E->r->n) emit_step(E);
     free(E->hoist);
   }

@@ -65,6 +65,7 @@ typedef struct rowp {
   genc_xbuf *b;
   bool cpu; /* the CPU's body: sums in sixteen lanes (main: inside the group loop) */
   bool main;
+  bool blk; /* the CPU's block body: GENC_XPB particles, per-particle scalars as arrays [k] */
 } rowp;
 
 static bool inside(const rowp *R, int32_t v) {
@@ -140,12 +141,16 @@ static bool classify_node(rowp *R, int32_t k) {
 
 /* ---- emission ---- */
 
-/* The name of value v read at row index li ("" outside the loop). */
+/* The name of value v read at row index li ("" outside the loop). In a block
+ * body, particle k's: per-particle scalars are arrays, row values stay
+ * scalars of the particle loop, per-particle inputs are strided by particle. */
 static void vref(const rowp *R, int32_t v, char *out, size_t cap) {
   const genc_gmeta *m = &R->g->meta[v];
   if (inside(R, v)) {
     if (R->sample[v] >= 0 && m->size > 1)
-      snprintf(out, cap, "s%d[li]", (int)v);
+      snprintf(out, cap, R->blk ? "s%d[k * %lld + li]" : "s%d[li]", (int)v, (long long)m->size);
+    else if (R->blk && (R->sample[v] >= 0 || R->kind[v] != K_ROW))
+      snprintf(out, cap, "v%d[k]", (int)v);
     else
       snprintf(out, cap, "v%d", (int)v);
     return;
@@ -153,7 +158,10 @@ static void vref(const rowp *R, int32_t v, char *out, size_t cap) {
   int e = -1;
   for (int i = 0; i < R->r->nin; i++)
     if (R->r->in[i] == v) e = i;
-  snprintf(out, cap, m->size > 1 ? "e%d[li]" : "e%d[0]", e);
+  if (R->blk && m->n)
+    snprintf(out, cap, m->size > 1 ? "e%d[k * %lld + li]" : "e%d[k]", e, (long long)m->size);
+  else
+    snprintf(out, cap, m->size > 1 ? "e%d[li]" : "e%d[0]", e);
 }
 
 /* const T v<id> = (T)(expr) with the operands bound as the emitter binds them. */
@@ -214,7 +222,9 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
     genc__xemit_cast_expr(R->g->meta[nd->in[i]].dtype, dts[i], r, c, sizeof c);
     P("      const %s %s = %s;\n", genc__xemit_ctype(dts[i]), names[i], c);
   }
-  P("      v%d = (%s)(%s); }\n", (int)(R->base + k), genc__xemit_ctype(nd->out.dtype), ex);
+  char o[64];
+  vref(R, R->base + k, o, sizeof o);
+  P("      %s = (%s)(%s); }\n", o, genc__xemit_ctype(nd->out.dtype), ex);
 }
 
 /* four interleaved sums (row4) for float rows other than products */
@@ -227,6 +237,7 @@ static bool row4(const genc_gnode *nd) {
 static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
   genc_xbuf *b = R->b;
   P("  {\n    const int64_t li = %s;\n", idx);
+  if (R->blk) P("    GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) {\n");
   for (int i = 0; i < R->r->nnodes; i++) {
     int32_t k = R->r->nodes[i], id = R->base + k;
     const genc_gnode *nd = &R->g->nodes[k];
@@ -239,10 +250,13 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
       vref(R, nd->in[0], r, sizeof r);
       genc__xemit_cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
       const char *T = genc__xemit_ctype(dt);
+      const char *ix = R->blk ? "[k]" : "";
       if (R->cpu && R->main)
-        P("    { %s acc = s%d[q], v = %s; s%d[q] = (%s)(acc + v); }\n", T, (int)id, c, (int)id, T);
+        P("    { %s acc = s%d[q]%s, v = %s; s%d[q]%s = (%s)(acc + v); }\n", T, (int)id, ix, c,
+          (int)id, ix, T);
       else if (R->cpu)
-        P("    { %s acc = t%d, v = %s; t%d = (%s)(acc + v); }\n", T, (int)id, c, (int)id, T);
+        P("    { %s acc = t%d%s, v = %s; t%d%s = (%s)(acc + v); }\n", T, (int)id, ix, c, (int)id,
+          ix, T);
       else
         P("    { %s acc = a%d_%d, v = %s; a%d_%d = (%s)(%s); }\n", T, (int)id, row4(nd) ? q : 0, c,
           (int)id, row4(nd) ? q : 0, T, genc__xemit_red_step((genc_reduce_op)nd->p.op, dt));
@@ -254,21 +268,28 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
     const genc_gmeta *m = &R->g->meta[v];
     char r[64];
     vref(R, v, r, sizeof r);
-    P("    ((%s *)A->out[%d])[p * %lld + li] = %s;\n", genc__xemit_ctype(m->dtype), i,
-      (long long)(m->n ? m->size : 0), r);
+    P("    ((%s *)A->out[%d])[(p%s) * %lld + li] = %s;\n", genc__xemit_ctype(m->dtype), i,
+      R->blk ? " + k" : "", (long long)(m->n ? m->size : 0), r);
   }
-  P("  }\n");
+  P(R->blk ? "  }}\n" : "  }\n");
 }
 
 /* Scalars of phase ph, in node order. */
 static void emit_scalars(rowp *R, int ph, int *hoist) {
   genc_xbuf *b = R->b;
+  for (int i = 0; R->blk && i < R->r->nnodes; i++) { /* a block: arrays, then one loop */
+    int32_t k = R->r->nodes[i], id = R->base + k;
+    if (R->kind[id] == ph && R->sample[id] < 0)
+      P("  %s v%d[GENC_XPB];\n", genc__xemit_ctype(R->g->nodes[k].out.dtype), (int)id);
+  }
+  if (R->blk) P("  GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) {\n");
   for (int i = 0; i < R->r->nnodes; i++) {
     int32_t k = R->r->nodes[i], id = R->base + k;
     if (R->kind[id] != ph || R->sample[id] >= 0) continue;
-    P("  %s v%d;\n", genc__xemit_ctype(R->g->nodes[k].out.dtype), (int)id);
+    if (!R->blk) P("  %s v%d;\n", genc__xemit_ctype(R->g->nodes[k].out.dtype), (int)id);
     emit_elem(R, k, &hoist[i]);
   }
+  if (R->blk) P("  }\n");
 }
 
 static void emit_reductions(rowp *R, bool init) {
@@ -329,9 +350,9 @@ static void emit_loop_cpu(rowp *R, int *hoist) {
 static void emit_body(rowp *R, int *hoist) {
   genc_xbuf *b = R->b;
   const genc_xregion *r = R->r;
-  P("GENC_HD void genc_x%sbody%d(const genc_xargs *A, int64_t p, const void *const *S, "
+  P("GENC_HD void genc_x%sbody%s%d(const genc_xargs *A, int64_t p, const void *const *S, "
     "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
-    R->cpu ? "" : "g", (int)R->ri);
+    R->cpu ? "" : "g", R->blk ? "b" : "", (int)R->ri);
   for (int i = 0; i < r->nin; i++) {
     const genc_gmeta *m = &R->g->meta[r->in[i]];
     P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
@@ -342,6 +363,8 @@ static void emit_body(rowp *R, int *hoist) {
     const char *T = genc__xemit_ctype(R->g->meta[id].dtype);
     if (R->g->meta[id].size > 1)
       P("  const %s *s%d = (const %s *)S[%d];\n", T, (int)id, T, i);
+    else if (R->blk) /* the block's particles' draws, one after another */
+      P("  const %s *v%d = (const %s *)S[%d];\n", T, (int)id, T, i);
     else
       P("  const %s v%d = ((const %s *)S[%d])[0];\n", T, (int)id, T, i);
   }
@@ -357,8 +380,12 @@ static void emit_body(rowp *R, int *hoist) {
     if (R->kind[v] == K_ROW) continue;
     char ref[64];
     vref(R, v, ref, sizeof ref);
-    P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", genc__xemit_ctype(m->dtype), i,
-      (long long)(m->n ? m->size : 0), ref);
+    if (R->blk)
+      P("  GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) ((%s *)A->out[%d])[(p + k) * %lld] = %s;\n",
+        genc__xemit_ctype(m->dtype), i, (long long)(m->n ? m->size : 0), ref);
+    else
+      P("  ((%s *)A->out[%d])[p * %lld] = %s;\n", genc__xemit_ctype(m->dtype), i,
+        (long long)(m->n ? m->size : 0), ref);
   }
   P("}\n\n");
 }
@@ -383,8 +410,21 @@ static void emit_sums(rowp *R, bool init) {
     int32_t id = R->base + R->r->nodes[i];
     if (R->kind[id] != K_RED) continue;
     const char *T = genc__xemit_ctype(R->g->nodes[R->r->nodes[i]].out.dtype);
+    if (init && R->blk) {
+      P("  %s s%d[16][GENC_XPB] = {{0}}, t%d[GENC_XPB] = {0};\n", T, (int)id, (int)id);
+      continue;
+    }
     if (init) {
       P("  %s s%d[16] = {0}, t%d = 0;\n", T, (int)id, (int)id);
+      continue;
+    }
+    if (R->blk) {
+      P("  for (int h = 8; h >= 1; h /= 2)\n    for (int j = 0; j < h; j++)\n      for (int k = "
+        "0; k < GENC_XPB; k++) s%d[j][k] = s%d[j][k] + s%d[j + h][k];\n",
+        (int)id, (int)id, (int)id);
+      P("  %s v%d[GENC_XPB];\n  GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) v%d[k] = s%d[0][k] + "
+        "t%d[k];\n",
+        T, (int)id, (int)id, (int)id, (int)id);
       continue;
     }
     P("  for (int h = 8; h >= 1; h /= 2)\n    for (int k = 0; k < h; k++) s%d[k] = s%d[k] + "
@@ -424,6 +464,10 @@ static bool row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_
     R.b = b;
     genc__xemit_hoists(g, p, ri, hoist, NULL); /* the emitter's plan: H as the kernel fills it */
     emit_body(&R, hoist);
+    if (cpu && R.r->n) { /* batched: blocks of particles too (genc__xemit's driver) */
+      R.blk = true;
+      emit_body(&R, hoist);
+    }
   }
   free(R.kind), free(R.sample), free(hoist);
   return ok;
