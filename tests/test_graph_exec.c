@@ -316,8 +316,9 @@ static void test_b1_generate_equals_eager(void **state) {
 #define LB 37  /* two groups of 16 and a tail of 5 */
 
 /* Every operand kind of a block body: a per-particle scalar (a), a
- * per-particle row (X), a shared row (c), row draws (r), two row sums, a row
- * output and scalars after the sums. */
+ * per-particle row (X), a shared row (c), row draws (r), row sums, a row
+ * output and scalars after the sums; a normal density over the row with a
+ * shared sigma (in[3]), whose reciprocal the region hoists. */
 static genc_status rowblk_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
                              genc_array **out, void *user) {
   (void)user;
@@ -330,7 +331,10 @@ static genc_status rowblk_fn(genc_ctx *ctx, const genc_key *keys, genc_array *co
   out[1] = genc_mul(ctx, mu, 2.0);
   out[2] = genc_sum(ctx, genc_square(ctx, genc_sub(ctx, X, mu)), 1, ax, false);
   out[3] = genc_where(ctx, genc_gt(ctx, out[0], a), genc_sub(ctx, out[0], a), genc_mul(ctx, a, a));
-  for (int i = 0; i < 4; i++)
+  out[4] = genc_sum(ctx, genc__normal_logpdf(ctx, X, mu, in[3]), 1, ax, false);
+  /* x == mu: z = 0 * (1 / sigma), NaN where that reciprocal overflows */
+  out[5] = genc_sum(ctx, genc__normal_logpdf(ctx, r, r, in[3]), 1, ax, false);
+  for (int i = 0; i < 6; i++)
     if (!out[i]) return genc_ctx_status(ctx);
   return GENC_OK;
 }
@@ -341,16 +345,19 @@ static void test_row_blocks_equal_eager(void **state) {
   double cv[LB];
   for (int i = 0; i < LB; i++)
     cv[i] = 0.25 * i - 3;
-  genc_array *in[3] = {genc_random_normal(ctx, genc_key_from_seed(1), GENC_F64, 0, NULL, NB),
+  genc_array *in[4] = {genc_random_normal(ctx, genc_key_from_seed(1), GENC_F64, 0, NULL, NB),
                        genc_random_normal(ctx, genc_key_from_seed(2), GENC_F64, 1, shape, NB),
-                       genc_array_vec(ctx, LB, cv)};
+                       genc_array_vec(ctx, LB, cv), genc_scalar(ctx, 0.7)};
   genc_key key = genc_key_from_seed(5);
-  genc_array *out[4], *got[4], *want[4];
-  genc_graph *g = genc_graph_capture(ctx, rowblk_fn, NULL, 1, &key, 3, in, 4, out);
+  genc_array *out[6], *got[6], *want[6];
+  genc_graph *g = genc_graph_capture(ctx, rowblk_fn, NULL, 1, &key, 4, in, 6, out);
   T_OK(ctx, g);
-  /* tiles of 100 start blocks off a multiple of 8; 64 ends on 5 singles */
-  const int64_t tiles[2] = {100, 64};
-  for (int t = 0; t < 2; t++) {
+  /* tiles of 100 start blocks off a multiple of 8; 64 ends on 5 singles;
+   * the third replay's sigma is subnormal, so its reciprocal overflows and
+   * every particle takes the one-by-one body, which divides */
+  const int64_t tiles[3] = {100, 64, 64};
+  for (int t = 0; t < 3; t++) {
+    if (t == 2) in[3] = genc_scalar(ctx, 1e-310);
     genc_compile_opts o = opts(2, tiles[t]);
     assert_int_equal(genc_graph_compile(ctx, g, &o), GENC_OK);
     genc_compile_info info;
@@ -360,9 +367,14 @@ static void test_row_blocks_equal_eager(void **state) {
     key = genc_key_from_seed(17 + t);
     assert_int_equal(genc_graph_replay(ctx, g, &key, in, got), GENC_OK);
     assert_int_equal(rowblk_fn(ctx, &key, in, want, NULL), GENC_OK);
-    /* adds, products and sums in eager's order: bit for bit */
-    for (int i = 0; i < 4; i++)
+    /* adds, products, densities and sums in eager's order: bit for bit */
+    for (int i = 0; i < 6; i++)
       ulps_close(ctx, got[i], want[i], 0, "row blocks");
+    int64_t n;
+    double *d = host(ctx, got[5], &n);
+    for (int64_t i = 0; i < n; i++)
+      assert_true(isfinite(d[i])); /* the subnormal sigma's density divides */
+    free(d);
   }
   genc_graph_free(g);
   genc_scope_end(ctx, mark);

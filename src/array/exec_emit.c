@@ -644,6 +644,11 @@ static void emit_driver(emit *E, bool blk) {
   P("void genc_xregion%d(const genc_xargs *A, int64_t p0, int64_t p1) {\n", (int)E->ri);
   P("  double H[%d];\n  const void *S[%d];\n", 2 * E->nhoist + 1, r->nsample + 1);
   emit_hoisted(E, "A->");
+  if (blk) { /* the block body assumes finite reciprocals of its hoisted sigmas */
+    P("  int blk = 1;\n");
+    for (int h = 0; h < E->nhoist; h++)
+      P("  blk &= H[%d] < INFINITY;\n", 2 * h + 1);
+  }
   for (int i = 0; i < r->nsample; i++) {
     const genc_gnode *nd = &E->g->nodes[r->sample[i]];
     P("  %s sb%d[%lld];\n", genc__xemit_ctype(nd->out.dtype), i, (long long)(tile * nd->out.size));
@@ -659,7 +664,7 @@ static void emit_driver(emit *E, bool blk) {
   P("    int64_t p = t0;\n");
   for (int pass = blk ? 0 : 1; pass < 2; pass++) {
     if (pass == 0)
-      P("#ifndef __CUDACC__\n    for (; p + GENC_XPB <= t0 + nt; p += GENC_XPB) {\n");
+      P("#ifndef __CUDACC__\n    for (; p + GENC_XPB <= t0 + nt && blk; p += GENC_XPB) {\n");
     else
       P("    for (; p < t0 + nt; p++) {\n");
     for (int i = 0; i < r->nsample; i++)

@@ -204,7 +204,10 @@ static void emit_elem(rowp *R, int32_t k, int *hoist) {
     cdt = fused_dtype(R->g, nd);
     dts[0] = dts[1] = dts[2] = cdt;
     names[0] = "x", names[1] = "m", names[2] = "s";
-    if (*hoist >= 0)
+    if (*hoist >= 0 && R->blk) /* the driver runs blocks only when every isig is finite */
+      snprintf(buf, sizeof buf, "genc_sf_normal_lp_i(x, m, H[%d], H[%d])", 2 * *hoist + 1,
+               2 * *hoist);
+    else if (*hoist >= 0)
       snprintf(buf, sizeof buf, "genc_sf_normal_lp(x, m, s, H[%d], H[%d])", 2 * *hoist + 1,
                2 * *hoist);
     else

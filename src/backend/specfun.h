@@ -42,6 +42,14 @@ GENC_HD double genc_sf_normal_lp(double x, double mu, double sigma, double isig,
   return -0.5 * z * z - (lsig + 0.91893853320467274178032973640562);
 }
 
+/* genc_sf_normal_lp where the caller knows isig < INFINITY: no branch in a
+ * vector loop over a shared sigma (the compiled CPU block bodies, which check
+ * their hoisted isig once per call). The same arithmetic, so the same bits. */
+GENC_HD double genc_sf_normal_lp_i(double x, double mu, double isig, double lsig) {
+  double z = (x - mu) * isig;
+  return -0.5 * z * z - (lsig + 0.91893853320467274178032973640562);
+}
+
 /* Inverse error function: Giles' single-precision approximation as a start,
  * then two Halley steps on erf, which brings it to full double precision. */
 GENC_HD double genc_sf_erfinv(double y) {
