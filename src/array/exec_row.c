@@ -282,8 +282,10 @@ static void emit_scalars(rowp *R, int ph, int *hoist) {
   genc_xbuf *b = R->b;
   for (int i = 0; R->blk && i < R->r->nnodes; i++) { /* a block: arrays, then one loop */
     int32_t k = R->r->nodes[i], id = R->base + k;
+    int dt = R->g->nodes[k].out.dtype;
+    /* bools held in 64 bits: gcc vectorizes no loop mixing bytes and doubles */
     if (R->kind[id] == ph && R->sample[id] < 0)
-      P("  %s v%d[GENC_XPB];\n", genc__xemit_ctype(R->g->nodes[k].out.dtype), (int)id);
+      P("  %s v%d[GENC_XPB];\n", dt == GENC_BOOL ? "int64_t" : genc__xemit_ctype(dt), (int)id);
   }
   if (R->blk) P("  GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) {\n");
   for (int i = 0; i < R->r->nnodes; i++) {
