@@ -182,6 +182,28 @@ static inline void genc_x_sample_units(const genc_sample_req *q, int n, const in
   }
 }
 
+/* genc_x_sample_tile's normal f64 draws of one element per particle for the
+ * particles [h, e) of a tile, h + off even and e - h even: one unit per pair,
+ * its counter block (0, particle of the pair's first, stream), the cosine to
+ * the first and the sine to the second, as genc_law_normal_store pairs them;
+ * the unit setup and the stores are plain loops that vectorize. */
+static inline void genc_x_normal_pairs_f64(const genc_sample_req *q, int64_t h, int64_t e,
+                                           double *restrict out) {
+  uint32_t c0[GENC_X_SAMPLE_UNITS], c1[GENC_X_SAMPLE_UNITS], w[4 * GENC_X_SAMPLE_UNITS];
+  double c[GENC_X_SAMPLE_UNITS], s[GENC_X_SAMPLE_UNITS];
+  for (int64_t p0 = h; p0 < e; p0 += 2 * GENC_X_SAMPLE_UNITS) {
+    int n = (int)((e - p0) / 2 < GENC_X_SAMPLE_UNITS ? (e - p0) / 2 : GENC_X_SAMPLE_UNITS);
+    uint32_t base = (uint32_t)(p0 + q->part_offset);
+    for (int u = 0; u < n; u++)
+      c0[u] = 0, c1[u] = base + 2 * (uint32_t)u;
+    genc_x_philox(q->key, n, c0, c1, q->stream, w);
+    genc_x_normal_pairs(n, w, c, s);
+    double *o = out + p0;
+    for (int u = 0; u < n; u++)
+      o[2 * u] = c[u], o[2 * u + 1] = s[u];
+  }
+}
+
 /* The draws of particles [t0, t0 + nt) (all size elements each) of a sample
  * node of a parameterless law (normal, uniform, exponential, gumbel, bits)
  * into buf (particle t0 + u at buf[u * size]): cpu_random.c's loop over a
@@ -203,6 +225,15 @@ static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_
   uint8_t pair[GENC_X_SAMPLE_UNITS];
   uint32_t c0[GENC_X_SAMPLE_UNITS], c1[GENC_X_SAMPLE_UNITS], w[4 * GENC_X_SAMPLE_UNITS];
   int n = 0;
+  if (law == GENC_LAW_NORMAL && dt == GENC_F64 && size == 1 && nt > 1) {
+    /* whole pairs in SIMD lanes; an odd first particle and an unpaired last
+     * one are tiles of one particle (the loop below) */
+    int64_t h = q.part_offset & 1, e = h + (nt - h) / 2 * 2;
+    genc_x_normal_pairs_f64(&q, h, e, buf);
+    if (h) genc_x_sample_tile(law, dt, kw, stream, t0, 1, 1, buf);
+    if (e < nt) genc_x_sample_tile(law, dt, kw, stream, t0 + e, 1, 1, (double *)buf + e);
+    return;
+  }
   for (int64_t p = 0; p < nt; p++) {
     int pr = law == GENC_LAW_NORMAL && !((p + q.part_offset) & 1) && p + 1 < nt;
     for (int64_t j = 0; j < size; j++) {
