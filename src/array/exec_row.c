@@ -65,7 +65,8 @@ typedef struct rowp {
   genc_xbuf *b;
   bool cpu; /* the CPU's body: sums in sixteen lanes (main: inside the group loop) */
   bool main;
-  bool blk; /* the CPU's block body: GENC_XPB particles, per-particle scalars as arrays [k] */
+  bool blk;   /* the CPU's block body: GENC_XPB particles, per-particle scalars as arrays [k] */
+  bool tailv; /* the CPU's one-particle tail: terms stored (tv<id>[li - l0]), summed after */
 } rowp;
 
 static bool inside(const rowp *R, int32_t v) {
@@ -254,7 +255,9 @@ static void emit_row(rowp *R, const char *idx, int q, int *hoist) {
       genc__xemit_cast_expr(R->g->meta[nd->in[0]].dtype, dt, r, c, sizeof c);
       const char *T = genc__xemit_ctype(dt);
       const char *ix = R->blk ? "[k]" : "";
-      if (R->cpu && R->main)
+      if (R->tailv)
+        P("    tv%d[li - l0] = %s;\n", (int)id, c);
+      else if (R->cpu && R->main)
         P("    { %s acc = s%d[q]%s, v = %s; s%d[q]%s = (%s)(acc + v); }\n", T, (int)id, ix, c,
           (int)id, ix, T);
       else if (R->cpu)
@@ -335,6 +338,23 @@ static void emit_loop_gpu(rowp *R, int *hoist) {
 
 static void emit_sums(rowp *R, bool init);
 
+/* The one-particle tail's terms of each sum: declared (init), or added to
+ * the sum's tail t<id> in element order. */
+static void emit_tail_terms(rowp *R, bool init) {
+  genc_xbuf *b = R->b;
+  for (int i = 0; i < R->r->nnodes; i++) {
+    int32_t id = R->base + R->r->nodes[i];
+    if (R->kind[id] != K_RED) continue;
+    const char *T = genc__xemit_ctype(R->g->nodes[R->r->nodes[i]].out.dtype);
+    if (init)
+      P("  %s tv%d[16];\n", T, (int)id);
+    else
+      P("  for (int64_t q = 0; q < %lld - l0; q++) { %s acc = t%d, v = tv%d[q]; t%d = (%s)(acc + "
+        "v); }\n",
+        (long long)R->L, T, (int)id, (int)id, (int)id, T);
+  }
+}
+
 /* The row in groups of sixteen, an inner loop gcc vectorizes, then the tail
  * one by one (the CPU: each sum in sixteen lanes plus its tail). */
 static void emit_loop_cpu(rowp *R, int *hoist) {
@@ -345,8 +365,19 @@ static void emit_loop_cpu(rowp *R, int *hoist) {
   R->main = true;
   emit_row(R, "l + q", 0, hoist);
   R->main = false;
-  P("  for (; l < %lld; l++)\n", (long long)R->L);
-  emit_row(R, "l", 0, hoist);
+  if (R->blk || R->L % 16 == 0) {
+    P("  for (; l < %lld; l++)\n", (long long)R->L);
+    emit_row(R, "l", 0, hoist);
+  } else { /* one particle: the tail's terms in a loop that vectorizes, then added in order */
+    P("  {\n  const int64_t l0 = l;\n");
+    emit_tail_terms(R, true);
+    P("  for (; l < %lld; l++)\n", (long long)R->L);
+    R->tailv = true;
+    emit_row(R, "l", 0, hoist);
+    R->tailv = false;
+    emit_tail_terms(R, false);
+    P("  }\n");
+  }
   emit_sums(R, false);
 }
 
