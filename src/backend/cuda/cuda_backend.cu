@@ -69,7 +69,7 @@ static void *cu_create(int device_index, char *err, size_t errcap) {
   }
   if (e == cudaSuccess) {
     what = "cudaMallocHost";
-    e = cudaMallocHost((void **)&st->hflag, sizeof(long long));
+    e = cudaMallocHost((void **)&st->hflag, GENC_CU_HSTAGE);
   }
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&st->sms, cudaDevAttrMultiProcessorCount, dev);
   if (e != cudaSuccess) {
@@ -156,10 +156,17 @@ static int cu_upload(void *stp, void *dst, const void *host, size_t bytes) {
   return st->err != cudaSuccess ? -1 : 0;
 }
 
+/* Small downloads (an item, a replay's scalar result) go through pinned
+ * memory: a copy into pageable memory is staged by the driver, about twice
+ * the time of the whole round trip for a few bytes. */
 static int cu_download(void *stp, void *host, const void *src, size_t bytes) {
   genc_cu_state *st = genc_cu_enter(stp);
-  cudaError_t e = cudaMemcpyAsync(host, src, bytes, cudaMemcpyDeviceToHost, st->stream);
+  char *stage = (char *)st->hflag + GENC_CU_HSTAGE_OFF;
+  bool small = bytes <= GENC_CU_HSTAGE - GENC_CU_HSTAGE_OFF;
+  cudaError_t e =
+      cudaMemcpyAsync(small ? stage : host, src, bytes, cudaMemcpyDeviceToHost, st->stream);
   if (e == cudaSuccess) e = cudaStreamSynchronize(st->stream);
+  if (e == cudaSuccess && small) memcpy(host, stage, bytes);
   if (e != cudaSuccess && st->err == cudaSuccess) st->err = e;
   return st->err != cudaSuccess ? -1 : 0;
 }

@@ -30,7 +30,9 @@ typedef struct genc_cu_state {
   /* caching allocator: free blocks, looked up by exact rounded size */
   genc_cu_block *cache;
   int64_t ncache, capcache;
-  /* one scalar the index/linalg kernels report through, and its host mirror */
+  /* one scalar the index/linalg kernels report through, and its host mirror
+   * (pinned, the first word of GENC_CU_HSTAGE bytes: the rest stages small
+   * downloads, see cu_download) */
   long long *dflag;
   long long *hflag;
   /* GENC_CU_RCOUNT counters, zero between launches: a chunked reduction's
@@ -62,6 +64,11 @@ static inline void genc_cu_check(genc_cu_state *st) {
 #define GENC_CU_THREADS 256
 /* outputs a chunked reduction may have (its per-output block counters) */
 #define GENC_CU_RCOUNT 1024
+
+/* The pinned host block behind hflag, and where its download stage starts
+ * (past the flag's cache line). */
+#define GENC_CU_HSTAGE 4096
+#define GENC_CU_HSTAGE_OFF 64
 
 /* Blocks for a grid-stride loop over n elements. */
 static inline unsigned genc_cu_blocks(const genc_cu_state *st, int64_t n) {
