@@ -229,7 +229,7 @@ static inline void genc_x_sample_tile(genc_law law, genc_dtype dt, const uint32_
     /* whole pairs in SIMD lanes; an odd first particle and an unpaired last
      * one are tiles of one particle (the loop below) */
     int64_t h = q.part_offset & 1, e = h + (nt - h) / 2 * 2;
-    genc_x_normal_pairs_f64(&q, h, e, buf);
+    genc_x_normal_pairs_f64(&q, h, e, (double *)buf);
     if (h) genc_x_sample_tile(law, dt, kw, stream, t0, 1, 1, buf);
     if (e < nt) genc_x_sample_tile(law, dt, kw, stream, t0 + e, 1, 1, (double *)buf + e);
     return;
