@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "random/laws.h"
+#include "random/philox_simd.h"
 
 /* One call of a region function. Buffers are host memory, particle-major
  * (element j of particle p of a batched value at p * size + j; shared values
@@ -130,7 +131,11 @@ typedef void (*genc_xstepfn)(const genc_xargs *a, const void *const *S, double *
 static inline void genc_x_philox(const uint32_t key[2], int64_t n, const uint32_t *restrict c0,
                                  const uint32_t *restrict c1, uint32_t c2, uint32_t *restrict out) {
   const uint64_t key0 = key[0], key1 = key[1];
-  for (int64_t u = 0; u < n; u++) {
+  int64_t u = 0;
+#ifdef GENC_PHILOX_SIMD
+  u = genc_philox_simd(n, key, key + 1, 0, c0, c1, &c2, 0, 0, out);
+#endif
+  for (; u < n; u++) {
     uint64_t x0 = c0[u], x1 = c1[u], x2 = c2, x3 = 0, k0 = key0, k1 = key1;
     GENC_PHILOX10_LANE(x0, x1, x2, x3, k0, k1)
     out[u] = (uint32_t)x0, out[n + u] = (uint32_t)x1;

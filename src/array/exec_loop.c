@@ -36,7 +36,11 @@ GENC_VEC_CLONES static void philox_lanes(int n, const uint32_t *restrict ka,
                                          const uint32_t *restrict kb, const uint32_t *restrict c0,
                                          const uint32_t *restrict c1, const uint32_t *restrict c2,
                                          uint32_t *restrict out) {
-  for (int u = 0; u < n; u++) {
+  int u = 0;
+#ifdef GENC_PHILOX_SIMD
+  u = (int)genc_philox_simd(n, ka, kb, 1, c0, c1, c2, 1, 0, out);
+#endif
+  for (; u < n; u++) {
     uint64_t x0 = c0[u], x1 = c1[u], x2 = c2[u], x3 = 0, k0 = ka[u], k1 = kb[u];
     GENC_PHILOX10_LANE(x0, x1, x2, x3, k0, k1)
     out[u] = (uint32_t)x0, out[n + u] = (uint32_t)x1;
