@@ -8,7 +8,8 @@
  *  - b1_loop_par: b1_loop on several threads (the machine's own parallel
  *    efficiency for a compute-bound loop);
  *  - b1_blk: 64 particles at a time, observation loop outside, particle loop
- *    inside so that it vectorizes, compiled -O3 -march=native (`blk`).
+ *    inside so that it vectorizes, compiled -O3 -march=native (`blk`), and
+ *    again with 512-bit vectors preferred (b1_blk512); the faster is `blk`.
  * Each returns log Z-hat of n particles from seed.
  */
 #ifndef GENC_BENCH_B1_HAND_H
@@ -18,6 +19,8 @@
 
 double b1_loop(long n, uint64_t seed);
 double b1_blk(long n, uint64_t seed);
+/* b1_blk compiled with 512-bit vectors preferred (b1_blk512.c). */
+double b1_blk512(long n, uint64_t seed);
 /* b1_loop's particles split over `threads` pthreads (b1_par.c), each with its
  * own generator: the parallel-efficiency reference of a plain loop. */
 double b1_loop_par(long n, uint64_t seed, int threads);
