@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) &&     \
     !defined(GENC_NO_PHILOX_SIMD)
 #define GENC_PHILOX_SIMD 1
 
@@ -49,57 +49,37 @@ typedef int genc_i32x8 __attribute__((vector_size(32)));
 #define GENC_MUL32_X4(a, c)                                                                        \
   ((genc_u64x4)__builtin_ia32_pmuludq256((genc_i32x8)(a), (genc_i32x8)((genc_u64x4){0} + (c))))
 
-__attribute__((target("avx512f"))) static inline genc_u64x8 genc_ld_x8(const uint32_t *p, int s) {
-  genc_u32x8 t;
-  if (s)
-    memcpy(&t, p, sizeof t);
-  else
-    t = (genc_u32x8){0} + *p;
-  return __builtin_convertvector(t, genc_u64x8);
-}
-
-__attribute__((target("avx512f"))) static inline int64_t
-genc_philox_x8(int64_t n, const uint32_t *ka, const uint32_t *kb, int sk, const uint32_t *c0,
-               const uint32_t *c1, const uint32_t *c2, int s2, uint32_t c3, uint32_t *out) {
-  int64_t u = 0;
-  for (; u + 8 <= n; u += 8) {
-    genc_u64x8 x[4] = {genc_ld_x8(c0 + u, 1), genc_ld_x8(c1 + u, 1), genc_ld_x8(c2 + u * s2, s2),
-                       (genc_u64x8){0} + c3};
-    genc_u64x8 k0 = genc_ld_x8(ka + u * sk, sk), k1 = genc_ld_x8(kb + u * sk, sk);
-    GENC_PHILOX10_V(genc_u64x8, GENC_MUL32_X8, x, k0, k1)
-    for (int k = 0; k < 4; k++) {
-      genc_u32x8 t = __builtin_convertvector(x[k], genc_u32x8);
-      memcpy(out + k * n + u, &t, sizeof t);
-    }
+/* genc_philox_x<W> for the target TGT: W lanes of V (64-bit) and U (32-bit)
+ * vectors, products by MUL; genc_ld_x<W> widens W words (s = 1) or one word
+ * for every lane (s = 0). */
+#define GENC_PHILOX_SIMD_FN(W, TGT, V, U, MUL)                                                     \
+  __attribute__((target(TGT))) static inline V genc_ld_x##W(const uint32_t *p, int s) {            \
+    U t;                                                                                           \
+    if (s)                                                                                         \
+      memcpy(&t, p, sizeof t);                                                                     \
+    else                                                                                           \
+      t = (U){0} + *p;                                                                             \
+    return __builtin_convertvector(t, V);                                                          \
+  }                                                                                                \
+  __attribute__((target(TGT))) static inline int64_t genc_philox_x##W(                             \
+      int64_t n, const uint32_t *ka, const uint32_t *kb, int sk, const uint32_t *c0,               \
+      const uint32_t *c1, const uint32_t *c2, int s2, uint32_t c3, uint32_t *out) {                \
+    int64_t u = 0;                                                                                 \
+    for (; u + W <= n; u += W) {                                                                   \
+      V x[4] = {genc_ld_x##W(c0 + u, 1), genc_ld_x##W(c1 + u, 1), genc_ld_x##W(c2 + u * s2, s2),   \
+                (V){0} + c3};                                                                      \
+      V k0 = genc_ld_x##W(ka + u * sk, sk), k1 = genc_ld_x##W(kb + u * sk, sk);                    \
+      GENC_PHILOX10_V(V, MUL, x, k0, k1)                                                           \
+      for (int k = 0; k < 4; k++) {                                                                \
+        U t = __builtin_convertvector(x[k], U);                                                    \
+        memcpy(out + k * n + u, &t, sizeof t);                                                     \
+      }                                                                                            \
+    }                                                                                              \
+    return u;                                                                                      \
   }
-  return u;
-}
 
-__attribute__((target("avx2"))) static inline genc_u64x4 genc_ld_x4(const uint32_t *p, int s) {
-  genc_u32x4 t;
-  if (s)
-    memcpy(&t, p, sizeof t);
-  else
-    t = (genc_u32x4){0} + *p;
-  return __builtin_convertvector(t, genc_u64x4);
-}
-
-__attribute__((target("avx2"))) static inline int64_t
-genc_philox_x4(int64_t n, const uint32_t *ka, const uint32_t *kb, int sk, const uint32_t *c0,
-               const uint32_t *c1, const uint32_t *c2, int s2, uint32_t c3, uint32_t *out) {
-  int64_t u = 0;
-  for (; u + 4 <= n; u += 4) {
-    genc_u64x4 x[4] = {genc_ld_x4(c0 + u, 1), genc_ld_x4(c1 + u, 1), genc_ld_x4(c2 + u * s2, s2),
-                       (genc_u64x4){0} + c3};
-    genc_u64x4 k0 = genc_ld_x4(ka + u * sk, sk), k1 = genc_ld_x4(kb + u * sk, sk);
-    GENC_PHILOX10_V(genc_u64x4, GENC_MUL32_X4, x, k0, k1)
-    for (int k = 0; k < 4; k++) {
-      genc_u32x4 t = __builtin_convertvector(x[k], genc_u32x4);
-      memcpy(out + k * n + u, &t, sizeof t);
-    }
-  }
-  return u;
-}
+GENC_PHILOX_SIMD_FN(8, "avx512f", genc_u64x8, genc_u32x8, GENC_MUL32_X8)
+GENC_PHILOX_SIMD_FN(4, "avx2", genc_u64x4, genc_u32x4, GENC_MUL32_X4)
 
 /* The widest of the two this CPU runs (0: neither; the caller's lanes). */
 static inline int64_t genc_philox_simd(int64_t n, const uint32_t *ka, const uint32_t *kb, int sk,
