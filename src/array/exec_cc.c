@@ -38,24 +38,12 @@ extern char **environ;
  * kernels do not either; -ffp-contract=off says so for compilers whose
  * default differs); -fno-math-errno lets sqrt and the hoisted logs stay
  * plain instructions and loop invariants, without changing any value.
- * -mprefer-vector-width=512: gcc's tuning for Intel server cores
- * (sapphirerapids) keeps to 256-bit vectors although the core has
- * AVX-512; the row bodies' loops are bound by arithmetic throughput, and B1
- * replays on the device host's Xeon took 42-48 ms instead of 62 at 1e6 with
- * 512 (bench/README.md). It changes no value and nothing where 512-bit
- * vectors are absent. */
-static const char *const FLAGS[] = {"-O3",
-                                    "-march=native",
-                                    "-std=c17",
-                                    "-fPIC",
-                                    "-shared",
-                                    "-fno-math-errno",
-                                    "-ffp-contract=off",
-                                    "-D_DEFAULT_SOURCE",
-#if defined(__x86_64__)
-                                    "-mprefer-vector-width=512",
-#endif
-                                    "-w"};
+ * (Batched regions' drivers and block bodies ask for 512-bit vectors
+ * themselves: GENC_X512 in exec_abi.h.) */
+static const char *const FLAGS[] = {
+    "-O3",     "-march=native",   "-std=c17",          "-fPIC",
+    "-shared", "-fno-math-errno", "-ffp-contract=off", "-D_DEFAULT_SOURCE",
+    "-w"};
 #define NFLAGS ((int)(sizeof FLAGS / sizeof *FLAGS))
 
 /* libm's linker script names libmvec: the vector variants exec_vec.h

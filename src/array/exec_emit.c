@@ -641,7 +641,8 @@ static void emit_driver(emit *E, bool blk) {
     per += E->g->nodes[r->sample[i]].out.size * 8;
   while (tile > 1 && tile * per > 256 * 1024)
     tile /= 2;
-  P("void genc_xregion%d(const genc_xargs *A, int64_t p0, int64_t p1) {\n", (int)E->ri);
+  P("%svoid genc_xregion%d(const genc_xargs *A, int64_t p0, int64_t p1) {\n",
+    blk ? "GENC_X512 " : "", (int)E->ri);
   P("  double H[%d];\n  const void *S[%d];\n", 2 * E->nhoist + 1, r->nsample + 1);
   emit_hoisted(E, "A->");
   if (blk) { /* the block body assumes finite reciprocals of its hoisted sigmas */

@@ -386,9 +386,9 @@ static void emit_loop_cpu(rowp *R, int *hoist) {
 static void emit_body(rowp *R, int *hoist) {
   genc_xbuf *b = R->b;
   const genc_xregion *r = R->r;
-  P("GENC_HD void genc_x%sbody%s%d(const genc_xargs *A, int64_t p, const void *const *S, "
+  P("GENC_HD %svoid genc_x%sbody%s%d(const genc_xargs *A, int64_t p, const void *const *S, "
     "const double *H) {\n  (void)A, (void)p, (void)S, (void)H;\n",
-    R->cpu ? "" : "g", R->blk ? "b" : "", (int)R->ri);
+    R->blk ? "GENC_X512 " : "", R->cpu ? "" : "g", R->blk ? "b" : "", (int)R->ri);
   for (int i = 0; i < r->nin; i++) {
     const genc_gmeta *m = &R->g->meta[r->in[i]];
     P("  const %s *e%d = (const %s *)A->in[%d] + p * %lld;\n", genc__xemit_ctype(m->dtype), i,
