@@ -15,6 +15,9 @@
  * GENC_COMPILE_ON) and with GENC_COMPILE_AUTO (the default: a background
  * compile when the run is long enough), cold and disk-cached, beside the
  * whole run's time.
+ * GENC_BENCH_PIN=<cpu> pins the process (genc and C alike) to that CPU: on
+ * the 2-vCPU development VM an unpinned one-chain run is bimodal (1.9x or
+ * 2.4-2.5x C with one binary), pinned it is not.
  * Usage: bench_b3_compiled [largest N, default 1e4] [steps, default 1000]
  *        [reps, default 3] [eager: 0 skips it] [block, default 1] [first, default 1]
  * block B > 1 (an experiment: does a graph of B steps replay faster?): the
@@ -22,7 +25,9 @@
  * one capture holds B MH steps (other keys than B = 1: same chains in law,
  * not the same draws; the draws of c are every 10th iteration's).
  */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +173,13 @@ int main(int argc, char **argv) {
   if (nmax < 1 || steps < 2 || reps < 1 || block < 1 || steps % block || steps / block < 2) {
     fprintf(stderr, "usage: %s [largest N >= 1] [steps >= 2] [reps >= 1] [eager 0/1]\n", argv[0]);
     return 1;
+  }
+  const char *pin = getenv("GENC_BENCH_PIN");
+  if (pin && *pin) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(atoi(pin), &set);
+    if (sched_setaffinity(0, sizeof set, &set)) perror("GENC_BENCH_PIN");
   }
   /* an empty disk cache, so that the first compiled run measures a cold compile */
   char cache[] = "/tmp/genc_b3c_XXXXXX";
