@@ -109,10 +109,11 @@ typedef void (*genc_xfn)(const genc_xargs *a, int64_t p0, int64_t p1);
 /* Batched regions' drivers and block bodies prefer 512-bit vectors: gcc's
  * tuning for Intel server cores (sapphirerapids) keeps to 256 bits on an
  * AVX-512 core, and the block bodies' loops are bound by arithmetic
- * throughput (B1 at 1e6 on the device host's Xeon: 62 -> 42-48 ms). Not for
- * the one-particle bodies of a chain's step: 512-bit sixteen-lane sums made a
- * B3 step about a quarter slower on the EPYC. Nothing where 512-bit vectors
- * are absent, and no value changes. */
+ * throughput (B1 at 1e6 on the device host's Xeon: 62 -> 42-48 ms). The
+ * one-particle bodies of a chain's step keep the default: no measurement
+ * showed a gain for them (the development machine's chain timings are
+ * bimodal unpinned, bench/README.md). Nothing where 512-bit vectors are
+ * absent, and no value changes. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__)
 #define GENC_X512 __attribute__((target("prefer-vector-width=512")))
 #else

@@ -43,9 +43,11 @@ const char *genc__xemit_binary_expr(genc_binary_op op, int dt, char *buf, size_t
  * eager kernels' rules, NaN winning max and min, bools as all / any). */
 const char *genc__xemit_red_init(genc_reduce_op op, int dt);
 const char *genc__xemit_red_step(genc_reduce_op op, int dt);
-/* The row-fused body of region ri (exec_row.c) as genc_xbody<ri>, appended
- * to out, when the region has a model density's row shape and its row
- * reductions are float sums; false (nothing written) otherwise. */
+/* The row-fused body of region ri (exec_row.c) as genc_xbody<ri>, and for a
+ * batched region also its block form genc_xbodyb<ri> (GENC_XPB particles,
+ * for finite hoisted reciprocals of sigma), appended to out, when the region
+ * has a model density's row shape and its row reductions are float sums;
+ * false (nothing written) otherwise. */
 bool genc__xcpu_row_body(const genc_graph *g, const genc_xpart *p, int32_t ri, genc_xbuf *out);
 /* The hoisted normal-density constants of region ri (one per distinct shared
  * sigma): hoist[pos] is region node pos's index h or -1; with out, appends the

@@ -21,8 +21,12 @@
  * float sum (genc__xcpu_row_body): the row in groups of sixteen elements, an
  * inner loop over the group that gcc vectorizes (each sum in sixteen lanes,
  * the lane of an element its index mod 16, as genc_x_rowsum), then the last
- * len % 16 elements one by one with each sum's tail in order, then the
- * halving of the lanes plus the tail: the eager row sum's order exactly.
+ * len % 16 elements with each sum's tail in order (their terms computed in a
+ * loop that vectorizes, then added one by one), then the halving of the
+ * lanes plus the tail: the eager row sum's order exactly. A batched region
+ * gets a block form too (genc_xbodyb): the same statements in loops across
+ * GENC_XPB particles, per-particle scalars as arrays, each particle's sums in
+ * their own sixteen lanes.
  *
  * The expressions, operand casts and dtype promotion are the emitter's own
  * (genc__xemit_*, exec_cpu.h), so both kinds of body compute the same thing;
