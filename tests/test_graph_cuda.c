@@ -15,7 +15,9 @@
  * ulps_close's bound; 2000 replays through the CUDA Graph keep the
  * context's live memory flat; and a replay whose parameter check would now
  * fail (a guard, checked on the device) is refused with GENC_ERR_CAPTURE,
- * with and without the CUDA Graph, and the next valid replay is right again.
+ * with and without the CUDA Graph, and the next valid replay is right again;
+ * small outputs come back with the guard check and read as the device holds
+ * them.
  */
 #include <float.h>
 #include <unistd.h>
@@ -422,6 +424,60 @@ static void test_changed_guard_fails_replay(void **state) {
   }
 }
 
+/* guard_fn's density, reduced: its particle logsumexp (f64), the same as f32
+ * and as an i32, the logsumexp again (one value, two outputs), and the
+ * per-particle densities. */
+static genc_status echo_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                           genc_array **out, void *user) {
+  genc_status st = guard_fn(ctx, keys, in, &out[4], user);
+  if (st) return st;
+  out[0] = genc_particle_reduce(ctx, GENC_RLOGSUMEXP, out[4]);
+  out[1] = genc_astype(ctx, out[0], GENC_F32);
+  out[2] = genc_astype(ctx, genc_mul(ctx, out[0], genc_scalar_weak(ctx, 1000)), GENC_I32);
+  out[3] = out[0];
+  return out[2] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+/* A replay waits for its guard check anyway, and the check brings small
+ * outputs back (echoes, exec_cuda.c): their host reads give what the device
+ * holds (read again through a fresh array, -(-y), which downloads), also
+ * after later replays, and equal the eager run. */
+static void test_small_outputs_come_back(void **state) {
+  (void)state;
+  NEED_GPU();
+  genc_key key = genc_key_from_seed(23);
+  for (int pass = 0; pass < 2; pass++) {
+    int64_t mark = genc_scope_begin(gpu);
+    genc_array *in = genc_scalar(gpu, 0.3), *out[5], *first[5];
+    genc_graph *g = genc_graph_capture(gpu, echo_fn, NULL, 1, &key, 1, &in, 5, out);
+    if (!g) fail_msg("capture: %s", genc_ctx_error(gpu));
+    genc_compile_opts o = {.cache_dir = cache_dir, .no_cuda_graph = pass == 0};
+    assert_int_equal(genc_graph_compile(gpu, g, &o), GENC_OK);
+    for (int r = 0; r < 4; r++) {
+      genc_key k = genc_key_fold_in(key, (uint64_t)r);
+      genc_array *rep[5], *eager[5], *sc = genc_scalar(gpu, 0.3 + 0.1 * r);
+      assert_int_equal(genc_graph_replay(gpu, g, &k, &sc, r ? rep : first), GENC_OK);
+      if (!r) memcpy(rep, first, sizeof rep);
+      assert_int_equal(echo_fn(gpu, &k, &sc, eager, NULL), GENC_OK);
+      for (int j = 0; j < 5; j++) {
+        assert_int_equal(rep[j]->hcopy, j < 4);
+        ulps_close(rep[j], eager[j], 16, "small output");
+      }
+      for (int j = 0; j < 4; j++) {
+        genc_array *again = genc_neg(gpu, genc_neg(gpu, rep[j]));
+        assert_false(again->hcopy);
+        assert_true(t_item(gpu, rep[j]) == t_item(gpu, again));
+        assert_true(t_item(gpu, first[j]) == t_item(gpu, genc_neg(gpu, genc_neg(gpu, first[j]))));
+      }
+    }
+    genc_compile_info inf;
+    assert_int_equal(genc_graph_compile_info(gpu, g, &inf), GENC_OK);
+    assert_int_equal(inf.cuda_graph, pass == 1);
+    genc_graph_free(g);
+    genc_scope_end(gpu, mark);
+  }
+}
+
 /* With or without a device: the generated source of the B1 graph compiles
  * under NVRTC (a CPU context captures the same graph). */
 static void test_generated_source_compiles(void **state) {
@@ -456,6 +512,7 @@ int main(void) {
       cmocka_unit_test(test_b1_paired_replay_equals_eager),
       cmocka_unit_test(test_graph_replays_keep_memory_flat),
       cmocka_unit_test(test_changed_guard_fails_replay),
+      cmocka_unit_test(test_small_outputs_come_back),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   if (rc == 0 && !gpu) {

@@ -184,6 +184,51 @@ static void test_logsumexp_stable(void **s) {
   genc_scope_end(ctx, mark);
 }
 
+/* Long rows (the GPU's chunked path, where each thread keeps a running
+ * maximum and rescaled sum): a rising maximum, far tails, and the special
+ * values in one row of 20000, against a two-pass host sum. The tolerance is
+ * rounding over 20000 terms (about 20000 * 2^-53 relative at most). */
+static void test_logsumexp_long_rows(void **s) {
+  (void)s;
+  int64_t mark = genc_scope_begin(ctx);
+  enum { L = 20000 };
+  static double v[L];
+  for (int c = 0; c < 5; c++) {
+    for (int i = 0; i < L; i++) /* rising, so maxima keep rescaling sums */
+      v[i] = -900.0 + 0.045 * i + 3 * sin(0.37 * i);
+    if (c == 1) v[L - 3] = INFINITY;
+    if (c == 2) v[17] = NAN, v[L - 3] = INFINITY;
+    if (c == 3)
+      for (int i = 0; i < L; i++)
+        v[i] = -INFINITY;
+    if (c == 4)
+      for (int i = 0; i < L; i += 2)
+        v[i] = -INFINITY;
+    double m = -INFINITY, sum = 0;
+    for (int i = 0; i < L; i++)
+      m = v[i] > m || v[i] != v[i] ? v[i] : m;
+    for (int i = 0; isfinite(m) && i < L; i++)
+      sum += exp(v[i] - m);
+    double want = isfinite(m) ? m + log(sum) : m;
+    genc_array *x = genc_array_vec(ctx, L, v);
+    double got = t_item(ctx, genc_logsumexp(ctx, x, 0, NULL, false));
+    double gp = t_item(ctx, genc_particle_reduce(ctx, GENC_RLOGSUMEXP,
+                                                 genc_array_from(ctx, GENC_F64, 0, NULL, L, v)));
+    double gf = t_item(ctx, genc_logsumexp(ctx, genc_astype(ctx, x, GENC_F32), 0, NULL, false));
+    if (isfinite(want)) {
+      T_CLOSE(got, want, 1e-12);
+      T_CLOSE(gp, want, 1e-12);
+      T_CLOSE(gf, want, 1e-4);
+    } else {
+      bool nan = want != want;
+      assert_true(nan ? got != got : got == want);
+      assert_true(nan ? gp != gp : gp == want);
+      assert_true(nan ? gf != gf : gf == want);
+    }
+  }
+  genc_scope_end(ctx, mark);
+}
+
 static void test_argmax_argmin(void **s) {
   (void)s;
   int64_t mark = genc_scope_begin(ctx);
@@ -306,9 +351,10 @@ static void test_axis_errors(void **s) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_every_axis_set),  cmocka_unit_test(test_logsumexp_stable),
-      cmocka_unit_test(test_argmax_argmin),   cmocka_unit_test(test_int_and_bool),
-      cmocka_unit_test(test_particle_reduce), cmocka_unit_test(test_axis_errors),
+      cmocka_unit_test(test_every_axis_set),      cmocka_unit_test(test_logsumexp_stable),
+      cmocka_unit_test(test_logsumexp_long_rows), cmocka_unit_test(test_argmax_argmin),
+      cmocka_unit_test(test_int_and_bool),        cmocka_unit_test(test_particle_reduce),
+      cmocka_unit_test(test_axis_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

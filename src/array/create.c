@@ -238,7 +238,9 @@ genc_status genc_array_item(genc_ctx *ctx, const genc_array *a, double *out) {
                          genc__shape_str(a, b, sizeof b));
   }
   unsigned char buf[8];
-  if (ctx->bk->download(ctx->bst, buf, a->data, genc__esize((genc_dtype)a->dtype)))
+  if (a->hcopy)
+    memcpy(buf, &a->hval, a->bytes);
+  else if (ctx->bk->download(ctx->bst, buf, a->data, genc__esize((genc_dtype)a->dtype)))
     return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "genc_array_item: copy from the device failed");
   *out = elem_to_double(buf, (genc_dtype)a->dtype, 0);
   return GENC_OK;
@@ -271,7 +273,9 @@ genc_status genc_array_copy_raw(genc_ctx *ctx, const genc_array *a, void *out, s
     return genc_ctx_fail(ctx, GENC_ERR_ARG,
                          "genc_array_copy_raw: buffer of %zu bytes, the array needs %zu", bytes,
                          a->bytes);
-  if (a->bytes && ctx->bk->download(ctx->bst, out, a->data, a->bytes))
+  if (a->hcopy)
+    memcpy(out, &a->hval, a->bytes);
+  else if (a->bytes && ctx->bk->download(ctx->bst, out, a->data, a->bytes))
     return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "genc_array_copy_raw: copy from the device failed");
   return GENC_OK;
 }

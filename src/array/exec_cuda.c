@@ -58,6 +58,7 @@ typedef struct cplan {
   genc_array **gin, **gout; /* the graph's inputs and outputs (held) */
   int32_t ninputs, nkeep;   /* gout: the outputs, then the guard values */
   genc_cu_guards *guards;   /* the device check of g's guards (NULL: none, or host reads) */
+  int32_t necho, *echo;     /* outputs (indices into g->outputs) the check brings back */
   genc_ctx *ctx;
   genc_compile_info info;
 } cplan;
@@ -83,7 +84,7 @@ static void cplan_free(void *e) {
     genc_cu_host_free(ctx->bst, pl->hkeys);
   else
     free(pl->hkeys);
-  free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->last);
+  free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->last), free(pl->echo);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
   free(pl);
@@ -221,6 +222,12 @@ static genc_status upload_keys(genc_ctx *ctx, const genc_graph *g, cplan *pl,
 static genc_status guards_enqueue(genc_ctx *ctx, const genc_graph *g, cplan *pl,
                                   genc_array **vals) {
   enum { SMALL = 16 };
+  const void *echo[GENC_CU_GUARD_ECHOES + 1];
+  unsigned char eb[GENC_CU_GUARD_ECHOES + 1];
+  for (int32_t e = 0; e < pl->necho; e++) {
+    const genc_array *v = vals[g->outputs[pl->echo[e]]];
+    echo[e] = v->data, eb[e] = (unsigned char)v->bytes;
+  }
   void *sp[SMALL], **p = sp;
   unsigned char sdt[SMALL], *dt = sdt;
   double sseen[SMALL], *seen = sseen;
@@ -239,7 +246,7 @@ static genc_status guards_enqueue(genc_ctx *ctx, const genc_graph *g, cplan *pl,
       const genc_array *v = vals[g->guards[q].value];
       p[q] = v->data, dt[q] = v->dtype, seen[q] = g->guards[q].seen;
     }
-    if (genc_cu_guards_launch(ctx->bst, pl->guards, p, dt, seen, err, sizeof err))
+    if (genc_cu_guards_launch(ctx->bst, pl->guards, p, dt, seen, echo, eb, err, sizeof err))
       st = genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err);
   }
   if (p != sp) free(p), free(dt), free(seen);
@@ -252,6 +259,11 @@ static genc_status guards_wait(genc_ctx *ctx, const genc_graph *g, cplan *pl, ge
   long long changed = 0;
   if (genc_cu_guards_wait(ctx->bst, pl->guards, &changed))
     return genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: a CUDA error before the guards");
+  for (int32_t e = 0; !changed && e < pl->necho; e++) { /* host reads of them skip the device */
+    genc_array *y = vals[g->outputs[pl->echo[e]]];
+    memcpy(&y->hval, genc_cu_guards_echo(pl->guards, e), y->bytes);
+    y->hcopy = 1;
+  }
   genc_status st = GENC_OK;
   for (int32_t q = 0; changed && q < g->nguards && !st; q++)
     st = genc__graph_check_guard(ctx, g, q, vals);
@@ -437,6 +449,25 @@ static genc_status plan_keys(genc_ctx *ctx, cplan *pl) {
   return GENC_OK;
 }
 
+/* The outputs the guard check echoes: node values of 8 bytes or fewer (an
+ * estimate, a log weight), each once. A replay waits for the check anyway, so
+ * a caller's read of them then costs no copy and no second wait. False when
+ * out of memory. */
+static bool plan_echoes(const genc_graph *g, cplan *pl) {
+  int32_t base = g->ninputs + g->nconsts;
+  if (!(pl->echo = malloc(((size_t)g->noutputs + 1) * sizeof *pl->echo))) return false;
+  for (int32_t j = 0; j < g->noutputs && pl->necho < GENC_CU_GUARD_ECHOES; j++) {
+    int32_t v = g->outputs[j];
+    const genc_gmeta *m = &g->meta[v];
+    bool seen = false;
+    for (int32_t e = 0; e < pl->necho; e++)
+      seen = seen || g->outputs[pl->echo[e]] == v;
+    int64_t bytes = m->size * (m->n ? m->n : 1) * (int64_t)genc__esize((genc_dtype)m->dtype);
+    if (v >= base && !seen && bytes > 0 && bytes <= 8) pl->echo[pl->necho++] = j;
+  }
+  return true;
+}
+
 genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *o) {
   double t0 = now_s();
   cplan *pl = calloc(1, sizeof *pl);
@@ -477,7 +508,8 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   pl->graphable = graphable(g, pl) && !o->no_cuda_graph;
   char err[256];
   /* no room for the check's word: the guards are read on the host instead */
-  if (g->nguards) pl->guards = genc_cu_guards_new(ctx->bst, g->nguards, err, sizeof err);
+  if (g->nguards && plan_echoes(g, pl))
+    pl->guards = genc_cu_guards_new(ctx->bst, g->nguards, pl->necho, err, sizeof err);
   uint32_t *pk = pl->guards && pl->nkw ? genc_cu_host_alloc(ctx->bst, pl->dkeys_bytes) : NULL;
   if (pk) free(pl->hkeys), pl->hkeys = pk, pl->pinned_keys = true;
   if (g->exec_free) g->exec_free(g->exec);
@@ -494,6 +526,25 @@ bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out) {
 }
 
 #else
+
+/* The outputs the guard check echoes: node values of 8 bytes or fewer (an
+ * estimate, a log weight), each once. A replay waits for the check anyway, so
+ * a caller's read of them then costs no copy and no second wait. False when
+ * out of memory. */
+static bool plan_echoes(const genc_graph *g, cplan *pl) {
+  int32_t base = g->ninputs + g->nconsts;
+  if (!(pl->echo = malloc(((size_t)g->noutputs + 1) * sizeof *pl->echo))) return false;
+  for (int32_t j = 0; j < g->noutputs && pl->necho < GENC_CU_GUARD_ECHOES; j++) {
+    int32_t v = g->outputs[j];
+    const genc_gmeta *m = &g->meta[v];
+    bool seen = false;
+    for (int32_t e = 0; e < pl->necho; e++)
+      seen = seen || g->outputs[pl->echo[e]] == v;
+    int64_t bytes = m->size * (m->n ? m->n : 1) * (int64_t)genc__esize((genc_dtype)m->dtype);
+    if (v >= base && !seen && bytes > 0 && bytes <= 8) pl->echo[pl->necho++] = j;
+  }
+  return true;
+}
 
 genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *o) {
   (void)g, (void)o;

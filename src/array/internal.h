@@ -31,6 +31,12 @@ struct genc_array {
    * array with ctx->cap_serial and gval 0, so nothing needs resetting after */
   uint32_t gcap;
   int32_t gval; /* 0: unmarked; > 0: capture value id + 1; -1: a constant */
+  /* hcopy: hval holds data's bytes (8 or fewer), so host reads skip the
+   * device. A compiled replay that waits for its guard check anyway brings
+   * small outputs back with that one synchronization (exec_cuda.c); arrays
+   * never change after they are made, so the copy stays true. */
+  uint8_t hcopy;
+  uint64_t hval;
 };
 
 /* Parameters of a recorded op: enough to replay it (graph capture) and to

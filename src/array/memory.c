@@ -167,6 +167,7 @@ genc_array *genc__alloc(genc_ctx *ctx, genc_dtype dt, int ndim, const int64_t *s
   a->node = NULL;
   a->gcap = ctx->cap_serial;
   a->gval = 0;
+  a->hcopy = 0;
   a->bytes = (size_t)total;
   a->data = NULL;
   ctx->live_arrays++;
@@ -201,6 +202,7 @@ genc_array *genc__alloc_scalar(genc_ctx *ctx, const char *op, genc_dtype dt) {
   a->node = NULL;
   a->gcap = ctx->cap_serial;
   a->gval = 0;
+  a->hcopy = 0;
   a->bytes = genc__esize(dt);
   ctx->live_arrays++;
   if (!(a->data = ctx->bk->alloc(ctx->bst, a->bytes))) {

@@ -8,7 +8,8 @@
  *
  * Guards on the device: a recorded replay ends with genc_cu_guards_launch, one
  * thread comparing every guard value with its captured value and writing the
- * count that differ into pinned host memory; the replay then waits for that
+ * count that differ (after copies of the replay's small outputs, the echoes)
+ * into pinned host memory; the replay then waits for that
  * word (spinning on it, the stream queried between looks, so a failed launch
  * cannot hang it), instead of one device-to-host copy and stream wait a guard.
  */
@@ -120,18 +121,23 @@ extern "C" void genc_cu_graph_free(void *bst, genc_cu_graph *g) {
 
 #define GUARDS_PER_LAUNCH 64
 
-/* One launch's guards, by value (kernel parameters: ~1.1 KB, under 4 KB). */
+/* One launch's guards and echoes, by value (kernel parameters: ~1.3 KB,
+ * under 4 KB). */
 typedef struct guard_args {
   const void *p[GUARDS_PER_LAUNCH];
   double seen[GUARDS_PER_LAUNCH];
   unsigned char dt[GUARDS_PER_LAUNCH];
   int n;
+  const void *e[GENC_CU_GUARD_ECHOES];
+  unsigned char eb[GENC_CU_GUARD_ECHOES];
+  int ne;
+  unsigned long long *echo; /* where echo i goes (device view of pinned memory) */
 } guard_args;
 
 struct genc_cu_guards {
-  int n, nlaunch;
-  long long *word;  /* nlaunch words, pinned and mapped: changed guards per launch */
-  long long *dword; /* the same words as the device sees them */
+  int n, nlaunch, necho;
+  long long *word;  /* nlaunch words, then necho echo slots: pinned and mapped */
+  long long *dword; /* the same memory as the device sees it */
 };
 
 /* Element 0 of a guard value as genc_array_item reads it (create.c). */
@@ -150,20 +156,31 @@ __global__ static void k_guards(guard_args a, long long *word) {
     double v = guard_value(a.p[i], a.dt[i]), s = a.seen[i];
     changed += !(v == s || (isnan(v) && isnan(s)));
   }
+  for (int i = 0; i < a.ne; i++) {
+    unsigned long long w = 0;
+    memcpy(&w, a.e[i], a.eb[i]);
+    a.echo[i] = w;
+  }
+  __threadfence_system(); /* the echoes reach the host before the word says done */
   *word = changed;
   __threadfence_system();
 }
 
-extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_t errcap) {
+extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, int necho, char *err,
+                                              size_t errcap) {
   genc_cu_enter(bst);
+  if (necho < 0 || necho > GENC_CU_GUARD_ECHOES) {
+    snprintf(err, errcap, "%d echoes (at most %d)", necho, GENC_CU_GUARD_ECHOES);
+    return NULL;
+  }
   genc_cu_guards *g = (genc_cu_guards *)calloc(1, sizeof *g);
   if (!g) {
     snprintf(err, errcap, "out of memory");
     return NULL;
   }
-  g->n = n, g->nlaunch = (n + GUARDS_PER_LAUNCH - 1) / GUARDS_PER_LAUNCH;
-  cudaError_t e = cudaHostAlloc((void **)&g->word, (size_t)(g->nlaunch + 1) * sizeof *g->word,
-                                cudaHostAllocMapped);
+  g->n = n, g->nlaunch = (n + GUARDS_PER_LAUNCH - 1) / GUARDS_PER_LAUNCH, g->necho = necho;
+  size_t words = (size_t)(g->nlaunch + 1 + necho);
+  cudaError_t e = cudaHostAlloc((void **)&g->word, words * sizeof *g->word, cudaHostAllocMapped);
   if (e == cudaSuccess) e = cudaHostGetDevicePointer((void **)&g->dword, g->word, 0);
   if (e != cudaSuccess) {
     cudaGetLastError();
@@ -178,8 +195,9 @@ extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_
 }
 
 extern "C" int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *ptrs,
-                                     const unsigned char *dtypes, const double *seen, char *err,
-                                     size_t errcap) {
+                                     const unsigned char *dtypes, const double *seen,
+                                     const void *const *echo, const unsigned char *ebytes,
+                                     char *err, size_t errcap) {
   genc_cu_state *st = genc_cu_enter(bst);
   for (int l = 0; l < g->nlaunch; l++) {
     guard_args a;
@@ -188,6 +206,12 @@ extern "C" int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *
     a.n = g->n - q0 < GUARDS_PER_LAUNCH ? g->n - q0 : GUARDS_PER_LAUNCH;
     for (int i = 0; i < a.n; i++)
       a.p[i] = ptrs[q0 + i], a.seen[i] = seen[q0 + i], a.dt[i] = dtypes[q0 + i];
+    if (l == 0) { /* the first launch carries the echoes */
+      a.ne = g->necho;
+      a.echo = (unsigned long long *)(g->dword + g->nlaunch + 1);
+      for (int i = 0; i < g->necho; i++)
+        a.e[i] = echo[i], a.eb[i] = ebytes[i] <= 8 ? ebytes[i] : 8;
+    }
     k_guards<<<1, 1, 0, st->stream>>>(a, g->dword + l);
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) {
@@ -196,6 +220,10 @@ extern "C" int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *
     }
   }
   return 0;
+}
+
+extern "C" const void *genc_cu_guards_echo(const genc_cu_guards *g, int i) {
+  return g->word + g->nlaunch + 1 + i;
 }
 
 extern "C" void genc_cu_guards_arm(genc_cu_guards *g) {

@@ -10,61 +10,20 @@
  * particles), rows are cut into chunks reduced by whole blocks into partials,
  * then the partials are combined in chunk order. The last two order a sum
  * differently from the CPU, so they agree to rounding, not bit for bit.
- * logsumexp is two reductions, as on the CPU: the maximum, then the sum of
- * exp(x - max).
+ * logsumexp is two reductions, as on the CPU (the maximum, then the sum of
+ * exp(x - max)), except on the chunked path: there each thread keeps a running
+ * maximum and its sum, (m, s) pairs that combine like the other partials, so
+ * the reduction reads its row once in one launch (a B1 replay's particle
+ * logsumexp paid a launch for each pass).
  */
 #include <float.h>
 
 #include "backend/cuda/cuda_internal.cuh"
+#include "backend/cuda/cuda_reduce.cuh"
 
-static __device__ inline double r_exp(double v) { return exp(v); }
-static __device__ inline float r_exp(float v) { return expf(v); }
-static __device__ inline double r_log(double v) { return log(v); }
-static __device__ inline float r_log(float v) { return logf(v); }
 static __device__ inline double r_log1p(double v) { return log1p(v); }
 static __device__ inline float r_log1p(float v) { return log1pf(v); }
-/* integer rows never reach logsumexp; these only let the templates compile */
-static __device__ inline int32_t r_exp(int32_t v) { return v; }
-static __device__ inline int32_t r_log(int32_t v) { return v; }
-static __device__ inline bool r_nan(double v) { return v != v; }
-static __device__ inline bool r_nan(float v) { return v != v; }
-static __device__ inline bool r_nan(int32_t) { return false; }
-
-template <typename T> __device__ inline T r_lowest() { return -INFINITY; }
-template <> __device__ inline int32_t r_lowest<int32_t>() { return INT32_MIN; }
-template <typename T> __device__ inline T r_highest() { return INFINITY; }
-template <> __device__ inline int32_t r_highest<int32_t>() { return INT32_MAX; }
-
-template <typename T> __device__ inline T r_init(int op) {
-  switch (op) {
-  case GENC_RPROD: return 1;
-  case GENC_RMAX: return r_lowest<T>();
-  case GENC_RMIN: return r_highest<T>();
-  default: return 0;
-  }
-}
-
-/* the CPU's step: maximum/minimum let NaN win and keep it */
-template <typename T> __device__ inline T r_step(int op, T acc, T v) {
-  switch (op) {
-  case GENC_RSUM: return acc + v;
-  case GENC_RPROD: return acc * v;
-  case GENC_RMAX: return (v > acc || r_nan(v)) ? v : acc;
-  case GENC_RMIN: return (v < acc || r_nan(v)) ? v : acc;
-  default: return acc;
-  }
-}
-/* i32 sums and products wrap (two's complement, as on the CPU) */
-template <> __device__ inline int32_t r_step<int32_t>(int op, int32_t acc, int32_t v) {
-  uint32_t a = (uint32_t)acc, b = (uint32_t)v;
-  switch (op) {
-  case GENC_RSUM: return (int32_t)(a + b);
-  case GENC_RPROD: return (int32_t)(a * b);
-  case GENC_RMAX: return v > acc ? v : acc;
-  case GENC_RMIN: return v < acc ? v : acc;
-  default: return acc;
-  }
-}
+static_assert(GENC_CU_RED_THREADS == GENC_CU_THREADS, "one block size for every reduction");
 
 /* ---- one thread per output (the CPU's loop) ---- */
 
@@ -128,128 +87,36 @@ __global__ void k_red_seq(int op, const T *x, void *yv, int64_t outer, int64_t l
 
 /* ---- chunked block reduction ---- */
 
-template <typename T> struct racc {
-  T v;
-  int32_t i;
-};
-
-/* Combine two partials; argmax/argmin break ties (and NaN against NaN) by the
- * lower index, which is the CPU's first-occurrence rule in any order. */
-template <typename T> __device__ inline racc<T> r_comb(int op, racc<T> a, racc<T> b) {
-  if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
-    bool bn = r_nan(b.v), an = r_nan(a.v), take;
-    if (bn || an)
-      take = bn && (!an || b.i < a.i);
-    else if (b.v == a.v)
-      take = b.i < a.i;
-    else
-      take = op == GENC_RARGMAX ? b.v > a.v : b.v < a.v;
-    return take ? b : a;
-  }
-  a.v = r_step<T>(op, a.v, b.v);
-  return a;
-}
-
-/* A thread's empty accumulator for op (argmax/argmin start below every value). */
-template <typename T> __device__ inline racc<T> r_start(int op, int32_t i) {
-  racc<T> a = {r_init<T>(op), i};
-  if (op == GENC_RARGMAX) a.v = r_lowest<T>();
-  if (op == GENC_RARGMIN) a.v = r_highest<T>();
-  return a;
-}
-
-/* The block's accumulators combined by a fixed tree into sh[0] (every thread
- * of the block calls it). */
-template <typename T> __device__ inline void r_tree(int op, racc<T> *sh, racc<T> acc) {
-  sh[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if ((int)threadIdx.x < s) sh[threadIdx.x] = r_comb<T>(op, sh[threadIdx.x], sh[threadIdx.x + s]);
-    __syncthreads();
-  }
-}
-
-/* A partial another block wrote: read from L2, past this block's L1. */
-template <typename T> __device__ inline racc<T> r_ldpart(const racc<T> *p) {
-  racc<T> r;
-  r.v = *(const volatile T *)&p->v;
-  r.i = *(const volatile int32_t *)&p->i;
-  return r;
-}
-
-/* Output q's nchunk partials combined by one block: thread t folds partials
- * t, t + B, ... in order, then a tree over the threads' results in a fixed
- * shape, so the bits depend only on nchunk (a lone thread walking 1056
- * partials took 0.22 ms, most of a B1 replay at N = 1e6). lse_m != NULL
- * finishes a logsumexp (y = m + log(s), or m itself where m is NaN or
- * infinite). */
+/* Block (chunk c, output blockIdx.y) reduces its slice of one row into part;
+ * the last block of an output to finish combines the partials into yv
+ * (r_finish), so a reduction is one launch, not two. */
 template <typename T>
-__device__ void r_finish(int op, const racc<T> *pq, int64_t nchunk, racc<T> *sh, int64_t q,
-                         void *yv, const T *lse_m) {
-  const int t = (int)threadIdx.x;
-  if (t < nchunk) {
-    racc<T> acc = r_ldpart<T>(pq + t);
-    for (int64_t c = t + blockDim.x; c < nchunk; c += blockDim.x)
-      acc = r_comb<T>(op, acc, r_ldpart<T>(pq + c));
-    sh[t] = acc;
-  }
-  __syncthreads();
-  /* entries [0, m) hold partials; the tree keeps them a prefix */
-  int m = nchunk < (int64_t)blockDim.x ? (int)nchunk : (int)blockDim.x;
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (t < s && t + s < m) sh[t] = r_comb<T>(op, sh[t], sh[t + s]);
-    __syncthreads();
-    if (m > s) m = s;
-  }
-  if (t != 0) return;
-  racc<T> acc = sh[0];
-  if (op == GENC_RARGMAX || op == GENC_RARGMIN) {
-    ((int32_t *)yv)[q] = acc.i;
-  } else if (lse_m) {
-    T mq = lse_m[q];
-    ((T *)yv)[q] = (r_nan(mq) || mq == INFINITY || mq == -INFINITY) ? mq : mq + r_log(acc.v);
-  } else {
-    ((T *)yv)[q] = acc.v;
-  }
-}
-
-/* Block (chunk c, output blockIdx.y) reduces its slice of one row into part.
- * With m != NULL (logsumexp's second pass) it sums exp(x - m[output]). The
- * last block of an output to finish (count[q], a counter the context keeps at
- * zero between launches) combines the partials into yv (r_finish), so a
- * reduction is one launch, not two. */
-template <typename T>
-__global__ void k_red_part(int op, const T *x, const T *m, racc<T> *part, int64_t len,
-                           int64_t inner, int64_t clen, unsigned *count, void *yv, const T *lse_m) {
+__global__ void k_red_part(int op, const T *x, racc<T> *part, int64_t len, int64_t inner,
+                           int64_t clen, unsigned *count, void *yv) {
   __shared__ racc<T> sh[GENC_CU_THREADS];
-  __shared__ bool last;
+  const rops<T> f = {op};
   int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
   int64_t l0 = c * clen, l1 = l0 + clen < len ? l0 + clen : len;
   const T *xo = x + o * len * inner + j;
   racc<T> acc = r_start<T>(op, (int32_t)l0);
-  T mq = m ? m[q] : (T)0;
   for (int64_t l = l0 + threadIdx.x; l < l1; l += blockDim.x) {
-    T v = xo[l * inner];
-    if (m) v = r_exp(v - mq);
-    racc<T> e = {v, (int32_t)l};
+    racc<T> e = {xo[l * inner], (int32_t)l};
     acc = r_comb<T>(op, acc, e);
   }
-  r_tree<T>(op, sh, acc);
-  if (threadIdx.x == 0) {
-    part[q * gridDim.x + c] = sh[0];
-    __threadfence(); /* the partial is visible before the count says so */
-    last = atomicAdd(&count[q], 1u) == gridDim.x - 1;
-  }
-  __syncthreads();
-  if (!last) return;
-  __threadfence();
-  r_finish<T>(op, part + q * gridDim.x, gridDim.x, sh, q, yv, lse_m);
-  if (threadIdx.x == 0) count[q] = 0; /* for the next reduction on this stream */
+  r_tree(f, sh, acc);
+  if (!r_publish(part + q * gridDim.x, sh, &count[q])) return;
+  r_finish(f, part + q * gridDim.x, gridDim.x, sh);
+  if (threadIdx.x != 0) return;
+  if (op == GENC_RARGMAX || op == GENC_RARGMIN)
+    ((int32_t *)yv)[q] = sh[0].i;
+  else
+    ((T *)yv)[q] = sh[0].v;
+  count[q] = 0; /* for the next reduction on this stream */
 }
 
 /* One block per output (blockIdx.x): the chunked path's partial and final
  * combine in one launch (logsumexp: the maximum, then the sum of exp(x - max),
- * and the same finish as r_finish). */
+ * and the same result rules as k_red_part and k_lse_part). */
 template <typename T>
 __global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t inner) {
   __shared__ racc<T> sh[GENC_CU_THREADS];
@@ -266,7 +133,7 @@ __global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t i
       racc<T> e = {v, (int32_t)l};
       acc = r_comb<T>(pop, acc, e);
     }
-    r_tree<T>(pop, sh, acc);
+    r_tree(rops<T>{pop}, sh, acc);
     if (lse && !pass) {
       m = sh[0].v;
       __syncthreads(); /* everyone has m before sh is reused */
@@ -283,6 +150,27 @@ __global__ void k_red_block(int op, const T *x, void *yv, int64_t len, int64_t i
     ((T *)yv)[q] = lse ? m + r_log(sh[0].v) : sh[0].v;
 }
 
+/* k_red_part for logsumexp: each thread's pair over its elements, the same
+ * tree, publish and finish. */
+template <typename T>
+__global__ void k_lse_part(const T *x, lacc<T> *part, int64_t len, int64_t inner, int64_t clen,
+                           unsigned *count, T *y) {
+  __shared__ lacc<T> sh[GENC_CU_THREADS];
+  const lops<T> f = {};
+  int64_t q = blockIdx.y, o = q / inner, j = q - o * inner, c = blockIdx.x;
+  int64_t l0 = c * clen, l1 = l0 + clen < len ? l0 + clen : len;
+  const T *xo = x + o * len * inner + j;
+  lacc<T> acc = {r_lowest<T>(), 0};
+  for (int64_t l = l0 + threadIdx.x; l < l1; l += blockDim.x)
+    acc = l_add<T>(acc, xo[l * inner]);
+  r_tree(f, sh, acc);
+  if (!r_publish(part + q * gridDim.x, sh, &count[q])) return;
+  r_finish(f, part + q * gridDim.x, gridDim.x, sh);
+  if (threadIdx.x != 0) return;
+  y[q] = l_value<T>(sh[0]);
+  count[q] = 0;
+}
+
 template <typename T>
 static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64_t outer,
                            int64_t len, int64_t inner) {
@@ -293,31 +181,23 @@ static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64
   if (nchunk < 1) nchunk = 1;
   int64_t clen = (len + nchunk - 1) / nchunk;
   nchunk = (len + clen - 1) / clen;
-  size_t pbytes = (size_t)(nout * nchunk) * sizeof(racc<T>);
-  racc<T> *part = (racc<T> *)genc_cu_alloc(st, pbytes);
-  T *mbuf = NULL;
-  size_t mbytes = (size_t)nout * sizeof(T);
-  if (op == GENC_RLOGSUMEXP) mbuf = (T *)genc_cu_alloc(st, mbytes);
-  if (!part || (op == GENC_RLOGSUMEXP && !mbuf)) {
+  bool lse = op == GENC_RLOGSUMEXP;
+  size_t pbytes = (size_t)(nout * nchunk) * (lse ? sizeof(lacc<T>) : sizeof(racc<T>));
+  void *part = genc_cu_alloc(st, pbytes);
+  if (!part) {
     if (st->err == cudaSuccess) st->err = cudaErrorMemoryAllocation;
-    genc_cu_free(st, part, pbytes);
-    genc_cu_free(st, mbuf, mbytes);
     return;
   }
   dim3 grid((unsigned)nchunk, (unsigned)nout);
   cudaStream_t s = st->stream;
   unsigned *cnt = st->rcount;
-  if (op == GENC_RLOGSUMEXP) {
-    k_red_part<T><<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RMAX, x, NULL, part, len, inner, clen, cnt,
-                                                   mbuf, NULL);
+  if (lse)
+    k_lse_part<T>
+        <<<grid, GENC_CU_THREADS, 0, s>>>(x, (lacc<T> *)part, len, inner, clen, cnt, (T *)y);
+  else
     k_red_part<T>
-        <<<grid, GENC_CU_THREADS, 0, s>>>(GENC_RSUM, x, mbuf, part, len, inner, clen, cnt, y, mbuf);
-  } else {
-    k_red_part<T>
-        <<<grid, GENC_CU_THREADS, 0, s>>>(op, x, NULL, part, len, inner, clen, cnt, y, NULL);
-  }
+        <<<grid, GENC_CU_THREADS, 0, s>>>(op, x, (racc<T> *)part, len, inner, clen, cnt, y);
   genc_cu_free(st, part, pbytes); /* stream order makes the reuse safe */
-  genc_cu_free(st, mbuf, mbytes);
 }
 
 template <typename T>

@@ -49,7 +49,8 @@ typedef struct rtc_state {
   drv_getfn_t getfn;
   drv_launch_t launch;
   drv_unload_t unload;
-  int arch; /* 10 * major + minor */
+  int arch;         /* 10 * major + minor */
+  uint64_t hkey[2]; /* the included headers' part of every key (headers_key) */
   rtc_mod **mods;
   int64_t n, cap;
 } rtc_state;
@@ -65,6 +66,8 @@ static bool drv_sym(const char *name, void **fp) {
   return cudaGetDriverEntryPointByVersion(name, fp, 12000, cudaEnableDefault, &q) == cudaSuccess &&
          q == cudaDriverEntryPointSuccess && *fp;
 }
+
+static void headers_key(rtc_state *r);
 
 /* The context's table, made on first use: driver entry points and the arch. */
 static rtc_state *rtc_get(genc_cu_state *st, char *err, size_t cap) {
@@ -87,6 +90,7 @@ static rtc_state *rtc_get(genc_cu_state *st, char *err, size_t cap) {
   cudaDeviceGetAttribute(&ma, cudaDevAttrComputeCapabilityMajor, st->dev);
   cudaDeviceGetAttribute(&mi, cudaDevAttrComputeCapabilityMinor, st->dev);
   r->arch = 10 * ma + mi;
+  headers_key(r);
   st->rtc = r;
   return r;
 }
@@ -95,6 +99,44 @@ static void fnv(uint64_t *h, const void *p, size_t n) {
   const unsigned char *c = (const unsigned char *)p;
   for (size_t i = 0; i < n; i++)
     *h = (*h ^ c[i]) * 0x100000001b3ull;
+}
+
+/* Headers of the source tree a generated kernel includes: their text is part
+ * of every cache key, so a cubin compiled against older headers (a disk cache
+ * kept across builds) is never loaded. */
+static const char *const rtc_headers[] = {"src/array/exec_abi.h",
+                                          "src/array/exec_vec.h",
+                                          "src/random/laws.h",
+                                          "src/random/philox_simd.h",
+                                          "src/backend/backend.h",
+                                          "src/backend/specfun.h",
+                                          "src/backend/cuda/cuda_reduce.cuh",
+                                          "include/genc/array.h",
+                                          "include/genc/base.h"};
+
+static void fnv_file(uint64_t *h, const char *rel) {
+  char path[2048];
+  snprintf(path, sizeof path, "%s/%s", GENC_RTC_SOURCE_DIR, rel);
+  fnv(h, path, strlen(path) + 1);
+  FILE *f = fopen(path, "rb");
+  if (!f) return;
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    fnv(h, buf, n);
+  fclose(f);
+}
+
+/* The headers' and shims' part of the keys (both hash seeds), once a table. */
+static void headers_key(rtc_state *r) {
+  uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; i < sizeof rtc_headers / sizeof *rtc_headers; i++)
+      fnv_file(&h[k], rtc_headers[i]);
+    for (int i = 0; i < GENC_CU_NSHIMS; i++)
+      fnv(&h[k], genc_cu_shim_srcs[i], strlen(genc_cu_shim_srcs[i]) + 1);
+  }
+  r->hkey[0] = h[0], r->hkey[1] = h[1];
 }
 
 /* ---- disk cache ---- */
@@ -264,6 +306,7 @@ extern "C" genc_cu_fn *genc_cu_rtc_kernel(void *bst, const char *src, const char
     fnv(&h[k], &r->arch, sizeof r->arch);
     fnv(&h[k], ver, sizeof ver);
     fnv(&h[k], GENC_RTC_SOURCE_DIR, sizeof GENC_RTC_SOURCE_DIR);
+    fnv(&h[k], &r->hkey[k], sizeof r->hkey[k]);
   }
   rtc_mod *m = NULL;
   for (int64_t i = 0; i < r->n && !m; i++)

@@ -97,17 +97,30 @@ void genc_cu_graph_free(void *bst, genc_cu_graph *g);
  * word instead of every guard. */
 typedef struct genc_cu_guards genc_cu_guards;
 
-/* Room for the check of @p n guards (n >= 1): pinned, mapped host words the
- * check kernels write. NULL with a message. */
-genc_cu_guards *genc_cu_guards_new(void *bst, int n, char *err, size_t errcap);
+/* Most echoes (small values the check copies back, genc_cu_guards_launch)
+ * one check carries. */
+#define GENC_CU_GUARD_ECHOES 16
+
+/* Room for the check of @p n guards (n >= 1) and @p necho echoes (0 ..
+ * GENC_CU_GUARD_ECHOES): pinned, mapped host words the check kernels write.
+ * NULL with a message. */
+genc_cu_guards *genc_cu_guards_new(void *bst, int n, int necho, char *err, size_t errcap);
 
 /* Enqueue the check of the n guards (recorded into a graph while one records):
  * guard i is element 0 of device memory @p ptrs[i] of dtype @p dtypes[i]
  * (genc_dtype), compared with @p seen[i] as the host would (equal, or both
- * NaN). The pointers and values are copied into the launch. 0 or -1. */
+ * NaN). The check also copies the necho echoes, @p ebytes[i] (at most 8)
+ * bytes at device memory @p echo[i], into pinned memory before it writes its
+ * word, so they come back with the replay's one synchronization
+ * (genc_cu_guards_echo). The pointers and values are copied into the launch.
+ * 0 or -1. */
 int genc_cu_guards_launch(void *bst, genc_cu_guards *g, void *const *ptrs,
-                          const unsigned char *dtypes, const double *seen, char *err,
-                          size_t errcap);
+                          const unsigned char *dtypes, const double *seen, const void *const *echo,
+                          const unsigned char *ebytes, char *err, size_t errcap);
+
+/* Echo @p i's bytes as the last check copied them: read only after a
+ * genc_cu_guards_wait that returned 0. */
+const void *genc_cu_guards_echo(const genc_cu_guards *g, int i);
 
 /* Mark the check's words unwritten: before each launch of work that checks. */
 void genc_cu_guards_arm(genc_cu_guards *g);
