@@ -17,7 +17,8 @@
  * fail (a guard, checked on the device) is refused with GENC_ERR_CAPTURE,
  * with and without the CUDA Graph, and the next valid replay is right again;
  * small outputs come back with the guard check and read as the device holds
- * them.
+ * them; a region kernel that finishes particle reductions gives the bits of
+ * the reduction launches it replaces.
  */
 #include <float.h>
 #include <unistd.h>
@@ -478,6 +479,84 @@ static void test_small_outputs_come_back(void **state) {
   }
 }
 
+/* B1's per-particle log likelihood (f64, and as f32) and its particle
+ * reductions: logsumexp, sum, max, min of the f64 one, logsumexp of the f32
+ * one, and the product of a per-particle factor near 1. Above 4096 particles
+ * the region kernel finishes them itself (genc_xcu_fuse). */
+enum { NRED_OUT = 9 };
+static const genc_reduce_op red_op[NRED_OUT] = {0, GENC_RLOGSUMEXP, GENC_RSUM, GENC_RMAX, GENC_RMIN,
+                                                0, GENC_RLOGSUMEXP, 0,         GENC_RPROD};
+static const int red_src[NRED_OUT] = {-1, 0, 0, 0, 0, -1, 5, -1, 7};
+
+static genc_status red_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                          genc_array **out, void *user) {
+  genc_array *b1[4];
+  genc_status st = b1_fn(ctx, keys, in, b1, user);
+  if (st) return st;
+  out[0] = b1[3], out[5] = genc_astype(ctx, b1[3], GENC_F32);
+  out[7] =
+      genc_add(ctx, genc_mul(ctx, b1[0], genc_scalar_weak(ctx, 1e-4)), genc_scalar_weak(ctx, 1));
+  for (int j = 0; j < NRED_OUT; j++)
+    if (red_src[j] >= 0) out[j] = genc_particle_reduce(ctx, red_op[j], out[red_src[j]]);
+  for (int j = 0; j < NRED_OUT; j++)
+    if (!out[j]) return genc_ctx_status(ctx);
+  return GENC_OK;
+}
+
+/* Particle reductions finished by the region kernel: each has the bits of
+ * the reduction launch it replaces (genc_particle_reduce of the replay's own
+ * per-particle values), and equals the eager run within ulps (the
+ * per-particle values do within 16; sums, maxima and logsumexps of
+ * same-sign terms keep that relative bound; the product is checked by bits
+ * only). N = 5000 and 100003: a particle a thread; 400001: up to two (the
+ * chunk grid of an H200). Replays 0-2: eager, recording, through the CUDA
+ * Graph; then 200 more keep memory flat. */
+static void test_region_finishes_particle_reductions(void **state) {
+  (void)state;
+  NEED_GPU();
+  b1_data();
+  static int64_t ns[3] = {5000, 100003, 400001};
+  for (int t = 0; t < 3; t++) {
+    int64_t mark = genc_scope_begin(gpu);
+    genc_key key = genc_key_from_seed(31 + (uint64_t)t);
+    key.particle = 1;
+    genc_array *out[NRED_OUT];
+    genc_graph *g = genc_graph_capture(gpu, red_fn, &ns[t], 1, &key, 0, NULL, NRED_OUT, out);
+    if (!g) fail_msg("capture: %s", genc_ctx_error(gpu));
+    char *src = genc__xcuda_source(gpu, g);
+    assert_non_null(src);
+    assert_non_null(strstr(src, "r_arrive("));
+    free(src);
+    genc_compile_opts o = {.cache_dir = cache_dir};
+    assert_int_equal(genc_graph_compile(gpu, g, &o), GENC_OK);
+    int64_t bytes = 0, arrays = 0;
+    for (int r = 0; r < 203; r++) {
+      int64_t m = genc_scope_begin(gpu);
+      genc_key k = genc_key_fold_in(key, (uint64_t)r);
+      genc_array *rep[NRED_OUT], *eager[NRED_OUT];
+      if (genc_graph_replay(gpu, g, &k, NULL, rep)) fail_msg("replay: %s", genc_ctx_error(gpu));
+      if (r < 3) {
+        assert_int_equal(red_fn(gpu, &k, NULL, eager, &ns[t]), GENC_OK);
+        for (int j = 0; j < NRED_OUT; j++) {
+          if (red_src[j] < 0) continue;
+          genc_array *again = genc_particle_reduce(gpu, red_op[j], rep[red_src[j]]);
+          double a = t_item(gpu, rep[j]), b = t_item(gpu, again);
+          if (memcmp(&a, &b, sizeof a))
+            fail_msg("N %lld, output %d: %.17g, the launch it replaces %.17g", (long long)ns[t], j,
+                     a, b);
+          if (red_op[j] != GENC_RPROD) ulps_close(rep[j], eager[j], 16, "fused reduction");
+        }
+      }
+      genc_scope_end(gpu, m);
+      if (r == 3) bytes = genc_ctx_live_bytes(gpu), arrays = genc_ctx_live_arrays(gpu);
+    }
+    assert_int_equal(genc_ctx_live_bytes(gpu), bytes);
+    assert_int_equal(genc_ctx_live_arrays(gpu), arrays);
+    genc_graph_free(g);
+    genc_scope_end(gpu, mark);
+  }
+}
+
 /* With or without a device: the generated source of the B1 graph compiles
  * under NVRTC (a CPU context captures the same graph). */
 static void test_generated_source_compiles(void **state) {
@@ -498,6 +577,18 @@ static void test_generated_source_compiles(void **state) {
   if (genc_cu_rtc_compile_only(src, 90, err, sizeof err)) fail_msg("%s\n--- source:\n%s", err, src);
   free(src);
   genc_graph_free(g);
+  /* a region that finishes particle reductions (the plan an H200 would get) */
+  b1_data();
+  int64_t n = 5000;
+  genc_array *rout[NRED_OUT];
+  g = genc_graph_capture(cpu, red_fn, &n, 1, &key, 0, NULL, NRED_OUT, rout);
+  if (!g) fail_msg("capture: %s", genc_ctx_error(cpu));
+  src = genc__xcuda_source(cpu, g);
+  assert_non_null(src);
+  assert_non_null(strstr(src, "r_arrive("));
+  if (genc_cu_rtc_compile_only(src, 90, err, sizeof err)) fail_msg("%s\n--- source:\n%s", err, src);
+  free(src);
+  genc_graph_free(g);
   genc_ctx_free(cpu);
 #endif
 }
@@ -513,6 +604,7 @@ int main(void) {
       cmocka_unit_test(test_graph_replays_keep_memory_flat),
       cmocka_unit_test(test_changed_guard_fails_replay),
       cmocka_unit_test(test_small_outputs_come_back),
+      cmocka_unit_test(test_region_finishes_particle_reductions),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   if (rc == 0 && !gpu) {

@@ -46,7 +46,11 @@ typedef struct cplan {
                     takes pairs) */
   int32_t *koff; /* per region: its first key word */
   int32_t *last; /* per value: the last step reading it (nsteps: kept; -1: none) */
-  int32_t nkw;   /* key words in all */
+  genc_xcu_fuse *fuse; /* per region: the particle reductions its kernel finishes */
+  bool *in_kernel;     /* per node: a reduction a region kernel finishes (no step of its own) */
+  void **scratch;      /* per region with an epilogue: its partials, then its counter */
+  size_t *scratch_bytes;
+  int32_t nkw;      /* key words in all */
   uint32_t *hkeys;  /* this replay's key words (host; pinned when pinned_keys) */
   bool pinned_keys; /* the recorded graph copies hkeys itself (g has guards: see upload_keys) */
   void *dkeys;      /* and on the device (the context's allocator) */
@@ -84,6 +88,9 @@ static void cplan_free(void *e) {
     genc_cu_host_free(ctx->bst, pl->hkeys);
   else
     free(pl->hkeys);
+  for (int32_t r = 0; pl->scratch && r < pl->part.nregions; r++)
+    if (pl->scratch[r]) ctx->bk->free(ctx->bst, pl->scratch[r], pl->scratch_bytes[r]);
+  free(pl->scratch), free(pl->scratch_bytes), free(pl->fuse), free(pl->in_kernel);
   free(pl->fn), free(pl->pairs), free(pl->koff), free(pl->last), free(pl->echo);
   if (pl->dkeys) ctx->bk->free(ctx->bst, pl->dkeys, pl->dkeys_bytes);
   genc__xpart_free(&pl->part);
@@ -110,24 +117,37 @@ static void drop_if_last(const genc_graph *g, const cplan *pl, genc_array **vals
   }
 }
 
-static genc_status run_kernel(genc_ctx *ctx, cplan *pl, int32_t ri, genc_array **vals) {
+static genc_status run_kernel(genc_ctx *ctx, const genc_graph *g, cplan *pl, int32_t ri,
+                              genc_array **vals) {
   const genc_xregion *r = &pl->part.regions[ri];
-  /* the kernel's parameter block: genc_xkp<r> of the source, in[nin + 1], out[nout + 1] */
-  size_t np = (size_t)(r->nin + r->nout + 2);
+  const genc_xcu_fuse *f = &pl->fuse[ri];
+  int32_t base = g->ninputs + g->nconsts;
+  /* the kernel's parameter block: genc_xkp<r> of the source, in[nin + 1], then
+   * out[nout + 2 nred + 2]: outputs, the epilogue's outputs, partials, counter */
+  size_t np = (size_t)(r->nin + r->nout + 2 * f->nred + 3);
   void *stack[64], **blk = np <= 64 ? stack : calloc(np, sizeof *blk); /* no malloc, mostly */
   if (!blk) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "graph replay: out of memory");
   for (int i = 0; i < r->nin; i++)
     blk[i] = vals[r->in[i]]->data;
+  void **out = blk + r->nin + 1;
   for (int i = 0; i < r->nout; i++)
-    blk[r->nin + 1 + i] = vals[r->out[i]]->data;
+    out[i] = vals[r->out[i]]->data;
+  for (int e = 0; e < f->nred; e++) {
+    out[r->nout + e] = vals[base + f->node[e]]->data;
+    out[r->nout + f->nred + e] = (char *)pl->scratch[ri] + (size_t)e * (size_t)f->nchunk * 16;
+  }
+  if (f->nred) out[r->nout + 2 * f->nred] = (char *)pl->scratch[ri] + pl->scratch_bytes[ri] - 16;
   int64_t n = r->n ? r->n : 1;
   void *kp = (char *)pl->dkeys + (size_t)pl->koff[ri] * sizeof(uint32_t);
   int pair_ok = pl->pairs[ri];
   void *args[4] = {blk, &n, &kp, &pair_ok};
   char err[256];
-  /* a region that draws normals runs particles in pairs (exec_cuda_src.c) */
+  /* a region that draws normals runs particles in pairs (exec_cuda_src.c);
+   * one with an epilogue runs the chunked reductions' grid */
   int64_t items = pl->pairs[ri] ? n / 2 + 1 : n;
-  int rc = genc_cu_rtc_launch(ctx->bst, pl->fn[ri], items, args, err, sizeof err);
+  int rc = f->nred
+               ? genc_cu_rtc_launch_blocks(ctx->bst, pl->fn[ri], f->nchunk, args, err, sizeof err)
+               : genc_cu_rtc_launch(ctx->bst, pl->fn[ri], items, args, err, sizeof err);
   if (blk != stack) free(blk);
   return rc ? genc_ctx_fail(ctx, GENC_ERR_BACKEND, "graph replay: %s", err) : GENC_OK;
 }
@@ -144,18 +164,26 @@ static genc_status run_region_interp(genc_ctx *ctx, const genc_graph *g, const g
   return GENC_OK;
 }
 
+/* A new array for value v of g into vals[v]. */
+static genc_status make_value(genc_ctx *ctx, const genc_graph *g, int32_t v, genc_array **vals) {
+  const genc_gmeta *m = &g->meta[v];
+  genc_array *y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n);
+  if (!y) return genc_ctx_status(ctx);
+  y->weak = m->weak;
+  vals[v] = genc_array_retain(y);
+  return GENC_OK;
+}
+
 static genc_status run_region(genc_ctx *ctx, const genc_graph *g, cplan *pl, int32_t ri,
                               const genc_key *keys, genc_array **vals) {
   const genc_xregion *r = &pl->part.regions[ri];
+  const genc_xcu_fuse *f = &pl->fuse[ri];
   if (!pl->fn[ri]) return run_region_interp(ctx, g, r, keys, vals);
-  for (int i = 0; i < r->nout; i++) {
-    const genc_gmeta *m = &g->meta[r->out[i]];
-    genc_array *y = genc__alloc(ctx, (genc_dtype)m->dtype, m->ndim, m->shape, m->n);
-    if (!y) return genc_ctx_status(ctx);
-    y->weak = m->weak;
-    vals[r->out[i]] = genc_array_retain(y);
-  }
-  return run_kernel(ctx, pl, ri, vals);
+  for (int i = 0; i < r->nout; i++)
+    if (make_value(ctx, g, r->out[i], vals)) return genc_ctx_status(ctx);
+  for (int e = 0; e < f->nred; e++)
+    if (make_value(ctx, g, g->ninputs + g->nconsts + f->node[e], vals)) return genc_ctx_status(ctx);
+  return run_kernel(ctx, g, pl, ri, vals);
 }
 
 /* Every step in order; intermediates are released after their last reader
@@ -167,7 +195,9 @@ static genc_status run_steps(genc_ctx *ctx, const genc_graph *g, cplan *pl, cons
     const genc_xstep *st = &pl->part.steps[s];
     if (st->node >= 0) {
       const genc_gnode *nd = &g->nodes[st->node];
-      if (!(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
+      /* a reduction its region's kernel finished has its value already */
+      if (!pl->in_kernel[st->node] &&
+          !(vals[base + st->node] = genc__graph_run_node(ctx, g, st->node, vals, keys)))
         return genc_ctx_status(ctx);
       for (int i = 0; i < nd->nin; i++)
         drop_if_last(g, pl, vals, nd->in[i], s);
@@ -416,7 +446,7 @@ static bool compile_regions(genc_ctx *ctx, const genc_graph *g, cplan *pl,
                             const genc_compile_opts *o) {
   char dir[2048], err[2048];
   if (!genc__xcc_cache_dir(o->cache_dir, dir, sizeof dir)) dir[0] = 0;
-  char *src = genc__xcuda_make_source(g, &pl->part);
+  char *src = genc__xcuda_make_source(g, &pl->part, pl->fuse);
   if (!src) return false;
   bool ok = true;
   for (int32_t r = 0; ok && r < pl->part.nregions; r++) {
@@ -447,6 +477,43 @@ static genc_status plan_keys(genc_ctx *ctx, cplan *pl) {
   if (!pl->hkeys || !pl->dkeys)
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
   return GENC_OK;
+}
+
+static bool cu_chunks(void *bst, int64_t n, int64_t *nchunk, int64_t *clen) {
+  return genc_cu_reduce_chunks(bst, 1, n, nchunk, clen);
+}
+
+/* The particle reductions region kernels finish themselves (genc_xcu_fuse;
+ * none in regions that take particles in pairs, whose threads the chunk grid
+ * would not match) and their scratch: 16 bytes a partial, then the counter,
+ * zeroed once (each launch's last block zeroes it again). A region whose
+ * scratch cannot be had keeps its reductions as steps. False when out of
+ * host memory. */
+static bool plan_epilogues(genc_ctx *ctx, const genc_graph *g, cplan *pl) {
+  int32_t nr = pl->part.nregions;
+  pl->fuse = calloc((size_t)nr + 1, sizeof *pl->fuse);
+  pl->in_kernel = calloc((size_t)g->nnodes + 1, sizeof *pl->in_kernel);
+  pl->scratch = calloc((size_t)nr + 1, sizeof *pl->scratch);
+  pl->scratch_bytes = calloc((size_t)nr + 1, sizeof *pl->scratch_bytes);
+  if (!pl->fuse || !pl->in_kernel || !pl->scratch || !pl->scratch_bytes) return false;
+  genc__xcuda_plan_fuse(g, &pl->part, pl->pairs, cu_chunks, ctx->bst, pl->fuse);
+  static const unsigned char zero[16];
+  for (int32_t r = 0; r < nr; r++) {
+    genc_xcu_fuse *f = &pl->fuse[r];
+    if (!f->nred) continue;
+    size_t bytes = (size_t)f->nred * (size_t)f->nchunk * 16 + 16;
+    void *p = ctx->bk->alloc(ctx->bst, bytes);
+    if (!p || ctx->bk->upload(ctx->bst, (char *)p + bytes - 16, zero, sizeof zero)) {
+      if (p) ctx->bk->free(ctx->bst, p, bytes);
+      genc_ctx_clear_error(ctx);
+      f->nred = 0;
+      continue;
+    }
+    pl->scratch[r] = p, pl->scratch_bytes[r] = bytes;
+    for (int e = 0; e < f->nred; e++)
+      pl->in_kernel[f->node[e]] = true;
+  }
+  return true;
 }
 
 /* The outputs the guard check echoes: node values of 8 bytes or fewer (an
@@ -492,18 +559,23 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   int32_t nv = g->ninputs + g->nconsts + g->nnodes;
   if ((pl->last = malloc(((size_t)nv + 1) * sizeof *pl->last)))
     genc__xpart_lifetimes(g, &pl->part, pl->last);
-  if (!pl->fn || !pl->pairs || !pl->last || plan_keys(ctx, pl)) {
-    bool oom = !pl->fn || !pl->pairs || !pl->last;
+  bool oom = !pl->fn || !pl->pairs || !pl->last || !plan_epilogues(ctx, g, pl);
+  if (oom || plan_keys(ctx, pl)) {
     cplan_free(pl);
     return oom ? genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory")
                : genc_ctx_status(ctx);
   }
   bool compiled = !o->interpret && pl->part.nregions && compile_regions(ctx, g, pl, o);
+  for (int32_t r = 0; !compiled && r < pl->part.nregions; r++) { /* interpreted regions */
+    for (int e = 0; e < pl->fuse[r].nred; e++)
+      pl->in_kernel[pl->fuse[r].node[e]] = false; /* every reduction is a step again */
+    pl->fuse[r].nred = 0;
+  }
   pl->info.compiled = compiled;
   pl->info.threads = 1;
   pl->info.regions = pl->part.nregions;
   for (int32_t r = 0; r < pl->part.nregions; r++)
-    pl->info.fused_nodes += pl->part.regions[r].nnodes;
+    pl->info.fused_nodes += pl->part.regions[r].nnodes + pl->fuse[r].nred;
   pl->info.interp_nodes = g->nnodes - pl->info.fused_nodes;
   pl->graphable = graphable(g, pl) && !o->no_cuda_graph;
   char err[256];
@@ -526,6 +598,43 @@ bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out) {
 }
 
 #else
+
+static bool cu_chunks(void *bst, int64_t n, int64_t *nchunk, int64_t *clen) {
+  return genc_cu_reduce_chunks(bst, 1, n, nchunk, clen);
+}
+
+/* The particle reductions region kernels finish themselves (genc_xcu_fuse;
+ * none in regions that take particles in pairs, whose threads the chunk grid
+ * would not match) and their scratch: 16 bytes a partial, then the counter,
+ * zeroed once (each launch's last block zeroes it again). A region whose
+ * scratch cannot be had keeps its reductions as steps. False when out of
+ * host memory. */
+static bool plan_epilogues(genc_ctx *ctx, const genc_graph *g, cplan *pl) {
+  int32_t nr = pl->part.nregions;
+  pl->fuse = calloc((size_t)nr + 1, sizeof *pl->fuse);
+  pl->in_kernel = calloc((size_t)g->nnodes + 1, sizeof *pl->in_kernel);
+  pl->scratch = calloc((size_t)nr + 1, sizeof *pl->scratch);
+  pl->scratch_bytes = calloc((size_t)nr + 1, sizeof *pl->scratch_bytes);
+  if (!pl->fuse || !pl->in_kernel || !pl->scratch || !pl->scratch_bytes) return false;
+  genc__xcuda_plan_fuse(g, &pl->part, pl->pairs, cu_chunks, ctx->bst, pl->fuse);
+  static const unsigned char zero[16];
+  for (int32_t r = 0; r < nr; r++) {
+    genc_xcu_fuse *f = &pl->fuse[r];
+    if (!f->nred) continue;
+    size_t bytes = (size_t)f->nred * (size_t)f->nchunk * 16 + 16;
+    void *p = ctx->bk->alloc(ctx->bst, bytes);
+    if (!p || ctx->bk->upload(ctx->bst, (char *)p + bytes - 16, zero, sizeof zero)) {
+      if (p) ctx->bk->free(ctx->bst, p, bytes);
+      genc_ctx_clear_error(ctx);
+      f->nred = 0;
+      continue;
+    }
+    pl->scratch[r] = p, pl->scratch_bytes[r] = bytes;
+    for (int e = 0; e < f->nred; e++)
+      pl->in_kernel[f->node[e]] = true;
+  }
+  return true;
+}
 
 /* The outputs the guard check echoes: node values of 8 bytes or fewer (an
  * estimate, a log weight), each once. A replay waits for the check anyway, so

@@ -344,14 +344,23 @@ extern "C" int genc_cu_rtc_compile_only(const char *src, int arch, char *err, si
 extern "C" int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, void **args,
                                   char *err, size_t errcap) {
   genc_cu_state *st = genc_cu_enter(bst);
+  return genc_cu_rtc_launch_blocks(bst, fn, genc_cu_blocks(st, n), args, err, errcap);
+}
+
+extern "C" int genc_cu_rtc_launch_blocks(void *bst, const genc_cu_fn *fn, int64_t blocks,
+                                         void **args, char *err, size_t errcap) {
+  genc_cu_state *st = genc_cu_enter(bst);
   rtc_state *r = (rtc_state *)st->rtc;
   if (!r || !fn) {
     snprintf(err, errcap, "no compiled kernel to launch");
     return -1;
   }
-  unsigned blocks = genc_cu_blocks(st, n);
-  CUresult e =
-      r->launch(fn->fn, blocks, 1, 1, GENC_CU_THREADS, 1, 1, 0, (CUstream)st->stream, args, NULL);
+  if (blocks < 1 || blocks > INT32_MAX) {
+    snprintf(err, errcap, "launch of %lld blocks", (long long)blocks);
+    return -1;
+  }
+  CUresult e = r->launch(fn->fn, (unsigned)blocks, 1, 1, GENC_CU_THREADS, 1, 1, 0,
+                         (CUstream)st->stream, args, NULL);
   if (e != CUDA_SUCCESS) {
     snprintf(err, errcap, "cuLaunchKernel('%s') failed (CUresult %d)", fn->name, (int)e);
     return -1;

@@ -59,6 +59,19 @@ int genc_cu_rtc_compile_only(const char *src, int arch, char *err, size_t errcap
 int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, void **args, char *err,
                        size_t errcap);
 
+/* Launch @p fn as @p blocks blocks of GENC_CU_RED_THREADS (256) threads
+ * (cuda_reduce.cuh): a kernel that reduces in the chunked reductions' order
+ * takes their grid. 0, or -1 with a message in @p err. */
+int genc_cu_rtc_launch_blocks(void *bst, const genc_cu_fn *fn, int64_t blocks, void **args,
+                              char *err, size_t errcap);
+
+/* Whether genc_cu_reduce of @p nout rows of @p len elements cuts rows into
+ * chunks (k_red_part, k_lse_part: one block a chunk, a thread taking elements
+ * t, t + 256, ... of its chunk, partials finished by the last block), and
+ * then their count and length. A generated kernel that folds the same
+ * elements the same way into the same tree gives the same bits. */
+bool genc_cu_reduce_chunks(void *bst, int64_t nout, int64_t len, int64_t *nchunk, int64_t *clen);
+
 /* Threads the device of backend state @p bst keeps resident at once
  * (multiprocessors times threads per multiprocessor): below it a grid leaves
  * the device partly idle, so a kernel may prefer more, lighter threads. */
