@@ -468,7 +468,7 @@ genc_status genc_graph_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_
     free(pl->keep), free(pl->last), free(pl);
     return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
   }
-  if (genc__xpart_build(ctx, g, &pl->part)) {
+  if (genc__xpart_build(ctx, g, false, &pl->part)) {
     free(pl->keep), free(pl->last), free(pl);
     return genc_ctx_status(ctx);
   }

@@ -540,7 +540,7 @@ genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile
   cplan *pl = calloc(1, sizeof *pl);
   if (!pl) return genc_ctx_fail(ctx, GENC_ERR_NOMEM, "genc_graph_compile: out of memory");
   pl->ctx = ctx, pl->ninputs = g->ninputs, pl->nkeep = g->noutputs + g->nguards;
-  if (genc__xpart_build(ctx, g, &pl->part)) {
+  if (genc__xpart_build(ctx, g, true, &pl->part)) {
     free(pl);
     return genc_ctx_status(ctx);
   }

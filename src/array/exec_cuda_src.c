@@ -298,7 +298,7 @@ static bool nominal_chunks(void *arg, int64_t n, int64_t *nchunk, int64_t *clen)
 
 char *genc__xcuda_source(genc_ctx *ctx, const genc_graph *g) {
   genc_xpart part;
-  if (!ctx || !g || genc__xpart_build(ctx, g, &part)) return NULL;
+  if (!ctx || !g || genc__xpart_build(ctx, g, true, &part)) return NULL;
   genc_xcu_fuse *fuse = calloc((size_t)part.nregions + 1, sizeof *fuse);
   char *s = NULL;
   if (fuse) {

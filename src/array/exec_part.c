@@ -135,6 +135,38 @@ static bool walk_node(walk *w, int32_t k, bool batched_graph) {
   return step(w, k, -1);
 }
 
+/* A fusable node of a shared value (n == 0). */
+static bool shared_fusable(const genc_graph *g, int32_t k) {
+  return k >= 0 && g->nodes[k].out.n == 0 && genc__xpart_fusable(g, k);
+}
+
+/* Runs of two or more consecutive steps that interpret shared fusable nodes
+ * (in graph order) become regions of n == 0 (genc__xpart_build's
+ * shared_regions). Runs after the walk, when no region is open. */
+static bool group_shared(walk *w) {
+  ivec old = w->steps;
+  int32_t n = old.len / 2;
+  bool ok = true;
+  w->steps = (ivec){0};
+  for (int32_t i = 0; ok && i < n;) {
+    int32_t j = i;
+    while (j < n && shared_fusable(w->g, old.v[2 * j]) &&
+           (j == i || old.v[2 * j] > old.v[2 * j - 2]))
+      j++;
+    if (j - i < 2) {
+      ok = step(w, old.v[2 * i], old.v[2 * i + 1]);
+      i++;
+      continue;
+    }
+    for (; ok && i < j; i++)
+      ok = ipush(&w->nodes, old.v[2 * i]);
+    w->open = true, w->open_n = 0;
+    ok = ok && close_region(w);
+  }
+  free(old.v);
+  return ok;
+}
+
 /* Inputs, outputs and sample nodes of region ri. */
 static bool region_io(const genc_graph *g, genc_xpart *p, int32_t ri, const uint8_t *needed) {
   genc_xregion *r = &p->regions[ri];
@@ -176,7 +208,8 @@ static uint8_t *needed_outside(const genc_graph *g, const genc_xpart *p) {
   return need;
 }
 
-genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *out) {
+genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, bool shared_regions,
+                              genc_xpart *out) {
   memset(out, 0, sizeof *out);
   walk w = {.g = g, .p = out, .state = calloc((size_t)g->nnodes + 1, 1)};
   bool batched = false, ok = w.state != NULL;
@@ -189,6 +222,7 @@ genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *ou
   for (int32_t k = 0; ok && k < g->nnodes; k++)
     ok = walk_node(&w, k, batched);
   ok = ok && close_region(&w);
+  if (shared_regions && batched) ok = ok && group_shared(&w);
   uint8_t *need = ok ? needed_outside(g, out) : NULL;
   ok = need != NULL;
   for (int32_t r = 0; ok && r < out->nregions; r++)

@@ -47,9 +47,13 @@ bool genc__xpart_fusable(const genc_graph *g, int32_t k);
  * particle count, local bytes within bounds); an interpreted node runs
  * before the open region when it reads none of its values, else right after
  * it (deferred, so the region stays open for the nodes that follow; a
- * fusable node that reads a deferred one closes it). GENC_ERR_NOMEM on
- * allocation failure. */
-genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, genc_xpart *out);
+ * fusable node that reads a deferred one closes it). The shared values of a
+ * batched graph (n == 0) stay with the interpreter, where the CPU computes
+ * them once; with @p shared_regions, two or more such fusable nodes in
+ * consecutive steps become a region of their own (n == 0): on the GPU each
+ * interpreted node is a launch. GENC_ERR_NOMEM on allocation failure. */
+genc_status genc__xpart_build(genc_ctx *ctx, const genc_graph *g, bool shared_regions,
+                              genc_xpart *out);
 void genc__xpart_free(genc_xpart *p);
 /* Into last (ninputs + nconsts + nnodes entries): the last step of p that
  * reads each value (-1: none), by step and not by node, since an interpreted

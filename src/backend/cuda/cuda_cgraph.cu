@@ -163,7 +163,6 @@ __global__ static void k_guards(guard_args a, long long *word) {
   }
   __threadfence_system(); /* the echoes reach the host before the word says done */
   *word = changed;
-  __threadfence_system();
 }
 
 extern "C" genc_cu_guards *genc_cu_guards_new(void *bst, int n, int necho, char *err,

@@ -99,6 +99,9 @@ template <typename T> __device__ inline racc<T> r_start(int op, int32_t i) {
 template <typename T> struct rops {
   int op;
   __device__ racc<T> comb(racc<T> a, racc<T> b) const { return r_comb<T>(op, a, b); }
+  __device__ racc<T> down(racc<T> a, int s) const {
+    return racc<T>{__shfl_down_sync(0xffffffffu, a.v, s), __shfl_down_sync(0xffffffffu, a.i, s)};
+  }
   __device__ racc<T> load(const racc<T> *p) const {
     racc<T> r;
     r.v = *(const volatile T *)&p->v;
@@ -106,37 +109,47 @@ template <typename T> struct rops {
     return r;
   }
 };
-/* The block's accumulators combined by a fixed tree into sh[0] (every thread
- * of the block calls it). */
-template <typename A, typename F> __device__ inline void r_tree(const F &f, A *sh, A acc) {
-  sh[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if ((int)threadIdx.x < s) sh[threadIdx.x] = f.comb(sh[threadIdx.x], sh[threadIdx.x + s]);
-    __syncthreads();
+/* The values of threads [0, m) combined by a fixed tree into sh[0], which
+ * every thread sees after: each warp's lanes take lane + s for s = 16 .. 1
+ * (shuffles, no barrier), then warp 0 the warps' results the same way. Every
+ * thread of the block calls it (blockDim.x a multiple of 32; sh holds 32
+ * entries at least). Two barriers, not one a level (eight for 256 threads). */
+template <typename A, typename F> __device__ inline void r_block(const F &f, A *sh, A acc, int m) {
+  const int t = (int)threadIdx.x, lane = t & 31, w = t >> 5, nw = (m + 31) >> 5;
+  for (int s = 16; s > 0; s >>= 1) {
+    A o = f.down(acc, s);
+    if (lane + s < 32 && t + s < m) acc = f.comb(acc, o);
   }
+  if (lane == 0 && t < m) sh[w] = acc;
+  __syncthreads();
+  if (w == 0) {
+    if (lane < nw) acc = sh[lane];
+    for (int s = 16; s > 0; s >>= 1) {
+      A o = f.down(acc, s);
+      if (lane + s < nw) acc = f.comb(acc, o);
+    }
+    if (lane == 0) sh[0] = acc;
+  }
+  __syncthreads();
+}
+/* The block's accumulators combined by r_block's tree into sh[0]. */
+template <typename A, typename F> __device__ inline void r_tree(const F &f, A *sh, A acc) {
+  r_block(f, sh, acc, (int)blockDim.x);
 }
 /* One output's nchunk partials combined by one block into sh[0]: thread t
- * folds partials t, t + B, ... in order, then a tree over the threads'
- * results in a fixed shape, so the bits depend only on nchunk (a lone thread
- * walking 1056 partials took 0.22 ms, most of a B1 replay at N = 1e6). */
+ * folds partials t, t + B, ... in order, then r_block's tree over the
+ * threads' results, so the bits depend only on nchunk (a lone thread walking
+ * 1056 partials took 0.22 ms, most of a B1 replay at N = 1e6). */
 template <typename A, typename F>
 __device__ void r_finish(const F &f, const A *pq, int64_t nchunk, A *sh) {
   const int t = (int)threadIdx.x;
+  A acc{};
   if (t < nchunk) {
-    A acc = f.load(pq + t);
+    acc = f.load(pq + t);
     for (int64_t c = t + blockDim.x; c < nchunk; c += blockDim.x)
       acc = f.comb(acc, f.load(pq + c));
-    sh[t] = acc;
   }
-  __syncthreads();
-  /* entries [0, m) hold partials; the tree keeps them a prefix */
-  int m = nchunk < (int64_t)blockDim.x ? (int)nchunk : (int)blockDim.x;
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (t < s && t + s < m) sh[t] = f.comb(sh[t], sh[t + s]);
-    __syncthreads();
-    if (m > s) m = s;
-  }
+  r_block(f, sh, acc, nchunk < (int64_t)blockDim.x ? (int)nchunk : (int)blockDim.x);
 }
 /* After each block's thread 0 wrote its partials: true in the last block to
  * arrive (count: zero between launches; the last block sets it back to zero
@@ -181,6 +194,9 @@ template <typename T> struct lops {
     if (b.m == INFINITY || a.m == -INFINITY) return b;
     T m = a.m > b.m ? a.m : b.m;
     return lacc<T>{m, a.s * r_exp(a.m - m) + b.s * r_exp(b.m - m)};
+  }
+  __device__ lacc<T> down(lacc<T> a, int s) const {
+    return lacc<T>{__shfl_down_sync(0xffffffffu, a.m, s), __shfl_down_sync(0xffffffffu, a.s, s)};
   }
   __device__ lacc<T> load(const lacc<T> *p) const {
     return lacc<T>{*(const volatile T *)&p->m, *(const volatile T *)&p->s};
