@@ -599,62 +599,6 @@ bool genc__xcuda_info(const genc_graph *g, genc_compile_info *out) {
 
 #else
 
-static bool cu_chunks(void *bst, int64_t n, int64_t *nchunk, int64_t *clen) {
-  return genc_cu_reduce_chunks(bst, 1, n, nchunk, clen);
-}
-
-/* The particle reductions region kernels finish themselves (genc_xcu_fuse;
- * none in regions that take particles in pairs, whose threads the chunk grid
- * would not match) and their scratch: 16 bytes a partial, then the counter,
- * zeroed once (each launch's last block zeroes it again). A region whose
- * scratch cannot be had keeps its reductions as steps. False when out of
- * host memory. */
-static bool plan_epilogues(genc_ctx *ctx, const genc_graph *g, cplan *pl) {
-  int32_t nr = pl->part.nregions;
-  pl->fuse = calloc((size_t)nr + 1, sizeof *pl->fuse);
-  pl->in_kernel = calloc((size_t)g->nnodes + 1, sizeof *pl->in_kernel);
-  pl->scratch = calloc((size_t)nr + 1, sizeof *pl->scratch);
-  pl->scratch_bytes = calloc((size_t)nr + 1, sizeof *pl->scratch_bytes);
-  if (!pl->fuse || !pl->in_kernel || !pl->scratch || !pl->scratch_bytes) return false;
-  genc__xcuda_plan_fuse(g, &pl->part, pl->pairs, cu_chunks, ctx->bst, pl->fuse);
-  static const unsigned char zero[16];
-  for (int32_t r = 0; r < nr; r++) {
-    genc_xcu_fuse *f = &pl->fuse[r];
-    if (!f->nred) continue;
-    size_t bytes = (size_t)f->nred * (size_t)f->nchunk * 16 + 16;
-    void *p = ctx->bk->alloc(ctx->bst, bytes);
-    if (!p || ctx->bk->upload(ctx->bst, (char *)p + bytes - 16, zero, sizeof zero)) {
-      if (p) ctx->bk->free(ctx->bst, p, bytes);
-      genc_ctx_clear_error(ctx);
-      f->nred = 0;
-      continue;
-    }
-    pl->scratch[r] = p, pl->scratch_bytes[r] = bytes;
-    for (int e = 0; e < f->nred; e++)
-      pl->in_kernel[f->node[e]] = true;
-  }
-  return true;
-}
-
-/* The outputs the guard check echoes: node values of 8 bytes or fewer (an
- * estimate, a log weight), each once. A replay waits for the check anyway, so
- * a caller's read of them then costs no copy and no second wait. False when
- * out of memory. */
-static bool plan_echoes(const genc_graph *g, cplan *pl) {
-  int32_t base = g->ninputs + g->nconsts;
-  if (!(pl->echo = malloc(((size_t)g->noutputs + 1) * sizeof *pl->echo))) return false;
-  for (int32_t j = 0; j < g->noutputs && pl->necho < GENC_CU_GUARD_ECHOES; j++) {
-    int32_t v = g->outputs[j];
-    const genc_gmeta *m = &g->meta[v];
-    bool seen = false;
-    for (int32_t e = 0; e < pl->necho; e++)
-      seen = seen || g->outputs[pl->echo[e]] == v;
-    int64_t bytes = m->size * (m->n ? m->n : 1) * (int64_t)genc__esize((genc_dtype)m->dtype);
-    if (v >= base && !seen && bytes > 0 && bytes <= 8) pl->echo[pl->necho++] = j;
-  }
-  return true;
-}
-
 genc_status genc__xcuda_compile(genc_ctx *ctx, genc_graph *g, const genc_compile_opts *o) {
   (void)g, (void)o;
   return genc_ctx_fail(ctx, GENC_ERR_UNSUPPORTED,
