@@ -51,10 +51,10 @@ static const char *const FLAGS[] = {
 static const char *const LIBS = "-lm";
 
 /* Headers the generated source includes (relative to the source tree). */
-static const char *const HEADERS[] = {"src/array/exec_abi.h",  "src/array/exec_vec.h",
-                                      "src/random/laws.h",     "src/backend/backend.h",
-                                      "src/backend/specfun.h", "include/genc/array.h",
-                                      "include/genc/base.h",   "src/random/philox_simd.h"};
+static const char *const HEADERS[] = {
+    "src/array/exec_abi.h",  "src/array/exec_vec.h",     "src/random/laws.h",
+    "src/backend/backend.h", "src/backend/specfun.h",    "include/genc/array.h",
+    "include/genc/base.h",   "src/random/philox_simd.h", "src/backend/rowsum.h"};
 
 static const char *source_dir(void) {
   const char *d = getenv("GENC_SOURCE_DIR");

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
+#include "backend/rowsum.h"
 #include "backend/cpu/vecmath.h"
 
 #define RED_LOOP(T, INIT, STEP, FINISH)                                                            \
@@ -96,34 +97,18 @@
     y[o] = acc;                                                                                    \
   }
 
-/* Contiguous-row sums: sixteen lanes over the whole groups of sixteen, lane q
- * adding x[q], x[q + 16], ... in order, halved (lane k + h into lane k, h =
- * 8, 4, 2, 1), plus the last len % 16 elements summed in order: chains of
- * len / 16 adds, and lane-wise loops gcc vectorizes as they are. The
- * compiled regions' genc_x_rowsum (array/exec_abi.h) adds in the same
- * order, so the same bits. */
-#define ROW16(T)                                                                                   \
-  for (int64_t o = 0; o < outer; o++) {                                                            \
-    const T *r = x + o * len;                                                                      \
-    T t[16] = {0}, s = 0;                                                                          \
-    int64_t l = 0;                                                                                 \
-    for (; l + 16 <= len; l += 16)                                                                 \
-      for (int q = 0; q < 16; q++)                                                                 \
-        t[q] = t[q] + r[l + q];                                                                    \
-    for (; l < len; l++)                                                                           \
-      s = s + r[l];                                                                                \
-    for (int h = 8; h >= 1; h /= 2)                                                                \
-      for (int k = 0; k < h; k++)                                                                  \
-        t[k] = t[k] + t[k + h];                                                                    \
-    y[o] = t[0] + s;                                                                               \
-  }
-
-#define ROWS_FLOAT(T)                                                                              \
+/* Contiguous-row sums by genc_x_rowsum (backend/rowsum.h: sixteen lanes,
+ * chains of len / 16 adds), the function compiled regions call, so the same
+ * bits. */
+#define ROWS_FLOAT(T, ROWSUM)                                                                      \
   {                                                                                                \
     const T *x = xv;                                                                               \
     T *y = yv;                                                                                     \
     switch (op) {                                                                                  \
-    case GENC_RSUM: ROW16(T) return true;                                                          \
+    case GENC_RSUM:                                                                                \
+      for (int64_t o = 0; o < outer; o++)                                                          \
+        y[o] = ROWSUM(x + o * len, len);                                                           \
+      return true;                                                                                 \
     case GENC_RMAX: ROW4(T, -INFINITY, (v > acc || v != v) ? v : acc) return true;                 \
     case GENC_RMIN: ROW4(T, INFINITY, (v < acc || v != v) ? v : acc) return true;                  \
     default: return false;                                                                         \
@@ -132,8 +117,8 @@
 
 static bool reduce_rows(genc_reduce_op op, genc_dtype dt, const void *xv, void *yv, int64_t outer,
                         int64_t len) {
-  if (dt == GENC_F64) ROWS_FLOAT(double)
-  if (dt == GENC_F32) ROWS_FLOAT(float)
+  if (dt == GENC_F64) ROWS_FLOAT(double, genc_x_rowsum)
+  if (dt == GENC_F32) ROWS_FLOAT(float, genc_x_rowsumf)
   return false;
 }
 

@@ -111,6 +111,7 @@ static const char *const rtc_headers[] = {"src/array/exec_abi.h",
                                           "src/backend/backend.h",
                                           "src/backend/specfun.h",
                                           "src/backend/cuda/cuda_reduce.cuh",
+                                          "src/backend/rowsum.h",
                                           "include/genc/array.h",
                                           "include/genc/base.h"};
 
