@@ -9,9 +9,9 @@
  * Guards on the device: a recorded replay ends with genc_cu_guards_launch, one
  * thread comparing every guard value with its captured value and writing the
  * count that differ (after copies of the replay's small outputs, the echoes)
- * into pinned host memory; the replay then waits for that
- * word (spinning on it, the stream queried between looks, so a failed launch
- * cannot hang it), instead of one device-to-host copy and stream wait a guard.
+ * into pinned host memory; the replay then waits for that word (spinning on
+ * it, the stream queried between looks, so a failed launch cannot hang it),
+ * instead of one device-to-host copy and stream wait a guard.
  */
 #include <stdio.h>
 #include <stdlib.h>
