@@ -4,14 +4,17 @@
  * few ulps, see ulps_close), for any thread count and tile size, through the
  * disk cache of a second process, and through the tiled interpreter when no
  * compiler runs. Every graph here is compiled once per cache directory
- * (about 0.3-1 s of cc each), so the test keeps to three graphs.
+ * (about 0.3-1 s of cc each), so the test keeps to three graphs. The thread
+ * pool runs every index of every job once, spinning or asleep.
  */
 #include <float.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
 
+#include "array/exec_cpu.h"
 #include "array/graph.h"
 #include "array/internal.h"
 
@@ -608,6 +611,49 @@ static void test_particle_reductions_edge_values(void **state) {
   genc_scope_end(ctx, mark);
 }
 
+/* The pool's jobs: each index of [0, n) once a job, whatever the waiting
+ * (spinning workers, sleeping ones after a pause of the caller, more threads
+ * than cores). */
+typedef struct pool_job {
+  int32_t *count;
+  int64_t sum;
+  _Atomic long long total;
+} pool_job;
+
+static void pool_fn(void *arg, int64_t a, int64_t b) {
+  pool_job *j = arg;
+  long long s = 0;
+  for (int64_t i = a; i < b; i++)
+    j->count[i]++, s += i;
+  atomic_fetch_add(&j->total, s);
+}
+
+static void test_pool_jobs(void **state) {
+  (void)state;
+  enum { NMAX = 257, JOBS = 3000 };
+  for (int threads = 2; threads <= 8; threads *= 2) {
+    genc_xpool *p = genc__xpool_new(threads);
+    assert_non_null(p);
+    static int32_t count[NMAX];
+    memset(count, 0, sizeof count);
+    pool_job j = {.count = count};
+    long long want = 0;
+    for (int k = 0; k < JOBS; k++) {
+      int64_t n = 1 + (k * 37) % NMAX, chunk = 1 + k % 7;
+      atomic_store(&j.total, 0);
+      genc__xpool_run(p, n, chunk, pool_fn, &j);
+      assert_int_equal(atomic_load(&j.total), n * (n - 1) / 2);
+      want += n;
+      if (k % 500 == 499) usleep(2000); /* long enough for the workers to sleep */
+    }
+    long long got = 0;
+    for (int i = 0; i < NMAX; i++)
+      got += count[i];
+    assert_int_equal(got, want);
+    genc__xpool_free(p);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_compiled_ops_equal_eager),
@@ -618,6 +664,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_particle_reductions_on_threads),
       cmocka_unit_test(test_particle_reductions_edge_values),
+      cmocka_unit_test(test_pool_jobs),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
