@@ -20,11 +20,17 @@
  * waits for that word, its one synchronization (the output copies after the
  * graph may still run). Only when it says a guard changed are the guards read
  * again on the host, one by one, to fail with the replay's usual message
- * (genc__graph_check_guard). Since every replay of such a graph ends with
- * that wait, its key words live in pinned memory and the graph's first node
- * copies them: a replay through the graph makes two driver calls (launch,
- * output copy) besides the wait. A graph without guards never synchronizes
- * (its keys are uploaded from pageable memory, staged by the driver).
+ * (genc__graph_check_guard). The check also brings the replay's small outputs
+ * back (echoes: plan_echoes), so reading them costs no second wait. Since
+ * every replay of such a graph ends with that wait, its key words live in
+ * pinned memory and the graph's first node copies them: a replay through the
+ * graph makes two driver calls (launch, output copy) besides the wait. A
+ * graph without guards never synchronizes (its keys are uploaded from
+ * pageable memory, staged by the driver).
+ *
+ * Particle reductions of a region's own outputs run inside its kernel
+ * (plan_epilogues, exec_cuda_src.c) and keep their steps only for the values'
+ * lifetimes (in_kernel).
  */
 #include <stdio.h>
 #include <stdlib.h>
