@@ -16,6 +16,7 @@
 
 #include "array/exec_cpu.h"
 #include "array/exec_cuda.h"
+#include "backend/cuda/cuda_rtc.h"
 
 /* ---- source ---- */
 
@@ -289,11 +290,7 @@ char *genc__xcuda_make_source(const genc_graph *g, const genc_xpart *p, const ge
  * chunked reductions' rule on 132 multiprocessors (an H200). */
 static bool nominal_chunks(void *arg, int64_t n, int64_t *nchunk, int64_t *clen) {
   (void)arg;
-  if (n <= 4096) return false;
-  int64_t c = (n + 255) / 256 < 132 * 8 ? (n + 255) / 256 : 132 * 8;
-  *clen = (n + c - 1) / c;
-  *nchunk = (n + *clen - 1) / *clen;
-  return true;
+  return genc_cu_chunk_rule(132, 1, n, nchunk, clen);
 }
 
 char *genc__xcuda_source(genc_ctx *ctx, const genc_graph *g) {

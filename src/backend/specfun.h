@@ -37,17 +37,18 @@ GENC_HD double genc_sf_log_sigmoid(double x) { return -genc_sf_softplus(-x); }
  * division per element cost a vector divide (on a Xeon about 40% of a compiled
  * B1 replay). Every backend and path passes isig = 1.0 / sigma, so they agree.
  * Only a subnormal sigma (below 1 / DBL_MAX, where isig overflows) divides. */
-GENC_HD double genc_sf_normal_lp(double x, double mu, double sigma, double isig, double lsig) {
-  double z = isig < INFINITY ? (x - mu) * isig : (x - mu) / sigma;
+GENC_HD double genc_sf_normal_lpz(double z, double lsig) {
   return -0.5 * z * z - (lsig + 0.91893853320467274178032973640562);
+}
+GENC_HD double genc_sf_normal_lp(double x, double mu, double sigma, double isig, double lsig) {
+  return genc_sf_normal_lpz(isig < INFINITY ? (x - mu) * isig : (x - mu) / sigma, lsig);
 }
 
 /* genc_sf_normal_lp where the caller knows isig < INFINITY: no branch in a
  * vector loop over a shared sigma (the compiled CPU block bodies, which check
  * their hoisted isig once per call). The same arithmetic, so the same bits. */
 GENC_HD double genc_sf_normal_lp_i(double x, double mu, double isig, double lsig) {
-  double z = (x - mu) * isig;
-  return -0.5 * z * z - (lsig + 0.91893853320467274178032973640562);
+  return genc_sf_normal_lpz((x - mu) * isig, lsig);
 }
 
 /* Inverse error function: Giles' single-precision approximation as a start,

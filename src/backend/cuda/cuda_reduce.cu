@@ -173,38 +173,24 @@ __global__ void k_lse_part(const T *x, lacc<T> *part, int64_t len, int64_t inner
 }
 
 /* One thread a row only for short rows or many rows (a lone thread walking a
- * row of 1000, a particle logsumexp at N = 1e3, takes ~0.1 ms); one block a
- * row up to 4096; chunks beyond (at 1e4 they measured faster: B1 replays). */
+ * row of 1000, a particle logsumexp at N = 1e3, takes ~0.1 ms); chunks for
+ * long rows (genc_cu_chunk_rule: beyond 4096 they measured faster, B1
+ * replays at 1e4); one block a row between. */
 static bool use_seq(int64_t nout, int64_t len) {
   return len <= 128 || nout >= GENC_CU_RCOUNT || nout > 65535;
 }
-static bool use_chunks(int64_t nout, int64_t len) { return !use_seq(nout, len) && len > 4096; }
-
-/* Chunks of a row: about eight blocks a multiprocessor in all, at least one
- * element a thread. */
-static void chunk_plan(const genc_cu_state *st, int64_t nout, int64_t len, int64_t *nchunk,
-                       int64_t *clen) {
-  int64_t want = ((int64_t)st->sms * 8 + nout - 1) / nout;
-  int64_t maxc = (len + GENC_CU_THREADS - 1) / GENC_CU_THREADS;
-  int64_t c = want < maxc ? want : maxc;
-  if (c < 1) c = 1;
-  *clen = (len + c - 1) / c;
-  *nchunk = (len + *clen - 1) / *clen;
-}
+static_assert(GENC_CU_RCOUNT == 1024 && GENC_CU_THREADS == 256, "genc_cu_chunk_rule's constants");
 
 extern "C" bool genc_cu_reduce_chunks(void *bst, int64_t nout, int64_t len, int64_t *nchunk,
                                       int64_t *clen) {
   const genc_cu_state *st = genc_cu_enter(bst);
-  if (nout <= 0 || !use_chunks(nout, len)) return false;
-  chunk_plan(st, nout, len, nchunk, clen);
-  return true;
+  return genc_cu_chunk_rule(st->sms, nout, len, nchunk, clen);
 }
 
 template <typename T>
 static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64_t outer,
-                           int64_t len, int64_t inner) {
-  int64_t nout = outer * inner, nchunk, clen;
-  chunk_plan(st, nout, len, &nchunk, &clen);
+                           int64_t len, int64_t inner, int64_t nchunk, int64_t clen) {
+  int64_t nout = outer * inner;
   bool lse = op == GENC_RLOGSUMEXP;
   size_t pbytes = (size_t)(nout * nchunk) * (lse ? sizeof(lacc<T>) : sizeof(racc<T>));
   void *part = genc_cu_alloc(st, pbytes);
@@ -227,15 +213,15 @@ static void reduce_chunked(genc_cu_state *st, int op, const T *x, void *y, int64
 template <typename T>
 static void reduce_t(genc_cu_state *st, int op, const void *x, void *y, int64_t outer, int64_t len,
                      int64_t inner) {
-  int64_t nout = outer * inner;
-  if (use_seq(nout, len)) {
+  int64_t nout = outer * inner, nchunk, clen;
+  if (genc_cu_chunk_rule(st->sms, nout, len, &nchunk, &clen)) {
+    reduce_chunked<T>(st, op, (const T *)x, y, outer, len, inner, nchunk, clen);
+  } else if (use_seq(nout, len)) {
     k_red_seq<T><<<genc_cu_blocks(st, nout), GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y,
                                                                                outer, len, inner);
-  } else if (!use_chunks(nout, len)) {
+  } else {
     k_red_block<T>
         <<<(unsigned)nout, GENC_CU_THREADS, 0, st->stream>>>(op, (const T *)x, y, len, inner);
-  } else {
-    reduce_chunked<T>(st, op, (const T *)x, y, outer, len, inner);
   }
 }
 

@@ -65,11 +65,27 @@ int genc_cu_rtc_launch(void *bst, const genc_cu_fn *fn, int64_t n, void **args, 
 int genc_cu_rtc_launch_blocks(void *bst, const genc_cu_fn *fn, int64_t blocks, void **args,
                               char *err, size_t errcap);
 
-/* Whether genc_cu_reduce of @p nout rows of @p len elements cuts rows into
- * chunks (k_red_part, k_lse_part: one block a chunk, a thread taking elements
- * t, t + 256, ... of its chunk, partials finished by the last block), and
- * then their count and length. A generated kernel that folds the same
- * elements the same way into the same tree gives the same bits. */
+/* The chunked reductions' rule, for a device of @p sms multiprocessors:
+ * whether genc_cu_reduce of @p nout rows of @p len elements cuts rows into
+ * chunks (k_red_part, k_lse_part: one block of 256 threads a chunk, a thread
+ * taking elements t, t + 256, ... of its chunk, partials finished by the last
+ * block; rows longer than 4096, fewer than 1024 of them), and then their count
+ * and length: about eight blocks a multiprocessor in all, at least one element
+ * a thread. A generated kernel that folds the same elements the same way into
+ * the same tree gives the same bits. Plain C, so that sources can be planned
+ * for a device without one (exec_cuda_src.c); cuda_reduce.cu runs by it. */
+static inline bool genc_cu_chunk_rule(int64_t sms, int64_t nout, int64_t len, int64_t *nchunk,
+                                      int64_t *clen) {
+  if (nout <= 0 || nout >= 1024 || len <= 4096) return false;
+  int64_t want = (sms * 8 + nout - 1) / nout, maxc = (len + 255) / 256;
+  int64_t c = want < maxc ? want : maxc;
+  if (c < 1) c = 1;
+  *clen = (len + c - 1) / c;
+  *nchunk = (len + *clen - 1) / *clen;
+  return true;
+}
+
+/* genc_cu_chunk_rule on the device of backend state @p bst. */
 bool genc_cu_reduce_chunks(void *bst, int64_t nout, int64_t len, int64_t *nchunk, int64_t *clen);
 
 /* Threads the device of backend state @p bst keeps resident at once
