@@ -2,6 +2,7 @@
  * element takes the scalar libm value that the single-trace fast path takes. */
 #include <math.h>
 
+#include "backend/cpu/clones.h"
 #include "backend/cpu/cpu.h"
 #include "backend/specfun.h"
 
@@ -62,16 +63,21 @@
       BINARY_LOOP(float, F);                                                                       \
   } while (0)
 
+/* Cloned: genc_sf_normal_lp's fma is an instruction from x86-64-v3 on; the
+ * baseline build calls libm's (the same correctly rounded value) per element. */
+GENC_ISA_CLONES static void normal_lp(genc_dtype dt, const void *a, const void *b, const void *c,
+                                      void *out, const genc_bcast *g) {
+  if (dt == GENC_F64)
+    NORMAL_LP_LOOP(double);
+  else if (dt == GENC_F32)
+    NORMAL_LP_LOOP(float);
+}
+
 void genc_cpu_fused3(void *st, genc_fused_op op, genc_dtype dt, const void *a, const void *b,
                      const void *c, void *out, const genc_bcast *g) {
   (void)st;
   switch (op) {
-  case GENC_FUSED_NORMAL_LOGPDF:
-    if (dt == GENC_F64)
-      NORMAL_LP_LOOP(double);
-    else if (dt == GENC_F32)
-      NORMAL_LP_LOOP(float);
-    break;
+  case GENC_FUSED_NORMAL_LOGPDF: normal_lp(dt, a, b, c, out, g); break;
   case GENC_FUSED_GAMMA_DZ_DA: BINARY_OP(genc_sf_gamma_dz_da); break;
   case GENC_FUSED_GAMMA_DLOGZ_DA: BINARY_OP(genc_sf_gamma_dlogz_da); break;
   default: break;

@@ -13,6 +13,8 @@
 
 #include <math.h>
 
+#include "backend/cpu/clones.h"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) &&       \
     !defined(GENC_NO_LIBMVEC)
 #define GENC_VEC1(f) __attribute__((simd("notinbranch"))) double f(double)
@@ -39,8 +41,7 @@ GENC_VEC1F(erff);
 GENC_VEC1F(erfcf);
 #undef GENC_VEC1
 #undef GENC_VEC1F
-#define GENC_VEC_CLONES                                                                            \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define GENC_VEC_CLONES GENC_ISA_CLONES
 #else
 #define GENC_VEC_CLONES
 #endif
