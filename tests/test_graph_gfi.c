@@ -160,6 +160,142 @@ static void test_guard(void **state) {
   genc_scope_end(ctx, m);
 }
 
+/* The normal's parameters, checked under a capture through its score (its
+ * check_shapes): a score that is not finite on replay makes the replay refuse
+ * where the checks would fail. mu = log(a + 1) is NaN for a < -1 and -inf at
+ * -1; sigma = u + (0, 0.1, 0.2) - 0.2, u ~ U(0, 1), is <= 0 for u below 0.2. */
+static genc_array *log_mu_model(genc_rt *rt, genc_array *const *args, void *user) {
+  (void)args;
+  genc_ctx *ctx = genc_rt_ctx(rt);
+  genc_array *a = GENC_TRACE(rt, "a", genc_normal(ctx, 0.0, 1.0));
+  genc_array *u = GENC_TRACE(rt, "u", genc_uniform(ctx, 0.0, 1.0));
+  if (user) return u; /* the model without y */
+  genc_array *mu = genc_log(ctx, genc_add(ctx, a, 1.0));
+  genc_array *sg =
+      genc_sub(ctx, genc_add(ctx, u, genc_array_vec(ctx, 3, (double[]){0, 0.1, 0.2})), 0.2);
+  return GENC_TRACE(rt, "y", genc_broadcasted_normal(ctx, mu, sg));
+}
+
+/* Keys from seed *s on: the first whose eager generate of n particles fails
+ * (want_fail) or succeeds; the failure's message is kept in msg. */
+static genc_key find_key(genc_ctx *ctx, genc_gf *gf, int64_t n, uint64_t *s, bool want_fail,
+                         char *msg, size_t cap) {
+  for (;; (*s)++) {
+    int64_t m = genc_scope_begin(ctx);
+    genc_trace *t = genc_gf_generate(ctx, gf, NULL, NULL, genc_key_from_seed(*s), n, NULL);
+    bool failed = t == NULL;
+    if (failed && msg) snprintf(msg, cap, "%s", genc_ctx_error(ctx));
+    if (failed) assert_int_equal(genc_ctx_status(ctx), GENC_ERR_DOMAIN);
+    genc_trace_release(t);
+    genc_ctx_clear_error(ctx);
+    genc_scope_end(ctx, m);
+    if (failed == want_fail) return genc_key_from_seed((*s)++);
+  }
+}
+
+static void test_score_guards_normal(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int64_t m = genc_scope_begin(ctx);
+  static int prefix = 1;
+  genc_gf *gf = genc_gf_dynamic("log_mu", log_mu_model, 0, NULL);
+  genc_gf *gf0 = genc_gf_dynamic("log_mu_prefix", log_mu_model, 0, &prefix);
+  for (int64_t n = 0; n <= 4; n += 4) {
+    uint64_t s = 1;
+    char msg[256] = "", what[64];
+    genc_key good = find_key(ctx, gf, n, &s, false, NULL, 0);
+    genc_gen_graph *gg = genc_gf_generate_capture(ctx, gf, NULL, NULL, good, n, NULL, NULL);
+    genc_gen_graph *g0 = genc_gf_generate_capture(ctx, gf0, NULL, NULL, good, n, NULL, NULL);
+    T_OK(ctx, gg);
+    T_OK(ctx, g0);
+    /* y adds one guard, on its score, for mu and sigma (their own checks
+     * would be two: a finite sum of mu, the range of sigma) */
+    assert_int_equal(genc_graph_nguards(genc_gen_graph_graph(gg)),
+                     genc_graph_nguards(genc_gen_graph_graph(g0)) + 1);
+    genc_gen_graph_free(g0);
+    int bad_mu = 0, bad_sigma = 0, good_keys = 0;
+    for (int k = 0; k < 40 || !bad_mu || !bad_sigma; k++) {
+      genc_key key = find_key(ctx, gf, n, &s, k % 2 == 0, msg, sizeof msg);
+      genc_array *we = NULL, *wr = NULL;
+      genc_trace *r = genc_gen_graph_replay(ctx, gg, key, &wr);
+      if (k % 2 == 0) { /* eager fails: the replay refuses, never returns a trace */
+        assert_null(r);
+        assert_int_equal(genc_ctx_status(ctx), GENC_ERR_CAPTURE);
+        assert_non_null(strstr(genc_ctx_error(ctx), "guard changed"));
+        genc_ctx_clear_error(ctx);
+        bad_mu += strstr(msg, "parameter mu") != NULL;
+        bad_sigma += strstr(msg, "parameter sigma") != NULL;
+        assert_non_null(strstr(msg, "broadcasted_normal"));
+        continue;
+      }
+      genc_trace *e = genc_gf_generate(ctx, gf, NULL, NULL, key, n, &we);
+      T_OK(ctx, r);
+      T_OK(ctx, e);
+      snprintf(what, sizeof what, "log_mu n=%lld y", (long long)n);
+      same_bits(ctx, what, genc_trace_get_path(ctx, e, "y"), genc_trace_get_path(ctx, r, "y"));
+      same_bits(ctx, what, genc_trace_score(e), genc_trace_score(r));
+      good_keys++;
+      genc_trace_release(e);
+      genc_trace_release(r);
+      if (k > 400)
+        fail_msg("n=%lld: no key with a bad mu (%d) or sigma (%d)", (long long)n, bad_mu,
+                 bad_sigma);
+    }
+    assert_true(good_keys >= 20);
+    genc_gen_graph_free(gg);
+  }
+  genc_gf_release(gf0);
+  genc_gf_release(gf);
+  genc_scope_end(ctx, m);
+}
+
+/* genc_dist_logpdf under a capture: the graph's inputs are mu and sigma;
+ * replays with a NaN or infinite mu, or a sigma of 0, -1, +inf or NaN refuse;
+ * valid ones give the eager density bit for bit, except where that density is
+ * not finite (a subnormal sigma: -inf), which the replay leaves to eager. */
+static genc_status lp_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
+                         genc_array **out, void *user) {
+  (void)keys, (void)user;
+  genc_array *y = genc_array_vec(ctx, 3, (double[]){0.5, -1.0, 2.0});
+  genc_dist d = genc_broadcasted_normal(ctx, in[0], in[1]);
+  out[0] = genc_dist_logpdf(ctx, &d, y);
+  return out[0] ? GENC_OK : genc_ctx_status(ctx);
+}
+
+static void test_score_guards_logpdf(void **state) {
+  fixture *f = *state;
+  genc_ctx *ctx = f->ctx;
+  int64_t m = genc_scope_begin(ctx);
+  genc_array *in[2] = {genc_array_vec(ctx, 3, (double[]){0.1, 0.2, 0.3}), genc_scalar(ctx, 0.7)};
+  genc_array *out = NULL;
+  genc_graph *g = genc_graph_capture(ctx, lp_fn, NULL, 0, NULL, 2, in, 1, &out);
+  T_OK(ctx, g);
+  assert_int_equal(genc_graph_nguards(g), 1);
+  const double mus[][3] = {{0.1, NAN, 0.3}, {INFINITY, 0, 0}, {0, 0, -INFINITY}, {1, 2, 3}};
+  const double sigmas[] = {0.0, -1.0, INFINITY, NAN, 0.3, 4.9e-324};
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 6; j++) {
+      int64_t mk = genc_scope_begin(ctx);
+      genc_array *ins[2] = {genc_array_vec(ctx, 3, mus[i]), genc_scalar(ctx, sigmas[j])}, *r = NULL;
+      genc_status st = genc_graph_replay(ctx, g, NULL, ins, &r);
+      genc_array *e = NULL;
+      genc_status se = lp_fn(ctx, NULL, ins, &e, NULL);
+      bool valid = i == 3 && j >= 4, finite = valid && j == 4;
+      if (valid != (se == GENC_OK))
+        fail_msg("mu row %d sigma %g: eager status %d", i, sigmas[j], (int)se);
+      if (!finite) { /* invalid, or a valid score of -inf: the replay refuses */
+        assert_int_equal(st, GENC_ERR_CAPTURE);
+        genc_ctx_clear_error(ctx);
+      } else {
+        if (st) fail_msg("mu row %d sigma %g: %s", i, sigmas[j], genc_ctx_error(ctx));
+        same_bits(ctx, "logpdf", e, r);
+      }
+      genc_scope_end(ctx, mk);
+    }
+  genc_graph_free(g);
+  genc_scope_end(ctx, m);
+}
+
 /* Tiles replayed from the first tile's capture give the eager tiled run, and
  * importance sampling with .compile the weights of the eager one. */
 static void test_replayed_tiles(void **state) {
@@ -286,9 +422,14 @@ static void test_zoo(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_b1_batched),     cmocka_unit_test(test_b1_single),
-      cmocka_unit_test(test_refused),        cmocka_unit_test(test_guard),
-      cmocka_unit_test(test_replayed_tiles), cmocka_unit_test(test_zoo),
+      cmocka_unit_test(test_b1_batched),
+      cmocka_unit_test(test_b1_single),
+      cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_guard),
+      cmocka_unit_test(test_replayed_tiles),
+      cmocka_unit_test(test_zoo),
+      cmocka_unit_test(test_score_guards_normal),
+      cmocka_unit_test(test_score_guards_logpdf),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -117,6 +117,19 @@ struct genc_dist_type {
   /** The support of a value (zero: GENC_SUPPORT_UNKNOWN). Read by the GFI
    * (genc_trace_support()) and the unconstraining transforms of infer.h. */
   genc_support support;
+  /**
+   * Optional: the part of @c check that a finite log density does not imply
+   * (dimensions, shapes; it may check nothing). Setting it declares that
+   * logpdf is NaN or -inf at every element whose parameters fail @c check,
+   * and that sample is harmless with such parameters (no loop, no error).
+   * Under a capture (genc_graph_capture) the GFI and genc_dist_logpdf then
+   * run this check, score the value, and guard that the score is finite in
+   * place of @c check's reductions over the parameters, which would
+   * otherwise replay with every step: a replay whose score is not finite fails
+   * its guard, its caller runs the step eagerly, and @c check reports there.
+   * NULL: @c check runs under a capture too.
+   */
+  genc_status (*check_shapes)(genc_ctx *ctx, const genc_dist *d);
 };
 
 /* ---- Built-in distributions (constructors only package their arguments) ---- */

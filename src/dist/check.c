@@ -242,6 +242,22 @@ genc_status genc_dist_check_param(genc_ctx *ctx, const genc_dist *d, int i, genc
   return st ? st : genc_dist_check_array(ctx, dname(d), pname(d, i), d->p[i], kind);
 }
 
+int genc__capture_finite(genc_ctx *ctx, genc_array *x) {
+  bool old = genc__norec_begin(ctx);
+  genc_status before = genc_ctx_status(ctx);
+  int64_t mark = genc_scope_begin(ctx);
+  int ok = quick_ok_capture(ctx, x, GENC_PARAM_REAL);
+  genc_scope_end(ctx, mark);
+  genc__norec_end(ctx, old);
+  if (!ok && before == GENC_OK) genc_ctx_clear_error(ctx); /* the caller's check reports */
+  return ok;
+}
+
+genc_status genc__check_no_shapes(genc_ctx *ctx, const genc_dist *d) {
+  (void)ctx, (void)d;
+  return GENC_OK;
+}
+
 genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d) {
   genc_status st = genc__check_param(ctx, d, 0, GENC_PARAM_REAL);
   return st ? st : genc__check_param(ctx, d, 1, GENC_PARAM_POSITIVE);

@@ -45,6 +45,21 @@ genc_status genc_dist_check(genc_ctx *ctx, const genc_dist *d) {
   return d->type->check(ctx, d);
 }
 
+genc_status genc__dist_check_first(genc_ctx *ctx, const genc_dist *d, bool *after) {
+  *after = false;
+  genc_status st = check_shape(ctx, d);
+  if (st != GENC_OK || !d->type->check) return st;
+  if (!genc__capturing(ctx) || !d->type->check_shapes) return d->type->check(ctx, d);
+  *after = true;
+  return d->type->check_shapes(ctx, d);
+}
+
+genc_status genc__dist_check_score(genc_ctx *ctx, const genc_dist *d, genc_array *lp) {
+  if (!lp) return genc_ctx_status(ctx) ? genc_ctx_status(ctx) : GENC_ERR_ARG;
+  if (genc__numel(lp) > 0 && genc__capture_finite(ctx, lp)) return GENC_OK;
+  return d->type->check(ctx, d);
+}
+
 static bool check_n(genc_ctx *ctx, const genc_dist *d, int64_t n) {
   if (n >= 0) return true;
   genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: particle count %lld is negative", d->type->name,
@@ -127,13 +142,15 @@ genc_array *genc_dist_logpdf(genc_ctx *ctx, const genc_dist *d, genc_array *x) {
     if (genc__dist_check_scalar(ctx, d, pv) != GENC_OK) return NULL;
     return genc_scalar(ctx, d->type->logpdf_scalar(pv, xv));
   }
-  if (genc_dist_check(ctx, d) != GENC_OK) return NULL;
+  bool after;
+  if (genc__dist_check_first(ctx, d, &after) != GENC_OK) return NULL;
   if (!x) {
     if (genc_ctx_status(ctx) == GENC_OK)
       genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: logpdf of a NULL value", d->type->name);
     return NULL;
   }
-  return d->type->logpdf(ctx, d, x);
+  genc_array *lp = d->type->logpdf(ctx, d, x);
+  return lp && after && genc__dist_check_score(ctx, d, lp) != GENC_OK ? NULL : lp;
 }
 
 bool genc_dist_has_rsample(const genc_dist *d) { return d && d->type && d->type->rsample; }

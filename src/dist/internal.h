@@ -37,6 +37,22 @@ typedef genc_param_kind genc__pkind;
 /* Parameters (location, scale) of a location-scale family: 0 finite, 1 > 0. */
 genc_status genc__check_loc_scale(genc_ctx *ctx, const genc_dist *d);
 
+/* A check_shapes (genc_dist_type) that checks nothing: the type's check has
+ * only value checks. */
+genc_status genc__check_no_shapes(genc_ctx *ctx, const genc_dist *d);
+
+/* Checks before scoring d: genc_dist_check, or under a capture for a type
+ * with check_shapes only the structural ones, with *after set: the caller
+ * then passes the score to genc__dist_check_score. */
+genc_status genc__dist_check_first(genc_ctx *ctx, const genc_dist *d, bool *after);
+/* The rest of the checks, given d's score lp (any shape): under a capture a
+ * guard that lp is finite everywhere; when it is not, d's check (which
+ * reports, or records its own guards). */
+genc_status genc__dist_check_score(genc_ctx *ctx, const genc_dist *d, genc_array *lp);
+/* Under a capture: 1 if every element of x is finite, recorded as a guard (a
+ * sum over all elements and particles, judged finite); 0 if not or on error. */
+int genc__capture_finite(genc_ctx *ctx, genc_array *x);
+
 /* Package a built-in distribution. */
 genc_dist genc__dist(const genc_dist_type *t, genc_array *a, genc_array *b, genc_array *c,
                      genc_array *e);

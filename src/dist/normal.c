@@ -32,7 +32,7 @@ static double logpdf_scalar(const double *p, double x) {
 
 /* genc_normal is scalar, as in Gen.jl: a parameter with dimensions (batched
  * 0-d ones are fine) is a mistake for the broadcasted normal. */
-static genc_status check_normal(genc_ctx *ctx, const genc_dist *d) {
+static genc_status check_normal_dims(genc_ctx *ctx, const genc_dist *d) {
   for (int i = 0; i < 2; i++)
     if (d->p[i] && genc_array_ndim(d->p[i]) != 0)
       return genc_ctx_fail(ctx, GENC_ERR_SHAPE,
@@ -40,7 +40,16 @@ static genc_status check_normal(genc_ctx *ctx, const genc_dist *d) {
                            "distribution; use genc_broadcasted_normal for elementwise normals over "
                            "arrays",
                            d->type->param_names[i], genc_array_ndim(d->p[i]));
-  return genc__check_loc_scale(ctx, d);
+  return GENC_OK;
+}
+
+/* The normal's log density is NaN or -inf where mu is not finite or sigma is
+ * not positive and finite (a NaN or infinite z, or log sigma NaN or +inf), so
+ * the types declare check_shapes: under a capture a finite score stands in
+ * for genc__check_loc_scale. */
+static genc_status check_normal(genc_ctx *ctx, const genc_dist *d) {
+  genc_status st = check_normal_dims(ctx, d);
+  return st ? st : genc__check_loc_scale(ctx, d);
 }
 
 static const genc_dist_type normal_type = {.name = "normal",
@@ -54,7 +63,8 @@ static const genc_dist_type normal_type = {.name = "normal",
                                            .check_scalar = genc__check_loc_scale_scalar,
                                            .sample_scalar = sample_scalar,
                                            .logpdf_scalar = logpdf_scalar,
-                                           .scalar_dtype = GENC_F64};
+                                           .scalar_dtype = GENC_F64,
+                                           .check_shapes = check_normal_dims};
 /* the fast path only runs with 0-d parameters, where the two types agree */
 static const genc_dist_type bnormal_type = {.name = "broadcasted_normal",
                                             .support = {GENC_SUPPORT_REAL},
@@ -67,7 +77,8 @@ static const genc_dist_type bnormal_type = {.name = "broadcasted_normal",
                                             .check_scalar = genc__check_loc_scale_scalar,
                                             .sample_scalar = sample_scalar,
                                             .logpdf_scalar = logpdf_scalar,
-                                            .scalar_dtype = GENC_F64};
+                                            .scalar_dtype = GENC_F64,
+                                            .check_shapes = genc__check_no_shapes};
 
 genc_dist(genc_normal)(genc_ctx *ctx, genc_array *mu, genc_array *sigma) {
   (void)ctx;

@@ -219,11 +219,14 @@ static genc_array *choice_value(genc_rt *rt, const genc_comp *path, int len, con
 /* Make the choice of record i at path (pushed by the caller). */
 static genc_array *trace_site(genc_rt *rt, const genc_comp *path, int len, int i, genc_dist *d) {
   double pv[GENC_DIST_MAX_PARAMS];
-  bool fast = genc__dist_scalar_params(rt->ctx, d, rt->n, pv);
-  if (fast ? genc__dist_check_scalar(rt->ctx, d, pv) : genc_dist_check(rt->ctx, d))
+  bool fast = genc__dist_scalar_params(rt->ctx, d, rt->n, pv), after = false;
+  if (fast ? genc__dist_check_scalar(rt->ctx, d, pv) : genc__dist_check_first(rt->ctx, d, &after))
     return fail_at(rt, path, len, "invalid distribution");
   site_lp lp = {0};
   genc_array *v = choice_value(rt, path, len, d, fast ? pv : NULL, &lp);
+  /* under a capture, a finite score stands in for the parameters' checks */
+  if (v && after && !lp.host && genc__dist_check_score(rt->ctx, d, lp.a))
+    return fail_at(rt, path, len, "invalid distribution");
   if (!v || !acc_lp(rt->ctx, &rt->score, &lp)) {
     /* address errors already name the site */
     if (genc_ctx_status(rt->ctx) == GENC_ERR_ADDRESS) return fail(rt);
