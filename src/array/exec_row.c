@@ -458,18 +458,22 @@ static void emit_sums(rowp *R, bool init) {
       P("  %s s%d[16] = {0}, t%d = 0;\n", T, (int)id, (int)id);
       continue;
     }
+    /* lane k + h into lane k for h = 8, 4, 2, 1 (genc_x_rowsum's halving),
+     * one loop per h: gcc unrolls constant trip counts, not the nest */
+    for (int h = 8; h >= 1; h /= 2)
+      if (R->blk)
+        P("  for (int j = 0; j < %d; j++)\n    for (int k = 0; k < GENC_XPB; k++) s%d[j][k] = "
+          "s%d[j][k] + s%d[j + %d][k];\n",
+          h, (int)id, (int)id, (int)id, h);
+      else
+        P("  for (int k = 0; k < %d; k++) s%d[k] = s%d[k] + s%d[k + %d];\n", h, (int)id, (int)id,
+          (int)id, h);
     if (R->blk) {
-      P("  for (int h = 8; h >= 1; h /= 2)\n    for (int j = 0; j < h; j++)\n      for (int k = "
-        "0; k < GENC_XPB; k++) s%d[j][k] = s%d[j][k] + s%d[j + h][k];\n",
-        (int)id, (int)id, (int)id);
       P("  %s v%d[GENC_XPB];\n  GENC_XPB_FOR (int k = 0; k < GENC_XPB; k++) v%d[k] = s%d[0][k] + "
         "t%d[k];\n",
         T, (int)id, (int)id, (int)id, (int)id);
       continue;
     }
-    P("  for (int h = 8; h >= 1; h /= 2)\n    for (int k = 0; k < h; k++) s%d[k] = s%d[k] + "
-      "s%d[k + h];\n",
-      (int)id, (int)id, (int)id);
     P("  const %s v%d = s%d[0] + t%d;\n", T, (int)id, (int)id, (int)id);
   }
 }
