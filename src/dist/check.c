@@ -180,6 +180,19 @@ static int quick_ok(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
   return value_ok(lo, kind) && value_ok(hi, kind);
 }
 
+/* quick_ok in a scope of its own, recording nothing on a tape; when it fails
+ * its error (if any) is cleared: the caller's exact path reports. */
+static int quick_scoped(genc_ctx *ctx, genc_array *x, genc_param_kind kind) {
+  bool old = genc__norec_begin(ctx);
+  genc_status before = genc_ctx_status(ctx);
+  int64_t mark = genc_scope_begin(ctx);
+  int ok = quick_ok(ctx, x, kind);
+  genc_scope_end(ctx, mark);
+  genc__norec_end(ctx, old);
+  if (!ok && before == GENC_OK) genc_ctx_clear_error(ctx);
+  return ok;
+}
+
 genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *name, genc_array *x,
                                   genc_param_kind kind) {
   if (!ctx) return GENC_ERR_ARG;
@@ -192,17 +205,7 @@ genc_status genc_dist_check_array(genc_ctx *ctx, const char *dist, const char *n
     if (genc_ctx_status(ctx) != GENC_OK) return genc_ctx_status(ctx);
     return genc_ctx_fail(ctx, GENC_ERR_ARG, "%s: parameter %s is NULL", dist, name);
   }
-  if (genc__numel(x) == 0) return GENC_OK;
-  {
-    bool old = genc__norec_begin(ctx);
-    genc_status before = genc_ctx_status(ctx);
-    int64_t mark = genc_scope_begin(ctx);
-    int ok = quick_ok(ctx, x, kind);
-    genc_scope_end(ctx, mark);
-    genc__norec_end(ctx, old);
-    if (ok) return GENC_OK;
-    if (before == GENC_OK) genc_ctx_clear_error(ctx); /* the exact path reports */
-  }
+  if (genc__numel(x) == 0 || quick_scoped(ctx, x, kind)) return GENC_OK;
   bool old = genc__norec_begin(ctx);
   int64_t mark = genc_scope_begin(ctx);
   double v = INFINITY;
@@ -243,14 +246,7 @@ genc_status genc_dist_check_param(genc_ctx *ctx, const genc_dist *d, int i, genc
 }
 
 int genc__capture_finite(genc_ctx *ctx, genc_array *x) {
-  bool old = genc__norec_begin(ctx);
-  genc_status before = genc_ctx_status(ctx);
-  int64_t mark = genc_scope_begin(ctx);
-  int ok = quick_ok_capture(ctx, x, GENC_PARAM_REAL);
-  genc_scope_end(ctx, mark);
-  genc__norec_end(ctx, old);
-  if (!ok && before == GENC_OK) genc_ctx_clear_error(ctx); /* the caller's check reports */
-  return ok;
+  return genc__capturing(ctx) && quick_scoped(ctx, x, GENC_PARAM_REAL);
 }
 
 genc_status genc__check_no_shapes(genc_ctx *ctx, const genc_dist *d) {

@@ -50,7 +50,8 @@ genc_status genc__dist_check_first(genc_ctx *ctx, const genc_dist *d, bool *afte
  * reports, or records its own guards). */
 genc_status genc__dist_check_score(genc_ctx *ctx, const genc_dist *d, genc_array *lp);
 /* Under a capture: 1 if every element of x is finite, recorded as a guard (a
- * sum over all elements and particles, judged finite); 0 if not or on error. */
+ * sum over all elements and particles, judged finite); 0 if not, on error,
+ * or outside a capture. */
 int genc__capture_finite(genc_ctx *ctx, genc_array *x);
 
 /* Package a built-in distribution. */
