@@ -47,7 +47,8 @@ genc_status genc__check_no_shapes(genc_ctx *ctx, const genc_dist *d);
 genc_status genc__dist_check_first(genc_ctx *ctx, const genc_dist *d, bool *after);
 /* The rest of the checks, given d's score lp (any shape): under a capture a
  * guard that lp is finite everywhere; when it is not, d's check (which
- * reports, or records its own guards). */
+ * reports, or records its own guards; the guard then holds "not finite", so
+ * replays with finite scores run eagerly: a capture whose score overflowed). */
 genc_status genc__dist_check_score(genc_ctx *ctx, const genc_dist *d, genc_array *lp);
 /* Under a capture: 1 if every element of x is finite, recorded as a guard (a
  * sum over all elements and particles, judged finite); 0 if not, on error,
