@@ -249,26 +249,31 @@ static void test_score_guards_normal(void **state) {
   genc_scope_end(ctx, m);
 }
 
-/* genc_dist_logpdf under a capture: the graph's inputs are mu and sigma;
- * replays with a NaN or infinite mu, or a sigma of 0, -1, +inf or NaN refuse;
- * valid ones give the eager density bit for bit, except where that density is
- * not finite (a subnormal sigma: -inf), which the replay leaves to eager. */
+/* genc_dist_logpdf under a capture, for each type that declares check_shapes
+ * (the broadcasted normal, lognormal, Laplace, Cauchy): the graph's inputs are
+ * the location and scale; replays with a NaN or infinite location, or a scale
+ * of 0, -1, +inf or NaN refuse; valid ones give the eager density bit for bit,
+ * except where that density is not finite (a subnormal scale: -inf), which the
+ * replay leaves to eager. */
 static genc_status lp_fn(genc_ctx *ctx, const genc_key *keys, genc_array *const *in,
                          genc_array **out, void *user) {
-  (void)keys, (void)user;
-  genc_array *y = genc_array_vec(ctx, 3, (double[]){0.5, -1.0, 2.0});
-  genc_dist d = genc_broadcasted_normal(ctx, in[0], in[1]);
+  (void)keys;
+  genc_array *y = genc_array_vec(ctx, 3, (double[]){0.5, 1.5, 2.0});
+  int which = *(const int *)user;
+  genc_dist d = which == 0   ? genc_broadcasted_normal(ctx, in[0], in[1])
+                : which == 1 ? genc_lognormal(ctx, in[0], in[1])
+                : which == 2 ? genc_laplace(ctx, in[0], in[1])
+                             : genc_cauchy(ctx, in[0], in[1]);
   out[0] = genc_dist_logpdf(ctx, &d, y);
   return out[0] ? GENC_OK : genc_ctx_status(ctx);
 }
 
-static void test_score_guards_logpdf(void **state) {
-  fixture *f = *state;
+static void check_score_guards(fixture *f, int which) {
   genc_ctx *ctx = f->ctx;
   int64_t m = genc_scope_begin(ctx);
   genc_array *in[2] = {genc_array_vec(ctx, 3, (double[]){0.1, 0.2, 0.3}), genc_scalar(ctx, 0.7)};
   genc_array *out = NULL;
-  genc_graph *g = genc_graph_capture(ctx, lp_fn, NULL, 0, NULL, 2, in, 1, &out);
+  genc_graph *g = genc_graph_capture(ctx, lp_fn, &which, 0, NULL, 2, in, 1, &out);
   T_OK(ctx, g);
   assert_int_equal(genc_graph_nguards(g), 1);
   const double mus[][3] = {{0.1, NAN, 0.3}, {INFINITY, 0, 0}, {0, 0, -INFINITY}, {1, 2, 3}};
@@ -279,21 +284,27 @@ static void test_score_guards_logpdf(void **state) {
       genc_array *ins[2] = {genc_array_vec(ctx, 3, mus[i]), genc_scalar(ctx, sigmas[j])}, *r = NULL;
       genc_status st = genc_graph_replay(ctx, g, NULL, ins, &r);
       genc_array *e = NULL;
-      genc_status se = lp_fn(ctx, NULL, ins, &e, NULL);
+      genc_status se = lp_fn(ctx, NULL, ins, &e, &which);
       bool valid = i == 3 && j >= 4, finite = valid && j == 4;
       if (valid != (se == GENC_OK))
-        fail_msg("mu row %d sigma %g: eager status %d", i, sigmas[j], (int)se);
+        fail_msg("type %d, mu row %d sigma %g: eager status %d", which, i, sigmas[j], (int)se);
       if (!finite) { /* invalid, or a valid score of -inf: the replay refuses */
         assert_int_equal(st, GENC_ERR_CAPTURE);
         genc_ctx_clear_error(ctx);
       } else {
-        if (st) fail_msg("mu row %d sigma %g: %s", i, sigmas[j], genc_ctx_error(ctx));
+        if (st)
+          fail_msg("type %d, mu row %d sigma %g: %s", which, i, sigmas[j], genc_ctx_error(ctx));
         same_bits(ctx, "logpdf", e, r);
       }
       genc_scope_end(ctx, mk);
     }
   genc_graph_free(g);
   genc_scope_end(ctx, m);
+}
+
+static void test_score_guards_logpdf(void **state) {
+  for (int which = 0; which < 4; which++)
+    check_score_guards(*state, which);
 }
 
 /* Tiles replayed from the first tile's capture give the eager tiled run, and

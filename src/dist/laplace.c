@@ -31,6 +31,10 @@ static double logpdf_scalar(const double *p, double x) {
   return -(z + log(p[1] * 2.0));
 }
 
+/* check_shapes: a scale of 0 gives inf - inf (or 0 / 0), a negative or NaN one
+ * log NaN, +inf -inf; an infinite or NaN loc an infinite or NaN z: the score
+ * is never finite with bad parameters, so under a capture a finite score stands
+ * in for genc__check_loc_scale. */
 static const genc_dist_type laplace_type = {.name = "laplace",
                                             .support = {GENC_SUPPORT_REAL},
                                             .nparams = 2,
@@ -42,7 +46,8 @@ static const genc_dist_type laplace_type = {.name = "laplace",
                                             .check_scalar = genc__check_loc_scale_scalar,
                                             .sample_scalar = sample_scalar,
                                             .logpdf_scalar = logpdf_scalar,
-                                            .scalar_dtype = GENC_F64};
+                                            .scalar_dtype = GENC_F64,
+                                            .check_shapes = genc__check_no_shapes};
 
 genc_dist(genc_laplace)(genc_ctx *ctx, genc_array *loc, genc_array *scale) {
   (void)ctx;

@@ -31,6 +31,10 @@ static double logpdf_scalar(const double *p, double x) {
   return genc_sf_normal_lp(lx, p[0], p[1], 1.0 / p[1], log(p[1])) - lx;
 }
 
+/* check_shapes: the score is -inf off the support, and on it the normal
+ * density of log x, NaN or -inf for a mu that is not finite or a sigma that
+ * is not positive and finite (genc_sf_normal_lp), so under a capture a finite
+ * score stands in for genc__check_loc_scale. */
 static const genc_dist_type lognormal_type = {.name = "lognormal",
                                               .support = {GENC_SUPPORT_POSITIVE},
                                               .nparams = 2,
@@ -42,7 +46,8 @@ static const genc_dist_type lognormal_type = {.name = "lognormal",
                                               .check_scalar = genc__check_loc_scale_scalar,
                                               .sample_scalar = sample_scalar,
                                               .logpdf_scalar = logpdf_scalar,
-                                              .scalar_dtype = GENC_F64};
+                                              .scalar_dtype = GENC_F64,
+                                              .check_shapes = genc__check_no_shapes};
 
 genc_dist(genc_lognormal)(genc_ctx *ctx, genc_array *mu, genc_array *sigma) {
   (void)ctx;
