@@ -4,7 +4,8 @@
  * c x_i^2, 0.3)): a replay with a new key gives the trace values, score and
  * weights of an eager genc_gf_generate with that key, bit for bit; a single
  * trace (n = 0) too; a model that branches on a drawn value is refused; a
- * parameter check that would fail on replay makes the replay refuse.
+ * parameter check that would fail on replay makes the replay refuse, also
+ * where a finite score stands in for the check (check_shapes).
  */
 #include "b1_model.h"
 #include "testutil.h"
